@@ -1,0 +1,1 @@
+"""Accounts: users, their memberships (user × unit × role), login and sessions."""

@@ -1,0 +1,90 @@
+"""Flask-Login wiring and the per-request context: who, acting for which unit,
+in which county. Sets the session's tenant and the audit actor."""
+from __future__ import annotations
+
+from flask import g, redirect, request, session, url_for
+from flask_login import current_user
+
+from ..audit import services as audit
+from ..core import tenancy
+from ..extensions import db, login_manager
+from .models import Membership, User
+
+UNIT_KEY = "unit_id"
+
+
+def _load_user(token: str):
+    try:
+        user_id, version = (int(part) for part in token.split(":", 1))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+def _unauthorized():
+    from flask import abort
+
+    if request.headers.get("HX-Request") == "true":
+        from flask import make_response
+
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = url_for("accounts.login", next=request.full_path)
+        return response
+    if request.path.startswith("/api/"):
+        abort(401)
+    return redirect(url_for("accounts.login", next=request.full_path))
+
+
+def current_membership(user: User) -> Membership | None:
+    """The membership the user acts through: the chosen one, else the first."""
+    memberships = user.active_memberships
+    if not memberships:
+        return None
+    chosen = session.get(UNIT_KEY)
+    for membership in memberships:
+        if membership.id == chosen:
+            return membership
+    return memberships[0]
+
+
+def _client_actor(user=None, membership=None) -> audit.Actor:
+    return audit.Actor(
+        user_id=user.id if user is not None else None,
+        username=user.username if user is not None else "",
+        unit_id=membership.unit_id if membership is not None else None,
+        ip=request.remote_addr or "",
+        user_agent=(request.user_agent.string or "")[:200],
+    )
+
+
+def _before_request():
+    g.membership = None
+    g.unit = None
+    tenant = None
+    if current_user.is_authenticated:
+        membership = current_membership(current_user)
+        g.membership = membership
+        if membership is not None:
+            g.unit = membership.unit
+            tenant = membership.county_id
+        audit.set_actor(_client_actor(current_user, membership))
+    else:
+        audit.set_actor(_client_actor())
+    tenancy.set_tenant(tenant)
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in ("accounts.change_password", "accounts.logout", "static", "health.healthz")
+    ):
+        return redirect(url_for("accounts.change_password"))
+    return None
+
+
+def install(app) -> None:
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+    login_manager.session_protection = "strong"
+    app.before_request(_before_request)

@@ -1,0 +1,293 @@
+"""Login, logout, unit switching, one's own password, and user administration."""
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..audit import services as audit
+from ..audit.models import AuditAction
+from ..core.permissions import account_only, public, requires
+from ..core.rendering import form_error, redirect_to, render
+from ..extensions import db
+from .auth import UNIT_KEY
+from .forms import ChangePasswordForm, ConfirmForm, GrantRoleForm, LoginForm, UserCreateForm
+from .models import Membership, Role, roles_allowed_in
+from .queries import (
+    admin_scope,
+    manageable_units,
+    memberships_in_scope,
+    unit_in_scope,
+    user_in_scope,
+    users_stmt,
+    wholly_in_scope,
+)
+from . import services
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return url_for("dashboard.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("dashboard.home")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.home"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        result = services.authenticate(form.username.data, form.password.data)
+        if result.user is not None:
+            next_url = _safe_next(request.args.get("next"))
+            # A fresh session at login: nothing from before survives (fixation).
+            session.clear()
+            session["sid"] = secrets.token_urlsafe(24)
+            login_user(result.user)
+            session.permanent = True
+            db.session.commit()
+            return redirect(next_url, code=303)
+        error = result.error
+        db.session.commit()  # keep the failure count and its audit entry
+        form.password.data = ""
+        return form_error("accounts/login.html", form=form, error=error)
+    if request.method == "POST":
+        form.password.data = ""
+        return form_error("accounts/login.html", form=form, error=None)
+    return render("accounts/login.html", form=form, error=error)
+
+
+@bp.post("/logout")
+@account_only
+def logout():
+    audit.record(AuditAction.LOGOUT, summary="登出", record_type="users", record_id=current_user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("您已登出。", "info")
+    return redirect(url_for("accounts.login"), code=303)
+
+
+@bp.post("/session/unit")
+@account_only
+def switch_unit():
+    try:
+        wanted = int(request.form.get("membership_id", ""))
+    except ValueError:
+        abort(400)
+    membership = next((m for m in current_user.active_memberships if m.id == wanted), None)
+    if membership is None:
+        abort(404)
+    session[UNIT_KEY] = membership.id
+    audit.record(
+        AuditAction.UNIT_SWITCH,
+        summary=f"切換至「{membership.unit.name}」（{membership.role.label}）",
+        record_type="memberships",
+        record_id=membership.id,
+        tenant_id=membership.county_id,
+    )
+    db.session.commit()
+    return redirect_to(url_for("dashboard.home"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@account_only
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.new.data, form.confirm.data)
+        except services.AccountError as exc:
+            form.new.errors = list(form.new.errors) + [str(exc)]
+            return form_error("accounts/change_password.html", form=form)
+        db.session.commit()
+        login_user(current_user)  # the new session version keeps this session signed in
+        flash("密碼已更新。", "success")
+        return redirect_to(url_for("dashboard.home"))
+    if request.method == "POST":
+        return form_error("accounts/change_password.html", form=form)
+    return render("accounts/change_password.html", form=form)
+
+
+# --- Administration -------------------------------------------------------
+
+ADMINS = (Role.COUNTY_ADMIN,)
+
+
+def _unit_choices(scope):
+    return [(0, "請選擇單位")] + [(u.id, _unit_label(u, scope)) for u in manageable_units(scope)]
+
+
+def _unit_label(unit, scope) -> str:
+    return unit.name if not scope.is_global else f"{unit.organisation_name}｜{unit.name}"
+
+
+def _role_choices(scope):
+    roles = [r for r in Role if scope.is_global or r in (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.DISPATCHER,
+                                                         Role.UNIT_ADMIN, Role.COUNTY_ADMIN)]
+    return [("", "請選擇角色")] + [(r.value, r.label) for r in roles]
+
+
+@bp.get("/admin/users")
+@requires(*ADMINS, sysadmin=True)
+def admin_users():
+    scope = admin_scope()
+    search = request.args.get("q", "").strip()[:50]
+    page = max(1, request.args.get("page", 1, type=int))
+    pagination = db.paginate(users_stmt(scope, search), page=page, per_page=30, error_out=False)
+    return render("accounts/admin_users.html", fragment="results", scope=scope, pagination=pagination, q=search)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@requires(*ADMINS, sysadmin=True)
+def admin_user_new():
+    scope = admin_scope()
+    form = UserCreateForm()
+    form.unit_id.choices = _unit_choices(scope)
+    form.role.choices = _role_choices(scope)
+    if form.validate_on_submit():
+        if form.unit_id.data == 0 or not form.role.data:
+            form.unit_id.errors = list(form.unit_id.errors) + ["請選擇單位與角色。"]
+            return form_error("accounts/admin_user_new.html", form=form, scope=scope)
+        unit = unit_in_scope(form.unit_id.data, scope)
+        try:
+            user, temporary = services.create_user(
+                username=form.username.data,
+                display_name=form.display_name.data,
+                email=form.email.data,
+                unit=unit,
+                role=Role(form.role.data),
+            )
+        except services.AccountError as exc:
+            form.username.errors = list(form.username.errors) + [str(exc)]
+            return form_error("accounts/admin_user_new.html", form=form, scope=scope)
+        db.session.commit()
+        return render("accounts/temporary_password.html", user=user, temporary=temporary, created=True)
+    if request.method == "POST":
+        return form_error("accounts/admin_user_new.html", form=form, scope=scope)
+    return render("accounts/admin_user_new.html", form=form, scope=scope)
+
+
+def _user_page(user, scope, *, grant_form=None, status=200, message=None):
+    grant_form = grant_form or GrantRoleForm(formdata=None)
+    grant_form.unit_id.choices = _unit_choices(scope)
+    grant_form.role.choices = _role_choices(scope)
+    return render(
+        "accounts/admin_user.html",
+        fragment="content",
+        status=status,
+        user=user,
+        scope=scope,
+        memberships=memberships_in_scope(user, scope),
+        other_memberships=len(user.memberships) - len(memberships_in_scope(user, scope)),
+        whole=wholly_in_scope(user, scope),
+        grant_form=grant_form,
+        confirm=ConfirmForm(),
+        message=message,
+    )
+
+
+@bp.get("/admin/users/<int:user_id>")
+@requires(*ADMINS, sysadmin=True)
+def admin_user(user_id: int):
+    scope = admin_scope()
+    return _user_page(user_in_scope(user_id, scope), scope)
+
+
+@bp.post("/admin/users/<int:user_id>/roles")
+@requires(*ADMINS, sysadmin=True)
+def admin_user_grant(user_id: int):
+    scope = admin_scope()
+    user = user_in_scope(user_id, scope)
+    form = GrantRoleForm()
+    form.unit_id.choices = _unit_choices(scope)
+    form.role.choices = _role_choices(scope)
+    if not form.validate_on_submit() or form.unit_id.data == 0 or not form.role.data:
+        if not form.errors:
+            form.unit_id.errors = ["請選擇單位與角色。"]
+        return _user_page(user, scope, grant_form=form, status=422)
+    unit = unit_in_scope(form.unit_id.data, scope)
+    try:
+        services.grant_role(user, unit, Role(form.role.data))
+    except services.AccountError as exc:
+        form.role.errors = [str(exc)]
+        return _user_page(user, scope, grant_form=form, status=422)
+    db.session.commit()
+    flash(f"已指派「{unit.name}」{Role(form.role.data).label}。", "success")
+    return redirect_to(url_for("accounts.admin_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/roles/<int:membership_id>/revoke")
+@requires(*ADMINS, sysadmin=True)
+def admin_user_revoke(user_id: int, membership_id: int):
+    scope = admin_scope()
+    user = user_in_scope(user_id, scope)
+    membership = next((m for m in memberships_in_scope(user, scope) if m.id == membership_id), None)
+    if membership is None or not ConfirmForm().validate_on_submit():
+        abort(404)
+    label = str(membership)
+    services.revoke_membership(membership)
+    db.session.commit()
+    flash(f"已移除「{label}」。", "success")
+    return redirect_to(url_for("accounts.admin_user", user_id=user.id))
+
+
+def _whole_account_action(user_id: int):
+    scope = admin_scope()
+    user = user_in_scope(user_id, scope)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not wholly_in_scope(user, scope):
+        return None, scope, _user_page(
+            user, scope, status=403,
+            message="此帳號同時屬於其他縣市或機關，帳號層級的操作請洽系統管理者。",
+        )
+    if user.id == current_user.id:
+        return None, scope, _user_page(user, scope, status=422, message="不能對自己的帳號執行此操作。")
+    return user, scope, None
+
+
+@bp.post("/admin/users/<int:user_id>/reset-password")
+@requires(*ADMINS, sysadmin=True)
+def admin_user_reset(user_id: int):
+    user, scope, refusal = _whole_account_action(user_id)
+    if refusal is not None:
+        return refusal
+    temporary = services.reset_password(user)
+    db.session.commit()
+    return render("accounts/temporary_password.html", user=user, temporary=temporary, created=False)
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+@requires(*ADMINS, sysadmin=True)
+def admin_user_deactivate(user_id: int):
+    user, scope, refusal = _whole_account_action(user_id)
+    if refusal is not None:
+        return refusal
+    services.set_active(user, False)
+    db.session.commit()
+    flash(f"已停用 {user.display_name} 的帳號。", "success")
+    return redirect_to(url_for("accounts.admin_user", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/activate")
+@requires(*ADMINS, sysadmin=True)
+def admin_user_activate(user_id: int):
+    user, scope, refusal = _whole_account_action(user_id)
+    if refusal is not None:
+        return refusal
+    services.set_active(user, True)
+    services.unlock(user)
+    db.session.commit()
+    flash(f"已啟用 {user.display_name} 的帳號。", "success")
+    return redirect_to(url_for("accounts.admin_user", user_id=user.id))

@@ -1,0 +1,83 @@
+"""Configuration from the environment, on top of safe defaults.
+
+Development (the default) runs on an embedded SQLite file under ``instance/``
+and generates a secret key per instance; production refuses to start without
+``SECRET_KEY`` and ``DATABASE_URL``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot give a safe configuration."""
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A development secret kept in instance/ so sessions survive restarts."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "dev-secret-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style URLs and plain "postgresql://" both go through psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
+    env = os.environ
+    overrides = dict(overrides or {})
+    app_env = overrides.get("APP_ENV") or env.get("APP_ENV", "development")
+    production = app_env == "production"
+
+    secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("DATABASE_URL")
+    if production:
+        missing = [n for n, v in (("SECRET_KEY", secret_key), ("DATABASE_URL", database_url)) if not v]
+        if missing:
+            raise ConfigError("production needs " + ", ".join(missing))
+    if not secret_key:
+        secret_key = _instance_secret(instance_path)
+    if not database_url:
+        database_url = "sqlite:///" + str(instance_path / "safetynet.sqlite3")
+    database_url = _normalise_db_url(database_url)
+    migrations_url = _normalise_db_url(env.get("MIGRATIONS_DATABASE_URL") or database_url)
+
+    config = {
+        "APP_ENV": app_env,
+        "PRODUCTION": production,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MIGRATIONS_DATABASE_URL": migrations_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Name of the PostgreSQL role the app runs as (no ownership, RLS applies).
+        "DB_APP_ROLE": env.get("DB_APP_ROLE", "safetynet_app"),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "RQ_QUEUE": env.get("RQ_QUEUE", "safetynet"),
+        # Sessions: HttpOnly and SameSite=Lax always, Secure in production.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_NAME": "sn_session",
+        "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_MINUTES", "480")) * 60,
+        "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        # Accounts
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        "PASSWORD_MIN_LENGTH": int(env.get("PASSWORD_MIN_LENGTH", "12")),
+        "DEMO_PASSWORD": "demo1234",
+        "TIMEZONE": "Asia/Taipei",
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,1 @@
+"""Mechanisms every area shares: tenancy, audit context, rendering, security, jobs."""

@@ -1,0 +1,72 @@
+"""Command-line entry points: ``flask seed-demo``, ``flask rq-worker``, ``flask create-admin``."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from ..extensions import db
+
+
+def register(app) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Load the reference data and, outside production, the demo accounts (idempotent)."""
+        from ..accounts.demo import seed_demo_users
+        from ..tenants.seed import seed_reference_data
+
+        counts = seed_reference_data()
+        click.echo(f"參考資料：{counts['counties']} 縣市、{counts['districts']} 行政區、"
+                   f"{counts['units']} 單位、{counts['partners']} 民間團體")
+        if current_app.config["PRODUCTION"]:
+            db.session.commit()
+            click.echo("正式環境：不建立示範帳號。請用 flask create-admin 建立系統管理者。")
+            return
+        rows = seed_demo_users()
+        db.session.commit()
+        password = current_app.config["DEMO_PASSWORD"]
+        click.echo(f"\n示範帳號（密碼皆為 {password}，僅限開發環境）：")
+        for username, name, where in rows:
+            click.echo(f"  {username:<13} {name}  {where}")
+
+    @app.cli.command("seed-reference")
+    def seed_reference():
+        """Load only the reference data (counties, districts, units, ministry, partners)."""
+        from ..tenants.seed import seed_reference_data
+
+        counts = seed_reference_data()
+        db.session.commit()
+        click.echo(counts)
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.option("--name", default="系統管理者")
+    @click.password_option()
+    def create_admin(username, name, password):
+        """Create a system administrator (the way in on a new production install)."""
+        import sqlalchemy as sa
+
+        from ..accounts.models import User
+        from ..accounts.passwords import hash_password, policy_problems
+
+        problems = policy_problems(password, username=username, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+        if problems:
+            raise click.ClickException(" ".join(problems))
+        if db.session.scalars(sa.select(User).where(User.username == username.lower())).first():
+            raise click.ClickException(f"帳號 {username} 已存在")
+        db.session.add(User(username=username.lower(), display_name=name, password_hash=hash_password(password),
+                            is_sysadmin=True))
+        db.session.commit()
+        click.echo(f"已建立系統管理者 {username}")
+
+    @app.cli.command("rq-worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    def rq_worker(burst):
+        """Run an RQ worker for this app's queue (needs REDIS_URL)."""
+        from rq import Worker
+
+        from .jobs import queue, redis_connection
+
+        if not current_app.config.get("REDIS_URL"):
+            raise click.ClickException("REDIS_URL 未設定：沒有 Redis 時工作會直接在網頁程序中執行，不需要 worker。")
+        worker = Worker([queue()], connection=redis_connection())
+        worker.work(burst=burst)

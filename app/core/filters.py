@@ -1,0 +1,53 @@
+"""ROC (民國) dates and Taipei time for templates and PDFs."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+ROC_OFFSET = 1911
+
+
+def to_taipei(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(TAIPEI)
+
+
+def _as_date(value) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return to_taipei(value).date()
+    return value
+
+
+def roc_date(value, style: str = "long") -> str:
+    """``民國115年11月22日`` (long) or ``115/11/22`` (short)."""
+    d = _as_date(value)
+    if d is None:
+        return ""
+    year = d.year - ROC_OFFSET
+    if style == "short":
+        return f"{year:d}/{d.month:02d}/{d.day:02d}"
+    if style == "compact":  # as in 案號: 1070124
+        return f"{year:03d}{d.month:02d}{d.day:02d}"
+    return f"民國{year}年{d.month}月{d.day}日"
+
+
+def roc_datetime(value, style: str = "short") -> str:
+    """Taipei time with an ROC date: ``115/11/22 14:05``."""
+    if value is None:
+        return ""
+    local = to_taipei(value)
+    return f"{roc_date(local.date(), style)} {local:%H:%M}"
+
+
+def taipei_time(value, fmt: str = "%H:%M") -> str:
+    return "" if value is None else to_taipei(value).strftime(fmt)
+
+
+def install(app) -> None:
+    app.add_template_filter(roc_date, "roc_date")
+    app.add_template_filter(roc_datetime, "roc_datetime")
+    app.add_template_filter(taipei_time, "taipei_time")

@@ -1,0 +1,90 @@
+"""Background jobs: RQ on Redis when ``REDIS_URL`` is set, inline otherwise.
+
+Jobs take plain ids (the county and the requesting user among them), set the
+tenant themselves through :func:`job_context`, and commit themselves.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import current_app
+
+
+@dataclass
+class InlineJob:
+    """What ``enqueue`` returns without Redis: the job already ran."""
+
+    id: str
+    result: object = None
+    error: str | None = None
+
+    def get_status(self) -> str:
+        return "failed" if self.error else "finished"
+
+    @property
+    def return_value(self):
+        return self.result
+
+
+def redis_connection():
+    from redis import Redis
+
+    return Redis.from_url(current_app.config["REDIS_URL"])
+
+
+def queue():
+    from rq import Queue
+
+    return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
+
+
+def enqueue(func, *args, job_timeout: int = 600, **kwargs):
+    """Run ``func(*args, **kwargs)`` as a job; inline when there is no Redis."""
+    if current_app.config.get("REDIS_URL"):
+        return queue().enqueue(func, *args, job_timeout=job_timeout, **kwargs)
+    import uuid
+
+    job = InlineJob(id=f"inline-{uuid.uuid4().hex}")
+    try:
+        job.result = func(*args, **kwargs)
+    except Exception as exc:  # the job's failure is reported as a failed job, as RQ would
+        current_app.logger.exception("inline job %s failed", getattr(func, "__name__", func))
+        job.error = str(exc)
+    return job
+
+
+@contextmanager
+def job_context(tenant_id: int | None, user_id: int | None = None):
+    """An app context acting for one county, as the user who asked for the job.
+
+    Inside a request (inline jobs) it reuses the current app context.
+    """
+    from flask import has_app_context
+
+    from ..audit import services as audit
+    from ..extensions import db
+    from . import tenancy
+
+    if has_app_context():
+        with tenancy.tenant_scope(tenant_id):
+            yield
+        return
+    from .. import create_app
+
+    app = create_app()
+    with app.app_context():
+        if user_id is not None:
+            from ..accounts.models import User
+
+            user = db.session.get(User, user_id)
+            audit.set_actor(audit.Actor(user_id=user_id, username=user.username if user else ""))
+        tenancy.set_tenant(tenant_id)
+        try:
+            yield
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()

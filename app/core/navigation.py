@@ -1,0 +1,66 @@
+"""The shell's navigation: an item shows when its view's declared access lets
+the current user in, so the menu and the permissions never disagree."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g
+from flask_login import current_user
+
+from .permissions import allowed
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    section: str = "main"  # main | admin
+
+
+NAV: list[NavItem] = [
+    NavItem("首頁", "dashboard.home"),
+    NavItem("單位管理", "tenants.units", "admin"),
+    NavItem("使用者管理", "accounts.admin_users", "admin"),
+    NavItem("稽核紀錄", "audit.log", "admin"),
+    NavItem("縣市", "tenants.counties", "admin"),
+    NavItem("民間團體", "tenants.partners", "admin"),
+    NavItem("中央單位", "tenants.ministry_units", "admin"),
+]
+
+
+def visible_items(section: str) -> list[NavItem]:
+    items = []
+    for item in NAV:
+        view = current_app.view_functions.get(item.endpoint)
+        if item.section == section and view is not None and allowed(view.access):
+            items.append(item)
+    return items
+
+
+def shell_kind() -> str:
+    """county | partner | ministry | admin | none: which shell the user sees."""
+    membership = getattr(g, "membership", None)
+    if membership is not None:
+        unit = membership.unit
+        if unit.is_partner_unit:
+            return "partner"
+        if unit.is_ministry_unit:
+            return "ministry"
+        return "county"
+    if current_user.is_authenticated and current_user.is_sysadmin:
+        return "admin"
+    return "none"
+
+
+def install(app) -> None:
+    @app.context_processor
+    def shell_context():
+        if not current_user.is_authenticated:
+            return {"shell": "anonymous"}
+        return {
+            "shell": shell_kind(),
+            "nav_main": visible_items("main"),
+            "nav_admin": visible_items("admin"),
+            "membership": getattr(g, "membership", None),
+            "memberships": current_user.active_memberships,
+        }

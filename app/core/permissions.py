@@ -1,0 +1,93 @@
+"""Who may use a view, declared on the view.
+
+``@requires(Role.COUNTY_ADMIN)`` lets in users whose *current* membership (the
+unit they are acting for) has one of the roles; ``sysadmin=True`` also lets in
+system administrators; ``@public`` marks views anyone may use. The declaration
+is kept on the view function so the access-matrix test can read it from the
+URL map: a view without one fails the suite.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import abort, g
+from flask_login import current_user, login_required
+
+
+@dataclass(frozen=True)
+class Access:
+    public: bool = False
+    roles: frozenset = field(default_factory=frozenset)
+    sysadmin: bool = False
+    any_member: bool = False  # any logged-in user with a unit (or a sysadmin)
+    account: bool = False  # any logged-in user, for their own account pages
+
+
+def _mark(view, access: Access):
+    view.access = access
+    return view
+
+
+def public(view):
+    return _mark(view, Access(public=True))
+
+
+def current_role():
+    membership = getattr(g, "membership", None)
+    return membership.role if membership is not None else None
+
+
+def allowed(access: Access) -> bool:
+    if access.public:
+        return True
+    if not current_user.is_authenticated:
+        return False
+    if access.account:
+        return True
+    if current_user.is_sysadmin and (access.sysadmin or access.any_member):
+        return True
+    if access.any_member:
+        return getattr(g, "membership", None) is not None
+    return current_role() in access.roles
+
+
+def requires(*roles, sysadmin: bool = False):
+    access = Access(roles=frozenset(roles), sysadmin=sysadmin)
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not allowed(access):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return _mark(wrapped, access)
+
+    return decorator
+
+
+def signed_in(view):
+    """Any logged-in user acting for a unit, and system administrators."""
+    access = Access(any_member=True)
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not allowed(access):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return _mark(wrapped, access)
+
+
+def account_only(view):
+    """Any logged-in user, with or without a unit (their own account pages)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    return _mark(wrapped, Access(account=True))

@@ -1,0 +1,39 @@
+"""One template per screen; htmx requests get the block they need.
+
+A full page (first load, boosted navigation, history restore) renders the
+whole template. A plain htmx request renders only ``fragment`` of the same
+template (jinja2-fragments), so there is never a second copy of the markup.
+"""
+from __future__ import annotations
+
+from flask import make_response, render_template, request
+from jinja2_fragments.flask import render_block
+
+
+def wants_fragment() -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(template: str, *, fragment: str = "content", status: int = 200, **context):
+    if wants_fragment():
+        body = render_block(template, fragment, **context)
+    else:
+        body = render_template(template, **context)
+    return make_response(body, status)
+
+
+def form_error(template: str, *, fragment: str = "content", **context):
+    """A form with errors: the same screen (or its fragment), status 422."""
+    return render(template, fragment=fragment, status=422, **context)
+
+
+def redirect_to(url: str):
+    """After a successful post: HX-Location for htmx, a 303 otherwise."""
+    if getattr(request, "htmx", None):
+        response = make_response("", 204)
+        response.headers["HX-Location"] = url
+        return response
+    from flask import redirect
+
+    return redirect(url, code=303)

@@ -1,0 +1,69 @@
+"""Response headers every page gets, and the error pages."""
+from __future__ import annotations
+
+from flask import request
+from flask_wtf.csrf import CSRFError
+
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+
+def _headers(response):
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    h.add("Vary", "HX-Request")
+    if request.endpoint != "static":
+        # Case pages must not linger in caches or the browser's history store.
+        h.setdefault("Cache-Control", "no-store")
+    from flask import current_app
+
+    if current_app.config.get("PRODUCTION"):
+        h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _error_page(status: int, title: str, message: str):
+    from .rendering import render
+
+    return render("errors/error.html", status=status, fragment="content", title=title, message=message)
+
+
+def install(app) -> None:
+    app.after_request(_headers)
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _error_page(403, "沒有權限", "您目前的角色無法使用此功能。如需權限，請聯絡單位或縣市管理者。")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error_page(404, "找不到頁面", "您要找的資料不存在，或您沒有查閱的權限。")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error_page(400, "表單已過期", "表單驗證碼已失效（可能停留過久或已登出）。請重新整理頁面後再送出。")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return _error_page(405, "不支援的操作", "此網址不接受這種請求。")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return _error_page(500, "系統發生錯誤", "系統暫時無法完成您的要求，已記錄此錯誤。您輸入的資料尚未儲存，請稍後再試。")

@@ -1,0 +1,163 @@
+"""Tenant isolation, in the app (this module) and in PostgreSQL (``rls.py``).
+
+Every tenant-owned row carries ``tenant_id`` through :class:`TenantMixin`. The
+session's tenant lives in ``session.info``:
+
+* every ORM SELECT/UPDATE/DELETE is filtered to it (``do_orm_execute`` with
+  ``with_loader_criteria``); with no tenant set, tenant rows are invisible;
+* ``before_flush`` stamps new rows with it and refuses rows of another tenant;
+* on PostgreSQL it is handed to row-level security with
+  ``set_config('app.tenant_id', …, true)`` at the start of every transaction
+  (transaction-local: nothing leaks to the next request on a pooled connection).
+
+Crossing tenants is an explicit, named opt-out: ``with all_tenants("reason"):``.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+
+TENANT_KEY = "tenant_id"
+ALL_TENANTS_KEY = "all_tenants"
+
+
+class TenantViolation(RuntimeError):
+    """A write that would put or move a row into another county."""
+
+
+class TenantMixin:
+    """Columns and rules of every county-owned table."""
+
+    # Rows of tables whose writes may name any county (the append-only audit
+    # log) set this to False; reads stay scoped either way.
+    __tenant_write_check__ = True
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("counties.id"), nullable=False, index=True)
+
+
+def _session(session=None):
+    """The actual Session (not the scoped proxy, which lacks some methods)."""
+    from sqlalchemy.orm import scoped_session
+
+    from ..extensions import db
+
+    session = session if session is not None else db.session
+    return session() if isinstance(session, scoped_session) else session
+
+
+def current_tenant_id(session=None) -> int | None:
+    session = _session(session)
+    return session.info.get(TENANT_KEY)
+
+
+def is_all_tenants(session=None) -> bool:
+    session = _session(session)
+    return bool(session.info.get(ALL_TENANTS_KEY))
+
+
+def _apply_pg_settings(connection, info) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    tenant = info.get(TENANT_KEY)
+    connection.execute(
+        sa.text("SELECT set_config('app.tenant_id', :t, true), set_config('app.all_tenants', :a, true)"),
+        {"t": "" if tenant is None else str(tenant), "a": "on" if info.get(ALL_TENANTS_KEY) else "off"},
+    )
+
+
+def _refresh_pg_settings(session) -> None:
+    """Apply a change of tenant to the transaction already under way, if any."""
+    if session.in_transaction():
+        _apply_pg_settings(session.connection(), session.info)
+
+
+def set_tenant(tenant_id: int | None, session=None) -> None:
+    session = _session(session)
+    session.info[TENANT_KEY] = tenant_id
+    _refresh_pg_settings(session)
+
+
+@contextmanager
+def tenant_scope(tenant_id: int | None, session=None):
+    """Act as one county for the duration of the block (jobs, seeding)."""
+    session = _session(session)
+    previous = session.info.get(TENANT_KEY)
+    set_tenant(tenant_id, session)
+    try:
+        yield
+    finally:
+        set_tenant(previous, session)
+
+
+@contextmanager
+def all_tenants(reason: str, session=None):
+    """The one way to cross counties. ``reason`` names the use, for readers of the code."""
+    if not reason:
+        raise ValueError("all_tenants() needs a reason")
+    session = _session(session)
+    previous = session.info.get(ALL_TENANTS_KEY)
+    session.info[ALL_TENANTS_KEY] = True
+    _refresh_pg_settings(session)
+    try:
+        yield
+    finally:
+        session.info[ALL_TENANTS_KEY] = previous
+        _refresh_pg_settings(session)
+
+
+def _scope_orm_statements(execute_state) -> None:
+    if not (execute_state.is_select or execute_state.is_update or execute_state.is_delete):
+        return
+    info = execute_state.session.info
+    if info.get(ALL_TENANTS_KEY) or execute_state.execution_options.get("all_tenants"):
+        return
+    tenant = info.get(TENANT_KEY)
+    if tenant is None:
+        criteria = with_loader_criteria(TenantMixin, lambda cls: sa.false(), include_aliases=True)
+    else:
+        criteria = with_loader_criteria(
+            TenantMixin, lambda cls: cls.tenant_id == tenant, include_aliases=True
+        )
+    execute_state.statement = execute_state.statement.options(criteria)
+
+
+def _check_writes(session, flush_context, instances) -> None:
+    info = session.info
+    crossing = info.get(ALL_TENANTS_KEY)
+    tenant = info.get(TENANT_KEY)
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantMixin) or not obj.__tenant_write_check__:
+            continue
+        if crossing:
+            if obj.tenant_id is None:
+                raise TenantViolation(f"{type(obj).__name__} written across counties without a county")
+            continue
+        if tenant is None:
+            raise TenantViolation(f"{type(obj).__name__} written with no county in context")
+        if obj.tenant_id is None:
+            obj.tenant_id = tenant
+        elif obj.tenant_id != tenant:
+            raise TenantViolation(f"{type(obj).__name__} belongs to another county")
+
+
+def _after_begin(session, transaction, connection) -> None:
+    _apply_pg_settings(connection, session.info)
+
+
+_installed = False
+
+
+def install(app) -> None:
+    """Register the session hooks once per process (they apply to every Session)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "do_orm_execute", _scope_orm_statements)
+    event.listen(Session, "before_flush", _check_writes)
+    event.listen(Session, "after_begin", _after_begin)
+    _installed = True

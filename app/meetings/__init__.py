@@ -1,0 +1,1 @@
+"""Cross-network meetings and action items (列管事項): step 5."""

@@ -1,0 +1,1 @@
+"""Referrals, joint cases, partner organisations and disputes: step 4."""

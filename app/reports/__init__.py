@@ -1,0 +1,1 @@
+"""Reports to the ministry as PDF: step 6."""

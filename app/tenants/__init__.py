@@ -1,0 +1,1 @@
+"""Organisations: counties (the tenants), their units, partner organisations, the ministry."""

@@ -1,0 +1,162 @@
+"""Fixtures: ``app`` (migrated and seeded once per run), ``db`` (each test in a
+transaction rolled back at the end), ``client``, ``login``/``as_user`` helpers,
+factories. SQLite by default; PostgreSQL and Redis when ``DATABASE_URL`` /
+``REDIS_URL`` are set (see .ci/run)."""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm as sa_orm
+
+from app import create_app
+from app.extensions import db as _db
+
+POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+REDIS_URL = os.environ.get("REDIS_URL") or None
+DEMO_PASSWORD = "demo1234"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def _reset_postgres(owner_url: str, app_role: str) -> None:
+    engine = sa.create_engine(owner_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+        conn.execute(sa.text("GRANT ALL ON SCHEMA public TO public"))
+    engine.dispose()
+
+
+def build_app(database_url: str | None, **overrides):
+    config = {"TESTING": True, "REDIS_URL": REDIS_URL, "SECRET_KEY": "test-secret", **overrides}
+    if database_url:
+        config["SQLALCHEMY_DATABASE_URI"] = database_url
+    return create_app(config)
+
+
+def prepare_database(app) -> None:
+    """Migrate from empty and load reference data and demo accounts (committed)."""
+    from flask_migrate import upgrade
+
+    from app.accounts.demo import seed_demo_users
+    from app.tenants.seed import seed_reference_data
+
+    with app.app_context():
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            _reset_postgres(app.config["MIGRATIONS_DATABASE_URL"], app.config["DB_APP_ROLE"])
+        upgrade()
+        seed_reference_data()
+        seed_demo_users()
+        _db.session.commit()
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    if POSTGRES:
+        application = build_app(None)  # DATABASE_URL and MIGRATIONS_DATABASE_URL from the environment
+    else:
+        path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        application = build_app(f"sqlite:///{path}", MIGRATIONS_DATABASE_URL=f"sqlite:///{path}")
+    prepare_database(application)
+    return application
+
+
+@pytest.fixture
+def db(app):
+    """Each test runs inside one outer transaction that is rolled back; the
+    app's commits become savepoints."""
+    from flask_sqlalchemy.session import _app_ctx_id
+
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = sa_orm.scoped_session(
+            sa_orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+class UserClient:
+    """A test client for one person, sending the CSRF token with every post.
+
+    Each request runs in an empty context, as in a real server: it gets its
+    own app context, ``g`` and session (the test's own app context would
+    otherwise be reused by Flask and leak ``g`` between requests). The test's
+    session is expired afterwards so it sees what the request committed.
+    """
+
+    def _run(self, method, *args, **kw):
+        response = contextvars.Context().run(method, *args, **kw)
+        from flask import has_app_context
+
+        if has_app_context():
+            _db.session.expire_all()
+        return response
+
+    def __init__(self, client, username: str | None):
+        self.client = client
+        self.username = username
+        self.csrf = None
+
+    def refresh_csrf(self, path: str = "/login"):
+        response = self._run(self.client.get, path)
+        match = CSRF_RE.search(response.get_data(as_text=True))
+        self.csrf = next(g for g in match.groups() if g) if match else None
+        return self.csrf
+
+    def get(self, url, **kw):
+        return self._run(self.client.get, url, **kw)
+
+    def post(self, url, data=None, *, csrf=True, headers=None, **kw):
+        data = dict(data or {})
+        if csrf and "csrf_token" not in data:
+            if self.csrf is None:
+                self.refresh_csrf("/" if self.username else "/login")
+            data["csrf_token"] = self.csrf
+        return self._run(self.client.post, url, data=data, headers=headers or {}, **kw)
+
+
+def _login(app, username: str, password: str = DEMO_PASSWORD) -> UserClient:
+    user_client = UserClient(app.test_client(), username)
+    user_client.refresh_csrf("/login")
+    response = user_client.post("/login", {"username": username, "password": password})
+    assert response.status_code == 303, f"login of {username} failed: {response.status_code}"
+    user_client.refresh_csrf("/")
+    return user_client
+
+
+@pytest.fixture
+def client(app, db):
+    return UserClient(app.test_client(), None)
+
+
+@pytest.fixture
+def as_user(app, db):
+    """``as_user("tpe.admin")``: a logged-in client for a demo or factory-made user."""
+
+    def make(username: str, password: str = DEMO_PASSWORD) -> UserClient:
+        return _login(app, username, password)
+
+    return make
+
+
+@pytest.fixture
+def factories(db):
+    from . import factories as f
+
+    return f
