@@ -28,7 +28,7 @@ def _reset_postgres(owner_url: str, app_role: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))
-        conn.execute(sa.text("GRANT ALL ON SCHEMA public TO public"))
+        conn.execute(sa.text("GRANT USAGE ON SCHEMA public TO public"))
     engine.dispose()
 
 
@@ -114,7 +114,7 @@ class UserClient:
         self.csrf = None
 
     def refresh_csrf(self, path: str = "/login"):
-        response = self._run(self.client.get, path)
+        response = self._run(self.client.get, path, follow_redirects=True)
         match = CSRF_RE.search(response.get_data(as_text=True))
         self.csrf = next(g for g in match.groups() if g) if match else None
         return self.csrf
@@ -160,3 +160,78 @@ def factories(db):
     from . import factories as f
 
     return f
+
+
+# --- Browser tests: a real server in a thread, on a database of its own ------
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    import threading
+
+    from sqlalchemy.engine import make_url
+    from werkzeug.serving import make_server
+
+    if POSTGRES:
+        owner = make_url(os.environ["MIGRATIONS_DATABASE_URL"])
+        runtime = make_url(os.environ["DATABASE_URL"])
+        name = f"{owner.database}_e2e"
+        admin = sa.create_engine(owner.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        admin.dispose()
+        application = build_app(
+            runtime.set(database=name).render_as_string(hide_password=False),
+            MIGRATIONS_DATABASE_URL=owner.set(database=name).render_as_string(hide_password=False),
+        )
+    else:
+        path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
+        application = build_app(f"sqlite:///{path}", MIGRATIONS_DATABASE_URL=f"sqlite:///{path}")
+    application.config["TESTING"] = False
+    prepare_database(application)
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"browser tests required but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} not installed (make test installs it where it can)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="zh-TW", viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    errors = []
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.console_errors = errors
+    yield pg
+    context.close()
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

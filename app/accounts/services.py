@@ -176,7 +176,11 @@ def grant_role(user: User, unit: Unit, role: Role) -> Membership:
     return membership
 
 
-def revoke_membership(membership: Membership) -> None:
+def revoke_membership(membership: Membership, *, last_in_scope: bool = False) -> None:
+    """Remove a role. A county may not remove the last role it gave someone:
+    that would leave an account nobody in the county can see; deactivate it instead."""
+    if last_in_scope:
+        raise AccountError("這是此帳號在本縣市的最後一個角色，移除後將無人能管理此帳號；若此人已離職或調離，請改為「停用帳號」。")
     # Open sessions pick the change up at their next request (memberships are
     # read afresh each time), so nobody needs to be logged out.
     user = membership.user

@@ -232,11 +232,15 @@ def admin_user_grant(user_id: int):
 def admin_user_revoke(user_id: int, membership_id: int):
     scope = admin_scope()
     user = user_in_scope(user_id, scope)
-    membership = next((m for m in memberships_in_scope(user, scope) if m.id == membership_id), None)
+    in_scope = memberships_in_scope(user, scope)
+    membership = next((m for m in in_scope if m.id == membership_id), None)
     if membership is None or not ConfirmForm().validate_on_submit():
         abort(404)
     label = str(membership)
-    services.revoke_membership(membership)
+    try:
+        services.revoke_membership(membership, last_in_scope=not scope.is_global and len(in_scope) == 1)
+    except services.AccountError as exc:
+        return _user_page(user, scope, status=422, message=str(exc))
     db.session.commit()
     flash(f"已移除「{label}」。", "success")
     return redirect_to(url_for("accounts.admin_user", user_id=user.id))

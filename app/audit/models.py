@@ -31,6 +31,10 @@ class AuditEvent(TenantMixin, db.Model):
     the database refuses to (triggers, and no grants on PostgreSQL)."""
 
     __tablename__ = "audit_events"
+    # No INSERT … RETURNING: PostgreSQL would check the returned row against the
+    # read policy, and an entry about another county (or none) must still be
+    # writable. The id comes from the sequence before the insert instead.
+    __table_args__ = {"implicit_returning": False}
     __tenant_write_check__ = False  # an entry may be about any county; reads stay scoped
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)

@@ -31,7 +31,7 @@ def home():
                 .where(Unit.county_id == unit.county_id, Unit.is_active.is_(True),
                        Unit.kind.in_([UnitKind.DISPATCH_CENTRE, UnitKind.DV_CENTRE, UnitKind.WELFARE_CENTRE,
                                       UnitKind.MENTAL_HEALTH]))
-                .order_by(Unit.kind, Unit.name)
+                .order_by(Unit.kind, Unit.id)
             ).all()
     else:
         context["directory"] = {

@@ -65,7 +65,7 @@ def units():
         sa.select(Unit).where(Unit.county_id == county.id, Unit.kind.in_(COUNTY_UNIT_KINDS)).order_by(Unit.kind, Unit.name)
     ).all()
     order = {k: i for i, k in enumerate(COUNTY_UNIT_KINDS)}
-    rows = sorted(rows, key=lambda u: (order[u.kind], u.name))
+    rows = sorted(rows, key=lambda u: (order[u.kind], u.id))
     return render("tenants/units.html", county=county, units=rows)
 
 

@@ -1,0 +1,52 @@
+# 社安網協作平台 — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app app
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install system-deps-runtime system-deps-test migrate seed worker ci clean
+
+## run: install, migrate, load demo data and serve on http://127.0.0.1:5000
+run: install system-deps-runtime
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo ""
+	@echo "社安網協作平台：http://$(HOST):$(PORT)  （Ctrl-C 結束）"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## test: install and run the whole suite (SQLite; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+test: install system-deps-test
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 以上才能執行（目前 %s）" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+system-deps-runtime:
+	@sh scripts/system-deps.sh runtime
+
+system-deps-test:
+	@sh scripts/system-deps.sh test
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: install
+	$(FLASK) seed-demo
+
+## worker: an RQ worker (needs REDIS_URL); without Redis jobs run inline and no worker is needed
+worker: install
+	$(FLASK) rq-worker
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache

@@ -1,0 +1,85 @@
+"""Isolation enforced by PostgreSQL itself: row-level security on every tenant
+table, a runtime role that owns nothing, and an append-only audit log."""
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from app.audit import services as audit
+from app.audit.models import AuditAction
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                       reason="needs PostgreSQL (DATABASE_URL); .ci/run provides it"),
+]
+
+
+def _tenant_tables(conn):
+    return [r[0] for r in conn.execute(sa.text(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tenant_id'"
+    ))]
+
+
+def test_every_tenant_table_has_forced_rls(db):
+    conn = db.session.connection()
+    tables = _tenant_tables(conn)
+    assert "audit_events" in tables
+    rows = conn.execute(sa.text(
+        "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY(:t) AND relkind = 'r'"
+    ), {"t": tables}).all()
+    assert len(rows) == len(tables)
+    assert all(enabled and forced for _, enabled, forced in rows), rows
+    policies = {r[0] for r in conn.execute(sa.text("SELECT tablename FROM pg_policies WHERE schemaname = 'public'"))}
+    assert set(tables) <= policies
+
+
+def test_runtime_role_owns_nothing_and_cannot_bypass(db):
+    conn = db.session.connection()
+    me = conn.execute(sa.text("SELECT current_user")).scalar()
+    owners = {r[0] for r in conn.execute(sa.text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"))}
+    assert me not in owners
+    superuser, bypass = conn.execute(sa.text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+    assert not superuser and not bypass
+
+
+def test_raw_sql_without_the_tenant_setting_sees_no_tenant_rows(db, factories):
+    taipei, hualien = factories.county("臺北市").id, factories.county("花蓮縣").id
+    audit.record(AuditAction.UPDATE, summary="rls-tpe", tenant_id=taipei)
+    audit.record(AuditAction.UPDATE, summary="rls-hua", tenant_id=hualien)
+    db.session.flush()
+    conn = db.session.connection()
+
+    def visible():
+        return {r[0] for r in conn.execute(sa.text("SELECT summary FROM audit_events WHERE summary LIKE 'rls-%'"))}
+
+    conn.execute(sa.text("SELECT set_config('app.tenant_id', '', true), set_config('app.all_tenants', 'off', true)"))
+    assert visible() == set()
+    assert conn.execute(sa.text("SELECT count(*) FROM audit_events WHERE tenant_id IS NOT NULL")).scalar() == 0
+    conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(taipei)})
+    assert visible() == {"rls-tpe"}
+    conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(hualien)})
+    assert visible() == {"rls-hua"}
+
+
+def test_runtime_role_cannot_update_or_delete_the_log(db, factories):
+    audit.record(AuditAction.UPDATE, summary="keep", tenant_id=factories.county("臺北市").id)
+    db.session.flush()
+    for statement in ("UPDATE audit_events SET summary = 'x'", "DELETE FROM audit_events"):
+        nested = db.session.begin_nested()
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            db.session.execute(sa.text(statement))
+        nested.rollback()
+
+
+def test_requests_set_the_tenant_per_transaction(as_user, db, factories):
+    """A county's page reads through RLS: the Taipei admin's audit page works
+    and the setting does not survive the request's transaction."""
+    as_user("hua.sw1")
+    body = as_user("tpe.admin").get("/admin/audit").get_data(as_text=True)
+    assert "tpe.admin" in body and "hua.sw1" not in body
+    fresh = db.engine.connect()
+    try:
+        assert fresh.execute(sa.text("SELECT current_setting('app.tenant_id', true)")).scalar() in (None, "")
+    finally:
+        fresh.close()
