@@ -96,7 +96,7 @@ class Membership(TimestampMixin, db.Model):
     __audited__ = True
 
     def audit_tenant_id(self) -> int | None:
-        return self.unit.county_id if self.unit is not None else None
+        return self.county_id if self.unit is not None else None
 
     @property
     def county_id(self) -> int | None:

@@ -41,6 +41,11 @@ def _user_tenant(user: User) -> int | None:
     return None
 
 
+def _first_unit_id(user: User) -> int | None:
+    memberships = user.active_memberships
+    return memberships[0].unit_id if memberships else None
+
+
 def normalise_username(username: str) -> str:
     return (username or "").strip().lower()
 
@@ -94,8 +99,8 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(AuditAction.LOGIN, summary="登入成功", record_type="users", record_id=user.id, tenant_id=tenant,
-                 actor=audit.Actor(user_id=user.id, username=user.username, ip=audit.current_actor().ip,
-                                   user_agent=audit.current_actor().user_agent))
+                 actor=audit.Actor(user_id=user.id, username=user.username, unit_id=_first_unit_id(user),
+                                   ip=audit.current_actor().ip, user_agent=audit.current_actor().user_agent))
     return LoginResult(user)
 
 

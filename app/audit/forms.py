@@ -13,6 +13,7 @@ RECORD_TYPES = [
     ("counties", "縣市"),
     ("partner_organisations", "民間團體"),
 ]
+RECORD_TYPE_LABELS = dict(RECORD_TYPES[1:])
 
 
 class AuditFilterForm(FlaskForm):
@@ -20,8 +21,8 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a GET search form changes nothing
 
     username = StringField("人員帳號", validators=[optional(), max_length("人員帳號", 50)])
-    date_from = DateField("起日", validators=[optional()], format="%Y-%m-%d")
-    date_to = DateField("迄日", validators=[optional()], format="%Y-%m-%d")
+    date_from = DateField("起日（西元）", validators=[optional()], format="%Y-%m-%d")
+    date_to = DateField("迄日（西元）", validators=[optional()], format="%Y-%m-%d")
     record_type = SelectField("紀錄類型", choices=RECORD_TYPES, validators=[optional()], validate_choice=True)
     record_id = StringField("紀錄編號", validators=[optional(), max_length("紀錄編號", 50)])
     county_id = SelectField("縣市", coerce=int, validators=[optional()], validate_choice=False)

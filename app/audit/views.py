@@ -13,7 +13,7 @@ from ..core.permissions import current_role, requires
 from ..core.rendering import render
 from ..extensions import db
 from ..tenants.services import counties
-from .forms import AuditFilterForm
+from .forms import RECORD_TYPE_LABELS, AuditFilterForm
 from .models import AuditEvent
 from .services import events_query
 
@@ -45,4 +45,5 @@ def log():
             _ = (event.unit, event.county)
     status = 200 if valid else 422
     return render("audit/log.html", fragment="results", status=status, form=form, pagination=pagination,
-                  events=events, system_view=system_view)
+                  events=events, system_view=system_view,
+                  record_labels=RECORD_TYPE_LABELS)

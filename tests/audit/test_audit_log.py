@@ -91,3 +91,11 @@ def test_the_database_refuses_updates_and_deletes(db, factories):
         with pytest.raises(sa.exc.DBAPIError):
             db.session.execute(sa.text(statement))
         nested.rollback()
+
+
+def test_partner_and_ministry_records_stay_out_of_county_logs(db, factories):
+    ngo = factories.user("ngo.staff")
+    with tenancy.all_tenants("test"):
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.record_type == "memberships",
+                                                                AuditEvent.record_id == str(ngo.memberships[0].id))).all()
+    assert events and all(e.tenant_id is None for e in events)

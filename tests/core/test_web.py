@@ -96,3 +96,11 @@ def test_error_pages_are_in_chinese(as_user):
     response = as_user("tpe.admin").get("/admin/users/999999")
     assert response.status_code == 404
     assert "找不到" in response.get_data(as_text=True)
+
+
+def test_htmx_posts_carry_the_token_in_a_header(as_user):
+    admin = as_user("tpe.admin")
+    headers = {"HX-Request": "true", "X-CSRFToken": admin.csrf}
+    response = admin.post("/admin/users/new", {"username": ""}, csrf=False, headers=headers)
+    assert response.status_code == 422  # validated, not refused as a forgery
+    assert "<html" not in response.get_data(as_text=True)  # htmx gets the fragment
