@@ -52,25 +52,8 @@ def allowed(access: Access) -> bool:
     return current_role() in access.roles
 
 
-def requires(*roles, sysadmin: bool = False):
-    access = Access(roles=frozenset(roles), sysadmin=sysadmin)
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if not allowed(access):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return _mark(wrapped, access)
-
-    return decorator
-
-
-def signed_in(view):
-    """Any logged-in user acting for a unit, and system administrators."""
-    access = Access(any_member=True)
+def _guarded(view, access: Access):
+    """Wrap a view: log in first, then the declared access, else 403."""
 
     @wraps(view)
     @login_required
@@ -82,12 +65,16 @@ def signed_in(view):
     return _mark(wrapped, access)
 
 
+def requires(*roles, sysadmin: bool = False):
+    """Users acting through a membership with one of ``roles`` (and sysadmins if asked)."""
+    return lambda view: _guarded(view, Access(roles=frozenset(roles), sysadmin=sysadmin))
+
+
+def signed_in(view):
+    """Any logged-in user acting for a unit, and system administrators."""
+    return _guarded(view, Access(any_member=True))
+
+
 def account_only(view):
     """Any logged-in user, with or without a unit (their own account pages)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        return view(*args, **kwargs)
-
-    return _mark(wrapped, Access(account=True))
+    return _guarded(view, Access(account=True))
