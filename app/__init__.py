@@ -37,13 +37,14 @@ def configure_settings(app: Flask, config: dict | None) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from .extensions import csrf, db, htmx, login_manager, migrate
+    from .extensions import csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
 
 def configure_database_hooks(app: Flask) -> None:
@@ -74,11 +75,18 @@ def configure_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
     from .core.health import bp as health_bp
+    from .cases.views import bp as cases_bp
     from .dashboard.views import bp as dashboard_bp
+    from .intake.api import bp as api_bp
+    from .intake.public_views import bp as public_bp
+    from .intake.views import bp as intake_bp
     from .tenants.views import bp as tenants_bp
 
-    for bp in (health_bp, accounts_bp, dashboard_bp, tenants_bp, audit_bp):
+    for bp in (health_bp, accounts_bp, dashboard_bp, tenants_bp, audit_bp, public_bp, intake_bp, api_bp, cases_bp):
         app.register_blueprint(bp)
+    from .intake.public_views import rate_limited_form
+
+    app.register_error_handler(429, rate_limited_form)
 
 
 def configure_cli(app: Flask) -> None:

@@ -78,6 +78,12 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PASSWORD_MIN_LENGTH": int(env.get("PASSWORD_MIN_LENGTH", "12")),
         "DEMO_PASSWORD": "demo1234",
         "TIMEZONE": "Asia/Taipei",
+        # Rate limits (Flask-Limiter); shared through Redis when there is one.
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PUBLIC_REPORT_RATE": env.get("PUBLIC_REPORT_RATE", "20 per hour"),
+        "STATUS_LOOKUP_RATE": env.get("STATUS_LOOKUP_RATE", "30 per hour"),
+        "API_RATE": env.get("API_RATE", "600 per minute"),
     }
     config.update(overrides)
     return config

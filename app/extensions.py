@@ -1,4 +1,6 @@
 """Extensions, created unbound and bound to the app in ``create_app``."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -20,3 +22,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
+# Storage comes from RATELIMIT_STORAGE_URI (Redis when configured, memory otherwise).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

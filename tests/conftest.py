@@ -33,7 +33,10 @@ def _reset_postgres(owner_url: str, app_role: str) -> None:
 
 
 def build_app(database_url: str | None, **overrides):
-    config = {"TESTING": True, "REDIS_URL": REDIS_URL, "SECRET_KEY": "test-secret", **overrides}
+    config = {"TESTING": True, "REDIS_URL": REDIS_URL, "SECRET_KEY": "test-secret",
+              # generous limits: tests of the limits lower them themselves
+              "PUBLIC_REPORT_RATE": "1000 per minute", "STATUS_LOOKUP_RATE": "1000 per minute",
+              "RATELIMIT_STORAGE_URI": "memory://", **overrides}
     if database_url:
         config["SQLALCHEMY_DATABASE_URI"] = database_url
     return create_app(config)

@@ -2,8 +2,9 @@
 
 The matrix is built from the app's URL map: a route that is not listed in
 ROUTES fails ``test_every_route_is_in_the_matrix``, so no new page can escape
-these checks. Objects in URLs belong to 臺北市; the "other county" persona is
-花蓮縣's county administrator, who holds the same role one county away.
+these checks. Objects in URLs belong to 臺北市; the "other county" personas
+are 花蓮縣 people holding the same roles one county away: for them an object
+of 臺北市 must not exist (404), and list pages show only 花蓮縣.
 """
 from __future__ import annotations
 
@@ -11,20 +12,15 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from app.accounts.models import Membership
 from app.core.permissions import Access
 
-# Who is let in, and which Taipei objects the URL names.
-COUNTY_ADMIN = "county_admin"
-SYSADMIN = "sysadmin"
-ANY_MEMBER = "any_member"
-ACCOUNT = "account"
-PUBLIC = "public"
+PUBLIC, ACCOUNT, MEMBER = "public", "account", "member"
+SW, DISPATCH, COUNTY_ADMIN, SYSADMIN = "sw", "dispatch", "county_admin", "sysadmin"
 
 
 @dataclass
 class Route:
-    allowed: tuple  # who may use it
+    allowed: tuple  # tokens of who may use it
     params: dict = field(default_factory=dict)  # url arg -> resolver name
     county_object: bool = False  # names an object of 臺北市: another county gets 404
 
@@ -36,7 +32,7 @@ ROUTES = {
     "accounts.logout": Route((ACCOUNT,)),
     "accounts.switch_unit": Route((ACCOUNT,)),
     "accounts.change_password": Route((ACCOUNT,)),
-    "dashboard.home": Route((ANY_MEMBER,)),
+    "dashboard.home": Route((MEMBER, SYSADMIN)),
     "accounts.admin_users": Route((COUNTY_ADMIN, SYSADMIN)),
     "accounts.admin_user_new": Route((COUNTY_ADMIN, SYSADMIN)),
     "accounts.admin_user": Route((COUNTY_ADMIN, SYSADMIN), {"user_id": "tpe_user"}, True),
@@ -58,23 +54,72 @@ ROUTES = {
     "tenants.ministry_units": Route((SYSADMIN,)),
     "tenants.ministry_unit_edit": Route((SYSADMIN,), {"unit_id": "ministry_unit"}),
     "audit.log": Route((COUNTY_ADMIN, SYSADMIN)),
+    # Step 2: the public, the screening centre, the API, the unit inbox
+    "public.report_form": Route((PUBLIC,)),
+    "public.report_submit": Route((PUBLIC,)),
+    "public.districts": Route((PUBLIC,)),
+    "public.report_done": Route((PUBLIC,)),
+    "public.report_status": Route((PUBLIC,)),
+    "api.create_report": Route((PUBLIC,)),  # bearer token, tested in tests/intake/test_api.py
+    "api.openapi": Route((PUBLIC,)),
+    "intake.queue": Route((DISPATCH,)),
+    "intake.report_new": Route((DISPATCH,)),
+    "intake.report_detail": Route((DISPATCH,), {"report_id": "tpe_report"}, True),
+    "intake.report_claim": Route((DISPATCH,), {"report_id": "tpe_report"}, True),
+    "intake.report_release": Route((DISPATCH,), {"report_id": "tpe_report"}, True),
+    "intake.report_screen_out": Route((DISPATCH,), {"report_id": "tpe_report"}, True),
+    "intake.report_dispatch": Route((DISPATCH,), {"report_id": "tpe_report"}, True),
+    "intake.report_refer": Route((DISPATCH,), {"report_id": "tpe_report"}, True),
+    "intake.report_transfer": Route((DISPATCH,), {"report_id": "tpe_report"}, True),
+    "intake.figures": Route((DISPATCH, COUNTY_ADMIN)),
+    "intake.deadline_rules": Route((COUNTY_ADMIN,)),
+    "intake.api_tokens": Route((COUNTY_ADMIN,)),
+    "intake.api_token_revoke": Route((COUNTY_ADMIN,), {"token_id": "tpe_token"}, True),
+    "cases.inbox": Route((SW,)),
+    "cases.case_detail": Route((SW,), {"case_id": "tpe_case"}, True),
 }
 
-# Persona -> (username or None, what they are)
+# persona -> (username, tokens, other county?)
 PERSONAS = {
-    "anonymous": None,
-    "other_county": "hua.admin",
-    "wrong_role": "tpe.sw1",
-    "partner": "ngo.staff",
-    "ministry": "moh.protect",
-    "county_admin": "tpe.admin",
-    "sysadmin": "sysadmin",
+    "anonymous": (None, set(), False),
+    "tpe_worker": ("tpe.sw1", {MEMBER, SW}, False),
+    "tpe_dispatcher": ("tpe.dispatch", {MEMBER, DISPATCH}, False),
+    "tpe_admin": ("tpe.admin", {MEMBER, COUNTY_ADMIN}, False),
+    "hua_worker": ("hua.sw1", {MEMBER, SW}, True),
+    "hua_dispatcher": ("hua.dispatch", {MEMBER, DISPATCH}, True),
+    "hua_admin": ("hua.admin", {MEMBER, COUNTY_ADMIN}, True),
+    "partner": ("ngo.staff", {MEMBER}, False),
+    "ministry": ("moh.protect", {MEMBER}, False),
+    "sysadmin": ("sysadmin", {SYSADMIN}, False),
 }
-ROLE_OF = {"hua.admin": COUNTY_ADMIN, "tpe.sw1": "member", "ngo.staff": "member", "moh.protect": "member",
-           "tpe.admin": COUNTY_ADMIN, "sysadmin": SYSADMIN}
 
 
-def resolvers(factories):
+@pytest.fixture
+def taipei_objects(db, factories):
+    """A report, a case of 中正社福中心 and an API token of 臺北市, made in the test's transaction."""
+    from app.core import tenancy
+    from app.intake import services
+    from app.intake.models import ApiToken
+    from app.intake.reference import ReportingChannel
+
+    taipei = factories.county("臺北市")
+    district = next(d for d in taipei.districts if d.name == "中正區")
+    dispatcher = factories.user("tpe.dispatch")
+    with tenancy.tenant_scope(taipei.id):
+        data = services.ReportInput(district_id=district.id, concerns=["vulnerable_family"], narrative="矩陣測試",
+                                    persons=[services.PersonInput(name="王小明", relation="subject")])
+        dispatched, _ = services.receive(taipei, data, ReportingChannel("36"))
+        services.claim(dispatched, dispatcher)
+        case = services.dispatch(dispatched, dispatcher, factories.unit("臺北市中正社會福利服務中心"))
+        waiting, _ = services.receive(taipei, data, ReportingChannel("35"))
+        token = ApiToken(organisation="矩陣", channel=ReportingChannel("16"), token_prefix="abcd1234",
+                         token_hash="x" * 64)
+        db.session.add(token)
+        db.session.commit()
+    return {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id}
+
+
+def resolvers(factories, objects):
     tpe_user = factories.user("tpe.sw1")
     return {
         "tpe_user": tpe_user.id,
@@ -84,12 +129,12 @@ def resolvers(factories):
         "partner": factories.unit("家扶基金會臺北市服務處").partner_org_id,
         "ministry_unit": factories.unit("保護服務司").id,
         "css/app.css": "css/app.css",
+        **objects,
     }
 
 
-def requests_for(app, factories):
+def requests_for(app, values):
     """(endpoint, method, url, route) for every rule of the URL map."""
-    values = resolvers(factories)
     out = []
     with app.test_request_context():
         from flask import url_for
@@ -98,7 +143,7 @@ def requests_for(app, factories):
             route = ROUTES.get(rule.endpoint)
             if route is None:
                 continue
-            args = {a: values[route.params[a]] if route.params[a] in values else route.params[a] for a in rule.arguments}
+            args = {a: values.get(route.params[a], route.params[a]) for a in rule.arguments}
             url = url_for(rule.endpoint, **args)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 out.append((rule.endpoint, method, url, route))
@@ -115,19 +160,16 @@ def test_every_view_declares_its_access(app):
     assert not undeclared, f"views without @requires/@public/@signed_in: {undeclared}"
 
 
-def _expected(persona: str, username, route: Route) -> str:
+def _expected(username, tokens, other_county, route: Route) -> str:
     """'ok', 'login', 'forbidden' or 'not_found'."""
     if PUBLIC in route.allowed:
         return "ok"
     if username is None:
         return "login"
-    role = ROLE_OF[username]
-    if ACCOUNT in route.allowed or ANY_MEMBER in route.allowed:
+    if ACCOUNT in route.allowed:
         return "ok"
-    if role in route.allowed:
-        if persona == "other_county" and route.county_object:
-            return "not_found"
-        return "ok"
+    if set(route.allowed) & tokens:
+        return "not_found" if other_county and route.county_object else "ok"
     return "forbidden"
 
 
@@ -146,14 +188,14 @@ def _classify(response) -> str:
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))
-def test_access_matrix(persona, app, client, as_user, factories, db):
-    username = PERSONAS[persona]
+def test_access_matrix(persona, app, client, as_user, factories, db, taipei_objects):
+    username, tokens, other_county = PERSONAS[persona]
     user_client = as_user(username) if username else client
     failures = []
-    for endpoint, method, url, route in requests_for(app, factories):
-        if endpoint in ("accounts.logout",):  # checked last: it ends the session
+    for endpoint, method, url, route in requests_for(app, resolvers(factories, taipei_objects)):
+        if endpoint == "accounts.logout":  # checked last: it ends the session
             continue
-        expected = _expected(persona, username, route)
+        expected = _expected(username, tokens, other_county, route)
         response = user_client.get(url) if method == "GET" else user_client.post(url, {})
         got = _classify(response)
         if got != expected:
@@ -167,12 +209,15 @@ def test_access_matrix(persona, app, client, as_user, factories, db):
     assert not failures, "\n".join(failures)
 
 
-def test_other_county_sees_none_of_taipei_on_list_pages(as_user, factories):
-    hua = as_user("hua.admin")
-    for url in ("/admin/users", "/admin/units", "/admin/audit", "/"):
-        body = hua.get(url).get_data(as_text=True)
-        assert "臺北市" not in body, url
-        assert "tpe." not in body, url
+def test_other_county_sees_none_of_taipei_on_list_pages(as_user, factories, taipei_objects):
+    for username, urls in [("hua.admin", ("/admin/users", "/admin/units", "/admin/audit", "/", "/intake/figures",
+                                          "/intake/settings/api-tokens")),
+                           ("hua.dispatch", ("/intake/queue", "/")), ("hua.sw1", ("/cases/inbox", "/"))]:
+        person = as_user(username)
+        for url in urls:
+            body = person.get(url).get_data(as_text=True)
+            assert "臺北市" not in body, (username, url)
+            assert "tpe." not in body and "王小明" not in body and "王○○" not in body, (username, url)
 
 
 def test_other_county_cannot_change_taipei_objects(as_user, factories, db):
@@ -195,6 +240,8 @@ def test_other_county_cannot_change_taipei_objects(as_user, factories, db):
 
 
 def test_county_admin_cannot_grant_roles_in_another_county(as_user, factories, db):
+    from app.accounts.models import Membership
+
     admin = as_user("tpe.admin")
     sw1 = factories.user("tpe.sw1")
     hua_unit = factories.unit("花蓮縣花蓮社會福利服務中心")

@@ -12,6 +12,7 @@ from .passwords import hash_password
 # username, display name, [(county or org, unit name, role)]
 DEMO_USERS = [
     ("tpe.dispatch", "陳怡君", [("臺北市", "臺北市集中篩派案中心", Role.DISPATCHER)]),
+    ("tpe.dsup", "林雅惠", [("臺北市", "臺北市集中篩派案中心", Role.SUPERVISOR)]),
     ("tpe.sw1", "王淑芬", [("臺北市", "臺北市中正社會福利服務中心", Role.SOCIAL_WORKER)]),
     ("tpe.sw2", "李志明", [
         ("臺北市", "臺北市中正社會福利服務中心", Role.SOCIAL_WORKER),
@@ -23,6 +24,7 @@ DEMO_USERS = [
     ("tpe.mh1", "劉家豪", [("臺北市", "臺北市政府衛生局社區心理衛生中心", Role.SOCIAL_WORKER)]),
     ("tpe.admin", "蔡宗翰", [("臺北市", "臺北市政府社會局", Role.COUNTY_ADMIN)]),
     ("hua.sw1", "鄭佩珊", [("花蓮縣", "花蓮縣花蓮社會福利服務中心", Role.SOCIAL_WORKER)]),
+    ("hua.dispatch", "高志偉", [("花蓮縣", "花蓮縣集中篩派案中心", Role.DISPATCHER)]),
     ("hua.admin", "許文傑", [("花蓮縣", "花蓮縣政府社會處", Role.COUNTY_ADMIN)]),
     ("ngo.staff", "周心怡", [("家扶基金會", "家扶基金會臺北市服務處", Role.PARTNER_STAFF)]),
     ("moh.protect", "謝政宏", [(None, "保護服務司", Role.MINISTRY_STAFF)]),

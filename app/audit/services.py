@@ -88,6 +88,14 @@ def _pk(obj):
     return inspect(obj).mapper.primary_key_from_instance(obj)[0]
 
 
+def _describe(obj) -> str:
+    """How an entry names its record; never fails (it runs inside a flush)."""
+    try:
+        return str(obj)
+    except Exception:  # a relationship not loadable mid-flush: fall back to the key
+        return f"{obj.__tablename__}#{_pk(obj)}"
+
+
 def _record_type(obj) -> str:
     return obj.__tablename__
 
@@ -130,7 +138,7 @@ def _after_flush(session, flush_context) -> None:
                 AuditAction.CREATE,
                 record_type=_record_type(obj),
                 record_id=_pk(obj),
-                summary=f"新增 {obj}",
+                summary=f"新增 {_describe(obj)}",
                 tenant_id=_event_tenant(obj, session),
                 changes=_column_changes(obj, new=True),
                 session=session,
@@ -143,7 +151,7 @@ def _after_flush(session, flush_context) -> None:
                     AuditAction.UPDATE,
                     record_type=_record_type(obj),
                     record_id=_pk(obj),
-                    summary=f"修改 {obj}",
+                    summary=f"修改 {_describe(obj)}",
                     tenant_id=_event_tenant(obj, session),
                     changes=changes,
                     session=session,
@@ -154,7 +162,7 @@ def _after_flush(session, flush_context) -> None:
                 AuditAction.DELETE,
                 record_type=_record_type(obj),
                 record_id=_pk(obj),
-                summary=f"刪除 {obj}",
+                summary=f"刪除 {_describe(obj)}",
                 tenant_id=_event_tenant(obj, session),
                 session=session,
             )

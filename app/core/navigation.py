@@ -19,8 +19,14 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("首頁", "dashboard.home"),
+    NavItem("篩派案佇列", "intake.queue"),
+    NavItem("受理通報", "intake.report_new"),
+    NavItem("今日統計", "intake.figures"),
+    NavItem("案件收件匣", "cases.inbox"),
     NavItem("單位管理", "tenants.units", "admin"),
     NavItem("使用者管理", "accounts.admin_users", "admin"),
+    NavItem("派案時限", "intake.deadline_rules", "admin"),
+    NavItem("通報 API 金鑰", "intake.api_tokens", "admin"),
     NavItem("稽核紀錄", "audit.log", "admin"),
     NavItem("縣市", "tenants.counties", "admin"),
     NavItem("民間團體", "tenants.partners", "admin"),

@@ -22,6 +22,7 @@ class Access:
     sysadmin: bool = False
     any_member: bool = False  # any logged-in user with a unit (or a sysadmin)
     account: bool = False  # any logged-in user, for their own account pages
+    unit_kinds: frozenset = field(default_factory=frozenset)  # and the current unit is of one of these kinds
 
 
 def _mark(view, access: Access):
@@ -49,7 +50,9 @@ def allowed(access: Access) -> bool:
         return True
     if access.any_member:
         return getattr(g, "membership", None) is not None
-    return current_role() in access.roles
+    if current_role() not in access.roles:
+        return False
+    return not access.unit_kinds or g.membership.unit.kind in access.unit_kinds
 
 
 def _guarded(view, access: Access):
@@ -65,9 +68,11 @@ def _guarded(view, access: Access):
     return _mark(wrapped, access)
 
 
-def requires(*roles, sysadmin: bool = False):
-    """Users acting through a membership with one of ``roles`` (and sysadmins if asked)."""
-    return lambda view: _guarded(view, Access(roles=frozenset(roles), sysadmin=sysadmin))
+def requires(*roles, sysadmin: bool = False, unit_kinds=()):
+    """Users acting through a membership with one of ``roles`` (in a unit of one of
+    ``unit_kinds``, when given), and system administrators if asked."""
+    return lambda view: _guarded(view, Access(roles=frozenset(roles), sysadmin=sysadmin,
+                                              unit_kinds=frozenset(unit_kinds)))
 
 
 def signed_in(view):

@@ -1,0 +1,109 @@
+"""Read models the intake pages share: the screening queue and today's figures."""
+from __future__ import annotations
+
+from collections import Counter as Tally
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..core.filters import TAIPEI
+from ..core.models import utcnow
+from ..extensions import db
+from ..tenants.models import Unit, UnitKind
+from .models import OPEN_REPORT_STATUSES, Report, ReportStatus
+from .reference import Concern
+
+
+def queue_stmt(*, mine_only_user_id: int | None = None, concern: str = ""):
+    stmt = (
+        sa.select(Report)
+        .where(Report.status.in_(OPEN_REPORT_STATUSES))
+        .options(joinedload(Report.claimed_by), joinedload(Report.district), selectinload(Report.persons))
+        .order_by(Report.deadline_at, Report.id)
+    )
+    if mine_only_user_id:
+        stmt = stmt.where(Report.claimed_by_id == mine_only_user_id)
+    return stmt
+
+
+def queue_counts(now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Report.id),
+            sa.func.count(Report.id).filter(Report.deadline_at < now),
+            sa.func.count(Report.id).filter(Report.status == ReportStatus.SCREENING),
+        ).where(Report.status.in_(OPEN_REPORT_STATUSES))
+    ).one()
+    return {"open": row[0], "overdue": row[1], "claimed": row[2]}
+
+
+def taipei_day_bounds(day) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, TAIPEI).astimezone(timezone.utc)
+    return start, start + timedelta(days=1)
+
+
+@dataclass
+class Share:
+    decided: int = 0
+    within_24h: int = 0
+    within_deadline: int = 0
+
+    def pct(self, part: int) -> str:
+        return f"{part / self.decided * 100:.1f}%" if self.decided else "—"
+
+
+@dataclass
+class DayFigures:
+    received: int = 0
+    screened_out: int = 0
+    referred: int = 0
+    transferred: int = 0
+    dispatched: dict = field(default_factory=dict)  # destination label -> count
+    overdue_open: int = 0
+    total: Share = field(default_factory=Share)
+    by_channel: dict = field(default_factory=dict)
+    by_concern: dict = field(default_factory=dict)
+
+
+DESTINATIONS = {UnitKind.DV_CENTRE: "家防中心（保護）", UnitKind.WELFARE_CENTRE: "社福中心（脆家）",
+                UnitKind.MENTAL_HEALTH: "衛生局（心衛）"}
+
+
+def day_figures(day, now: datetime | None = None) -> DayFigures:
+    """Today's work of the county's centre: reports received today, decisions made today."""
+    now = now or utcnow()
+    start, end = taipei_day_bounds(day)
+    figures = DayFigures()
+    figures.received = db.session.scalar(
+        sa.select(sa.func.count(Report.id)).where(Report.received_at >= start, Report.received_at < end))
+    figures.overdue_open = db.session.scalar(
+        sa.select(sa.func.count(Report.id)).where(Report.status.in_(OPEN_REPORT_STATUSES), Report.deadline_at < now))
+    decided = db.session.execute(
+        sa.select(Report.status, Report.channel, Report.concerns, Report.received_at, Report.decided_at,
+                  Report.deadline_at, Unit.kind)
+        .outerjoin(Unit, Unit.id == Report.lead_unit_id)
+        .where(Report.decided_at >= start, Report.decided_at < end)
+    ).all()
+    dispatched = Tally()
+    for status, channel, concerns, received_at, decided_at, deadline_at, lead_kind in decided:
+        if status == ReportStatus.SCREENED_OUT:
+            figures.screened_out += 1
+        elif status == ReportStatus.REFERRED:
+            figures.referred += 1
+        elif status == ReportStatus.TRANSFERRED:
+            figures.transferred += 1
+        elif status == ReportStatus.DISPATCHED:
+            dispatched[DESTINATIONS.get(lead_kind, "其他")] += 1
+        in_24h = decided_at - received_at <= timedelta(hours=24)
+        in_deadline = decided_at <= deadline_at
+        primary = Concern(concerns[0]).label if concerns else "未分類"
+        for share in (figures.total, figures.by_channel.setdefault(channel.label, Share()),
+                      figures.by_concern.setdefault(primary, Share())):
+            share.decided += 1
+            share.within_24h += in_24h
+            share.within_deadline += in_deadline
+    figures.dispatched = dict(dispatched)
+    return figures

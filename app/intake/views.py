@@ -1,0 +1,363 @@
+"""The screening-and-dispatch centre: the queue, recording reports, deciding them,
+today's figures; the county's dispatch deadlines and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts.models import Role
+from ..audit import services as audit
+from ..audit.models import AuditAction
+from ..cases.models import FamilyCase
+from ..core.filters import TAIPEI
+from ..core.models import utcnow
+from ..core.permissions import requires
+from ..core.rendering import form_error, redirect_to, render
+from ..extensions import db
+from ..tenants.models import County, District, Unit, UnitKind
+from . import deadlines, queries, services
+from .duplicates import find_possible_duplicates
+from .form_data import local_to_utc, report_input_from
+from .forms import (
+    MAX_PERSONS,
+    ApiTokenForm,
+    DispatchForm,
+    DispatchRuleForm,
+    IntakeReportForm,
+    ReferForm,
+    ReleaseForm,
+    ScreenOutForm,
+    TransferForm,
+)
+from .models import ApiToken, ChildClass, ChildGrade, DispatchRule, InvalidReason, Report
+from .reference import Concern, ReportingChannel, tipvda, tipvda_band
+
+bp = Blueprint("intake", __name__, url_prefix="/intake")
+
+CENTRE = dict(unit_kinds=(UnitKind.DISPATCH_CENTRE,))
+CENTRE_ROLES = (Role.DISPATCHER, Role.SUPERVISOR)
+
+
+def _county() -> County:
+    return g.membership.unit.county
+
+
+def _report_or_404(report_id: int) -> Report:
+    report = db.session.get(Report, report_id)  # tenant-scoped: another county's report is None
+    if report is None:
+        abort(404)
+    return report
+
+
+# --- Queue ----------------------------------------------------------------
+
+@bp.get("/queue")
+@requires(*CENTRE_ROLES, **CENTRE)
+def queue():
+    mine = request.args.get("mine") == "1"
+    page = max(1, request.args.get("page", 1, type=int))
+    stmt = queries.queue_stmt(mine_only_user_id=current_user.id if mine else None)
+    pagination = db.paginate(stmt, page=page, per_page=50, error_out=False)
+    now = utcnow()
+    rows = [(r, deadlines.clock(r.received_at, r.deadline_at, now)) for r in pagination.items]
+    return render("intake/queue.html", fragment="queue", rows=rows, pagination=pagination,
+                  counts=queries.queue_counts(now), mine=mine, now=now)
+
+
+# --- Recording a report (hotline, fax, agencies) ---------------------------
+
+def _intake_form(county: County) -> IntakeReportForm:
+    form = IntakeReportForm()
+    districts = db.session.scalars(sa.select(District).where(District.county_id == county.id)
+                                   .order_by(District.sort_order)).all()
+    form.district_id.choices = [(0, "請選擇行政區")] + [(d.id, d.name) for d in districts]
+    if request.method == "GET":
+        form.received_at.data = utcnow().astimezone(TAIPEI).replace(tzinfo=None, second=0, microsecond=0)
+    return form
+
+
+@bp.route("/reports/new", methods=["GET", "POST"])
+@requires(*CENTRE_ROLES, **CENTRE)
+def report_new():
+    county = _county()
+    form = _intake_form(county)
+    context = dict(form=form, county=county, max_persons=MAX_PERSONS, tipvda=tipvda())
+    if request.method == "POST" and "add_person" in request.form:
+        if len(form.persons.entries) < MAX_PERSONS:
+            form.persons.append_entry()
+        return render("intake/report_form.html", **context)
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            return form_error("intake/report_form.html", **context)
+        return render("intake/report_form.html", **context)
+    if not services.district_in_county(county.id, form.district_id.data):
+        form.district_id.errors = ["請選擇本縣市的行政區。"]
+        return form_error("intake/report_form.html", **context)
+    answers = None
+    if any(e.data in ("0", "1") for e in form.tipvda.entries):
+        answers = [e.data == "1" for e in form.tipvda.entries]
+    data = report_input_from(
+        form, received_at=local_to_utc(form.received_at.data), learned_at=local_to_utc(form.learned_at.data),
+        actions_taken=form.actions_taken.data or "", tipvda_answers=answers,
+        victim_wishes=form.victim_wishes.data or "", source_name=(form.source_name.data or "").strip(),
+    )
+    report, _code = services.receive(county, data, ReportingChannel(form.channel.data), actor=current_user)
+    db.session.commit()
+    flash(f"已受理通報 {report.report_no}，派案時限 {report.deadline_kind.label}。", "success")
+    return redirect_to(url_for("intake.report_detail", report_id=report.id))
+
+
+# --- One report: read, claim, decide --------------------------------------
+
+def _decision_forms(report: Report, duplicates):
+    county_units = db.session.scalars(
+        sa.select(Unit).where(Unit.county_id == report.tenant_id, Unit.kind.in_(services.DISPATCHABLE),
+                              Unit.is_active.is_(True)).order_by(Unit.kind, Unit.id)).all()
+    open_cases = [m for m in duplicates if m.kind == "case"]
+    screen = ScreenOutForm(prefix="so")
+    screen.duplicate_case_id.choices = [(0, "（不選）")] + [(m.id, m.label) for m in open_cases]
+    dispatch = DispatchForm(prefix="d")
+    dispatch.lead_unit_id.choices = [(0, "請選擇")] + [(u.id, u.name) for u in county_units]
+    dispatch.collaborator_ids.choices = [(u.id, u.name) for u in county_units]
+    dispatch.attach_case_id.choices = [(0, "開新案")] + [(m.id, f"併入 {m.label}") for m in open_cases]
+    if request.method == "GET":
+        proposed = services.proposed_lead_unit(report)
+        dispatch.lead_unit_id.data = proposed.id if proposed else 0
+    transfer = TransferForm(prefix="t")
+    transfer.county_id.choices = [(0, "請選擇")] + [
+        (c.id, c.name) for c in db.session.scalars(sa.select(County).order_by(County.sort_order))
+        if c.id != report.tenant_id]
+    return {"screen_form": screen, "dispatch_form": dispatch, "refer_form": ReferForm(prefix="r"),
+            "transfer_form": transfer, "release_form": ReleaseForm(prefix="rel")}
+
+
+def _detail(report: Report, *, status: int = 200, error: str | None = None, forms: dict | None = None):
+    duplicates = find_possible_duplicates(report)
+    context = _decision_forms(report, duplicates)
+    context.update(forms or {})
+    proposed = services.proposed_lead_unit(report)
+    return render("intake/report_detail.html", status=status, report=report, duplicates=duplicates,
+                  clock=deadlines.clock(report.received_at, report.deadline_at, utcnow()), proposed=proposed,
+                  error=error, tipvda=tipvda(), band=tipvda_band(report.tipvda_score),
+                  concern_labels=report.concern_labels, **context)
+
+
+@bp.get("/reports/<int:report_id>")
+@requires(*CENTRE_ROLES, **CENTRE)
+def report_detail(report_id: int):
+    report = _report_or_404(report_id)
+    audit.record(AuditAction.READ, record_type="reports", record_id=report.id,
+                 summary=f"查閱通報 {report.report_no}（含通報人資料）")
+    db.session.commit()
+    return _detail(report)
+
+
+def _act(report_id: int, action):
+    """Run a decision; a refusal or a lost race comes back as the page with a message."""
+    report = _report_or_404(report_id)
+    try:
+        result = action(report)
+        db.session.commit()
+        return result
+    except services.IntakeError as exc:
+        db.session.rollback()
+        return _detail(_report_or_404(report_id), status=422, error=str(exc))
+    except StaleDataError:
+        db.session.rollback()
+        report = _report_or_404(report_id)
+        who = report.claimed_by.display_name if report.claimed_by else "其他人"
+        return _detail(report, status=409, error=f"此通報剛由 {who} 處理（目前：{report.status.label}），請確認後再操作。")
+
+
+@bp.post("/reports/<int:report_id>/claim")
+@requires(*CENTRE_ROLES, **CENTRE)
+def report_claim(report_id: int):
+    def act(report):
+        services.claim(report, current_user)
+        return redirect_to(url_for("intake.report_detail", report_id=report.id))
+
+    return _act(report_id, act)
+
+
+@bp.post("/reports/<int:report_id>/release")
+@requires(*CENTRE_ROLES, **CENTRE)
+def report_release(report_id: int):
+    form = ReleaseForm(prefix="rel")
+
+    def act(report):
+        services.release(report, current_user, (form.note.data or "").strip())
+        flash(f"已釋回通報 {report.report_no}。", "info")
+        return redirect_to(url_for("intake.queue"))
+
+    return _act(report_id, act)
+
+
+@bp.post("/reports/<int:report_id>/screen-out")
+@requires(*CENTRE_ROLES, **CENTRE)
+def report_screen_out(report_id: int):
+    form = ScreenOutForm(prefix="so")
+    form.duplicate_case_id.choices = [(0, "")]
+
+    def act(report):
+        if not form.validate_on_submit():
+            raise services.IntakeError("；".join(e for errs in form.errors.values() for e in errs))
+        original = None
+        if (form.duplicate_of.data or "").strip():
+            original = db.session.scalars(sa.select(Report).where(Report.report_no == form.duplicate_of.data.strip())).first()
+            if original is None:
+                raise services.IntakeError(f"本縣市查無通報編號 {form.duplicate_of.data.strip()}。")
+        case = db.session.get(FamilyCase, form.duplicate_case_id.data) if form.duplicate_case_id.data else None
+        services.screen_out(report, current_user, InvalidReason(form.reason.data), duplicate_of=original,
+                            duplicate_case=case, directed_to=form.directed_to.data or "", note=form.note.data or "")
+        flash(f"通報 {report.report_no} 已判定無效（{report.invalid_reason.label}）。", "success")
+        return redirect_to(url_for("intake.queue"))
+
+    return _act(report_id, act)
+
+
+@bp.post("/reports/<int:report_id>/dispatch")
+@requires(*CENTRE_ROLES, **CENTRE)
+def report_dispatch(report_id: int):
+    def act(report):
+        form = DispatchForm(prefix="d")
+        units = db.session.scalars(sa.select(Unit).where(Unit.county_id == report.tenant_id,
+                                                         Unit.kind.in_(services.DISPATCHABLE))).all()
+        form.lead_unit_id.choices = [(0, "")] + [(u.id, u.name) for u in units]
+        form.collaborator_ids.choices = [(u.id, u.name) for u in units]
+        form.attach_case_id.choices = [(0, "")]
+        if not form.validate_on_submit() or not form.lead_unit_id.data:
+            raise services.IntakeError("請選擇主責單位。")
+        by_id = {u.id: u for u in units}
+        case = None
+        if form.attach_case_id.data:
+            case = db.session.get(FamilyCase, form.attach_case_id.data)
+            if case is None:
+                raise services.IntakeError("查無要併入的個案。")
+        result = services.dispatch(
+            report, current_user, by_id[form.lead_unit_id.data],
+            collaborators=[by_id[i] for i in form.collaborator_ids.data or [] if i in by_id],
+            child_grade=ChildGrade(form.child_grade.data) if form.child_grade.data else None,
+            child_class=ChildClass(form.child_class.data) if form.child_class.data else None,
+            attach_to_case=case, note=form.note.data or "",
+        )
+        flash(f"通報 {report.report_no} 已派案至 {by_id[form.lead_unit_id.data].name}（個案 {result.case_no}）。", "success")
+        return redirect_to(url_for("intake.queue"))
+
+    return _act(report_id, act)
+
+
+@bp.post("/reports/<int:report_id>/refer")
+@requires(*CENTRE_ROLES, **CENTRE)
+def report_refer(report_id: int):
+    form = ReferForm(prefix="r")
+
+    def act(report):
+        if not form.validate_on_submit():
+            raise services.IntakeError("請寫明轉介的資源或單位。")
+        services.refer(report, current_user, form.referred_to.data, form.note.data or "")
+        flash(f"通報 {report.report_no} 已轉介：{report.referred_to}。", "success")
+        return redirect_to(url_for("intake.queue"))
+
+    return _act(report_id, act)
+
+
+@bp.post("/reports/<int:report_id>/transfer")
+@requires(*CENTRE_ROLES, **CENTRE)
+def report_transfer(report_id: int):
+    form = TransferForm(prefix="t")
+    form.county_id.choices = [(0, "")] + [(c.id, c.name) for c in db.session.scalars(sa.select(County))]
+
+    def act(report):
+        if not form.validate_on_submit() or not form.county_id.data:
+            raise services.IntakeError("請選擇移轉的縣市並寫明理由。")
+        county = db.session.get(County, form.county_id.data)
+        services.transfer(report, current_user, county, form.note.data or "")
+        flash(f"通報 {report.report_no} 已移轉至 {county.name}。", "success")
+        return redirect_to(url_for("intake.queue"))
+
+    return _act(report_id, act)
+
+
+# --- Today's figures ------------------------------------------------------
+
+@bp.get("/figures")
+@requires(Role.SUPERVISOR, Role.DISPATCHER, Role.COUNTY_ADMIN)
+def figures():
+    unit = g.membership.unit
+    if g.membership.role != Role.COUNTY_ADMIN and unit.kind != UnitKind.DISPATCH_CENTRE:
+        abort(403)
+    day = utcnow().astimezone(TAIPEI).date()
+    requested = request.args.get("day")
+    if requested:
+        try:
+            day = date.fromisoformat(requested)
+        except ValueError:
+            pass
+    return render("intake/figures.html", figures=queries.day_figures(day), day=day, county=unit.county)
+
+
+# --- County settings: dispatch deadlines, API tokens ------------------------
+
+@bp.route("/settings/deadlines", methods=["GET", "POST"])
+@requires(Role.COUNTY_ADMIN)
+def deadline_rules():
+    form = DispatchRuleForm()
+    rules = db.session.scalars(sa.select(DispatchRule).order_by(DispatchRule.effective_from.desc())).all()
+    if request.method == "GET":
+        form.urgent_concerns.data = list(deadlines.NATIONAL_DEFAULT.urgent_concerns)
+    if form.validate_on_submit():
+        rule = DispatchRule(
+            effective_from=form.effective_from.date, urgent_hours=form.urgent_hours.data,
+            other_days=form.other_days.data, other_in_working_days=form.other_in_working_days.data,
+            tipvda_threshold=form.tipvda_threshold.data, urgent_concerns=list(form.urgent_concerns.data or []),
+            urgent_flag_counts=form.urgent_flag_counts.data, note=(form.note.data or "").strip(),
+        )
+        db.session.add(rule)
+        db.session.commit()
+        flash(f"已新增自 {rule.effective_from} 起生效的派案時限。", "success")
+        return redirect_to(url_for("intake.deadline_rules"))
+    if request.method == "POST":
+        return form_error("intake/deadline_rules.html", form=form, rules=rules, default=deadlines.NATIONAL_DEFAULT)
+    return render("intake/deadline_rules.html", form=form, rules=rules, default=deadlines.NATIONAL_DEFAULT)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@bp.route("/settings/api-tokens", methods=["GET", "POST"])
+@requires(Role.COUNTY_ADMIN)
+def api_tokens():
+    form = ApiTokenForm()
+    tokens = db.session.scalars(sa.select(ApiToken).order_by(ApiToken.created_at.desc())).all()
+    if form.validate_on_submit():
+        prefix = secrets.token_hex(4)
+        token = f"snk_{prefix}_{secrets.token_urlsafe(32)}"
+        record = ApiToken(organisation=form.organisation.data.strip(), channel=ReportingChannel(form.channel.data),
+                          token_prefix=prefix, token_hash=hash_token(token), created_by_id=current_user.id)
+        db.session.add(record)
+        db.session.commit()
+        return render("intake/api_tokens.html", form=ApiTokenForm(formdata=None), tokens=[record, *tokens],
+                      new_token=token, new_record=record)
+    if request.method == "POST":
+        return form_error("intake/api_tokens.html", form=form, tokens=tokens, new_token=None)
+    return render("intake/api_tokens.html", form=form, tokens=tokens, new_token=None)
+
+
+@bp.post("/settings/api-tokens/<int:token_id>/revoke")
+@requires(Role.COUNTY_ADMIN)
+def api_token_revoke(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        abort(404)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+        flash(f"已撤銷 {token.organisation} 的 API 金鑰。", "success")
+    return redirect_to(url_for("intake.api_tokens"))
