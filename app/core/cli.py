@@ -23,6 +23,12 @@ def register(app) -> None:
             return
         rows = seed_demo_users()
         db.session.commit()
+        from ..intake.demo import seed_demo_reports
+
+        made = seed_demo_reports()
+        db.session.commit()
+        if made:
+            click.echo(f"示範通報：{made} 件（各管道、各狀態）")
         password = current_app.config["DEMO_PASSWORD"]
         click.echo(f"\n示範帳號（密碼皆為 {password}，僅限開發環境）：")
         for username, name, where in rows:

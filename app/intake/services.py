@@ -19,7 +19,7 @@ from flask import current_app
 
 from ..audit import services as audit
 from ..audit.models import AuditAction
-from ..core import tenancy
+from ..core import idnumbers, tenancy
 from ..core.filters import TAIPEI, roc_date
 from ..core.models import utcnow
 from ..core.sequences import next_value
@@ -136,6 +136,10 @@ def _move(report: Report, to: ReportStatus, actor, reason: str = "") -> None:
 def receive(county: County, data: ReportInput, channel: ReportingChannel, actor=None) -> tuple[Report, str]:
     """Record a report in the county's queue. Returns the report and its lookup code (shown once)."""
     received_at = data.received_at or utcnow()
+    for person in data.persons:
+        person.id_number = idnumbers.normalise(person.id_number)
+        if person.id_number and not idnumbers.is_valid(person.id_number):
+            raise IntakeError(f"{person.name or '相關人員'}的證號 {person.id_number} 不正確；不確定時請留空（記為不詳）。")
     rule = deadlines.rule_in_force(county.id, received_at.astimezone(TAIPEI).date())
     tipvda_score = sum(1 for a in data.tipvda_answers if a) if data.tipvda_answers is not None else None
     deadline_at, kind = deadlines.compute_deadline(received_at, data.concerns, data.urgent, tipvda_score, rule)
