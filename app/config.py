@@ -72,6 +72,7 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_MINUTES", "480")) * 60,
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        "WTF_I18N_ENABLED": False,  # WTForms' own zh_TW messages (BaseForm.Meta.locales), no Flask-Babel
         # Accounts
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),

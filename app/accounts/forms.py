@@ -1,23 +1,22 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 
-from ..core.forms import chosen, email, length_between, max_length, optional, pattern, required
+from ..core.forms import BaseForm, chosen, email, length_between, max_length, optional, pattern, required
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     username = StringField("帳號", validators=[required("帳號"), max_length("帳號", 50)])
     password = PasswordField("密碼", validators=[required("密碼"), max_length("密碼", 200)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current = PasswordField("目前的密碼", validators=[required("目前的密碼")])
     new = PasswordField("新密碼", validators=[required("新密碼"), max_length("新密碼", 200)])
     confirm = PasswordField("再次輸入新密碼", validators=[required("再次輸入新密碼")])
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(BaseForm):
     username = StringField(
         "帳號",
         validators=[
@@ -32,10 +31,10 @@ class UserCreateForm(FlaskForm):
     role = SelectField("角色", validators=[chosen("角色")], validate_choice=True)
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(BaseForm):
     unit_id = SelectField("單位", coerce=int, validators=[chosen("單位")], validate_choice=True)
     role = SelectField("角色", validators=[chosen("角色")], validate_choice=True)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A button that changes something: CSRF only."""

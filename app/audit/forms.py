@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 
-from ..core.forms import max_length, optional
+from ..core.forms import BaseForm, max_length, optional
 
 RECORD_TYPES = [
     ("", "全部"),
@@ -16,7 +15,7 @@ RECORD_TYPES = [
 RECORD_TYPE_LABELS = dict(RECORD_TYPES[1:])
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -30,9 +29,8 @@ class AuditFilterForm(FlaskForm):
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         for field in (self.date_from, self.date_to):
-            # WTForms' own message is English: say it in Chinese.
-            field.errors = ["日期格式不正確，請用日期選擇器或輸入 YYYY-MM-DD。" if "date" in e.lower() else e
-                            for e in field.errors]
+            if field.errors and field.raw_data and field.raw_data[0]:
+                field.errors = ["日期格式不正確，請用日期選擇器或輸入 YYYY-MM-DD（西元）。"]
         if self.date_from.data and self.date_to.data and self.date_from.data > self.date_to.data:
             self.date_to.errors = list(self.date_to.errors) + ["迄日不可早於起日。"]
             ok = False

@@ -1,7 +1,23 @@
 """Form helpers: Chinese messages for the validators every form uses."""
 from __future__ import annotations
 
+from flask_wtf import FlaskForm
+from wtforms import Form as _Form
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+
+
+class BaseForm(FlaskForm):
+    """Every form of the app: WTForms' own messages in Traditional Chinese."""
+
+    class Meta:
+        locales = ("zh_TW", "zh")
+
+
+class SubForm(_Form):
+    """A form nested in another (FieldList/FormField), also in Chinese."""
+
+    class Meta:
+        locales = ("zh_TW", "zh")
 
 
 def required(label: str):

@@ -1,7 +1,6 @@
 """Forms for reports: the public form, the intake worker's form, the dispatcher's decisions."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -18,14 +17,14 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from ..core import idnumbers
-from ..core.forms import FlexibleDateField, chosen, max_length, optional, required
+from ..core.forms import BaseForm, SubForm, FlexibleDateField, chosen, max_length, optional, required
 from .models import ChildClass, ChildGrade, InvalidReason
 from .reference import COMMON_CHANNELS, Concern, Profession, Relation, ReporterType, ReportingChannel, Sex, VulnerabilityDimension, tipvda
 
 MAX_PERSONS = 10
 
 
-class PersonForm(Form):
+class PersonForm(SubForm):
     name = StringField("姓名", validators=[optional(), max_length("姓名", 60)])
     sex = SelectField("性別", choices=Sex.choices(), default=Sex.UNKNOWN.value, validate_choice=True)
     birth_date = FlexibleDateField("出生日期", validators=[optional()])
@@ -63,7 +62,8 @@ class ReportFieldsMixin:
     reporter_name = StringField("通報人姓名", validators=[optional(), max_length("通報人姓名", 60)])
     reporter_phone = StringField("通報人電話", validators=[optional(), max_length("通報人電話", 30)])
     reporter_email = StringField("通報人電子郵件", validators=[optional(), max_length("通報人電子郵件", 120)])
-    reporter_profession = SelectField("專業類別", choices=[("", "請選擇")] + Profession.choices(), validate_choice=True)
+    reporter_profession = SelectField("專業類別", choices=[("", "請選擇")] + Profession.choices(), default="",
+                                      validate_choice=True)
     reporter_organisation = StringField("服務機關（構）", validators=[optional(), max_length("服務機關（構）", 100)])
 
     def validate_concerns(self, field):
@@ -83,12 +83,12 @@ class ReportFieldsMixin:
             raise ValidationError("請至少填寫一位相關人員（姓名、年齡或出生日期擇一即可）。")
 
 
-class PublicReportForm(ReportFieldsMixin, FlaskForm):
+class PublicReportForm(ReportFieldsMixin, BaseForm):
     county_id = SelectField("案家所在縣市", coerce=int, validators=[chosen("案家所在縣市")], validate_choice=True)
     website = StringField("請勿填寫此欄")  # honeypot: people never see it
 
 
-class IntakeReportForm(ReportFieldsMixin, FlaskForm):
+class IntakeReportForm(ReportFieldsMixin, BaseForm):
     channel = SelectField("通報管道", validators=[chosen("通報管道")], validate_choice=True)
     source_name = StringField("來源單位或系統", validators=[optional(), max_length("來源單位", 100)])
     received_at = DateTimeLocalField("受理時間", format="%Y-%m-%dT%H:%M", validators=[required("受理時間")])
@@ -117,12 +117,12 @@ class IntakeReportForm(ReportFieldsMixin, FlaskForm):
             raise ValidationError("知悉時間不可晚於受理時間。")
 
 
-class StatusLookupForm(FlaskForm):
+class StatusLookupForm(BaseForm):
     report_no = StringField("通報編號", validators=[required("通報編號"), max_length("通報編號", 20)])
     code = StringField("查詢碼", validators=[required("查詢碼"), max_length("查詢碼", 20)])
 
 
-class ScreenOutForm(FlaskForm):
+class ScreenOutForm(BaseForm):
     class Meta:
         csrf = False  # several of these share a page; CSRFProtect checks every POST
 
@@ -133,19 +133,21 @@ class ScreenOutForm(FlaskForm):
     note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
 
 
-class DispatchForm(FlaskForm):
+class DispatchForm(BaseForm):
     class Meta:
         csrf = False  # several of these share a page; CSRFProtect checks every POST
 
     lead_unit_id = SelectField("主責單位", coerce=int, validators=[chosen("主責單位")], validate_choice=True)
     collaborator_ids = SelectMultipleField("協力單位（共案）", coerce=int, validate_choice=True)
-    child_grade = SelectField("兒少保護分級", choices=[("", "不適用")] + ChildGrade.choices(), validate_choice=True)
-    child_class = SelectField("兒少保護分類", choices=[("", "不適用")] + ChildClass.choices(), validate_choice=True)
+    child_grade = SelectField("兒少保護分級", choices=[("", "不適用")] + ChildGrade.choices(), default="",
+                              validate_choice=True)
+    child_class = SelectField("兒少保護分類", choices=[("", "不適用")] + ChildClass.choices(), default="",
+                              validate_choice=True)
     attach_case_id = SelectField("併入案家既有個案", coerce=int, validate_choice=False, default=0)
     note = TextAreaField("派案說明", validators=[optional(), max_length("派案說明", 2000)])
 
 
-class ReferForm(FlaskForm):
+class ReferForm(BaseForm):
     class Meta:
         csrf = False  # several of these share a page; CSRFProtect checks every POST
 
@@ -153,7 +155,7 @@ class ReferForm(FlaskForm):
     note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
 
 
-class TransferForm(FlaskForm):
+class TransferForm(BaseForm):
     class Meta:
         csrf = False  # several of these share a page; CSRFProtect checks every POST
 
@@ -161,14 +163,14 @@ class TransferForm(FlaskForm):
     note = TextAreaField("移轉理由", validators=[required("移轉理由"), max_length("移轉理由", 2000)])
 
 
-class ReleaseForm(FlaskForm):
+class ReleaseForm(BaseForm):
     class Meta:
         csrf = False  # several of these share a page; CSRFProtect checks every POST
 
     note = StringField("釋回原因", validators=[optional(), max_length("釋回原因", 200)])
 
 
-class DispatchRuleForm(FlaskForm):
+class DispatchRuleForm(BaseForm):
     effective_from = FlexibleDateField("生效日", validators=[required("生效日")], allow_future=True)
     urgent_hours = IntegerField("緊急案件時限（小時）", validators=[NumberRange(1, 72, message="需為 1 到 72 小時。")], default=24)
     other_days = IntegerField("其他案件時限（日）", validators=[NumberRange(1, 14, message="需為 1 到 14 日。")], default=3)
@@ -179,7 +181,7 @@ class DispatchRuleForm(FlaskForm):
     note = StringField("說明（例如 依府內會議決議）", validators=[optional(), max_length("說明", 200)])
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(BaseForm):
     organisation = StringField("使用單位或系統名稱", validators=[required("使用單位或系統名稱"), max_length("名稱", 100)])
     channel = SelectField("通報管道", validators=[chosen("通報管道")], validate_choice=True)
 

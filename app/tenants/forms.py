@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 
-from ..core.forms import chosen, max_length, optional, required
+from ..core.forms import BaseForm, chosen, max_length, optional, required
 
 
-class UnitForm(FlaskForm):
+class UnitForm(BaseForm):
     kind = SelectField("單位類型", validators=[chosen("單位類型")], validate_choice=True)
     name = StringField("單位名稱", validators=[required("單位名稱"), max_length("單位名稱", 100)])
     short_name = StringField("簡稱", validators=[optional(), max_length("簡稱", 30)])
@@ -15,25 +14,25 @@ class UnitForm(FlaskForm):
     is_active = BooleanField("啟用中", default=True)
 
 
-class CountyForm(FlaskForm):
+class CountyForm(BaseForm):
     name = StringField("縣市名稱", validators=[required("縣市名稱"), max_length("縣市名稱", 20)])
     is_active = BooleanField("啟用中", default=True)
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(BaseForm):
     name = StringField("團體全名", validators=[required("團體全名"), max_length("團體全名", 100)])
     short_name = StringField("簡稱", validators=[optional(), max_length("簡稱", 30)])
     counties = SelectMultipleField("服務縣市", coerce=int, validate_choice=True)
     is_active = BooleanField("啟用中", default=True)
 
 
-class BranchForm(FlaskForm):
+class BranchForm(BaseForm):
     name = StringField("服務單位名稱", validators=[required("服務單位名稱"), max_length("服務單位名稱", 100)])
     county_id = SelectField("所在縣市", coerce=int, validators=[chosen("所在縣市")], validate_choice=True)
     phone = StringField("聯絡電話", validators=[optional(), max_length("聯絡電話", 30)])
 
 
-class MinistryUnitForm(FlaskForm):
+class MinistryUnitForm(BaseForm):
     kind = SelectField("類型", validators=[chosen("類型")], validate_choice=True)
     agency = StringField("所屬部會", validators=[required("所屬部會"), max_length("所屬部會", 50)])
     name = StringField("單位名稱", validators=[required("單位名稱"), max_length("單位名稱", 100)])
