@@ -115,8 +115,10 @@ def taipei_objects(db, factories):
         token = ApiToken(organisation="矩陣", channel=ReportingChannel("16"), token_prefix="abcd1234",
                          token_hash="x" * 64)
         db.session.add(token)
+        db.session.flush()
+        ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id}
         db.session.commit()
-    return {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id}
+    return ids
 
 
 def resolvers(factories, objects):

@@ -71,8 +71,9 @@ def report_submit():
         return form_error("intake/public_report.html", form=form, max_persons=MAX_PERSONS)
     county = db.session.get(County, form.county_id.data)
     report, code = services.receive(county, report_input_from(form), ReportingChannel("7"))
+    receipt = {"report_no": report.report_no, "code": code, "county": county.name}
     db.session.commit()  # committed before we answer: nothing submitted is lost
-    session[RECEIPT_KEY] = {"report_no": report.report_no, "code": code, "county": county.name}
+    session[RECEIPT_KEY] = receipt
     return redirect(url_for("public.report_done"), code=303)
 
 

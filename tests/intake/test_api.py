@@ -1,0 +1,151 @@
+"""POST /api/v1/reports: tokens, validation, idempotency, and the OpenAPI document (schemathesis)."""
+import json
+
+import pytest
+import schemathesis
+import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
+
+from app.core import tenancy
+from app.intake.models import ApiToken, Report
+from app.intake.reference import ReportingChannel
+from app.intake.views import hash_token
+
+TOKEN = "snk_testtest_secret-value-for-tests-only"
+
+
+@pytest.fixture
+def token(db, factories):
+    taipei = factories.county("臺北市")
+    with tenancy.tenant_scope(taipei.id):
+        record = ApiToken(organisation="臺大醫院", channel=ReportingChannel("16"), token_prefix="testtest",
+                          token_hash=hash_token(TOKEN))
+        db.session.add(record)
+        db.session.commit()
+    return record
+
+
+def payload(**overrides):
+    body = {
+        "district": "大安區", "concerns": ["ipv"], "narrative": "急診就醫，疑遭同居人推撞。",
+        "persons": [{"name": "張雅琪", "sex": "F", "birth_date": "1985-01-20", "relation": "subject",
+                     "id_number": "A223456781"}],
+        "reporter": {"reporter_type": "mandated", "name": "吳護理師", "profession": "medical", "organisation": "臺大醫院"},
+        "tipvda_answers": [True] * 8 + [False] * 7,
+    }
+    body.update(overrides)
+    return body
+
+
+def post(client, body, key=None, token_value=TOKEN, raw=None):
+    headers = {"Authorization": f"Bearer {token_value}", "Content-Type": "application/json"}
+    if key:
+        headers["Idempotency-Key"] = key
+    data = raw if raw is not None else json.dumps(body, ensure_ascii=False)
+    return client.client.post("/api/v1/reports", data=data, headers=headers)
+
+
+def test_creates_a_report_in_the_tokens_county(client, token, db, factories):
+    response = post(client, payload())
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "待篩案" and len(body["report_no"]) == 12
+    with tenancy.tenant_scope(factories.county("臺北市").id):
+        report = db.session.scalars(sa.select(Report).where(Report.report_no == body["report_no"])).one()
+        assert report.tipvda_score == 8 and report.deadline_kind.value == "24h"  # high danger: 24 hours
+        assert report.source_name == "臺大醫院" and report.channel.value == "16"
+        assert report.reporter.organisation == "臺大醫院"
+
+
+def test_same_idempotency_key_creates_nothing_new(client, token, db):
+    first = post(client, payload(), key="abc-1")
+    again = post(client, payload(), key="abc-1")
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert first.get_json()["report_no"] == again.get_json()["report_no"]
+    conflict = post(client, payload(narrative="不同內容"), key="abc-1")
+    assert conflict.status_code == 422 and conflict.get_json()["error"] == "idempotency_conflict"
+    with tenancy.all_tenants("test"):
+        assert db.session.scalar(sa.select(sa.func.count(Report.id))) == 1
+
+
+def test_field_level_errors(client, token):
+    response = post(client, payload(concerns=["nonsense"], persons=[{"id_number": "A123456788", "birth_date": "2999-01-01"}],
+                                    narrative="", extra_field=1))
+    assert response.status_code == 422
+    fields = response.get_json()["fields"]
+    assert "concerns.0" in fields and "narrative" in fields and "extra_field" in fields
+    assert any("檢查碼" in m for m in fields["persons.0.id_number"])
+    assert any("1900" in m for m in fields["persons.0.birth_date"])
+
+
+def test_ipv_needs_tipvda_and_district_must_be_in_the_county(client, token):
+    assert "TIPVDA" in post(client, payload(tipvda_answers=None)).get_json()["fields"]["body"][0]
+    response = post(client, payload(district="吉安鄉"))
+    assert response.status_code == 422 and "臺北市沒有" in response.get_json()["fields"]["district"][0]
+
+
+def test_malformed_json_wrong_types_and_oversized(client, token):
+    assert post(client, None, raw="{not json").status_code == 400
+    assert post(client, None, raw="[]").status_code == 422
+    assert post(client, payload(urgent="yes please", persons="nobody")).status_code == 422
+    assert post(client, payload(narrative="長" * 5001)).status_code == 422
+    assert post(client, None, raw='{"narrative": "' + "x" * 300_000 + '"}').status_code == 413
+
+
+def test_missing_wrong_and_revoked_tokens(client, token, db, factories):
+    assert post(client, payload(), token_value="").status_code == 401
+    assert post(client, payload(), token_value="snk_nope_nope").status_code == 401
+    with tenancy.tenant_scope(factories.county("臺北市").id):
+        from app.core.models import utcnow
+
+        db.session.get(ApiToken, token.id).revoked_at = utcnow()
+        db.session.commit()
+    response = post(client, payload())
+    assert response.status_code == 401 and "撤銷" in response.get_json()["message"]
+
+
+def test_county_admin_issues_and_revokes_a_token(as_user, db, client):
+    admin = as_user("tpe.admin")
+    page = admin.post("/intake/settings/api-tokens", {"organisation": "學校通報系統", "channel": "15"})
+    import re
+
+    issued = re.search(r'id="new-token">([^<]+)<', page.get_data(as_text=True)).group(1)
+    assert post(client, payload(), token_value=issued).status_code == 201
+    with tenancy.all_tenants("test"):
+        record = db.session.scalars(sa.select(ApiToken).where(ApiToken.organisation == "學校通報系統")).one()
+        assert record.token_hash != issued and issued not in str(record.__dict__)
+    assert admin.post(f"/intake/settings/api-tokens/{record.id}/revoke").status_code == 303
+    assert post(client, payload(), token_value=issued).status_code == 401
+
+
+def test_openapi_document_describes_the_endpoint(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    operation = doc["paths"]["/reports"]["post"]
+    assert {"201", "401", "422"} <= set(operation["responses"])
+    assert "ReportIn" in doc["components"]["schemas"]
+
+
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+def test_schemathesis_finds_no_failures(app, token, mode):
+    """Generated requests, valid and invalid, against the published document:
+    never a 5xx, always a documented status, a matching content type and body,
+    and invalid data always refused. (Schemathesis's pytest plugin is not yet
+    compatible with this pytest, so its strategies are driven by Hypothesis here.)"""
+    from hypothesis import given
+    from schemathesis import GenerationMode
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operation = schema["/reports"]["POST"]
+    strategy = operation.as_strategy(GenerationMode(mode), headers={"Authorization": f"Bearer {TOKEN}"})
+
+    @given(case=strategy)
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def check(case):
+        # Schema-valid data can still be refused for reasons no schema can say
+        # (an ID's check digit, a district of another county): that one check is off.
+        case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+    check()
