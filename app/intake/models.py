@@ -118,6 +118,7 @@ class Report(TenantMixin, TimestampMixin, db.Model):
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     lead_unit = relationship("Unit", foreign_keys=[lead_unit_id])
     case = relationship("FamilyCase", foreign_keys=[case_id])
+    transferred_to_county = relationship("County", foreign_keys=[transferred_to_county_id])
 
     __mapper_args__ = {"version_id_col": version}
     __audited__ = True
@@ -126,6 +127,12 @@ class Report(TenantMixin, TimestampMixin, db.Model):
     @property
     def concern_labels(self) -> list[str]:
         return concern_labels(self.concerns)
+
+    @property
+    def hours_to_decision(self) -> float | None:
+        if self.decided_at is None:
+            return None
+        return round((self.decided_at - self.received_at).total_seconds() / 3600, 1)
 
     @property
     def dimension_labels(self) -> list[str]:

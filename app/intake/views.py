@@ -142,7 +142,9 @@ def _detail(report: Report, *, status: int = 200, error: str | None = None, form
     context = _decision_forms(report, duplicates)
     context.update(forms or {})
     proposed = services.proposed_lead_unit(report)
-    return render("intake/report_detail.html", status=status, report=report, duplicates=duplicates,
+    repeats = db.session.scalars(sa.select(Report).where(Report.duplicate_of_id == report.id)
+                                 .order_by(Report.received_at)).all()
+    return render("intake/report_detail.html", repeats=repeats, status=status, report=report, duplicates=duplicates,
                   clock=deadlines.clock(report.received_at, report.deadline_at, utcnow()), proposed=proposed,
                   error=error, tipvda=tipvda(), band=tipvda_band(report.tipvda_score),
                   concern_labels=report.concern_labels, **context)

@@ -193,3 +193,34 @@ def test_county_admin_sets_a_new_deadline_rule(as_user, db, factories):
                                                    "urgent_flag_counts": "y"})
     assert ok.status_code == 303
     assert "2 日" in admin.get("/intake/settings/deadlines").get_data(as_text=True)
+
+
+def test_intake_form_requires_tipvda_for_ipv_and_scores_it(as_user, db, factories):
+    dispatcher = as_user("tpe.dispatch")
+    district = next(d for d in factories.county("臺北市").districts if d.name == "大安區")
+    form = {"channel": "16", "received_at": "2026-11-22T08:30", "learned_at": "2026-11-22T09:00",
+            "district_id": district.id, "persons-0-name": "張雅琪", "persons-0-relation": "subject",
+            "concerns": ["ipv"], "narrative": "急診", "reporter_type": "mandated", "reporter_profession": "medical",
+            "reporter_organisation": "臺大醫院", **{f"tipvda-{i}": "1" for i in range(3)}}
+    refused = dispatcher.post("/intake/reports/new", form)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "尚未回答第 4、5" in body and "知悉時間不可晚於受理時間" in body
+    form["learned_at"] = "2026-11-21T20:00"
+    form.update({f"tipvda-{i}": ("1" if i < 9 else "0") for i in range(15)})
+    created = dispatcher.post("/intake/reports/new", form)
+    assert created.status_code == 303
+    page = dispatcher.get(created.headers["Location"]).get_data(as_text=True)
+    assert "TIPVDA：9 分（高度危險）" in page and "時限 24 小時" in page and "臺大醫院" in page
+
+
+def test_original_report_lists_its_duplicates(as_user, db, factories):
+    from app.intake.demo import seed_demo_reports
+
+    seed_demo_reports()
+    db.session.commit()
+    taipei = factories.county("臺北市")
+    with tenancy.tenant_scope(taipei.id):
+        dup = db.session.scalars(sa.select(Report).where(Report.duplicate_of_id.isnot(None))).first()
+        original_id, dup_no = dup.duplicate_of_id, dup.report_no
+    page = as_user("tpe.dispatch").get(f"/intake/reports/{original_id}").get_data(as_text=True)
+    assert "後續重複通報" in page and dup_no in page and "距受理" in page
