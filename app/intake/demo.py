@@ -59,7 +59,7 @@ def seed_demo_reports() -> int:
         _report(taipei, "中正區", "36", 20, ["vulnerable_family"], "案母獨自照顧三名子女，近月失業、積欠房租，擔心被迫搬離。",
                 [P("林美華", "F", date(1990, 6, 15), id_number="A223456781", relation="mother"), P("林小宇", "M", date(2016, 9, 1), relation="child")],
                 dimensions=["economic"], reporter=services.ReporterInput("self", name="林美華"))
-        _report(taipei, "大安區", "16", 2, ["ipv"], "急診就醫，右臂骨折，表示遭同居人推撞。",
+        _report(taipei, "大安區", "16", 20, ["ipv"], "急診就醫，右臂骨折，表示遭同居人推撞。",
                 [P("張雅琪", "F", date(1985, 1, 20), relation="subject"), P("黃建國", "M", estimated_age=40, relation="respondent")],
                 tipvda_answers=[True] * 9 + [False] * 6, victim_wishes="願意接受社工聯繫，希望聲請保護令。",
                 reporter=services.ReporterInput("mandated", name="吳護理師", profession="medical", organisation="臺大醫院"))
