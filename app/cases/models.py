@@ -1,5 +1,4 @@
-"""The family case (案家). Step 2 creates cases from dispatched reports; step 3
-builds the rest of the record on these tables."""
+"""The family case (案家) and everything recorded on it."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -11,21 +10,29 @@ from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
 from ..extensions import db
-from ..intake.reference import Relation, Sex
+from ..intake.reference import Relation, Sex, VulnerabilityDimension
+from .reference import AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus, WelfareType
 
 
 class CaseStatus(LabeledEnum):
-    """twss-case-status / twss-service-case-status, in the order a case moves."""
+    """The case's states; ``service_code`` is twss-service-case-status."""
 
     AWAITING_ASSIGNMENT = ("awaiting_assignment", "待指派社工")
-    ASSESSING = ("assessing", "處理中／評估中")
-    UNDER_REVIEW = ("under_review", "督導審核中")
-    OPEN = ("open", "開案（提供服務）")
+    ASSESSING = ("assessing", "評估中")
+    OPENING_REVIEW = ("opening_review", "開案審查中")
+    OPEN = ("open", "開案服務中")
+    CLOSING_REVIEW = ("closing_review", "結案審查中")
+    CLOSED = ("closed", "已結案")
     NOT_OPENED = ("not_opened", "不開案")
-    CLOSED = ("closed", "結案")
+
+    @property
+    def service_code(self) -> str:
+        return {"awaiting_assignment": "2", "assessing": "6", "opening_review": "7", "open": "12",
+                "closing_review": "8", "closed": "13", "not_opened": "14"}[self.value]
 
 
-OPEN_STATUSES = (CaseStatus.AWAITING_ASSIGNMENT, CaseStatus.ASSESSING, CaseStatus.UNDER_REVIEW, CaseStatus.OPEN)
+OPEN_STATUSES = (CaseStatus.AWAITING_ASSIGNMENT, CaseStatus.ASSESSING, CaseStatus.OPENING_REVIEW, CaseStatus.OPEN,
+                 CaseStatus.CLOSING_REVIEW)
 
 
 class CaseUnitRole(LabeledEnum):
@@ -33,9 +40,17 @@ class CaseUnitRole(LabeledEnum):
     COLLABORATOR = ("collaborator", "協力")
 
 
+def _child_fk():
+    return sa.ForeignKeyConstraint(["tenant_id", "case_id"], ["family_cases.tenant_id", "family_cases.id"],
+                                   ondelete="CASCADE")
+
+
 class FamilyCase(TenantMixin, TimestampMixin, db.Model):
     __tablename__ = "family_cases"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "id"),
+        sa.Index("ix_family_cases_status_received", "tenant_id", "status", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_no: Mapped[str] = mapped_column(sa.String(30), unique=True, nullable=False)
@@ -44,21 +59,38 @@ class FamilyCase(TenantMixin, TimestampMixin, db.Model):
                                                default=CaseStatus.AWAITING_ASSIGNMENT)
     district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"), index=True)
     address: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
-    # Received date of the first report: the 10-day / 30-day / 24-hour clocks of step 3 run from it.
+    phone: Mapped[str] = mapped_column(sa.String(30), nullable=False, default="")
+    # Received date of the first report: the 10-day / 30-day / 24-hour clocks run from it.
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     concerns: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
     child_grade: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="")
     child_class: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="")
+    assigned_worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Stored times the deadlines are measured against.
+    first_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    child_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    assessment_report_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[AssessmentOutcome | None] = mapped_column(enum_column_type(AssessmentOutcome, "outcome"))
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opening_level: Mapped[Level | None] = mapped_column(enum_column_type(Level, "opening_level"))
+    closing_level: Mapped[Level | None] = mapped_column(enum_column_type(Level, "closing_level"))
+    closing_reason: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    re_report_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("family_cases.id"))
     version: Mapped[int] = mapped_column(nullable=False, default=1)
 
     district = relationship("District")
-    units: Mapped[list[CaseUnit]] = relationship(back_populates="case", cascade="all, delete-orphan",
-                                                 overlaps="case")
+    assigned_worker = relationship("User", foreign_keys=[assigned_worker_id])
+    re_report_of = relationship("FamilyCase", remote_side=[id], foreign_keys=[re_report_of_id])
+    units: Mapped[list[CaseUnit]] = relationship(back_populates="case", cascade="all, delete-orphan", overlaps="case")
     members: Mapped[list[CaseMember]] = relationship(back_populates="case", cascade="all, delete-orphan",
                                                      order_by="CaseMember.id", overlaps="case")
 
     __mapper_args__ = {"version_id_col": version}
     __audited__ = True
+    __audit_exclude__ = ("version",)
 
     @property
     def concern_labels(self) -> list[str]:
@@ -74,6 +106,10 @@ class FamilyCase(TenantMixin, TimestampMixin, db.Model):
     def collaborating_units(self):
         return [u.unit for u in self.units if u.role == CaseUnitRole.COLLABORATOR]
 
+    @property
+    def is_vulnerable_family(self) -> bool:
+        return "vulnerable_family" in (self.concerns or [])
+
     def __str__(self) -> str:
         return f"{self.case_no} {self.family_name}"
 
@@ -82,11 +118,7 @@ class CaseUnit(TenantMixin, db.Model):
     """The lead unit and collaborating units of a case (「一主責、多協力」)."""
 
     __tablename__ = "case_units"
-    __table_args__ = (
-        sa.ForeignKeyConstraint(["tenant_id", "case_id"], ["family_cases.tenant_id", "family_cases.id"],
-                                ondelete="CASCADE"),
-        sa.UniqueConstraint("case_id", "unit_id"),
-    )
+    __table_args__ = (_child_fk(), sa.UniqueConstraint("case_id", "unit_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(nullable=False, index=True)
@@ -106,10 +138,7 @@ class CaseUnit(TenantMixin, db.Model):
 
 class CaseMember(TenantMixin, db.Model):
     __tablename__ = "case_members"
-    __table_args__ = (
-        sa.ForeignKeyConstraint(["tenant_id", "case_id"], ["family_cases.tenant_id", "family_cases.id"],
-                                ondelete="CASCADE"),
-    )
+    __table_args__ = (_child_fk(), sa.Index("ix_case_members_name", "tenant_id", "name"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(nullable=False, index=True)
@@ -120,10 +149,314 @@ class CaseMember(TenantMixin, db.Model):
     id_number: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="", index=True)
     relation: Mapped[Relation] = mapped_column(enum_column_type(Relation, "relation"), nullable=False,
                                                default=Relation.OTHER)
+    phone: Mapped[str] = mapped_column(sa.String(30), nullable=False, default="", index=True)
+    flags: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
+    welfare_type: Mapped[WelfareType | None] = mapped_column(enum_column_type(WelfareType, "welfare_type"))
 
     case: Mapped[FamilyCase] = relationship(back_populates="members", overlaps="members")
 
     __audited__ = True
 
+    def age(self, on: date | None = None) -> int | None:
+        if self.birth_date is None:
+            return self.estimated_age
+        on = on or date.today()
+        return on.year - self.birth_date.year - ((on.month, on.day) < (self.birth_date.month, self.birth_date.day))
+
+    @property
+    def is_child(self) -> bool:
+        age = self.age()
+        return age is not None and age < 18
+
+    @property
+    def masked_id(self) -> str:
+        from .queries import mask_id
+
+        return mask_id(self.id_number)
+
     def __str__(self) -> str:
         return self.name or "（姓名不詳）"
+
+
+class CaseTransition(TenantMixin, db.Model):
+    __tablename__ = "case_transitions"
+    __table_args__ = (_child_fk(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    from_status: Mapped[CaseStatus | None] = mapped_column(enum_column_type(CaseStatus, "from_status"))
+    to_status: Mapped[CaseStatus] = mapped_column(enum_column_type(CaseStatus, "to_status"), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    reason: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+
+
+class CaseEvent(TenantMixin, db.Model):
+    """One line of the family's timeline: what happened, by whom, when."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (_child_fk(), sa.Index("ix_case_events_case_at", "case_id", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    actor_name: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
+    unit_name: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
+    kind: Mapped[str] = mapped_column(sa.String(30), nullable=False)
+    summary: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+
+
+class CaseContact(TenantMixin, db.Model):
+    __tablename__ = "case_contacts"
+    __table_args__ = (_child_fk(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    contacted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    method: Mapped[ContactMethod] = mapped_column(enum_column_type(ContactMethod, "method"), nullable=False)
+    duration_minutes: Mapped[int | None] = mapped_column()
+    persons_seen: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)  # member ids
+    child_seen: Mapped[bool] = mapped_column(nullable=False, default=False)
+    note: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    worker_name: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"{self.method.label}紀錄"
+
+
+class RiskFactorTable(TimestampMixin, db.Model):
+    """A version of the ministry's vulnerability-factor table, in force from a date."""
+
+    __tablename__ = "risk_factor_tables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
+    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    note: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    factors: Mapped[list[RiskFactor]] = relationship(back_populates="table", cascade="all, delete-orphan",
+                                                     order_by="RiskFactor.position")
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"脆弱家庭風險因子表 {self.version}"
+
+
+class RiskFactor(db.Model):
+    __tablename__ = "risk_factors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(sa.ForeignKey("risk_factor_tables.id", ondelete="CASCADE"), nullable=False,
+                                          index=True)
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+    dimension: Mapped[VulnerabilityDimension] = mapped_column(enum_column_type(VulnerabilityDimension, "dimension"),
+                                                              nullable=False)
+    text: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    level: Mapped[Level] = mapped_column(enum_column_type(Level, "level"), nullable=False)
+
+    table: Mapped[RiskFactorTable] = relationship(back_populates="factors")
+
+
+class TipvdaVersion(TimestampMixin, db.Model):
+    """A version of the TIPVDA form: its 15 items and its bands."""
+
+    __tablename__ = "tipvda_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
+    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    items: Mapped[list] = mapped_column(sa.JSON(), nullable=False)
+    notice_from: Mapped[int] = mapped_column(nullable=False, default=6)  # 注意危險 from this score
+    high_from: Mapped[int] = mapped_column(nullable=False, default=8)  # 高度危險 from this score
+    note: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+
+    __audited__ = True
+
+    def band(self, score: int | None) -> str:
+        if score is None:
+            return ""
+        if score >= self.high_from:
+            return "高度危險"
+        if score >= self.notice_from:
+            return "注意危險"
+        return "潛在危險"
+
+    def __str__(self) -> str:
+        return f"TIPVDA {self.version}"
+
+
+class VulnerabilityAssessment(TenantMixin, db.Model):
+    """The 面向 and factors ticked for a vulnerable family; the level follows from them."""
+
+    __tablename__ = "vulnerability_assessments"
+    __table_args__ = (_child_fk(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    table_id: Mapped[int] = mapped_column(sa.ForeignKey("risk_factor_tables.id"), nullable=False)
+    dimensions: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)  # first, second, third
+    factor_ids: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
+    derived_level: Mapped[Level | None] = mapped_column(enum_column_type(Level, "derived_level"))
+    override_level: Mapped[Level | None] = mapped_column(enum_column_type(Level, "override_level"))
+    override_reason: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    assessed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    table = relationship("RiskFactorTable")
+
+    __audited__ = True
+
+    @property
+    def level(self) -> Level | None:
+        return self.override_level or self.derived_level
+
+    def __str__(self) -> str:
+        return "脆弱性評估"
+
+
+class AssessmentReport(TenantMixin, db.Model):
+    """脆弱家庭辦法 §5: the assessment report in its four required parts."""
+
+    __tablename__ = "assessment_reports"
+    __table_args__ = (_child_fk(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    reason_confirmed: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    diagnosis: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    goals: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    plan_proposal: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    written_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return "評估報告"
+
+
+class CaseTipvda(TenantMixin, db.Model):
+    __tablename__ = "case_tipvda"
+    __table_args__ = (_child_fk(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("tipvda_versions.id"), nullable=False)
+    answers: Mapped[list] = mapped_column(sa.JSON(), nullable=False)
+    score: Mapped[int] = mapped_column(nullable=False)
+    band: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    assessed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"TIPVDA {self.score} 分"
+
+
+class SafetyAssessment(TenantMixin, db.Model):
+    __tablename__ = "safety_assessments"
+    __table_args__ = (_child_fk(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("case_members.id"), nullable=False)
+    result: Mapped[SafetyResult] = mapped_column(enum_column_type(SafetyResult, "result"), nullable=False)
+    note: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    assessed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    member = relationship("CaseMember")
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"SDM 安全評估：{self.result.label}"
+
+
+class ServicePlan(TenantMixin, db.Model):
+    __tablename__ = "service_plans"
+    __table_args__ = (_child_fk(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    goals: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    agreed_by: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    agreed_on: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    review_due: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    reviews: Mapped[list[PlanReview]] = relationship(back_populates="plan", cascade="all, delete-orphan",
+                                                     order_by="PlanReview.id", overlaps="plan")
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return "服務計畫"
+
+
+class PlanReview(TenantMixin, db.Model):
+    __tablename__ = "plan_reviews"
+    __table_args__ = (sa.ForeignKeyConstraint(["tenant_id", "plan_id"], ["service_plans.tenant_id", "service_plans.id"],
+                                              ondelete="CASCADE"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    reviewed_on: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    note: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    next_review: Mapped[date | None] = mapped_column(sa.Date())
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    plan: Mapped[ServicePlan] = relationship(back_populates="reviews", overlaps="reviews")
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return "計畫檢討"
+
+
+class CaseService(TenantMixin, db.Model):
+    __tablename__ = "case_services"
+    __table_args__ = (_child_fk(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    item: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    status: Mapped[ServiceStatus] = mapped_column(enum_column_type(ServiceStatus, "service_status"), nullable=False)
+    on: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    amount: Mapped[int | None] = mapped_column()  # NT$, for cash and in-kind aid
+    note: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    __audited__ = True
+
+    @property
+    def item_label(self) -> str:
+        from .reference import SERVICE_ITEMS
+
+        return SERVICE_ITEMS.get(self.item, ("", self.item, False))[1]
+
+    def __str__(self) -> str:
+        return f"服務：{self.item_label}"
+
+
+class CaseNote(TenantMixin, db.Model):
+    __tablename__ = "case_notes"
+    __table_args__ = (_child_fk(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    text: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    written_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return "工作紀錄"
