@@ -15,7 +15,7 @@ import pytest
 from app.core.permissions import Access
 
 PUBLIC, ACCOUNT, MEMBER = "public", "account", "member"
-SW, DISPATCH, COUNTY_ADMIN, SYSADMIN = "sw", "dispatch", "county_admin", "sysadmin"
+SW, SUP, DISPATCH, COUNTY_ADMIN, SYSADMIN = "sw", "sup", "dispatch", "county_admin", "sysadmin"
 
 
 @dataclass
@@ -76,16 +76,36 @@ ROUTES = {
     "intake.api_tokens": Route((COUNTY_ADMIN,)),
     "intake.api_token_revoke": Route((COUNTY_ADMIN,), {"token_id": "tpe_token"}, True),
     "cases.inbox": Route((SW,)),
-    "cases.case_detail": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.case_detail": Route((SW, DISPATCH, COUNTY_ADMIN), {"case_id": "tpe_case"}, True),
+    # Step 3: the family record
+    "cases.search": Route((SW, DISPATCH, COUNTY_ADMIN)),
+    "cases.mine": Route((SW,)),
+    "cases.assign": Route((SUP,), {"case_id": "tpe_case"}, True),
+    "cases.review": Route((SUP,), {"case_id": "tpe_case"}, True),
+    "cases.reopen": Route((SUP,), {"case_id": "tpe_case"}, True),
+    "cases.add_contact": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.assess_vulnerability": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.write_report": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.tipvda": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.safety": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.decision": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.closing": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.add_plan": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.review_plan": Route((SW,), {"case_id": "tpe_case", "plan_id": "tpe_plan"}, True),
+    "cases.add_service": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.add_note": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.household": Route((SW,), {"case_id": "tpe_case"}, True),
 }
 
 # persona -> (username, tokens, other county?)
 PERSONAS = {
     "anonymous": (None, set(), False),
     "tpe_worker": ("tpe.sw1", {MEMBER, SW}, False),
+    "tpe_supervisor": ("tpe.sup", {MEMBER, SW, SUP}, False),
     "tpe_dispatcher": ("tpe.dispatch", {MEMBER, DISPATCH}, False),
     "tpe_admin": ("tpe.admin", {MEMBER, COUNTY_ADMIN}, False),
     "hua_worker": ("hua.sw1", {MEMBER, SW}, True),
+    "hua_supervisor": ("hua.sup", {MEMBER, SW, SUP}, True),
     "hua_dispatcher": ("hua.dispatch", {MEMBER, DISPATCH}, True),
     "hua_admin": ("hua.admin", {MEMBER, COUNTY_ADMIN}, True),
     "partner": ("ngo.staff", {MEMBER}, False),
@@ -115,8 +135,15 @@ def taipei_objects(db, factories):
         token = ApiToken(organisation="矩陣", channel=ReportingChannel("16"), token_prefix="abcd1234",
                          token_hash="x" * 64)
         db.session.add(token)
+        from datetime import date
+
+        from app.cases.models import ServicePlan
+
+        plan = ServicePlan(tenant_id=taipei.id, case_id=case.id, goals="矩陣", agreed_by="案母",
+                           agreed_on=date(2026, 11, 1), review_due=date(2027, 2, 1))
+        db.session.add(plan)
         db.session.flush()
-        ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id}
+        ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id, "tpe_plan": plan.id}
         db.session.commit()
     return ids
 

@@ -24,6 +24,7 @@ DEMO_USERS = [
     ("tpe.mh1", "劉家豪", [("臺北市", "臺北市政府衛生局社區心理衛生中心", Role.SOCIAL_WORKER)]),
     ("tpe.admin", "蔡宗翰", [("臺北市", "臺北市政府社會局", Role.COUNTY_ADMIN)]),
     ("hua.sw1", "鄭佩珊", [("花蓮縣", "花蓮縣花蓮社會福利服務中心", Role.SOCIAL_WORKER)]),
+    ("hua.sup", "林秀英", [("花蓮縣", "花蓮縣花蓮社會福利服務中心", Role.SUPERVISOR)]),
     ("hua.dispatch", "高志偉", [("花蓮縣", "花蓮縣集中篩派案中心", Role.DISPATCHER)]),
     ("hua.admin", "許文傑", [("花蓮縣", "花蓮縣政府社會處", Role.COUNTY_ADMIN)]),
     ("ngo.staff", "周心怡", [("家扶基金會", "家扶基金會臺北市服務處", Role.PARTNER_STAFF)]),

@@ -1,16 +1,141 @@
-"""Family-case rules that step 2 needs: a dispatched report opens a case in its
-lead unit's inbox, or joins the family's open case. Step 3 adds the rest."""
+"""Family-case rules: who may do what, the state machine, deadlines' stored times,
+assessments, approvals, plans and services. One function per use case; each
+records who, when and why (transition table, timeline, audit log) and flushes.
+The caller commits."""
 from __future__ import annotations
 
-import sqlalchemy as sa
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import Membership, Role, User
+from ..audit import services as audit
+from ..audit.models import AuditAction
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..core.sequences import next_value
 from ..extensions import db
-from ..tenants.models import County, Unit
-from .models import CaseMember, CaseStatus, CaseUnit, CaseUnitRole, FamilyCase, OPEN_STATUSES
+from ..tenants.models import County, Unit, UnitKind
+from .models import (
+    OPEN_STATUSES,
+    AssessmentReport,
+    CaseContact,
+    CaseEvent,
+    CaseMember,
+    CaseNote,
+    CaseService,
+    CaseStatus,
+    CaseTipvda,
+    CaseTransition,
+    CaseUnit,
+    CaseUnitRole,
+    FamilyCase,
+    PlanReview,
+    RiskFactor,
+    RiskFactorTable,
+    SafetyAssessment,
+    ServicePlan,
+    TipvdaVersion,
+    VulnerabilityAssessment,
+)
+from .reference import IN_PERSON, LEVEL_RANK, SERVICE_ITEMS, AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus
 
+C = CaseStatus
+TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
+    C.AWAITING_ASSIGNMENT: {C.ASSESSING},
+    C.ASSESSING: {C.OPENING_REVIEW, C.NOT_OPENED},
+    C.OPENING_REVIEW: {C.OPEN, C.ASSESSING},  # approved, or sent back
+    C.OPEN: {C.CLOSING_REVIEW},
+    C.CLOSING_REVIEW: {C.CLOSED, C.OPEN},  # approved, or sent back
+    C.CLOSED: {C.ASSESSING},  # reopened
+    C.NOT_OPENED: {C.ASSESSING},  # reopened
+}
+RE_REPORT_MONTHS = 12
+
+
+class CaseError(ValueError):
+    """Something a person tried that the rules do not allow, said in Chinese."""
+
+
+class StaleEdit(CaseError):
+    """Someone else saved the record since this form was opened."""
+
+
+# --- Who may act ------------------------------------------------------------
+
+def unit_on_case(case: FamilyCase, unit_id: int) -> CaseUnit | None:
+    return next((u for u in case.units if u.unit_id == unit_id), None)
+
+
+def can_read(case: FamilyCase, membership: Membership | None) -> bool:
+    if membership is None or membership.county_id != case.tenant_id:
+        return False
+    if membership.role == Role.COUNTY_ADMIN or membership.unit.kind == UnitKind.DISPATCH_CENTRE:
+        return True
+    return unit_on_case(case, membership.unit_id) is not None
+
+
+def can_write(case: FamilyCase, membership: Membership | None) -> bool:
+    return (membership is not None and membership.role in (Role.SOCIAL_WORKER, Role.SUPERVISOR)
+            and unit_on_case(case, membership.unit_id) is not None)
+
+
+def is_lead_supervisor(case: FamilyCase, membership: Membership | None) -> bool:
+    on = unit_on_case(case, membership.unit_id) if membership is not None else None
+    return on is not None and on.role == CaseUnitRole.LEAD and membership.role == Role.SUPERVISOR
+
+
+def _require_write(case, membership):
+    if not can_write(case, membership):
+        raise CaseError("只有主責或協力單位的社工、督導可以記錄此案。")
+
+
+def _require_lead_supervisor(case, membership):
+    if not is_lead_supervisor(case, membership):
+        raise CaseError("此操作需由主責單位督導進行。")
+
+
+def _require_decider(case, membership, user):
+    if case.assigned_worker_id != user.id and not is_lead_supervisor(case, membership):
+        raise CaseError("此操作需由承辦社工或主責單位督導進行。")
+
+
+# --- Timeline and state ------------------------------------------------------
+
+def add_event(case: FamilyCase, kind: str, summary: str, user=None, membership=None, at: datetime | None = None):
+    event = CaseEvent(tenant_id=case.tenant_id, case_id=case.id, at=at or utcnow(),
+                      actor_id=getattr(user, "id", None), actor_name=getattr(user, "display_name", "系統"),
+                      unit_name=membership.unit.display_short if membership is not None else "", kind=kind,
+                      summary=summary)
+    db.session.add(event)
+    return event
+
+
+def _move(case: FamilyCase, to: CaseStatus, user, membership, reason: str = "") -> None:
+    if to not in TRANSITIONS.get(case.status, set()):
+        raise CaseError(f"個案目前為「{case.status.label}」，不能改為「{to.label}」。")
+    before = case.status
+    case.status = to
+    db.session.add(CaseTransition(tenant_id=case.tenant_id, case_id=case.id, from_status=before, to_status=to,
+                                  actor_id=getattr(user, "id", None), actor_name=getattr(user, "display_name", "系統"),
+                                  reason=reason))
+    add_event(case, "status", f"狀態：{before.label} → {to.label}" + (f"（{reason}）" if reason else ""), user, membership)
+    audit.record(AuditAction.STATE_CHANGE, record_type="family_cases", record_id=case.id, tenant_id=case.tenant_id,
+                 summary=f"個案 {case.case_no}：{before.label} → {to.label}" + (f"（{reason}）" if reason else ""))
+
+
+def check_version(case: FamilyCase, submitted_version: int | None) -> None:
+    """Refuse a save made from a stale form: the other person's save stands, this one is kept on screen."""
+    if submitted_version is not None and submitted_version != case.version:
+        last = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                  .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())).first()
+        who = f"{last.actor_name}" if last else "其他人"
+        raise StaleEdit(f"此案在您開啟後已由 {who} 更新過；您的內容尚未儲存，仍保留在畫面上。請重新載入後再送出。")
+
+
+# --- Opening a case from a report (step 2 calls these) ----------------------
 
 def _case_no(county_id: int) -> str:
     county = db.session.get(County, county_id)
@@ -29,18 +154,36 @@ def family_name_for(report) -> str:
     return f"{named.name[0]}○○家" if len(named.name) > 1 else f"{named.name}家"
 
 
+def recently_closed_case_for(persons, county_id: int, now: datetime | None = None) -> FamilyCase | None:
+    """A case of the same family closed within 12 months: the new report is a re-report (再通報)."""
+    now = now or utcnow()
+    ids = {p.id_number for p in persons if p.id_number}
+    name_birth = {(p.name, p.birth_date) for p in persons if p.name and p.birth_date}
+    if not ids and not name_birth:
+        return None
+    conditions = []
+    if ids:
+        conditions.append(CaseMember.id_number.in_(ids))
+    if name_birth:
+        conditions.append(sa.tuple_(CaseMember.name, CaseMember.birth_date).in_(list(name_birth)))
+    return db.session.scalars(
+        sa.select(FamilyCase).join(CaseMember, CaseMember.case_id == FamilyCase.id)
+        .where(FamilyCase.tenant_id == county_id,
+               FamilyCase.status.in_([CaseStatus.CLOSED, CaseStatus.NOT_OPENED]),
+               FamilyCase.closed_at >= now - timedelta(days=365), sa.or_(*conditions))
+        .order_by(FamilyCase.closed_at.desc())
+    ).first()
+
+
 def open_from_report(report, lead: Unit, collaborators: list[Unit]) -> FamilyCase:
+    previous = recently_closed_case_for(report.persons, report.tenant_id)
     case = FamilyCase(
-        tenant_id=report.tenant_id,
-        case_no=_case_no(report.tenant_id),
-        family_name=family_name_for(report),
-        status=CaseStatus.AWAITING_ASSIGNMENT,
-        district_id=report.district_id,
-        address=report.address,
-        received_at=report.received_at,
-        concerns=list(report.concerns),
+        tenant_id=report.tenant_id, case_no=_case_no(report.tenant_id), family_name=family_name_for(report),
+        status=CaseStatus.AWAITING_ASSIGNMENT, district_id=report.district_id, address=report.address,
+        received_at=report.received_at, concerns=list(report.concerns),
         child_grade=report.child_grade.value if report.child_grade else "",
         child_class=report.child_class.value if report.child_class else "",
+        re_report_of_id=previous.id if previous else None,
     )
     case.units.append(CaseUnit(unit_id=lead.id, role=CaseUnitRole.LEAD))
     for unit in collaborators:
@@ -48,8 +191,13 @@ def open_from_report(report, lead: Unit, collaborators: list[Unit]) -> FamilyCas
     for person in report.persons:
         case.members.append(CaseMember(name=person.name, sex=person.sex, birth_date=person.birth_date,
                                        estimated_age=person.estimated_age, id_number=person.id_number,
-                                       relation=person.relation))
+                                       relation=person.relation, phone=person.phone))
     db.session.add(case)
+    db.session.flush()
+    add_event(case, "report", f"通報 {report.report_no} 派案至 {lead.name}（{'、'.join(report.concern_labels)}）",
+              at=report.decided_at or utcnow())
+    if previous is not None:
+        add_event(case, "re_report", f"再通報：同一家庭於 {previous.closed_at.astimezone(TAIPEI):%Y-%m-%d} 結案（{previous.case_no}），12 個月內再次通報")
     db.session.flush()
     return case
 
@@ -71,28 +219,360 @@ def attach_report(case: FamilyCase, report, lead: Unit, collaborators: list[Unit
         if (person.name, person.birth_date) not in known:
             case.members.append(CaseMember(name=person.name, sex=person.sex, birth_date=person.birth_date,
                                            estimated_age=person.estimated_age, id_number=person.id_number,
-                                           relation=person.relation))
+                                           relation=person.relation, phone=person.phone))
     case.concerns = list(dict.fromkeys([*case.concerns, *report.concerns]))
+    db.session.flush()
+    add_event(case, "report", f"新通報 {report.report_no} 併入本案（{'、'.join(report.concern_labels)}）")
     db.session.flush()
     return case
 
 
-def inbox_stmt(unit_id: int):
-    """Cases where the unit is lead or collaborator, newest first."""
-    from sqlalchemy.orm import selectinload
+# --- Inbox: assignment and caseload ----------------------------------------
 
-    return (
-        sa.select(FamilyCase)
-        .join(CaseUnit, CaseUnit.case_id == FamilyCase.id)
-        .where(CaseUnit.unit_id == unit_id)
-        .options(selectinload(FamilyCase.units))
-        .order_by(FamilyCase.received_at.desc())
+@dataclass
+class Load:
+    user: User
+    open_cases: int
+
+
+def workers_with_load(unit_id: int) -> list[Load]:
+    """The unit's social workers (and supervisors) with their current open caseload (負荷比)."""
+    workers = db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id == unit_id, Membership.role.in_([Role.SOCIAL_WORKER, Role.SUPERVISOR]),
+               User.active.is_(True)).order_by(User.display_name).distinct()
+    ).all()
+    counts = dict(db.session.execute(
+        sa.select(FamilyCase.assigned_worker_id, sa.func.count(FamilyCase.id))
+        .where(FamilyCase.assigned_worker_id.in_([w.id for w in workers] or [0]),
+               FamilyCase.status.in_(OPEN_STATUSES))
+        .group_by(FamilyCase.assigned_worker_id)
+    ).all())
+    return [Load(w, counts.get(w.id, 0)) for w in workers]
+
+
+def assign(case: FamilyCase, supervisor: User, membership: Membership, worker: User) -> None:
+    _require_lead_supervisor(case, membership)
+    if worker.id not in {load.user.id for load in workers_with_load(membership.unit_id)}:
+        raise CaseError(f"{worker.display_name} 不是本單位的社工，不能指派。")
+    previous = case.assigned_worker
+    case.assigned_worker_id = worker.id
+    case.assigned_at = utcnow()
+    if case.status == CaseStatus.AWAITING_ASSIGNMENT:
+        _move(case, CaseStatus.ASSESSING, supervisor, membership, f"指派 {worker.display_name}")
+    else:
+        add_event(case, "assign", f"改派：{previous.display_name if previous else '未指派'} → {worker.display_name}",
+                  supervisor, membership)
+    db.session.flush()
+
+
+# --- Visits and assessments ----------------------------------------------------
+
+def record_contact(case: FamilyCase, user: User, membership: Membership, *, contacted_at: datetime,
+                   method: ContactMethod, duration_minutes: int | None, persons_seen: list[int], child_seen: bool,
+                   note: str) -> CaseContact:
+    _require_write(case, membership)
+    if contacted_at > utcnow() + timedelta(minutes=5):
+        raise CaseError("訪視時間不可晚於現在。")
+    if contacted_at < case.received_at - timedelta(days=1):
+        raise CaseError("訪視時間早於收案時間，請確認日期。")
+    members = {m.id: m for m in case.members}
+    seen = [i for i in persons_seen if i in members]
+    if child_seen and method not in IN_PERSON:
+        raise CaseError("「親見兒少」需為面訪、陪同、校園訪視、面談或機構訪視。")
+    if child_seen and not any(members[i].is_child for i in seen):
+        raise CaseError("勾選了「親見兒少」，請在「會見對象」中勾選見到的兒少。")
+    contact = CaseContact(tenant_id=case.tenant_id, case_id=case.id, contacted_at=contacted_at, method=method,
+                          duration_minutes=duration_minutes, persons_seen=seen, child_seen=child_seen, note=note,
+                          worker_id=user.id, worker_name=user.display_name)
+    db.session.add(contact)
+    if method in IN_PERSON and (case.first_visit_at is None or contacted_at < case.first_visit_at):
+        case.first_visit_at = contacted_at
+    if child_seen and (case.child_seen_at is None or contacted_at < case.child_seen_at):
+        case.child_seen_at = contacted_at
+    names = "、".join(members[i].name or "（不詳）" for i in seen) or "—"
+    add_event(case, "contact", f"{method.label}（{duration_minutes or '—'} 分鐘），會見：{names}"
+              + ("，已親見兒少" if child_seen else ""), user, membership, at=contacted_at)
+    db.session.flush()
+    return contact
+
+
+def factor_table_in_force(on: date | None = None) -> RiskFactorTable | None:
+    on = on or utcnow().astimezone(TAIPEI).date()
+    return db.session.scalars(sa.select(RiskFactorTable).where(RiskFactorTable.effective_from <= on)
+                              .options(selectinload(RiskFactorTable.factors))
+                              .order_by(RiskFactorTable.effective_from.desc())).first()
+
+
+def tipvda_in_force(on: date | None = None) -> TipvdaVersion | None:
+    on = on or utcnow().astimezone(TAIPEI).date()
+    return db.session.scalars(sa.select(TipvdaVersion).where(TipvdaVersion.effective_from <= on)
+                              .order_by(TipvdaVersion.effective_from.desc())).first()
+
+
+def derive_level(factors: list[RiskFactor]) -> Level | None:
+    """The family's level is the highest level among its factors."""
+    if not factors:
+        return None
+    return max((f.level for f in factors), key=lambda level: LEVEL_RANK[level])
+
+
+def assess_vulnerability(case: FamilyCase, user: User, membership: Membership, *, dimensions: list[str],
+                         factor_ids: list[int], override_level: Level | None = None,
+                         override_reason: str = "") -> VulnerabilityAssessment:
+    _require_write(case, membership)
+    table = factor_table_in_force()
+    if table is None:
+        raise CaseError("尚無生效的脆弱家庭風險因子表，請洽中央管理者。")
+    dimensions = [d for d in dimensions if d]
+    if not dimensions:
+        raise CaseError("請至少選擇主要的脆弱面向（第一面向）。")
+    if len(set(dimensions)) != len(dimensions):
+        raise CaseError("第一、第二、第三面向不可重複。")
+    by_id = {f.id: f for f in table.factors}
+    chosen = [by_id[i] for i in factor_ids if i in by_id]
+    if not chosen:
+        raise CaseError("請勾選至少一項風險因子。")
+    if override_level is not None and not override_reason.strip():
+        raise CaseError("調整脆弱程度需寫明理由。")
+    derived = derive_level(chosen)
+    assessment = VulnerabilityAssessment(
+        tenant_id=case.tenant_id, case_id=case.id, table_id=table.id, dimensions=dimensions[:3],
+        factor_ids=[f.id for f in chosen], derived_level=derived,
+        override_level=override_level if override_level != derived else None,
+        override_reason=override_reason.strip() if override_level not in (None, derived) else "",
+        assessed_by_id=user.id,
     )
+    db.session.add(assessment)
+    level = assessment.level
+    add_event(case, "vulnerability", f"脆弱性評估：{len(chosen)} 項因子，程度「{level.label}」"
+              + (f"（依因子為「{derived.label}」，調整理由：{assessment.override_reason}）" if assessment.override_level else ""),
+              user, membership)
+    db.session.flush()
+    return assessment
 
 
-def case_for_unit(case_id: int, unit_id: int) -> FamilyCase | None:
-    """The case, if the unit is on it (lead or collaborator); else None (answered 404)."""
-    return db.session.scalars(
-        sa.select(FamilyCase).join(CaseUnit, CaseUnit.case_id == FamilyCase.id)
-        .where(FamilyCase.id == case_id, CaseUnit.unit_id == unit_id)
-    ).first()
+def latest_vulnerability(case: FamilyCase) -> VulnerabilityAssessment | None:
+    return db.session.scalars(sa.select(VulnerabilityAssessment).where(VulnerabilityAssessment.case_id == case.id)
+                              .order_by(VulnerabilityAssessment.assessed_at.desc(), VulnerabilityAssessment.id.desc())).first()
+
+
+REPORT_PARTS = (("reason_confirmed", "通報事由之確認"), ("diagnosis", "問題診斷及評估"),
+                ("goals", "服務目標之訂定"), ("plan_proposal", "服務計畫之建議"))
+
+
+def write_assessment_report(case: FamilyCase, user: User, membership: Membership, **parts: str) -> AssessmentReport:
+    _require_write(case, membership)
+    missing = [label for key, label in REPORT_PARTS if not (parts.get(key) or "").strip()]
+    if missing:
+        raise CaseError("評估報告需包含四個部分，尚缺：" + "、".join(missing) + "。")
+    report = AssessmentReport(tenant_id=case.tenant_id, case_id=case.id, written_by_id=user.id,
+                              **{key: parts[key].strip() for key, _ in REPORT_PARTS})
+    db.session.add(report)
+    if case.assessment_report_at is None:
+        case.assessment_report_at = utcnow()
+    add_event(case, "assessment_report", "完成評估報告（四部分）", user, membership)
+    db.session.flush()
+    return report
+
+
+def record_tipvda(case: FamilyCase, user: User, membership: Membership, answers: list[bool]) -> CaseTipvda:
+    _require_write(case, membership)
+    version = tipvda_in_force()
+    if version is None:
+        raise CaseError("尚無生效的 TIPVDA 版本，請洽中央管理者。")
+    if len(answers) != len(version.items):
+        raise CaseError(f"TIPVDA 需逐題回答（共 {len(version.items)} 題）。")
+    score = sum(1 for a in answers if a)
+    previous = db.session.scalars(sa.select(CaseTipvda).where(CaseTipvda.case_id == case.id)
+                                  .order_by(CaseTipvda.assessed_at.desc())).first()
+    record = CaseTipvda(tenant_id=case.tenant_id, case_id=case.id, version_id=version.id, answers=list(answers),
+                        score=score, band=version.band(score), assessed_by_id=user.id)
+    db.session.add(record)
+    add_event(case, "tipvda", f"TIPVDA{'重測' if previous else ''}：{score} 分（{record.band}）"
+              + (f"，前次 {previous.score} 分" if previous else ""), user, membership)
+    db.session.flush()
+    return record
+
+
+def record_safety(case: FamilyCase, user: User, membership: Membership, member_id: int, result: SafetyResult,
+                  note: str = "") -> SafetyAssessment:
+    _require_write(case, membership)
+    member = next((m for m in case.members if m.id == member_id), None)
+    if member is None or not member.is_child:
+        raise CaseError("SDM 安全評估需針對案家中的兒少成員。")
+    record = SafetyAssessment(tenant_id=case.tenant_id, case_id=case.id, member_id=member.id, result=result,
+                              note=note.strip(), assessed_by_id=user.id)
+    db.session.add(record)
+    add_event(case, "safety", f"SDM 安全評估（{member.name}）：{result.label}", user, membership)
+    db.session.flush()
+    return record
+
+
+# --- Decision, approvals, closing -------------------------------------------
+
+def decide(case: FamilyCase, user: User, membership: Membership, outcome: AssessmentOutcome, note: str = "") -> None:
+    _require_decider(case, membership, user)
+    if case.status != CaseStatus.ASSESSING:
+        raise CaseError(f"個案目前為「{case.status.label}」，評估中的個案才能做評估結果。")
+    if outcome == AssessmentOutcome.CASE_MANAGEMENT:
+        if case.is_vulnerable_family and latest_vulnerability(case) is None:
+            raise CaseError("脆弱家庭開案前需完成脆弱性評估（面向與因子）。")
+        case.outcome = outcome
+        case.outcome_at = utcnow()
+        _move(case, CaseStatus.OPENING_REVIEW, user, membership, f"評估結果：{outcome.label}，送督導審核" + (f"；{note}" if note else ""))
+    else:
+        case.outcome = outcome
+        case.outcome_at = utcnow()
+        case.closed_at = utcnow()
+        _move(case, CaseStatus.NOT_OPENED, user, membership, f"評估結果：{outcome.label}" + (f"；{note}" if note else ""))
+    db.session.flush()
+
+
+def review_opening(case: FamilyCase, supervisor: User, membership: Membership, approve: bool, comment: str = "") -> None:
+    _require_lead_supervisor(case, membership)
+    if case.status != CaseStatus.OPENING_REVIEW:
+        raise CaseError("此案不在開案審查中。")
+    if approve:
+        assessment = latest_vulnerability(case)
+        case.opening_level = assessment.level if assessment is not None else None
+        case.opened_at = utcnow()
+        _move(case, CaseStatus.OPEN, supervisor, membership, "督導核准開案" + (f"：{comment}" if comment else ""))
+    else:
+        if not comment.strip():
+            raise CaseError("退回時請寫明意見，讓社工知道要補充什麼。")
+        case.outcome = None
+        _move(case, CaseStatus.ASSESSING, supervisor, membership, f"督導退回：{comment.strip()}")
+    db.session.flush()
+
+
+def propose_closing(case: FamilyCase, user: User, membership: Membership, reason: str, closing_level: Level | None) -> None:
+    _require_decider(case, membership, user)
+    if case.status != CaseStatus.OPEN:
+        raise CaseError("開案服務中的個案才能申請結案。")
+    if not reason.strip():
+        raise CaseError("請寫明結案理由。")
+    if case.is_vulnerable_family and closing_level is None:
+        raise CaseError("脆弱家庭結案需評定結案時的脆弱程度（高／中／低）。")
+    case.closing_reason = reason.strip()
+    case.closing_level = closing_level
+    _move(case, CaseStatus.CLOSING_REVIEW, user, membership, f"申請結案：{reason.strip()}")
+    db.session.flush()
+
+
+def review_closing(case: FamilyCase, supervisor: User, membership: Membership, approve: bool, comment: str = "") -> None:
+    _require_lead_supervisor(case, membership)
+    if case.status != CaseStatus.CLOSING_REVIEW:
+        raise CaseError("此案不在結案審查中。")
+    if approve:
+        case.closed_at = utcnow()
+        _move(case, CaseStatus.CLOSED, supervisor, membership, "督導核准結案" + (f"：{comment}" if comment else ""))
+    else:
+        if not comment.strip():
+            raise CaseError("退回時請寫明意見。")
+        _move(case, CaseStatus.OPEN, supervisor, membership, f"督導退回結案：{comment.strip()}")
+    db.session.flush()
+
+
+def reopen(case: FamilyCase, supervisor: User, membership: Membership, reason: str) -> None:
+    _require_lead_supervisor(case, membership)
+    if not reason.strip():
+        raise CaseError("請寫明重新開啟的理由。")
+    case.outcome = None
+    case.closed_at = None
+    _move(case, CaseStatus.ASSESSING, supervisor, membership, f"重新開啟：{reason.strip()}（歷程保留）")
+    db.session.flush()
+
+
+# --- Service ------------------------------------------------------------------
+
+def add_plan(case: FamilyCase, user: User, membership: Membership, *, goals: str, agreed_by: str, agreed_on: date,
+             review_due: date) -> ServicePlan:
+    _require_write(case, membership)
+    if case.status not in (CaseStatus.OPEN, CaseStatus.OPENING_REVIEW):
+        raise CaseError("開案後才能訂定服務計畫。")
+    if not goals.strip() or not agreed_by.strip():
+        raise CaseError("請寫明服務目標，以及與案家哪一位成員共同訂定。")
+    if review_due <= agreed_on:
+        raise CaseError("檢討日期需晚於訂定日期。")
+    plan = ServicePlan(tenant_id=case.tenant_id, case_id=case.id, goals=goals.strip(), agreed_by=agreed_by.strip(),
+                       agreed_on=agreed_on, review_due=review_due, created_by_id=user.id)
+    db.session.add(plan)
+    add_event(case, "plan", f"訂定服務計畫（與 {agreed_by.strip()} 共同訂定，{review_due:%Y-%m-%d} 檢討）", user, membership)
+    db.session.flush()
+    return plan
+
+
+def review_plan(case: FamilyCase, plan: ServicePlan, user: User, membership: Membership, *, note: str,
+                next_review: date | None) -> PlanReview:
+    _require_write(case, membership)
+    if not note.strip():
+        raise CaseError("請寫下檢討內容。")
+    review = PlanReview(tenant_id=case.tenant_id, plan_id=plan.id, reviewed_on=utcnow().astimezone(TAIPEI).date(),
+                        note=note.strip(), next_review=next_review, reviewed_by_id=user.id)
+    plan.reviews.append(review)
+    add_event(case, "plan_review", "服務計畫檢討" + (f"，下次 {next_review:%Y-%m-%d}" if next_review else ""), user, membership)
+    db.session.flush()
+    return review
+
+
+def next_plan_review(case: FamilyCase) -> date | None:
+    plan = db.session.scalars(sa.select(ServicePlan).where(ServicePlan.case_id == case.id)
+                              .options(selectinload(ServicePlan.reviews))
+                              .order_by(ServicePlan.created_at.desc())).first()
+    if plan is None or case.status != CaseStatus.OPEN:
+        return None
+    if plan.reviews:
+        return plan.reviews[-1].next_review
+    return plan.review_due
+
+
+def add_service(case: FamilyCase, user: User, membership: Membership, *, item: str, status: ServiceStatus, on: date,
+                amount: int | None, note: str) -> CaseService:
+    _require_write(case, membership)
+    if item not in SERVICE_ITEMS:
+        raise CaseError("請從服務項目清單選擇。")
+    strategy, label, has_amount = SERVICE_ITEMS[item]
+    if has_amount and status == ServiceStatus.DELIVERED and amount is None:
+        raise CaseError(f"「{label}」已提供時需填寫金額（新臺幣元）。")
+    if amount is not None and amount < 0:
+        raise CaseError("金額不可為負數。")
+    service = CaseService(tenant_id=case.tenant_id, case_id=case.id, item=item, status=status, on=on,
+                          amount=amount if has_amount else None, note=note.strip(), recorded_by_id=user.id)
+    db.session.add(service)
+    add_event(case, "service", f"{status.label}：{label}" + (f" 新臺幣 {amount:,} 元" if has_amount and amount is not None else ""),
+              user, membership)
+    db.session.flush()
+    return service
+
+
+def add_note(case: FamilyCase, user: User, membership: Membership, text: str) -> CaseNote:
+    _require_write(case, membership)
+    if not text.strip():
+        raise CaseError("紀錄內容不可空白。")
+    note = CaseNote(tenant_id=case.tenant_id, case_id=case.id, text=text.strip(), written_by_id=user.id)
+    db.session.add(note)
+    add_event(case, "note", "工作紀錄：" + (text.strip()[:60] + ("…" if len(text.strip()) > 60 else "")), user, membership)
+    db.session.flush()
+    return note
+
+
+def update_household(case: FamilyCase, user: User, membership: Membership, *, version: int, address: str, phone: str,
+                     members: dict[int, dict]) -> None:
+    """Edit the household (address, phone, members' flags and welfare type), refusing a stale form."""
+    _require_write(case, membership)
+    check_version(case, version)
+    case.address = address.strip()
+    case.phone = phone.strip()
+    by_id = {m.id: m for m in case.members}
+    for member_id, values in members.items():
+        member = by_id.get(member_id)
+        if member is None:
+            continue
+        member.flags = sorted(set(values.get("flags", [])))
+        member.welfare_type = values.get("welfare_type") or None
+        if "phone" in values:
+            member.phone = values["phone"].strip()
+    case.updated_at = utcnow()  # the case row changes, so its version moves on
+    add_event(case, "household", "更新案家資料（地址、電話、成員註記）", user, membership)
+    db.session.flush()

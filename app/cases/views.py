@@ -1,41 +1,471 @@
-"""A unit's inbox of family cases and the case page (step 3 grows both)."""
+"""The unit inbox, the family record and its actions, search, a worker's dashboard."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, g, request
+from datetime import timezone
 
-from ..accounts.models import Role
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts.models import Role, User
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..core.filters import TAIPEI
+from ..core.models import utcnow
 from ..core.permissions import requires
-from ..core.rendering import render
+from ..core.rendering import redirect_to, render
 from ..extensions import db
 from ..intake.models import Report
+from ..intake.reference import VulnerabilityDimension
 from ..tenants.models import UnitKind
-from . import services
+from . import deadlines, queries, services
+from .forms import (
+    AssessmentReportForm,
+    AssignForm,
+    ClosingForm,
+    ContactForm,
+    DecisionForm,
+    HouseholdForm,
+    NoteForm,
+    PlanForm,
+    PlanReviewForm,
+    ReopenForm,
+    ReviewForm,
+    SafetyForm,
+    SearchForm,
+    ServiceForm,
+    TipvdaForm,
+    VulnerabilityForm,
+)
+from .models import (
+    AssessmentReport,
+    CaseContact,
+    CaseEvent,
+    CaseNote,
+    CaseService,
+    CaseStatus,
+    CaseTipvda,
+    CaseUnit,
+    FamilyCase,
+    SafetyAssessment,
+    ServicePlan,
+    TipvdaVersion,
+)
+from .reference import AssessmentOutcome, ContactMethod, Level, MemberFlag, SafetyResult, ServiceStatus, WelfareType
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-SERVING_UNITS = dict(unit_kinds=(UnitKind.WELFARE_CENTRE, UnitKind.DV_CENTRE, UnitKind.MENTAL_HEALTH))
+SERVING = dict(unit_kinds=(UnitKind.WELFARE_CENTRE, UnitKind.DV_CENTRE, UnitKind.MENTAL_HEALTH))
 SERVING_ROLES = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.UNIT_ADMIN)
+READERS = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.UNIT_ADMIN, Role.DISPATCHER, Role.COUNTY_ADMIN)
 
+
+def _case_or_404(case_id: int) -> FamilyCase:
+    case = db.session.scalars(
+        sa.select(FamilyCase).where(FamilyCase.id == case_id)
+        .options(selectinload(FamilyCase.units).joinedload(CaseUnit.unit), selectinload(FamilyCase.members),
+                 joinedload(FamilyCase.assigned_worker), joinedload(FamilyCase.district))
+    ).first()
+    if case is None or not services.can_read(case, g.membership):
+        abort(404)  # another county's case, or a unit not on it: as if it did not exist
+    return case
+
+
+# --- Inbox ------------------------------------------------------------------
 
 @bp.get("/inbox")
-@requires(*SERVING_ROLES, **SERVING_UNITS)
+@requires(*SERVING_ROLES, **SERVING)
 def inbox():
     page = max(1, request.args.get("page", 1, type=int))
-    pagination = db.paginate(services.inbox_stmt(g.membership.unit_id), page=page, per_page=50, error_out=False)
-    return render("cases/inbox.html", fragment="results", pagination=pagination, unit=g.membership.unit)
+    status = request.args.get("status", "open")
+    pagination = db.paginate(queries.inbox_stmt(g.membership.unit_id, status=status), page=page, per_page=30,
+                             error_out=False)
+    now = utcnow()
+    rows = [(case, deadlines.case_deadlines(case, now)) for case in pagination.items]
+    loads = services.workers_with_load(g.membership.unit_id)
+    supervisor = g.membership.role == Role.SUPERVISOR
+    return render("cases/inbox.html", fragment="results", rows=rows, pagination=pagination, unit=g.membership.unit,
+                  loads=loads, supervisor=supervisor, status=status, assign_form=_assign_form(loads))
+
+
+def _assign_form(loads, formdata=None):
+    form = AssignForm(formdata=formdata)
+    form.worker_id.choices = [(0, "請選擇社工")] + [(l.user.id, f"{l.user.display_name}（{l.open_cases} 案）") for l in loads]
+    return form
+
+
+@bp.post("/<int:case_id>/assign")
+@requires(Role.SUPERVISOR, **SERVING)
+def assign(case_id: int):
+    case = _case_or_404(case_id)
+    loads = services.workers_with_load(g.membership.unit_id)
+    form = _assign_form(loads, request.form)
+
+    def act():
+        if not form.validate() or not form.worker_id.data:
+            raise services.CaseError("請選擇要指派的社工。")
+        services.assign(case, current_user, g.membership, db.session.get(User, form.worker_id.data))
+        flash(f"已將 {case.case_no} 指派給 {case.assigned_worker.display_name}。", "success")
+        return redirect_to(request.form.get("next") or url_for("cases.case_detail", case_id=case.id))
+
+    return _act(case, act, "assign", form)
+
+
+# --- The family record ----------------------------------------------------------
+
+def _forms(case: FamilyCase, override: dict | None = None) -> dict:
+    loads = services.workers_with_load(g.membership.unit_id) if services.is_lead_supervisor(case, g.membership) else []
+    contact = ContactForm(formdata=None)
+    contact.contacted_at.data = utcnow().astimezone(TAIPEI).replace(tzinfo=None, second=0, microsecond=0)
+    table = services.factor_table_in_force()
+    vulnerability = VulnerabilityForm(formdata=None)
+    tipvda_version = services.tipvda_in_force()
+    forms = {
+        "assign": _assign_form(loads), "contact": contact, "vulnerability": vulnerability,
+        "report": AssessmentReportForm(formdata=None), "tipvda": TipvdaForm(formdata=None),
+        "safety": SafetyForm(formdata=None), "decision": DecisionForm(formdata=None),
+        "review": ReviewForm(formdata=None), "closing": ClosingForm(formdata=None), "reopen": ReopenForm(formdata=None),
+        "plan": PlanForm(formdata=None), "plan_review": PlanReviewForm(formdata=None),
+        "service": ServiceForm(formdata=None), "note": NoteForm(formdata=None),
+        "household": HouseholdForm(formdata=None, version=case.version, address=case.address, phone=case.phone),
+    }
+    forms.update(override or {})
+    _choices(case, forms, table, tipvda_version)
+    return forms
+
+
+def _choices(case, forms, table, tipvda_version):
+    forms["contact"].persons_seen.choices = [(m.id, f"{m.name or '（不詳）'}（{m.relation.label}）") for m in case.members]
+    forms["vulnerability"].factor_ids.choices = [(f.id, f.text) for f in table.factors] if table else []
+    forms["safety"].member_id.choices = [(0, "請選擇")] + [(m.id, m.name or "（不詳）") for m in case.members if m.is_child]
+    items = tipvda_version.items if tipvda_version else []
+    tip = forms["tipvda"]
+    while len(tip.answers.entries) < len(items):
+        tip.answers.append_entry()
+    for entry, text in zip(tip.answers.entries, items):
+        entry.label.text = text
+
+
+def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, section: str | None = None,
+          forms: dict | None = None):
+    reports = db.session.scalars(sa.select(Report).where(Report.case_id == case.id).order_by(Report.received_at)).all()
+    events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())).all()
+    contacts = db.session.scalars(sa.select(CaseContact).where(CaseContact.case_id == case.id)
+                                  .order_by(CaseContact.contacted_at.desc())).all()
+    vulnerability = services.latest_vulnerability(case)
+    assessment_report = db.session.scalars(sa.select(AssessmentReport).where(AssessmentReport.case_id == case.id)
+                                           .order_by(AssessmentReport.written_at.desc())).first()
+    tipvdas = db.session.scalars(sa.select(CaseTipvda).where(CaseTipvda.case_id == case.id)
+                                 .order_by(CaseTipvda.assessed_at.desc())).all()
+    safeties = db.session.scalars(sa.select(SafetyAssessment).where(SafetyAssessment.case_id == case.id)
+                                  .options(joinedload(SafetyAssessment.member))
+                                  .order_by(SafetyAssessment.assessed_at.desc())).all()
+    plans = db.session.scalars(sa.select(ServicePlan).where(ServicePlan.case_id == case.id)
+                               .options(selectinload(ServicePlan.reviews)).order_by(ServicePlan.created_at.desc())).all()
+    services_done = db.session.scalars(sa.select(CaseService).where(CaseService.case_id == case.id)
+                                       .order_by(CaseService.on.desc(), CaseService.id.desc())).all()
+    notes = db.session.scalars(sa.select(CaseNote).where(CaseNote.case_id == case.id)
+                               .order_by(CaseNote.written_at.desc())).all()
+    table = services.factor_table_in_force()
+    factor_text = {f.id: f for f in table.factors} if table else {}
+    if vulnerability is not None and vulnerability.table_id != (table.id if table else None):
+        factor_text.update({f.id: f for f in vulnerability.table.factors})
+    users = {u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(
+        {c.worker_id for c in contacts} | {n.written_by_id for n in notes} | {0})))}
+    membership = g.membership
+    return render(
+        "cases/case_detail.html", status=status, case=case, reports=reports, events=events, contacts=contacts,
+        vulnerability=vulnerability, assessment_report=assessment_report, tipvdas=tipvdas, safeties=safeties,
+        plans=plans, services_done=services_done, notes=notes, factor_text=factor_text, users=users,
+        dues=deadlines.case_deadlines(case, utcnow(), services.next_plan_review(case)),
+        forms=_forms(case, forms), error=error, section=section, table=table,
+        can_write=services.can_write(case, membership), lead_supervisor=services.is_lead_supervisor(case, membership),
+        decider=case.assigned_worker_id == current_user.id or services.is_lead_supervisor(case, membership),
+        dimension_label={d.value: d.label for d in VulnerabilityDimension},
+        flag_choices=MemberFlag.choices(), welfare_choices=WelfareType.choices(), members_by_id={m.id: m for m in case.members},
+    )
 
 
 @bp.get("/<int:case_id>")
-@requires(*SERVING_ROLES, **SERVING_UNITS)
+@requires(*READERS)
 def case_detail(case_id: int):
-    case = services.case_for_unit(case_id, g.membership.unit_id)
-    if case is None:
-        abort(404)
-    reports = db.session.scalars(sa.select(Report).where(Report.case_id == case.id)
-                                 .order_by(Report.received_at)).all()
+    case = _case_or_404(case_id)
     audit.record(AuditAction.READ, record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no}")
     db.session.commit()
-    return render("cases/case_detail.html", case=case, reports=reports)
+    return _page(case)
+
+
+def _act(case: FamilyCase, action, section: str, form=None):
+    """Run one action; refusals and races come back as the page, the user's input still in the form."""
+    try:
+        response = action()
+        db.session.commit()
+        return response
+    except services.CaseError as exc:
+        db.session.rollback()
+        status = 409 if isinstance(exc, services.StaleEdit) else 422
+        return _page(_case_or_404(case.id), status=status, error=str(exc), section=section,
+                     forms={section: form} if form is not None else None)
+    except StaleDataError:
+        db.session.rollback()
+        return _page(_case_or_404(case.id), status=409, section=section, forms={section: form} if form is not None else None,
+                     error="此案剛被其他人更新；您的內容尚未儲存，仍保留在畫面上。請確認後再送出。")
+
+
+def _back(case, anchor):
+    return redirect_to(url_for("cases.case_detail", case_id=case.id) + f"#{anchor}")
+
+
+def _validated(form, case, message="請修正表單中的欄位。"):
+    _choices(case, {"contact": form if isinstance(form, ContactForm) else ContactForm(formdata=None),
+                    "vulnerability": form if isinstance(form, VulnerabilityForm) else VulnerabilityForm(formdata=None),
+                    "safety": form if isinstance(form, SafetyForm) else SafetyForm(formdata=None),
+                    "tipvda": form if isinstance(form, TipvdaForm) else TipvdaForm(formdata=None)},
+             services.factor_table_in_force(), services.tipvda_in_force())
+    if not form.validate():
+        errors = "；".join(f"{form[name].label.text}：{e}" if name in form else str(e)
+                          for name, errs in form.errors.items() for e in errs if isinstance(e, str))
+        raise services.CaseError(errors or message)
+    return form
+
+
+def _post(case_id: int, form_class, section: str, do):
+    case = _case_or_404(case_id)
+    form = form_class(request.form)
+    return _act(case, lambda: do(case, _validated(form, case)), section, form)
+
+
+@bp.post("/<int:case_id>/contacts")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def add_contact(case_id: int):
+    def do(case, form):
+        services.record_contact(
+            case, current_user, g.membership,
+            contacted_at=form.contacted_at.data.replace(tzinfo=TAIPEI).astimezone(timezone.utc),
+            method=ContactMethod(form.method.data), duration_minutes=form.duration_minutes.data,
+            persons_seen=form.persons_seen.data or [], child_seen=form.child_seen.data, note=form.note.data or "")
+        flash("已記錄訪視。", "success")
+        return _back(case, "contacts")
+
+    return _post(case_id, ContactForm, "contact", do)
+
+
+@bp.post("/<int:case_id>/vulnerability")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def assess_vulnerability(case_id: int):
+    def do(case, form):
+        services.assess_vulnerability(
+            case, current_user, g.membership, dimensions=[form.first.data, form.second.data, form.third.data],
+            factor_ids=form.factor_ids.data or [], override_level=Level(form.override_level.data) if form.override_level.data else None,
+            override_reason=form.override_reason.data or "")
+        flash("已儲存脆弱性評估。", "success")
+        return _back(case, "assessment")
+
+    return _post(case_id, VulnerabilityForm, "vulnerability", do)
+
+
+@bp.post("/<int:case_id>/assessment-report")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def write_report(case_id: int):
+    def do(case, form):
+        services.write_assessment_report(case, current_user, g.membership, reason_confirmed=form.reason_confirmed.data,
+                                         diagnosis=form.diagnosis.data, goals=form.goals.data,
+                                         plan_proposal=form.plan_proposal.data)
+        flash("已儲存評估報告。", "success")
+        return _back(case, "assessment")
+
+    return _post(case_id, AssessmentReportForm, "report", do)
+
+
+@bp.post("/<int:case_id>/tipvda")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def tipvda(case_id: int):
+    def do(case, form):
+        values = [e.data for e in form.answers.entries]
+        missing = [str(i + 1) for i, v in enumerate(values) if v not in ("0", "1")]
+        if missing:
+            raise services.CaseError(f"TIPVDA 需逐題回答；尚未回答第 {'、'.join(missing)} 題。")
+        record = services.record_tipvda(case, current_user, g.membership, [v == "1" for v in values])
+        flash(f"TIPVDA：{record.score} 分（{record.band}）。", "success")
+        return _back(case, "assessment")
+
+    return _post(case_id, TipvdaForm, "tipvda", do)
+
+
+@bp.post("/<int:case_id>/safety")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def safety(case_id: int):
+    def do(case, form):
+        services.record_safety(case, current_user, g.membership, form.member_id.data, SafetyResult(form.result.data),
+                               form.note.data or "")
+        flash("已記錄 SDM 安全評估。", "success")
+        return _back(case, "assessment")
+
+    return _post(case_id, SafetyForm, "safety", do)
+
+
+@bp.post("/<int:case_id>/decision")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def decision(case_id: int):
+    def do(case, form):
+        services.decide(case, current_user, g.membership, AssessmentOutcome(form.outcome.data), form.note.data or "")
+        flash(f"評估結果：{case.outcome.label}。", "success")
+        return _back(case, "status")
+
+    return _post(case_id, DecisionForm, "decision", do)
+
+
+@bp.post("/<int:case_id>/review")
+@requires(Role.SUPERVISOR)
+def review(case_id: int):
+    def do(case, form):
+        approve = form.decision.data == "approve"
+        if case.status == CaseStatus.CLOSING_REVIEW:
+            services.review_closing(case, current_user, g.membership, approve, form.comment.data or "")
+        else:
+            services.review_opening(case, current_user, g.membership, approve, form.comment.data or "")
+        flash(f"已{'核准' if approve else '退回'}（{case.status.label}）。", "success")
+        return _back(case, "status")
+
+    return _post(case_id, ReviewForm, "review", do)
+
+
+@bp.post("/<int:case_id>/closing")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def closing(case_id: int):
+    def do(case, form):
+        services.propose_closing(case, current_user, g.membership, form.reason.data,
+                                 Level(form.closing_level.data) if form.closing_level.data else None)
+        flash("已送出結案申請，待督導審核。", "success")
+        return _back(case, "status")
+
+    return _post(case_id, ClosingForm, "closing", do)
+
+
+@bp.post("/<int:case_id>/reopen")
+@requires(Role.SUPERVISOR)
+def reopen(case_id: int):
+    def do(case, form):
+        services.reopen(case, current_user, g.membership, form.reason.data)
+        flash("已重新開啟，歷程保留。", "success")
+        return _back(case, "status")
+
+    return _post(case_id, ReopenForm, "reopen", do)
+
+
+@bp.post("/<int:case_id>/plans")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def add_plan(case_id: int):
+    def do(case, form):
+        services.add_plan(case, current_user, g.membership, goals=form.goals.data, agreed_by=form.agreed_by.data,
+                          agreed_on=form.agreed_on.date, review_due=form.review_due.date)
+        flash("已訂定服務計畫。", "success")
+        return _back(case, "service")
+
+    return _post(case_id, PlanForm, "plan", do)
+
+
+@bp.post("/<int:case_id>/plans/<int:plan_id>/reviews")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def review_plan(case_id: int, plan_id: int):
+    def do(case, form):
+        plan = db.session.scalars(sa.select(ServicePlan).where(ServicePlan.id == plan_id,
+                                                               ServicePlan.case_id == case.id)).first()
+        if plan is None:
+            abort(404)
+        services.review_plan(case, plan, current_user, g.membership, note=form.note.data, next_review=form.next_review.date)
+        flash("已記錄計畫檢討。", "success")
+        return _back(case, "service")
+
+    return _post(case_id, PlanReviewForm, "plan_review", do)
+
+
+@bp.post("/<int:case_id>/services")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def add_service(case_id: int):
+    def do(case, form):
+        services.add_service(case, current_user, g.membership, item=form.item.data, status=ServiceStatus(form.status.data),
+                             on=form.on.date, amount=form.amount.data, note=form.note.data or "")
+        flash("已記錄服務。", "success")
+        return _back(case, "service")
+
+    return _post(case_id, ServiceForm, "service", do)
+
+
+@bp.post("/<int:case_id>/notes")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def add_note(case_id: int):
+    def do(case, form):
+        services.add_note(case, current_user, g.membership, form.text.data)
+        flash("已新增工作紀錄。", "success")
+        return _back(case, "notes")
+
+    return _post(case_id, NoteForm, "note", do)
+
+
+@bp.post("/<int:case_id>/household")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def household(case_id: int):
+    case = _case_or_404(case_id)
+    form = HouseholdForm(request.form)
+
+    def act():
+        try:
+            version = int(form.version.data)
+        except (TypeError, ValueError):
+            raise services.CaseError("表單版本資訊遺失，請重新載入頁面。") from None
+        members = {}
+        for member in case.members:
+            members[member.id] = {"flags": request.form.getlist(f"member-{member.id}-flags"),
+                                  "welfare_type": request.form.get(f"member-{member.id}-welfare_type") or None,
+                                  "phone": request.form.get(f"member-{member.id}-phone", member.phone)}
+        services.update_household(case, current_user, g.membership, version=version, address=form.address.data or "",
+                                  phone=form.phone.data or "", members=members)
+        flash("已更新案家資料。", "success")
+        return _back(case, "household")
+
+    return _act(case, act, "household", form)
+
+
+# --- Search and the worker's dashboard ---------------------------------------------
+
+@bp.get("/search")
+@requires(*READERS)
+def search():
+    form = SearchForm(request.args)
+    workers = db.session.scalars(sa.select(User).join(User.memberships).where(
+        User.memberships.any(unit_id=g.membership.unit_id)).order_by(User.display_name).distinct()).all() \
+        if not queries.sees_whole_county(g.membership) else []
+    form.worker_id.choices = [(0, "全部")] + [(w.id, w.display_name) for w in workers]
+    pagination = None
+    searched = any(v for k, v in request.args.items() if k != "page")
+    if searched and form.validate():
+        filters = queries.Filters(name=form.name.data or "", id_number=form.id_number.data or "",
+                                  case_no=form.case_no.data or "", phone=form.phone.data or "",
+                                  address=form.address.data or "", worker_id=form.worker_id.data or None,
+                                  status=form.status.data or "", due=form.due.data or "")
+        page = max(1, request.args.get("page", 1, type=int))
+        pagination = db.paginate(queries.search_stmt(filters, g.membership), page=page, per_page=30, error_out=False)
+        audit.record(AuditAction.READ, record_type="family_cases", summary="搜尋個案："
+                     + "、".join(f"{k}={v}" for k, v in request.args.items() if v and k != "page")[:300])
+        db.session.commit()
+    return render("cases/search.html", fragment="results", form=form, pagination=pagination, searched=searched,
+                  mask=queries.mask_id)
+
+
+@bp.get("/mine")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR, **SERVING)
+def mine():
+    now = utcnow()
+    cases = db.session.scalars(queries.my_cases_stmt(current_user.id)).all()
+    rows = [(c, deadlines.case_deadlines(c, now, services.next_plan_review(c))) for c in cases]
+    due = [(c, d) for c, ds in rows for d in ds if d.state in ("overdue", "soon")]
+    approvals = []
+    if g.membership.role == Role.SUPERVISOR:
+        approvals = db.session.scalars(queries.awaiting_my_approval_stmt(g.membership.unit_id)).all()
+    activity = db.session.scalars(queries.recent_activity_stmt([c.id for c in cases] or [0])).all() if cases else []
+    case_by_id = {c.id: c for c in cases}
+    return render("cases/mine.html", rows=rows, due=due, approvals=approvals, activity=activity, case_by_id=case_by_id)

@@ -90,14 +90,25 @@ class Relation(LabeledEnum):
 
 
 @lru_cache
-def tipvda() -> dict:
+def _tipvda_file() -> dict:
     return json.loads((DATA / "tipvda.json").read_text(encoding="utf-8"))
+
+
+def tipvda() -> dict:
+    """The TIPVDA form in force: the ministry's current version in the database,
+    or the bundled one before any is loaded."""
+    from ..cases.services import tipvda_in_force
+
+    version = tipvda_in_force()
+    if version is None:
+        return _tipvda_file()
+    return {"version": version.version, "items": version.items, "notice_from": version.notice_from,
+            "high_from": version.high_from}
 
 
 def tipvda_band(score: int | None) -> str:
     if score is None:
         return ""
-    for band in tipvda()["bands"]:
-        if band["min"] <= score <= band["max"]:
-            return band["label"]
-    return ""
+    form = tipvda()
+    high, notice = form.get("high_from", 8), form.get("notice_from", 6)
+    return "高度危險" if score >= high else "注意危險" if score >= notice else "潛在危險"

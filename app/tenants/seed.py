@@ -148,6 +148,9 @@ def seed_reference_data() -> dict[str, int]:
                 {"kind": UnitKind.PARTNER_BRANCH, "county_id": counties[county_name].id, "short_name": short},
             )
     db.session.flush()
+    from ..cases.seed import seed_case_reference
+
+    seed_case_reference()
     return {
         "counties": db.session.scalar(sa.select(sa.func.count()).select_from(County)),
         "districts": db.session.scalar(sa.select(sa.func.count()).select_from(District)),

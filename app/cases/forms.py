@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from wtforms import BooleanField, DateTimeLocalField, FieldList, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+
+from ..core.forms import BaseForm, FlexibleDateField, chosen, max_length, optional, required
+from ..intake.reference import VulnerabilityDimension
+from .models import CaseStatus
+from .reference import AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus, service_choices
+
+
+class _Actions(BaseForm):
+    """A form of the case page. Several share the page, so each has a prefix
+    (unique field ids and labels); CSRFProtect checks every POST."""
+
+    PREFIX = ""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+
+class AssignForm(_Actions):
+    PREFIX = "a"
+
+    worker_id = SelectField("指派社工", coerce=int, validators=[chosen("指派社工")], validate_choice=True)
+
+
+class ContactForm(_Actions):
+    PREFIX = "c"
+
+    contacted_at = DateTimeLocalField("訪視時間", format="%Y-%m-%dT%H:%M", validators=[required("訪視時間")])
+    method = SelectField("方式", choices=ContactMethod.choices(), default=ContactMethod.HOME_VISIT.value, validate_choice=True)
+    duration_minutes = IntegerField("時間（分鐘）", validators=[Optional(), NumberRange(0, 1440, message="需為 0 到 1440 分鐘。")])
+    persons_seen = SelectMultipleField("會見對象", coerce=int, validate_choice=True)
+    child_seen = BooleanField("已親見兒少（面對面）")
+    note = TextAreaField("紀錄", validators=[optional(), max_length("紀錄", 5000)])
+
+
+class VulnerabilityForm(_Actions):
+    PREFIX = "v"
+
+    first = SelectField("第一面向", choices=[("", "請選擇")] + VulnerabilityDimension.choices(), default="", validate_choice=True)
+    second = SelectField("第二面向", choices=[("", "（無）")] + VulnerabilityDimension.choices(), default="", validate_choice=True)
+    third = SelectField("第三面向", choices=[("", "（無）")] + VulnerabilityDimension.choices(), default="", validate_choice=True)
+    factor_ids = SelectMultipleField("風險因子", coerce=int, validate_choice=True)
+    override_level = SelectField("調整脆弱程度", choices=[("", "依因子（不調整）")] + Level.choices(), default="", validate_choice=True)
+    override_reason = TextAreaField("調整理由", validators=[optional(), max_length("調整理由", 1000)])
+
+
+class AssessmentReportForm(_Actions):
+    PREFIX = "ar"
+
+    reason_confirmed = TextAreaField("一、通報事由之確認", validators=[required("通報事由之確認"), max_length("通報事由之確認", 5000)])
+    diagnosis = TextAreaField("二、問題診斷及評估", validators=[required("問題診斷及評估"), max_length("問題診斷及評估", 5000)])
+    goals = TextAreaField("三、服務目標之訂定", validators=[required("服務目標之訂定"), max_length("服務目標之訂定", 5000)])
+    plan_proposal = TextAreaField("四、服務計畫之建議", validators=[required("服務計畫之建議"), max_length("服務計畫之建議", 5000)])
+
+
+class TipvdaForm(_Actions):
+    PREFIX = "t"
+
+    answers = FieldList(RadioField(choices=[("1", "是"), ("0", "否")], validators=[Optional()]), min_entries=15, max_entries=40)
+
+
+class SafetyForm(_Actions):
+    PREFIX = "s"
+
+    member_id = SelectField("兒少", coerce=int, validators=[chosen("兒少")], validate_choice=True)
+    result = RadioField("安全評估結果", choices=SafetyResult.choices(), validators=[chosen("安全評估結果")])
+    note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
+
+
+class DecisionForm(_Actions):
+    PREFIX = "d"
+
+    outcome = RadioField("評估結果", choices=AssessmentOutcome.choices(), validators=[chosen("評估結果")])
+    note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
+
+
+class ReviewForm(_Actions):
+    PREFIX = "rv"
+
+    decision = RadioField("審核", choices=[("approve", "核准"), ("return", "退回")], validators=[chosen("審核")])
+    comment = TextAreaField("意見", validators=[optional(), max_length("意見", 2000)])
+
+
+class ClosingForm(_Actions):
+    PREFIX = "cl"
+
+    reason = TextAreaField("結案理由", validators=[required("結案理由"), max_length("結案理由", 2000)])
+    closing_level = SelectField("結案時脆弱程度", choices=[("", "請選擇")] + Level.choices(), default="", validate_choice=True)
+
+
+class ReopenForm(_Actions):
+    PREFIX = "ro"
+
+    reason = TextAreaField("重新開啟理由", validators=[required("重新開啟理由"), max_length("理由", 2000)])
+
+
+class PlanForm(_Actions):
+    PREFIX = "p"
+
+    goals = TextAreaField("服務目標", validators=[required("服務目標"), max_length("服務目標", 5000)])
+    agreed_by = StringField("與案家誰共同訂定", validators=[required("與案家誰共同訂定"), max_length("共同訂定者", 100)])
+    agreed_on = FlexibleDateField("訂定日期", validators=[required("訂定日期")])
+    review_due = FlexibleDateField("預定檢討日期", validators=[required("預定檢討日期")], allow_future=True)
+
+
+class PlanReviewForm(_Actions):
+    PREFIX = "pr"
+
+    note = TextAreaField("檢討內容", validators=[required("檢討內容"), max_length("檢討內容", 5000)])
+    next_review = FlexibleDateField("下次檢討日期", validators=[optional()], allow_future=True)
+
+
+class ServiceForm(_Actions):
+    PREFIX = "sv"
+
+    item = SelectField("服務項目", choices=[("", "請選擇")] + service_choices(), default="", validate_choice=True)
+    status = RadioField("狀態", choices=ServiceStatus.choices(), default=ServiceStatus.DELIVERED.value, validators=[chosen("狀態")])
+    on = FlexibleDateField("日期", validators=[required("日期")], allow_future=True)
+    amount = IntegerField("金額（新臺幣元；現金、實物給付）", validators=[Optional(), NumberRange(0, 10_000_000, message="金額需為 0 到 1,000 萬元。")])
+    note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
+
+
+class NoteForm(_Actions):
+    PREFIX = "n"
+
+    text = TextAreaField("工作紀錄", validators=[required("工作紀錄"), max_length("工作紀錄", 10000)])
+
+
+class HouseholdForm(_Actions):
+    PREFIX = "h"
+
+    version = HiddenField()
+    address = StringField("地址", validators=[optional(), max_length("地址", 200)])
+    phone = StringField("聯絡電話", validators=[optional(), max_length("聯絡電話", 30)])
+
+
+class SearchForm(BaseForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    name = StringField("姓名（可部分）", validators=[optional(), max_length("姓名", 30)])
+    id_number = StringField("身分證號", validators=[optional(), max_length("身分證號", 12)])
+    case_no = StringField("案號", validators=[optional(), max_length("案號", 30)])
+    phone = StringField("電話", validators=[optional(), max_length("電話", 30)])
+    address = StringField("地址", validators=[optional(), max_length("地址", 100)])
+    worker_id = SelectField("社工", coerce=int, default=0, validate_choice=False)
+    status = SelectField("狀態", choices=[("", "全部"), ("open", "未結案（全部）")] + CaseStatus.choices(), default="",
+                         validate_choice=True)
+    due = SelectField("期限", choices=[("", "不限"), ("first_visit_overdue", "首次訪視逾期"),
+                                       ("report_overdue", "評估報告逾期"), ("child_seen_overdue", "第一級 24 小時未親見")],
+                      default="", validate_choice=True)
