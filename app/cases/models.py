@@ -382,7 +382,7 @@ class SafetyAssessment(TenantMixin, db.Model):
 
 class ServicePlan(TenantMixin, db.Model):
     __tablename__ = "service_plans"
-    __table_args__ = (_child_fk(),)
+    __table_args__ = (_child_fk(), sa.UniqueConstraint("tenant_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(nullable=False, index=True)

@@ -422,6 +422,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_service_plans_created_by_id_users')),
     sa.ForeignKeyConstraint(['tenant_id', 'case_id'], ['family_cases.tenant_id', 'family_cases.id'], name=op.f('fk_service_plans_tenant_id_family_cases'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['counties.id'], name=op.f('fk_service_plans_tenant_id_counties')),
+    sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_service_plans_tenant_id_id')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_service_plans'))
     )
     with op.batch_alter_table('service_plans', schema=None) as batch_op:

@@ -1,0 +1,286 @@
+"""Service tests of the family case: transitions, deadlines, vulnerability level,
+approvals, re-reports, version conflicts."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from app.cases import deadlines, services
+from app.cases.models import CaseEvent, CaseStatus, CaseTransition, FamilyCase, RiskFactor
+from app.cases.reference import AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus
+from app.core import tenancy
+from app.core.models import utcnow
+from app.intake import services as intake
+from app.intake.models import ChildClass, ChildGrade
+from app.intake.reference import ReportingChannel
+
+P = intake.PersonInput
+
+
+@pytest.fixture
+def taipei(factories):
+    return factories.county("臺北市")
+
+
+@pytest.fixture
+def scope(taipei):
+    with tenancy.tenant_scope(taipei.id):
+        yield
+
+
+@pytest.fixture
+def people(factories):
+    def membership(username, unit_name=None):
+        user = factories.user(username)
+        m = next(m for m in user.memberships if unit_name is None or m.unit.name == unit_name)
+        return user, m
+    return {
+        "sup": membership("tpe.sup"), "sw1": membership("tpe.sw1"),
+        "sw2_wanhua": membership("tpe.sw2", "臺北市萬華社會福利服務中心"),
+        "dvsup": membership("tpe.dvsup"), "dispatcher": factories.user("tpe.dispatch"),
+    }
+
+
+def dispatched_case(taipei, factories, people, *, concerns=("vulnerable_family",), persons=None, grade=None,
+                    unit="臺北市中正社會福利服務中心", received_at=None):
+    district = next(d for d in taipei.districts if d.name == "中正區")
+    report, _ = intake.receive(taipei, intake.ReportInput(
+        district_id=district.id, concerns=list(concerns), narrative="測試",
+        persons=persons or [P("王小明", "M", date(2016, 1, 1), relation="child"), P("王媽媽", "F", date(1988, 2, 2), relation="mother")],
+        received_at=received_at), ReportingChannel("36"))
+    intake.claim(report, people["dispatcher"])
+    return intake.dispatch(report, people["dispatcher"], factories.unit(unit),
+                           child_grade=ChildGrade(grade) if grade else None,
+                           child_class=ChildClass.FIRST if grade else None)
+
+
+def test_the_whole_path_records_every_step(db, taipei, scope, factories, people):
+    sup, sup_m = people["sup"]
+    sw, sw_m = people["sw1"]
+    case = dispatched_case(taipei, factories, people)
+    assert case.status == CaseStatus.AWAITING_ASSIGNMENT
+    services.assign(case, sup, sup_m, sw)
+    assert case.status == CaseStatus.ASSESSING and case.assigned_worker_id == sw.id
+    child = next(m for m in case.members if m.is_child)
+    services.record_contact(case, sw, sw_m, contacted_at=utcnow() - timedelta(hours=1), method=ContactMethod.HOME_VISIT,
+                            duration_minutes=60, persons_seen=[child.id], child_seen=True, note="家訪")
+    assert case.first_visit_at is not None and case.child_seen_at is not None
+    table = services.factor_table_in_force()
+    medium = next(f for f in table.factors if f.level == Level.MEDIUM)
+    services.assess_vulnerability(case, sw, sw_m, dimensions=["economic"], factor_ids=[medium.id])
+    services.write_assessment_report(case, sw, sw_m, reason_confirmed="a", diagnosis="b", goals="c", plan_proposal="d")
+    services.decide(case, sw, sw_m, AssessmentOutcome.CASE_MANAGEMENT)
+    assert case.status == CaseStatus.OPENING_REVIEW
+    services.review_opening(case, sup, sup_m, approve=True)
+    assert case.status == CaseStatus.OPEN and case.opening_level == Level.MEDIUM and case.opened_at
+    plan = services.add_plan(case, sw, sw_m, goals="穩定經濟", agreed_by="王媽媽", agreed_on=date.today(),
+                             review_due=date.today() + timedelta(days=90))
+    services.add_service(case, sw, sw_m, item="s1_emergency", status=ServiceStatus.DELIVERED, on=date.today(),
+                         amount=10000, note="急難紓困")
+    services.review_plan(case, plan, sw, sw_m, note="持續", next_review=date.today() + timedelta(days=60))
+    assert services.next_plan_review(case) == date.today() + timedelta(days=60)
+    services.propose_closing(case, sw, sw_m, "目標達成", Level.LOW)
+    services.review_closing(case, sup, sup_m, approve=True)
+    assert case.status == CaseStatus.CLOSED and case.closing_level == Level.LOW and case.closed_at
+    transitions = db.session.scalars(sa.select(CaseTransition).where(CaseTransition.case_id == case.id)
+                                     .order_by(CaseTransition.id)).all()
+    assert [t.to_status.value for t in transitions] == ["assessing", "opening_review", "open", "closing_review", "closed"]
+    assert all(t.actor_name for t in transitions)
+    kinds = [e.kind for e in db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id))]
+    for kind in ("report", "status", "contact", "vulnerability", "assessment_report", "plan", "service", "plan_review"):
+        assert kind in kinds
+
+
+def test_transitions_not_allowed_are_refused(db, taipei, scope, factories, people):
+    sup, sup_m = people["sup"]
+    sw, sw_m = people["sw1"]
+    case = dispatched_case(taipei, factories, people)
+    with pytest.raises(services.CaseError, match="評估中的個案"):
+        services.decide(case, sup, sup_m, AssessmentOutcome.WELFARE_CONSULTATION)
+    with pytest.raises(services.CaseError, match="開案服務中"):
+        services.propose_closing(case, sup, sup_m, "x", Level.LOW)
+    with pytest.raises(services.CaseError, match="不能改為"):
+        services._move(case, CaseStatus.CLOSED, sup, sup_m)
+    assert set(services.TRANSITIONS) == set(CaseStatus)
+
+
+def test_only_the_lead_units_supervisor_approves_and_assigns(db, taipei, scope, factories, people):
+    sup, sup_m = people["sup"]
+    sw, sw_m = people["sw1"]
+    dvsup, dvsup_m = people["dvsup"]
+    case = dispatched_case(taipei, factories, people)
+    with pytest.raises(services.CaseError, match="主責單位督導"):
+        services.assign(case, sw, sw_m, sw)
+    with pytest.raises(services.CaseError, match="主責單位督導"):
+        services.assign(case, dvsup, dvsup_m, sw)
+    with pytest.raises(services.CaseError, match="不是本單位"):
+        services.assign(case, sup, sup_m, people["sw2_wanhua"][0] if False else factories.user("tpe.dv1"))
+    services.assign(case, sup, sup_m, sw)
+    medium = next(f for f in services.factor_table_in_force().factors if f.level == Level.MEDIUM)
+    services.assess_vulnerability(case, sw, sw_m, dimensions=["economic"], factor_ids=[medium.id])
+    services.decide(case, sw, sw_m, AssessmentOutcome.CASE_MANAGEMENT)
+    with pytest.raises(services.CaseError, match="主責單位督導"):
+        services.review_opening(case, sw, sw_m, approve=True)
+    with pytest.raises(services.CaseError, match="寫明意見"):
+        services.review_opening(case, sup, sup_m, approve=False)
+    services.review_opening(case, sup, sup_m, approve=False, comment="請補充經濟狀況")
+    assert case.status == CaseStatus.ASSESSING and case.outcome is None
+
+
+def test_other_outcomes_do_not_open_the_case(db, taipei, scope, factories, people):
+    sup, sup_m = people["sup"]
+    case = dispatched_case(taipei, factories, people)
+    services.assign(case, sup, sup_m, people["sw1"][0])
+    services.decide(case, sup, sup_m, AssessmentOutcome.WELFARE_CONSULTATION, "提供福利諮詢")
+    assert case.status == CaseStatus.NOT_OPENED and case.outcome.open_case_code == "S"
+    services.reopen(case, sup, sup_m, "家長再次求助")
+    assert case.status == CaseStatus.ASSESSING
+    assert db.session.scalar(sa.select(sa.func.count(CaseTransition.id)).where(CaseTransition.case_id == case.id)) == 3
+
+
+def test_vulnerable_family_needs_an_assessment_before_opening(db, taipei, scope, factories, people):
+    sup, sup_m = people["sup"]
+    case = dispatched_case(taipei, factories, people)
+    services.assign(case, sup, sup_m, people["sw1"][0])
+    with pytest.raises(services.CaseError, match="脆弱性評估"):
+        services.decide(case, sup, sup_m, AssessmentOutcome.CASE_MANAGEMENT)
+
+
+def test_level_follows_the_highest_factor_and_can_be_overridden_with_a_reason(db, taipei, scope, factories, people):
+    sw, sw_m = people["sw1"]
+    case = dispatched_case(taipei, factories, people)
+    factors = services.factor_table_in_force().factors
+    high = next(f for f in factors if f.level == Level.HIGH)
+    low = next(f for f in factors if f.level == Level.LOW)
+    medium = next(f for f in factors if f.level == Level.MEDIUM)
+    assert services.derive_level([low, medium, high]) == Level.HIGH
+    assert services.derive_level([low]) == Level.LOW
+    assessment = services.assess_vulnerability(case, sw, sw_m, dimensions=["economic", "relationship"],
+                                               factor_ids=[low.id, medium.id])
+    assert assessment.derived_level == Level.MEDIUM and assessment.level == Level.MEDIUM
+    with pytest.raises(services.CaseError, match="理由"):
+        services.assess_vulnerability(case, sw, sw_m, dimensions=["economic"], factor_ids=[medium.id],
+                                      override_level=Level.HIGH)
+    with pytest.raises(services.CaseError, match="不可重複"):
+        services.assess_vulnerability(case, sw, sw_m, dimensions=["economic", "economic"], factor_ids=[medium.id])
+    over = services.assess_vulnerability(case, sw, sw_m, dimensions=["economic"], factor_ids=[medium.id],
+                                         override_level=Level.HIGH, override_reason="案母曾表示輕生念頭")
+    assert over.derived_level == Level.MEDIUM and over.level == Level.HIGH
+    assert services.latest_vulnerability(case).id == over.id
+
+
+def test_assessment_report_needs_all_four_parts(db, taipei, scope, factories, people):
+    sw, sw_m = people["sw1"]
+    case = dispatched_case(taipei, factories, people)
+    with pytest.raises(services.CaseError, match="服務目標之訂定、服務計畫之建議"):
+        services.write_assessment_report(case, sw, sw_m, reason_confirmed="a", diagnosis="b", goals=" ", plan_proposal="")
+
+
+def test_deadlines_from_stored_times_on_any_day(db, taipei, scope, factories, people):
+    received = datetime(2026, 11, 1, 1, 0, tzinfo=timezone.utc)
+    case = dispatched_case(taipei, factories, people, received_at=received)
+    at = lambda **kw: received + timedelta(**kw)  # noqa: E731
+    by_key = lambda now: {d.key: d for d in deadlines.case_deadlines(case, now)}  # noqa: E731
+    assert by_key(at(days=1))["first_visit"].state == "due"
+    assert by_key(at(days=8, hours=1))["first_visit"].state == "soon"
+    assert by_key(at(days=10))["first_visit"].state == "soon"  # the very last moment still counts
+    assert by_key(at(days=10, seconds=1))["first_visit"].state == "overdue"
+    assert by_key(at(days=31))["assessment_report"].state == "overdue"
+    case.first_visit_at = at(days=9)
+    assert by_key(at(days=40))["first_visit"].state == "done"
+    case.first_visit_at = at(days=11)
+    assert by_key(at(days=40))["first_visit"].state == "late"
+    assert "child_seen" not in by_key(at(days=1))
+
+
+def test_first_grade_child_must_be_seen_within_24_hours(db, taipei, scope, factories, people):
+    case = dispatched_case(taipei, factories, people, concerns=("child_protection",), grade="1",
+                           unit="臺北市家庭暴力暨性侵害防治中心")
+    due = {d.key: d for d in deadlines.case_deadlines(case, case.received_at + timedelta(hours=25))}
+    assert due["child_seen"].state == "overdue" and "first_visit" not in due
+    dvsup, dvsup_m = people["dvsup"]
+    dv1 = factories.user("tpe.dv1")
+    services.assign(case, dvsup, dvsup_m, dv1)
+    dv1_m = dv1.memberships[0]
+    child = next(m for m in case.members if m.is_child)
+    with pytest.raises(services.CaseError, match="面訪"):
+        services.record_contact(case, dv1, dv1_m, contacted_at=utcnow(), method=ContactMethod.PHONE, duration_minutes=5,
+                                persons_seen=[child.id], child_seen=True, note="")
+    with pytest.raises(services.CaseError, match="會見對象"):
+        services.record_contact(case, dv1, dv1_m, contacted_at=utcnow(), method=ContactMethod.HOME_VISIT,
+                                duration_minutes=5, persons_seen=[], child_seen=True, note="")
+    services.record_contact(case, dv1, dv1_m, contacted_at=utcnow(), method=ContactMethod.HOME_VISIT, duration_minutes=30,
+                            persons_seen=[child.id], child_seen=True, note="")
+    services.record_safety(case, dv1, dv1_m, child.id, SafetyResult.SAFE_WITH_PLAN, "安全計畫：外婆同住")
+    mother = next(m for m in case.members if not m.is_child)
+    with pytest.raises(services.CaseError, match="兒少成員"):
+        services.record_safety(case, dv1, dv1_m, mother.id, SafetyResult.SAFE)
+
+
+def test_tipvda_and_retest(db, taipei, scope, factories, people):
+    sw, sw_m = people["sw1"]
+    case = dispatched_case(taipei, factories, people)
+    first = services.record_tipvda(case, sw, sw_m, [True] * 9 + [False] * 6)
+    assert (first.score, first.band) == (9, "高度危險")
+    retest = services.record_tipvda(case, sw, sw_m, [True] * 5 + [False] * 10)
+    assert (retest.score, retest.band) == (5, "潛在危險")
+    with pytest.raises(services.CaseError, match="逐題"):
+        services.record_tipvda(case, sw, sw_m, [True] * 3)
+
+
+def test_services_with_amounts(db, taipei, scope, factories, people):
+    sw, sw_m = people["sw1"]
+    case = dispatched_case(taipei, factories, people)
+    with pytest.raises(services.CaseError, match="金額"):
+        services.add_service(case, sw, sw_m, item="s1_cash", status=ServiceStatus.DELIVERED, on=date.today(), amount=None, note="")
+    with pytest.raises(services.CaseError, match="清單"):
+        services.add_service(case, sw, sw_m, item="nonsense", status=ServiceStatus.DELIVERED, on=date.today(), amount=1, note="")
+    planned = services.add_service(case, sw, sw_m, item="s1_cash", status=ServiceStatus.PLANNED, on=date.today(), amount=None, note="")
+    consult = services.add_service(case, sw, sw_m, item="s1_consultation", status=ServiceStatus.DELIVERED, on=date.today(),
+                                   amount=500, note="")
+    assert planned.amount is None and consult.amount is None  # no amount on a non-cash item
+
+
+def test_a_report_within_12_months_of_closing_is_a_re_report(db, taipei, scope, factories, people):
+    sup, sup_m = people["sup"]
+    persons = [P("陳小華", "F", date(2015, 5, 5), id_number="A223456781", relation="child")]
+    case = dispatched_case(taipei, factories, people, persons=persons)
+    services.assign(case, sup, sup_m, people["sw1"][0])
+    services.decide(case, sup, sup_m, AssessmentOutcome.WELFARE_CONSULTATION)
+    assert case.closed_at is not None
+    again = dispatched_case(taipei, factories, people, persons=persons)
+    assert again.re_report_of_id == case.id
+    case.closed_at = utcnow() - timedelta(days=400)
+    db.session.flush()
+    later = dispatched_case(taipei, factories, people, persons=[P("陳小華", "F", date(2015, 5, 5), relation="child")])
+    assert later.re_report_of_id is None
+
+
+def test_a_stale_form_is_refused_and_the_first_save_stands(db, taipei, scope, factories, people):
+    sw, sw_m = people["sw1"]
+    case = dispatched_case(taipei, factories, people)
+    opened_version = case.version
+    services.update_household(case, sw, sw_m, version=opened_version, address="第一個人的地址", phone="", members={})
+    db.session.flush()
+    with pytest.raises(services.StaleEdit, match="已由 王淑芬 更新"):
+        services.update_household(case, sw, sw_m, version=opened_version, address="第二個人的地址", phone="", members={})
+    assert case.address == "第一個人的地址"
+
+
+def test_workers_of_units_not_on_the_case_cannot_write(db, taipei, scope, factories, people):
+    case = dispatched_case(taipei, factories, people)
+    wanhua_user, wanhua_m = people["sw2_wanhua"]
+    assert not services.can_read(case, wanhua_m)
+    with pytest.raises(services.CaseError, match="主責或協力"):
+        services.add_note(case, wanhua_user, wanhua_m, "不該寫入")
+    dispatch_m = people["dispatcher"].memberships[0]
+    assert services.can_read(case, dispatch_m) and not services.can_write(case, dispatch_m)
+
+
+def test_caseload_counts_open_cases(db, taipei, scope, factories, people):
+    sup, sup_m = people["sup"]
+    sw = people["sw1"][0]
+    for _ in range(3):
+        services.assign(dispatched_case(taipei, factories, people), sup, sup_m, sw)
+    loads = {l.user.username: l.open_cases for l in services.workers_with_load(sup_m.unit_id)}
+    assert loads["tpe.sw1"] == 3 and loads["tpe.sup"] == 0
