@@ -120,7 +120,8 @@ class PlanReviewForm(_Actions):
 class ServiceForm(_Actions):
     PREFIX = "sv"
 
-    item = SelectField("服務項目", choices=[("", "請選擇")] + service_choices(), default="", validate_choice=True)
+    item = SelectField("服務項目", choices={"": [("", "請選擇服務項目")], **dict(service_choices())}, default="",
+                       validate_choice=True)
     status = RadioField("狀態", choices=ServiceStatus.choices(), default=ServiceStatus.DELIVERED.value, validators=[chosen("狀態")])
     on = FlexibleDateField("日期", validators=[required("日期")], allow_future=True)
     amount = IntegerField("金額（新臺幣元；現金、實物給付）", validators=[Optional(), NumberRange(0, 10_000_000, message="金額需為 0 到 1,000 萬元。")])

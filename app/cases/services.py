@@ -256,7 +256,7 @@ def assign(case: FamilyCase, supervisor: User, membership: Membership, worker: U
     if worker.id not in {load.user.id for load in workers_with_load(membership.unit_id)}:
         raise CaseError(f"{worker.display_name} 不是本單位的社工，不能指派。")
     previous = case.assigned_worker
-    case.assigned_worker_id = worker.id
+    case.assigned_worker = worker
     case.assigned_at = utcnow()
     if case.status == CaseStatus.AWAITING_ASSIGNMENT:
         _move(case, CaseStatus.ASSESSING, supervisor, membership, f"指派 {worker.display_name}")

@@ -53,7 +53,7 @@ from .models import (
     ServicePlan,
     TipvdaVersion,
 )
-from .reference import AssessmentOutcome, ContactMethod, Level, MemberFlag, SafetyResult, ServiceStatus, WelfareType
+from .reference import AssessmentOutcome, ContactMethod, Level, MemberFlag, SafetyResult, ServiceStatus, WelfareType, service_choices
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -106,8 +106,9 @@ def assign(case_id: int):
     def act():
         if not form.validate() or not form.worker_id.data:
             raise services.CaseError("請選擇要指派的社工。")
-        services.assign(case, current_user, g.membership, db.session.get(User, form.worker_id.data))
-        flash(f"已將 {case.case_no} 指派給 {case.assigned_worker.display_name}。", "success")
+        worker = db.session.get(User, form.worker_id.data)
+        services.assign(case, current_user, g.membership, worker)
+        flash(f"已將 {case.case_no} 指派給 {worker.display_name}。", "success")
         return redirect_to(request.form.get("next") or url_for("cases.case_detail", case_id=case.id))
 
     return _act(case, act, "assign", form)
@@ -185,7 +186,7 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
         can_write=services.can_write(case, membership), lead_supervisor=services.is_lead_supervisor(case, membership),
         decider=case.assigned_worker_id == current_user.id or services.is_lead_supervisor(case, membership),
         dimension_label={d.value: d.label for d in VulnerabilityDimension},
-        flag_choices=MemberFlag.choices(), welfare_choices=WelfareType.choices(), members_by_id={m.id: m for m in case.members},
+        flag_choices=MemberFlag.choices(), service_groups=service_choices(), welfare_choices=WelfareType.choices(), members_by_id={m.id: m for m in case.members},
     )
 
 
