@@ -87,7 +87,7 @@ def inbox():
     loads = services.workers_with_load(g.membership.unit_id)
     supervisor = g.membership.role == Role.SUPERVISOR
     return render("cases/inbox.html", fragment="results", rows=rows, pagination=pagination, unit=g.membership.unit,
-                  loads=loads, supervisor=supervisor, status=status, assign_form=_assign_form(loads))
+                  loads=loads, supervisor=supervisor, status_filter=status, assign_form=_assign_form(loads))
 
 
 def _assign_form(loads, formdata=None):
@@ -195,8 +195,9 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
 def case_detail(case_id: int):
     case = _case_or_404(case_id)
     audit.record(AuditAction.READ, record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no}")
-    db.session.commit()
-    return _page(case)
+    response = _page(case)
+    db.session.commit()  # after rendering: committing first would expire what the page reads
+    return response
 
 
 def _act(case: FamilyCase, action, section: str, form=None):
@@ -452,9 +453,10 @@ def search():
         pagination = db.paginate(queries.search_stmt(filters, g.membership), page=page, per_page=30, error_out=False)
         audit.record(AuditAction.READ, record_type="family_cases", summary="搜尋個案："
                      + "、".join(f"{k}={v}" for k, v in request.args.items() if v and k != "page")[:300])
-        db.session.commit()
-    return render("cases/search.html", fragment="results", form=form, pagination=pagination, searched=searched,
-                  mask=queries.mask_id)
+    response = render("cases/search.html", fragment="results", form=form, pagination=pagination, searched=searched,
+                      mask=queries.mask_id)
+    db.session.commit()  # the search's audit entry, after rendering
+    return response
 
 
 @bp.get("/mine")

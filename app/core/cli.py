@@ -29,6 +29,12 @@ def register(app) -> None:
         db.session.commit()
         if made:
             click.echo(f"示範通報：{made} 件（各管道、各狀態）")
+        from ..cases.demo import seed_demo_cases
+
+        cases = seed_demo_cases()
+        db.session.commit()
+        if cases:
+            click.echo(f"示範個案：臺北市 {cases} 案（待指派、評估中、首次訪視逾期、開案審查、服務中、結案審查、已結案、再通報、不開案）")
         password = current_app.config["DEMO_PASSWORD"]
         click.echo(f"\n示範帳號（密碼皆為 {password}，僅限開發環境）：")
         for username, name, where in rows:

@@ -156,8 +156,9 @@ def report_detail(report_id: int):
     report = _report_or_404(report_id)
     audit.record(AuditAction.READ, record_type="reports", record_id=report.id,
                  summary=f"查閱通報 {report.report_no}（含通報人資料）")
-    db.session.commit()
-    return _detail(report)
+    response = _detail(report)
+    db.session.commit()  # after rendering: committing first would expire what the page reads
+    return response
 
 
 def _act(report_id: int, action):

@@ -1,0 +1,127 @@
+"""The case pages over HTTP: query-count ceilings, audit of reads, stale forms, search, masking."""
+import re
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from app.audit.models import AuditAction, AuditEvent
+from app.cases.demo import seed_demo_cases
+from app.cases.models import CaseStatus, FamilyCase
+from app.core import tenancy
+from app.extensions import db as _db
+from app.intake.demo import seed_demo_reports
+
+
+@pytest.fixture
+def demo(db, factories):
+    seed_demo_reports()
+    seed_demo_cases()
+    db.session.commit()
+    return factories.county("臺北市")
+
+
+@contextmanager
+def counted():
+    box = {"n": 0}
+
+    def count(*args, **kwargs):
+        box["n"] += 1
+
+    engine = _db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield box
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _case(db, county, family_name):
+    with tenancy.tenant_scope(county.id):
+        case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.family_name == family_name)
+                                  .order_by(FamilyCase.id)).first()
+        return case.id, case.version
+
+
+# Ceilings counted on the demo data; they hold however many rows a page shows
+# (lists load their relations in a fixed number of queries, not one per row).
+INBOX_CEILING = 16
+CASE_PAGE_CEILING = 35
+SEARCH_CEILING = 16
+
+
+def test_query_ceilings(as_user, demo, db):
+    sup = as_user("tpe.sup")
+    with counted() as inbox:
+        assert sup.get("/cases/inbox?status=").status_code == 200
+    case_id, _ = _case(db, demo, "邱○○家")
+    with counted() as page:
+        assert sup.get(f"/cases/{case_id}").status_code == 200
+    with counted() as search:
+        assert sup.get("/cases/search?name=媽媽").status_code == 200
+    assert inbox["n"] <= INBOX_CEILING, inbox["n"]
+    assert page["n"] <= CASE_PAGE_CEILING, page["n"]
+    assert search["n"] <= SEARCH_CEILING, search["n"]
+
+
+def test_every_read_of_a_family_record_is_audited(as_user, demo, db):
+    case_id, _ = _case(db, demo, "邱○○家")
+    as_user("tpe.sw1").get(f"/cases/{case_id}")
+    as_user("tpe.admin").get(f"/cases/{case_id}")
+    with tenancy.all_tenants("test"):
+        reads = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == AuditAction.READ,
+                                                               AuditEvent.record_type == "family_cases",
+                                                               AuditEvent.record_id == str(case_id))).all()
+    assert {r.actor_username for r in reads} == {"tpe.sw1", "tpe.admin"}
+
+
+def test_search_by_partial_name_id_phone_and_masked_ids(as_user, demo, db):
+    sup = as_user("tpe.sup")
+    body = sup.get("/cases/search?name=邱").get_data(as_text=True)
+    assert "邱○○家" in body and "郭○○家" not in body
+    body = sup.get("/cases/search?phone=0922000111").get_data(as_text=True)
+    assert "邱○○家" in body and "郭○○家" in body
+    body = sup.get("/cases/search?id_number=A123456789").get_data(as_text=True)
+    results = body.split('id="results"', 1)[1]  # the search box still shows what was typed
+    assert "王○○家" in results and "A12****789" in results and "A123456789" not in results
+    overdue = sup.get("/cases/search?due=first_visit_overdue").get_data(as_text=True)
+    assert "郭○○家" in overdue and "洪○○家" not in overdue
+    # another unit's worker does not find the 中正 families
+    other = as_user("tpe.dv1").get("/cases/search?name=邱").get_data(as_text=True)
+    assert "邱○○家" not in other
+
+
+def test_stale_household_form_keeps_the_second_persons_input(as_user, demo, db):
+    case_id, version = _case(db, demo, "洪○○家")
+    first = as_user("tpe.sw1")
+    second = as_user("tpe.sup")
+    ok = first.post(f"/cases/{case_id}/household", {"h-version": version, "h-address": "第一人寫的地址", "h-phone": ""})
+    assert ok.status_code == 303
+    stale = second.post(f"/cases/{case_id}/household", {"h-version": version, "h-address": "第二人寫的地址", "h-phone": "02-1234"})
+    assert stale.status_code == 409
+    body = stale.get_data(as_text=True)
+    assert "王淑芬" in body and "仍保留在畫面上" in body and 'value="第二人寫的地址"' in body
+    with tenancy.all_tenants("test"):
+        assert db.session.get(FamilyCase, case_id).address == "第一人寫的地址"
+
+
+def test_bad_contact_input_comes_back_with_the_message_and_input(as_user, demo, db):
+    case_id, _ = _case(db, demo, "洪○○家")
+    response = as_user("tpe.sw1").post(f"/cases/{case_id}/contacts", {
+        "c-contacted_at": "not a date", "c-method": "B", "c-duration_minutes": "99999", "c-note": "我寫的紀錄"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "訪視時間" in body and "1440" in body and "我寫的紀錄" in body
+
+
+def test_re_report_is_flagged_in_the_inbox(as_user, demo):
+    body = as_user("tpe.sup").get("/cases/inbox?status=").get_data(as_text=True)
+    assert "再通報" in body
+
+
+def test_worker_dashboard_shows_due_items_and_approvals(as_user, demo):
+    worker = as_user("tpe.sw1").get("/cases/mine").get_data(as_text=True)
+    assert "郭○○家" in worker and "已逾期" in worker
+    supervisor = as_user("tpe.sup").get("/cases/mine").get_data(as_text=True)
+    assert "待我審核" in supervisor and "曾○○家" in supervisor and "廖○○家" in supervisor
