@@ -67,27 +67,32 @@ class Filters:
     due: str = ""  # first_visit_overdue | report_overdue | child_seen_overdue
 
 
+def _containing(text: str) -> str:
+    """A LIKE pattern as one bound value, so PostgreSQL plans it against the trigram index."""
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
 def search_stmt(filters: Filters, membership: Membership, now: datetime | None = None):
     now = now or utcnow()
     stmt = visible(sa.select(FamilyCase), membership).options(*list_options())
     member_match = []
     if filters.name.strip():
-        member_match.append(CaseMember.name.contains(filters.name.strip(), autoescape=True))
+        member_match.append(CaseMember.name.like(_containing(filters.name.strip()), escape="/"))
     if filters.id_number.strip():
         member_match.append(CaseMember.id_number == filters.id_number.strip().upper())
-    if filters.phone.strip():
-        digits = "".join(c for c in filters.phone if c.isdigit())
-        if digits:
-            member_match.append(sa.func.replace(CaseMember.phone, "-", "").contains(digits, autoescape=True))
-            stmt = stmt.where(sa.or_(FamilyCase.id.in_(sa.select(CaseMember.case_id).where(*member_match)),
-                                     sa.func.replace(FamilyCase.phone, "-", "").contains(digits, autoescape=True)))
-            member_match = []
     if member_match:
         stmt = stmt.where(FamilyCase.id.in_(sa.select(CaseMember.case_id).where(*member_match)))
+    digits = "".join(c for c in filters.phone if c.isdigit())
+    if digits:
+        pattern = _containing(digits)
+        by_member = sa.select(CaseMember.case_id).where(sa.func.replace(CaseMember.phone, "-", "").like(pattern, escape="/"))
+        by_case = sa.select(FamilyCase.id).where(sa.func.replace(FamilyCase.phone, "-", "").like(pattern, escape="/"))
+        stmt = stmt.where(FamilyCase.id.in_(sa.union(by_member, by_case)))
     if filters.case_no.strip():
-        stmt = stmt.where(FamilyCase.case_no.contains(filters.case_no.strip(), autoescape=True))
+        stmt = stmt.where(FamilyCase.case_no.like(_containing(filters.case_no.strip()), escape="/"))
     if filters.address.strip():
-        stmt = stmt.where(FamilyCase.address.contains(filters.address.strip().replace("台", "臺"), autoescape=True))
+        stmt = stmt.where(FamilyCase.address.like(_containing(filters.address.strip().replace("台", "臺")), escape="/"))
     if filters.worker_id:
         stmt = stmt.where(FamilyCase.assigned_worker_id == filters.worker_id)
     if filters.status == "open":

@@ -7,9 +7,12 @@ only what it needs.
 """
 from __future__ import annotations
 
+# The settings are read in sub-selects so PostgreSQL evaluates them once per
+# query (an InitPlan), not once per row: on 300,000 rows that is the difference
+# between a cheap filter and a slow one.
 TENANT_PREDICATE = (
-    "(current_setting('app.all_tenants', true) = 'on' "
-    "OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::integer)"
+    "((SELECT current_setting('app.all_tenants', true)) = 'on' "
+    "OR tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::integer))"
 )
 
 
