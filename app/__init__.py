@@ -75,6 +75,7 @@ def configure_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
     from .core.health import bp as health_bp
+    from .cases.reference_admin import bp as reference_bp
     from .cases.views import bp as cases_bp
     from .dashboard.views import bp as dashboard_bp
     from .intake.api import bp as api_bp
@@ -82,7 +83,8 @@ def configure_blueprints(app: Flask) -> None:
     from .intake.views import bp as intake_bp
     from .tenants.views import bp as tenants_bp
 
-    for bp in (health_bp, accounts_bp, dashboard_bp, tenants_bp, audit_bp, public_bp, intake_bp, api_bp, cases_bp):
+    for bp in (health_bp, accounts_bp, dashboard_bp, tenants_bp, audit_bp, public_bp, intake_bp, api_bp, cases_bp,
+               reference_bp):
         app.register_blueprint(bp)
     from .intake.public_views import rate_limited_form
 

@@ -15,7 +15,7 @@ import pytest
 from app.core.permissions import Access
 
 PUBLIC, ACCOUNT, MEMBER = "public", "account", "member"
-SW, SUP, DISPATCH, COUNTY_ADMIN, SYSADMIN = "sw", "sup", "dispatch", "county_admin", "sysadmin"
+SW, SUP, DISPATCH, COUNTY_ADMIN, SYSADMIN, MINISTRY = "sw", "sup", "dispatch", "county_admin", "sysadmin", "ministry"
 
 
 @dataclass
@@ -95,6 +95,9 @@ ROUTES = {
     "cases.add_service": Route((SW,), {"case_id": "tpe_case"}, True),
     "cases.add_note": Route((SW,), {"case_id": "tpe_case"}, True),
     "cases.household": Route((SW,), {"case_id": "tpe_case"}, True),
+    "reference.index": Route((MINISTRY, SYSADMIN)),
+    "reference.factor_table_new": Route((MINISTRY, SYSADMIN)),
+    "reference.tipvda_new": Route((MINISTRY, SYSADMIN)),
 }
 
 # persona -> (username, tokens, other county?)
@@ -109,7 +112,7 @@ PERSONAS = {
     "hua_dispatcher": ("hua.dispatch", {MEMBER, DISPATCH}, True),
     "hua_admin": ("hua.admin", {MEMBER, COUNTY_ADMIN}, True),
     "partner": ("ngo.staff", {MEMBER}, False),
-    "ministry": ("moh.protect", {MEMBER}, False),
+    "ministry": ("moh.protect", {MEMBER, MINISTRY}, False),
     "sysadmin": ("sysadmin", {SYSADMIN}, False),
 }
 

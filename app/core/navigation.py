@@ -33,6 +33,7 @@ NAV: list[NavItem] = [
     NavItem("縣市", "tenants.counties", "admin"),
     NavItem("民間團體", "tenants.partners", "admin"),
     NavItem("中央單位", "tenants.ministry_units", "admin"),
+    NavItem("評估參考資料", "reference.index", "admin"),
 ]
 
 

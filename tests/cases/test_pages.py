@@ -125,3 +125,26 @@ def test_worker_dashboard_shows_due_items_and_approvals(as_user, demo):
     assert "郭○○家" in worker and "已逾期" in worker
     supervisor = as_user("tpe.sup").get("/cases/mine").get_data(as_text=True)
     assert "待我審核" in supervisor and "曾○○家" in supervisor and "廖○○家" in supervisor
+
+
+def test_ministry_keeps_versioned_reference_data(as_user, db):
+    from app.cases import services
+    from app.cases.models import RiskFactorTable, TipvdaVersion
+
+    keeper = as_user("moh.protect")
+    page = keeper.get("/reference/factors/new").get_data(as_text=True)
+    assert "家庭經濟陷困｜高｜" in page  # prefilled with the version in force
+    bad = keeper.post("/reference/factors/new", {"version": "116 年版", "effective_from": "116/01/01",
+                                                  "lines": "家庭經濟陷困｜高｜甲\n不存在的面向｜中｜乙\n家庭經濟陷困｜極高｜丙"})
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "第 2 行的面向" in body and "第 3 行的等級" in body and "116 年版" in body
+    ok = keeper.post("/reference/factors/new", {"version": "116 年版", "effective_from": "2000/01/01",
+                                                 "lines": "家庭經濟陷困｜高｜斷炊\nrelationship｜中｜衝突\n因個人生活適應困難｜低｜困擾"})
+    assert ok.status_code == 303
+    table = services.factor_table_in_force()
+    assert table.version in ("116 年版", "2025-07-01（示範）")
+    tip = keeper.post("/reference/tipvda/new", {"version": "TIPVDA-test", "effective_from": "115/01/01", "notice_from": 8,
+                                                "high_from": 6, "items": "一\n二\n三"})
+    assert tip.status_code == 422 and "5 到 40 題" in tip.get_data(as_text=True) and "需低於高度危險" in tip.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(TipvdaVersion.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(RiskFactorTable.id))) == 2
