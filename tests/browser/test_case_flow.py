@@ -37,6 +37,16 @@ def _report_and_dispatch(page):
     return case_no
 
 
+def _supervisor_approves(page, case_url, expected_status):
+    login(page, "tpe.sup")
+    page.wait_for_url("**/")
+    page.goto(case_url)
+    page.get_by_label("核准").check()
+    page.get_by_role("button", name="送出審核").click()
+    page.wait_for_load_state()
+    assert page.locator("#case-status").inner_text() == expected_status
+
+
 def test_case_from_assignment_to_closing(page):
     case_no = _report_and_dispatch(page)
 
@@ -92,13 +102,7 @@ def test_case_from_assignment_to_closing(page):
     logout(page)
 
     # The supervisor approves the opening.
-    login(page, "tpe.sup")
-    page.wait_for_url("**/")
-    page.goto(case_url)
-    page.get_by_label("核准").check()
-    page.get_by_role("button", name="送出審核").click()
-    page.wait_for_load_state()
-    assert page.locator("#case-status").inner_text() == "開案服務中"
+    _supervisor_approves(page, case_url, "開案服務中")
     logout(page)
 
     # The worker agrees a plan with the family and records services, then asks to close.
@@ -127,13 +131,7 @@ def test_case_from_assignment_to_closing(page):
     assert page.locator("#case-status").inner_text() == "結案審查中"
     logout(page)
 
-    login(page, "tpe.sup")
-    page.wait_for_url("**/")
-    page.goto(case_url)
-    page.get_by_label("核准").check()
-    page.get_by_role("button", name="送出審核").click()
-    page.wait_for_load_state()
-    assert page.locator("#case-status").inner_text() == "已結案"
+    _supervisor_approves(page, case_url, "已結案")
     status = page.locator("#status").inner_text()
     assert "開案 中 → 結案 低" in status
     timeline = page.locator("#timeline").inner_text()
