@@ -114,7 +114,7 @@ def test_only_the_lead_units_supervisor_approves_and_assigns(db, taipei, scope, 
     with pytest.raises(services.CaseError, match="主責單位督導"):
         services.assign(case, dvsup, dvsup_m, sw)
     with pytest.raises(services.CaseError, match="不是本單位"):
-        services.assign(case, sup, sup_m, people["sw2_wanhua"][0] if False else factories.user("tpe.dv1"))
+        services.assign(case, sup, sup_m, factories.user("tpe.dv1"))
     services.assign(case, sup, sup_m, sw)
     medium = next(f for f in services.factor_table_in_force().factors if f.level == Level.MEDIUM)
     services.assess_vulnerability(case, sw, sw_m, dimensions=["economic"], factor_ids=[medium.id])
