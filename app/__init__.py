@@ -77,6 +77,7 @@ def configure_blueprints(app: Flask) -> None:
     from .core.health import bp as health_bp
     from .cases.reference_admin import bp as reference_bp
     from .cases.views import bp as cases_bp
+    from .referrals.views import bp as referrals_bp
     from .dashboard.views import bp as dashboard_bp
     from .intake.api import bp as api_bp
     from .intake.public_views import bp as public_bp
@@ -84,7 +85,7 @@ def configure_blueprints(app: Flask) -> None:
     from .tenants.views import bp as tenants_bp
 
     for bp in (health_bp, accounts_bp, dashboard_bp, tenants_bp, audit_bp, public_bp, intake_bp, api_bp, cases_bp,
-               reference_bp):
+               reference_bp, referrals_bp):
         app.register_blueprint(bp)
     from .intake.public_views import rate_limited_form
 

@@ -15,7 +15,8 @@ import pytest
 from app.core.permissions import Access
 
 PUBLIC, ACCOUNT, MEMBER = "public", "account", "member"
-SW, SUP, DISPATCH, COUNTY_ADMIN, SYSADMIN, MINISTRY = "sw", "sup", "dispatch", "county_admin", "sysadmin", "ministry"
+SW, SUP, DISPATCH, COUNTY_ADMIN, SYSADMIN, MINISTRY, PARTNER = (
+    "sw", "sup", "dispatch", "county_admin", "sysadmin", "ministry", "partner")
 
 
 @dataclass
@@ -98,6 +99,23 @@ ROUTES = {
     "reference.index": Route((MINISTRY, SYSADMIN)),
     "reference.factor_table_new": Route((MINISTRY, SYSADMIN)),
     "reference.tipvda_new": Route((MINISTRY, SYSADMIN)),
+    # Step 4: referrals, directory, notifications, joint cases, disputes
+    "referrals.referral_new": Route((SW,), {"case_id": "tpe_case"}, True),
+    "referrals.inbox": Route((SW, PARTNER)),
+    "referrals.detail": Route((SW, PARTNER, COUNTY_ADMIN), {"referral_id": "tpe_referral"}, True),
+    **{f"referrals.{name}": Route((SW, PARTNER), {"referral_id": "tpe_referral"}, True)
+       for name in ("accept", "decline", "return_", "complete", "fail", "message", "service_record")},
+    **{f"referrals.{name}": Route((SW,), {"referral_id": "tpe_referral"}, True) for name in ("resubmit", "forward", "withdraw")},
+    "referrals.directory": Route((SW, DISPATCH, COUNTY_ADMIN)),
+    "referrals.notifications": Route((MEMBER, SYSADMIN)),
+    "referrals.notification_count": Route((MEMBER, SYSADMIN)),
+    "referrals.handover": Route((SUP,), {"case_id": "tpe_case"}, True),
+    "referrals.handover_answer": Route((SUP,), {"case_id": "tpe_case", "handover_id": "tpe_handover"}, True),
+    "referrals.dispute_new": Route((SW,), {"case_id": "tpe_case"}, True),
+    "referrals.dispute_list": Route((SW, COUNTY_ADMIN)),
+    "referrals.dispute_detail": Route((SW, DISPATCH, COUNTY_ADMIN), {"dispute_id": "tpe_dispute"}, True),
+    "referrals.dispute_respond": Route((SW, DISPATCH), {"dispute_id": "tpe_dispute"}, True),
+    "referrals.dispute_decide": Route((COUNTY_ADMIN,), {"dispute_id": "tpe_dispute"}, True),
 }
 
 # persona -> (username, tokens, other county?)
@@ -111,7 +129,7 @@ PERSONAS = {
     "hua_supervisor": ("hua.sup", {MEMBER, SW, SUP}, True),
     "hua_dispatcher": ("hua.dispatch", {MEMBER, DISPATCH}, True),
     "hua_admin": ("hua.admin", {MEMBER, COUNTY_ADMIN}, True),
-    "partner": ("ngo.staff", {MEMBER}, False),
+    "partner": ("ngo.staff", {MEMBER, PARTNER}, True),  # not party to anything of 臺北市's here: 404
     "ministry": ("moh.protect", {MEMBER, MINISTRY}, False),
     "sysadmin": ("sysadmin", {SYSADMIN}, False),
 }
@@ -146,7 +164,25 @@ def taipei_objects(db, factories):
                            agreed_on=date(2026, 11, 1), review_due=date(2027, 2, 1))
         db.session.add(plan)
         db.session.flush()
-        ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id, "tpe_plan": plan.id}
+        from app.referrals import disputes, services as referrals
+        from app.referrals.models import DisputeOutcome, LeadHandover, ReferralKind
+
+        sw1 = factories.user("tpe.sw1")
+        membership = sw1.memberships[0]
+        dv = factories.unit("臺北市家庭暴力暨性侵害防治中心")
+        referral = referrals.send(case, sw1, membership, kind=ReferralKind.UNIT, reason="矩陣", services_requested="",
+                                  sections=["members"], to_unit=dv)
+        dispute = disputes.file(case, sw1, membership, reason="矩陣", proposed=DisputeOutcome.JOINT, proposed_unit=dv)
+        from app.cases.models import CaseUnit, CaseUnitRole
+
+        case.units.append(CaseUnit(unit_id=factories.unit("臺北市萬華社會福利服務中心").id, role=CaseUnitRole.COLLABORATOR))
+        db.session.flush()
+        handover = LeadHandover(tenant_id=taipei.id, case_id=case.id, from_unit_id=membership.unit_id,
+                                to_unit_id=factories.unit("臺北市萬華社會福利服務中心").id, reason="矩陣")
+        db.session.add(handover)
+        db.session.flush()
+        ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id, "tpe_plan": plan.id,
+               "tpe_referral": referral.id, "tpe_dispute": dispute.id, "tpe_handover": handover.id}
         db.session.commit()
     return ids
 

@@ -64,12 +64,15 @@ def _before_request():
     g.membership = None
     g.unit = None
     tenant = None
+    tenancy.set_partner(None)
     if current_user.is_authenticated:
         membership = current_membership(current_user)
         g.membership = membership
         if membership is not None:
             g.unit = membership.unit
             tenant = membership.county_id
+            if membership.unit.is_partner_unit:
+                tenancy.set_partner(membership.unit.partner_org_id)
         audit.set_actor(_client_actor(current_user, membership))
     else:
         audit.set_actor(_client_actor())

@@ -118,7 +118,13 @@ class CaseUnit(TenantMixin, db.Model):
     """The lead unit and collaborating units of a case (「一主責、多協力」)."""
 
     __tablename__ = "case_units"
-    __table_args__ = (_child_fk(), sa.UniqueConstraint("case_id", "unit_id"))
+    __table_args__ = (
+        _child_fk(),
+        sa.UniqueConstraint("case_id", "unit_id"),
+        # At most one lead per case, in the database; services make sure there is always one.
+        sa.Index("uq_case_units_one_lead", "case_id", unique=True, sqlite_where=sa.text("role = 'lead'"),
+                 postgresql_where=sa.text("role = 'lead'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(nullable=False, index=True)

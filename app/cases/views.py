@@ -177,8 +177,20 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
     users = {u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(
         {c.worker_id for c in contacts} | {n.written_by_id for n in notes} | {0})))}
     membership = g.membership
+    from ..referrals.forms import HandoverAnswerForm, HandoverForm
+    from ..referrals.models import Dispute, HandoverStatus, LeadHandover, Referral
+
+    case_referrals = db.session.scalars(sa.select(Referral).where(Referral.case_id == case.id)
+                                        .order_by(Referral.created_at.desc())).all()
+    pending_handover = db.session.scalars(sa.select(LeadHandover).where(
+        LeadHandover.case_id == case.id, LeadHandover.status == HandoverStatus.PENDING)).first()
+    case_disputes = db.session.scalars(sa.select(Dispute).where(Dispute.case_id == case.id).order_by(Dispute.id.desc())).all()
+    handover_form = HandoverForm(formdata=None)
+    handover_form.to_unit_id.choices = [(0, "請選擇協力單位")] + [(u.unit_id, u.unit.name) for u in case.units
+                                                             if u.role.value == "collaborator"]
     return render(
-        "cases/case_detail.html", status=status, case=case, reports=reports, events=events, contacts=contacts,
+        "cases/case_detail.html", case_referrals=case_referrals, pending_handover=pending_handover,
+        case_disputes=case_disputes, handover_form=handover_form, handover_answer=HandoverAnswerForm(formdata=None), status=status, case=case, reports=reports, events=events, contacts=contacts,
         vulnerability=vulnerability, assessment_report=assessment_report, tipvdas=tipvdas, safeties=safeties,
         plans=plans, services_done=services_done, notes=notes, factor_text=factor_text, users=users,
         dues=deadlines.case_deadlines(case, utcnow(), services.next_plan_review(case)),

@@ -110,3 +110,28 @@ def allow_update_delete(op, table: str) -> None:
     else:
         for verb in ("update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+
+
+SHARED_PREDICATE = (
+    "((SELECT current_setting('app.all_tenants', true)) = 'on' "
+    "OR tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::integer) "
+    "OR to_county_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::integer) "
+    "OR to_partner_org_id = (SELECT NULLIF(current_setting('app.partner_org_id', true), '')::integer))"
+)
+
+
+def enable_shared_rls(op, table: str) -> None:
+    """RLS on a closed-loop table: the sending county, the receiving county or partner."""
+    if not is_postgres(op):
+        return
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"CREATE POLICY {table}_parties ON {table} USING {SHARED_PREDICATE} WITH CHECK {SHARED_PREDICATE}")
+
+
+def disable_shared_rls(op, table: str) -> None:
+    if not is_postgres(op):
+        return
+    op.execute(f"DROP POLICY IF EXISTS {table}_parties ON {table}")
+    op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_l
 
 TENANT_KEY = "tenant_id"
 ALL_TENANTS_KEY = "all_tenants"
+PARTNER_KEY = "partner_org_id"
 
 
 class TenantViolation(RuntimeError):
@@ -38,6 +39,25 @@ class TenantMixin:
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:
         return mapped_column(sa.ForeignKey("counties.id"), nullable=False, index=True)
+
+
+class SharedMixin:
+    """Rows of a closed loop between two parties (a referral and what hangs off
+    it): the sending county owns them (``tenant_id``); the receiving county
+    (``to_county_id``) or partner organisation (``to_partner_org_id``) sees
+    and answers them too. Nobody else does, in the ORM and in PostgreSQL."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("counties.id"), nullable=False, index=True)
+
+    @declared_attr
+    def to_county_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("counties.id"), index=True)
+
+    @declared_attr
+    def to_partner_org_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("partner_organisations.id"), index=True)
 
 
 def _session(session=None):
@@ -64,9 +84,12 @@ def _apply_pg_settings(connection, info) -> None:
     if connection.dialect.name != "postgresql":
         return
     tenant = info.get(TENANT_KEY)
+    partner = info.get(PARTNER_KEY)
     connection.execute(
-        sa.text("SELECT set_config('app.tenant_id', :t, true), set_config('app.all_tenants', :a, true)"),
-        {"t": "" if tenant is None else str(tenant), "a": "on" if info.get(ALL_TENANTS_KEY) else "off"},
+        sa.text("SELECT set_config('app.tenant_id', :t, true), set_config('app.all_tenants', :a, true), "
+                "set_config('app.partner_org_id', :p, true)"),
+        {"t": "" if tenant is None else str(tenant), "a": "on" if info.get(ALL_TENANTS_KEY) else "off",
+         "p": "" if partner is None else str(partner)},
     )
 
 
@@ -80,6 +103,17 @@ def set_tenant(tenant_id: int | None, session=None) -> None:
     session = _session(session)
     session.info[TENANT_KEY] = tenant_id
     _refresh_pg_settings(session)
+
+
+def set_partner(partner_org_id: int | None, session=None) -> None:
+    """A partner organisation's staff: no county, only what was referred to the organisation."""
+    session = _session(session)
+    session.info[PARTNER_KEY] = partner_org_id
+    _refresh_pg_settings(session)
+
+
+def current_partner_id(session=None) -> int | None:
+    return _session(session).info.get(PARTNER_KEY)
 
 
 @contextmanager
@@ -117,20 +151,40 @@ def _scope_orm_statements(execute_state) -> None:
     if info.get(ALL_TENANTS_KEY) or execute_state.execution_options.get("all_tenants"):
         return
     tenant = info.get(TENANT_KEY)
+    partner = info.get(PARTNER_KEY)
     if tenant is None:
         criteria = with_loader_criteria(TenantMixin, lambda cls: sa.false(), include_aliases=True)
     else:
         criteria = with_loader_criteria(
             TenantMixin, lambda cls: cls.tenant_id == tenant, include_aliases=True
         )
-    execute_state.statement = execute_state.statement.options(criteria)
+    if tenant is not None:
+        shared = with_loader_criteria(
+            SharedMixin, lambda cls: sa.or_(cls.tenant_id == tenant, cls.to_county_id == tenant), include_aliases=True
+        )
+    elif partner is not None:
+        shared = with_loader_criteria(SharedMixin, lambda cls: cls.to_partner_org_id == partner, include_aliases=True)
+    else:
+        shared = with_loader_criteria(SharedMixin, lambda cls: sa.false(), include_aliases=True)
+    execute_state.statement = execute_state.statement.options(criteria, shared)
 
 
 def _check_writes(session, flush_context, instances) -> None:
     info = session.info
     crossing = info.get(ALL_TENANTS_KEY)
     tenant = info.get(TENANT_KEY)
+    partner = info.get(PARTNER_KEY)
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, SharedMixin):
+            if crossing:
+                continue
+            if tenant is not None and obj.tenant_id is None:
+                obj.tenant_id = tenant
+            parties_ok = (tenant is not None and tenant in (obj.tenant_id, obj.to_county_id)) or (
+                partner is not None and partner == obj.to_partner_org_id)
+            if not parties_ok:
+                raise TenantViolation(f"{type(obj).__name__} written by someone not party to it")
+            continue
         if not isinstance(obj, TenantMixin) or not obj.__tenant_write_check__:
             continue
         if crossing:

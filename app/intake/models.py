@@ -243,6 +243,10 @@ class DispatchRule(TenantMixin, TimestampMixin, db.Model):
     tipvda_threshold: Mapped[int] = mapped_column(nullable=False, default=8)
     urgent_concerns: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
     urgent_flag_counts: Mapped[bool] = mapped_column(nullable=False, default=True)
+    # Working days a unit or partner has to answer a referral, and a dispute; the arbiter's days.
+    referral_response_days: Mapped[int] = mapped_column(nullable=False, default=3)
+    dispute_response_days: Mapped[int] = mapped_column(nullable=False, default=3)
+    dispute_decision_days: Mapped[int] = mapped_column(nullable=False, default=5)
     note: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
 
     __audited__ = True

@@ -1,0 +1,186 @@
+"""爭議案件處理機制: the serving unit files, the other side answers within the
+county's working days, agreement carries the outcome out, disagreement or
+silence goes to the county arbiter, who decides. The current lead keeps serving
+throughout: no family is ever without a lead unit."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..accounts.models import Membership, Role, User
+from ..cases import services as cases
+from ..cases.models import CaseStatus, FamilyCase
+from ..core.models import utcnow
+from ..extensions import db
+from ..intake.deadlines import add_working_days
+from ..intake.models import Report, ReportStatus
+from ..tenants.models import Unit, UnitKind
+from . import joint, notify
+from .models import Dispute, DisputeOutcome, DisputeStatus, Referral, ReferralStatus
+from .services import RECEIVING_KINDS, rule_for
+
+D = DisputeStatus
+TRANSITIONS: dict[DisputeStatus, set[DisputeStatus]] = {
+    D.AWAITING_RESPONSE: {D.AGREED, D.AWAITING_ARBITER, D.WITHDRAWN},
+    D.AWAITING_ARBITER: {D.DECIDED, D.WITHDRAWN},
+    D.AGREED: set(),
+    D.DECIDED: set(),
+    D.WITHDRAWN: set(),
+}
+
+
+class DisputeError(ValueError):
+    pass
+
+
+def _move(dispute: Dispute, to: DisputeStatus, case: FamilyCase, user, membership, text: str) -> None:
+    if to not in TRANSITIONS[dispute.status]:
+        raise DisputeError(f"爭議目前為「{dispute.status.label}」，不能改為「{to.label}」。")
+    dispute.status = to
+    cases.add_event(case, "dispute", f"爭議 #{dispute.id}：{to.label}（{text}）", user, membership)
+
+
+def sender_of(case: FamilyCase, unit_id: int) -> Unit:
+    """Who sent the family to this unit: the referring unit, else the county's dispatch centre."""
+    referral = db.session.scalars(sa.select(Referral).where(
+        Referral.case_id == case.id, Referral.to_unit_id == unit_id, Referral.status == ReferralStatus.IN_SERVICE)
+        .order_by(Referral.id.desc())).first()
+    if referral is not None:
+        return referral.from_unit
+    return db.session.scalars(sa.select(Unit).where(Unit.county_id == case.tenant_id,
+                                                    Unit.kind == UnitKind.DISPATCH_CENTRE)).first()
+
+
+def file(case: FamilyCase, user: User, membership: Membership, *, reason: str, proposed: DisputeOutcome,
+         proposed_unit: Unit | None = None) -> Dispute:
+    if not cases.can_write(case, membership):
+        raise DisputeError("只有正在服務此家庭的單位可以提出爭議。")
+    if case.status in (CaseStatus.CLOSED, CaseStatus.NOT_OPENED):
+        raise DisputeError("已結案的個案不能提出爭議。")
+    if proposed == DisputeOutcome.MAINTAIN:
+        raise DisputeError("請提出建議的處理方式：退回、改派或共案。")
+    if proposed in (DisputeOutcome.REASSIGN, DisputeOutcome.JOINT):
+        if proposed_unit is None or proposed_unit.county_id != case.tenant_id or proposed_unit.kind not in RECEIVING_KINDS:
+            raise DisputeError("改派或共案需指明本縣市的單位。")
+    if not reason.strip():
+        raise DisputeError("請寫明爭議理由。")
+    if db.session.scalars(sa.select(Dispute.id).where(Dispute.case_id == case.id,
+                                                      Dispute.status.in_([D.AWAITING_RESPONSE, D.AWAITING_ARBITER]))).first():
+        raise DisputeError("此案已有進行中的爭議。")
+    other = sender_of(case, membership.unit_id)
+    rule = rule_for(case.tenant_id)
+    dispute = Dispute(tenant_id=case.tenant_id, case_id=case.id, filed_by_unit_id=membership.unit_id,
+                      other_unit_id=other.id, reason=reason.strip(), proposed=proposed,
+                      proposed_unit_id=proposed_unit.id if proposed_unit else None, filed_by_id=user.id,
+                      response_due=add_working_days(utcnow(), rule.dispute_response_days))
+    db.session.add(dispute)
+    db.session.flush()
+    cases.add_event(case, "dispute", f"提出爭議 #{dispute.id}（建議{proposed.label}"
+                    + (f"：{proposed_unit.name}" if proposed_unit else "") + f"）：{reason.strip()}；服務持續中", user, membership)
+    notify.notify(notify.people_of_unit(other.id), f"{case.case_no} 有新的爭議案件待回應", f"/disputes/{dispute.id}")
+    db.session.flush()
+    return dispute
+
+
+def respond(dispute: Dispute, user: User, membership: Membership, *, agrees: bool, reason: str) -> None:
+    case = dispute.case
+    if membership.unit_id != dispute.other_unit_id:
+        raise DisputeError("需由原派案或轉介單位回應。")
+    if not reason.strip():
+        raise DisputeError("請寫明同意或不同意的理由。")
+    dispute.response_agrees = agrees
+    dispute.response_reason = reason.strip()
+    dispute.responded_at = utcnow()
+    if agrees:
+        _move(dispute, D.AGREED, case, user, membership, f"{membership.unit.name}同意：{reason.strip()}")
+        carry_out(dispute, case, dispute.proposed, dispute.proposed_unit_id, [], user, membership)
+    else:
+        _escalate(dispute, case, user, membership, f"{membership.unit.name}不同意：{reason.strip()}")
+    db.session.flush()
+
+
+def _escalate(dispute, case, user, membership, text):
+    _move(dispute, D.AWAITING_ARBITER, case, user, membership, text)
+    dispute.escalated_at = utcnow()
+    dispute.decision_due = add_working_days(utcnow(), rule_for(case.tenant_id).dispute_decision_days)
+    bureau = db.session.scalars(sa.select(Unit).where(Unit.county_id == case.tenant_id,
+                                                      Unit.kind == UnitKind.SOCIAL_AFFAIRS_BUREAU)).first()
+    if bureau is not None:
+        notify.notify(notify.people_of_unit(bureau.id), f"{case.case_no} 爭議案件待裁決", f"/disputes/{dispute.id}")
+
+
+def escalate_silent(now: datetime | None = None) -> int:
+    """Disputes the other side left unanswered past the deadline go to the arbiter."""
+    now = now or utcnow()
+    overdue = db.session.scalars(sa.select(Dispute).where(Dispute.status == D.AWAITING_RESPONSE,
+                                                          Dispute.response_due < now)).all()
+    for dispute in overdue:
+        _escalate(dispute, dispute.case, None, None, "逾期未回應，送縣市裁決")
+    db.session.flush()
+    return len(overdue)
+
+
+def decide(dispute: Dispute, user: User, membership: Membership, *, outcome: DisputeOutcome, reason: str,
+           lead_unit: Unit | None = None, collaborators: list[Unit] | None = None) -> None:
+    case = dispute.case
+    if membership.role != Role.COUNTY_ADMIN or membership.county_id != case.tenant_id:
+        raise DisputeError("爭議由縣市管理者（社會局／處）裁決。")
+    if dispute.status != D.AWAITING_ARBITER:
+        raise DisputeError("此爭議目前不在待裁決。")
+    if not reason.strip():
+        raise DisputeError("請寫明裁決理由。")
+    collaborators = collaborators or []
+    if outcome in (DisputeOutcome.REASSIGN, DisputeOutcome.JOINT):
+        if lead_unit is None or lead_unit.county_id != case.tenant_id or lead_unit.kind not in RECEIVING_KINDS:
+            raise DisputeError("改派或共案需指定本縣市的主責單位。")
+    _move(dispute, D.DECIDED, case, user, membership, f"裁決：{outcome.label}：{reason.strip()}")
+    dispute.decision = outcome
+    dispute.decision_reason = reason.strip()
+    dispute.decision_lead_unit_id = lead_unit.id if lead_unit else None
+    dispute.decision_collaborator_ids = [u.id for u in collaborators]
+    dispute.decided_by_id = user.id
+    dispute.decided_at = utcnow()
+    carry_out(dispute, case, outcome, lead_unit.id if lead_unit else None, [u.id for u in collaborators], user, membership)
+    for unit_id in {dispute.filed_by_unit_id, dispute.other_unit_id}:
+        notify.notify(notify.people_of_unit(unit_id), f"{case.case_no} 爭議已裁決：{outcome.label}", f"/disputes/{dispute.id}")
+    db.session.flush()
+
+
+def carry_out(dispute, case, outcome, lead_unit_id, collaborator_ids, user, membership) -> None:
+    if outcome == DisputeOutcome.MAINTAIN:
+        return
+    if outcome == DisputeOutcome.REASSIGN:
+        joint.set_lead(case, lead_unit_id, old_lead="remove")
+        filer = cases.unit_on_case(case, dispute.filed_by_unit_id)
+        if filer is not None and filer.unit_id != lead_unit_id:
+            case.units.remove(filer)
+        case.assigned_worker_id = None
+    elif outcome == DisputeOutcome.JOINT:
+        joint.set_lead(case, lead_unit_id)
+        from ..cases.models import CaseUnit, CaseUnitRole
+
+        for unit_id in [dispute.filed_by_unit_id, *collaborator_ids]:
+            if cases.unit_on_case(case, unit_id) is None:
+                case.units.append(CaseUnit(tenant_id=case.tenant_id, unit_id=unit_id, role=CaseUnitRole.COLLABORATOR))
+    elif outcome == DisputeOutcome.RETURN:
+        # Back to the screening centre: a new entry in its queue, linked to the case; the
+        # current lead keeps serving until the centre dispatches again.
+        from ..intake.deadlines import compute_deadline
+        from ..intake.reference import ReportingChannel
+        from ..intake.services import _new_report_no
+
+        now = utcnow()
+        deadline, kind = compute_deadline(now, case.concerns, False, None)
+        db.session.add(Report(tenant_id=case.tenant_id, report_no=_new_report_no(now), channel=ReportingChannel("10"),
+                              source_name=f"爭議退回（{case.case_no}）", received_at=now, district_id=case.district_id,
+                              address=case.address, concerns=list(case.concerns), narrative=f"爭議 #{dispute.id} 退回重新篩派：{dispute.reason}",
+                              status=ReportStatus.RECEIVED, deadline_at=deadline, deadline_kind=kind, case_id=case.id))
+    db.session.flush()
+    cases.add_event(case, "dispute", f"爭議結果執行：{outcome.label}；主責：{case.lead_unit.name if case.lead_unit else '—'}",
+                    user, membership)
+
+
+def open_disputes_stmt():
+    return (sa.select(Dispute).where(Dispute.status.in_([D.AWAITING_RESPONSE, D.AWAITING_ARBITER]))
+            .order_by(Dispute.filed_at))

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+
+from ..core.forms import BaseForm, chosen, max_length, optional, required
+from .models import SHAREABLE, DeclineReason, DisputeOutcome, ReferralKind, ReferralOutcome, Urgency
+
+
+class _Action(BaseForm):
+    """One of several forms on a page: prefixed ids; CSRFProtect checks every POST."""
+
+    PREFIX = ""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+
+class ReferralForm(BaseForm):
+    kind = RadioField("轉介對象", choices=ReferralKind.choices(), default=ReferralKind.UNIT.value, validators=[chosen("轉介對象")])
+    to_unit_id = SelectField("縣市內單位", coerce=int, default=0, validate_choice=False)
+    to_county_id = SelectField("遷入縣市", coerce=int, default=0, validate_choice=False)
+    partner_service_id = SelectField("民間團體服務", coerce=int, default=0, validate_choice=False)
+    reason = TextAreaField("轉介理由", validators=[required("轉介理由"), max_length("轉介理由", 2000)])
+    services_requested = TextAreaField("請求的服務", validators=[optional(), max_length("請求的服務", 2000)])
+    sections = SelectMultipleField("分享的資料（不含通報人身分）", choices=list(SHAREABLE.items()),
+                                   default=["members", "reports"], validate_choice=True)
+    consent = BooleanField("案家已同意轉介並分享上列資料")
+    consent_by = StringField("同意人（案家成員）", validators=[optional(), max_length("同意人", 60)])
+    legal_basis = StringField("未取得同意時的法律依據（限督導）", validators=[optional(), max_length("法律依據", 200)])
+    urgency = RadioField("急迫性", choices=Urgency.choices(), default=Urgency.NORMAL.value, validators=[chosen("急迫性")])
+
+
+class AcceptForm(_Action):
+    PREFIX = "ac"
+    served_by = StringField("服務人員", validators=[required("服務人員"), max_length("服務人員", 60)])
+    lead_unit_id = SelectField("主責單位（跨縣市轉銜）", coerce=int, default=0, validate_choice=False)
+
+
+class DeclineForm(_Action):
+    PREFIX = "de"
+    reason = SelectField("不受案原因", choices=DeclineReason.choices(), validate_choice=True)
+    comment = TextAreaField("說明", validators=[required("說明"), max_length("說明", 2000)])
+
+
+class CommentForm(_Action):
+    PREFIX = "cm"
+    comment = TextAreaField("說明", validators=[required("說明"), max_length("說明", 2000)])
+
+
+class ForwardForm(_Action):
+    PREFIX = "fw"
+    to_unit_id = SelectField("再轉至", coerce=int, default=0, validate_choice=False)
+    comment = TextAreaField("再轉理由", validators=[required("再轉理由"), max_length("再轉理由", 2000)])
+
+
+class CompleteForm(_Action):
+    PREFIX = "co"
+    outcome = SelectField("服務成果", choices=ReferralOutcome.choices(), validate_choice=True)
+    text = TextAreaField("成果說明", validators=[required("成果說明"), max_length("成果說明", 2000)])
+
+
+class MessageForm(_Action):
+    PREFIX = "ms"
+    text = TextAreaField("留言", validators=[required("留言"), max_length("留言", 2000)])
+
+
+class ServiceRecordForm(_Action):
+    PREFIX = "sr"
+    text = TextAreaField("服務內容", validators=[required("服務內容"), max_length("服務內容", 2000)])
+
+
+class HandoverForm(_Action):
+    PREFIX = "ho"
+    to_unit_id = SelectField("移轉主責給", coerce=int, default=0, validate_choice=False)
+    reason = TextAreaField("理由", validators=[required("理由"), max_length("理由", 2000)])
+
+
+class HandoverAnswerForm(_Action):
+    PREFIX = "ha"
+    decision = RadioField("回應", choices=[("accept", "接受主責"), ("decline", "不接受")], validators=[chosen("回應")])
+    note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
+
+
+class DisputeForm(BaseForm):
+    reason = TextAreaField("爭議理由", validators=[required("爭議理由"), max_length("爭議理由", 3000)])
+    proposed = SelectField("建議處理", choices=[(o.value, o.label) for o in DisputeOutcome if o != DisputeOutcome.MAINTAIN],
+                           validate_choice=True)
+    proposed_unit_id = SelectField("改派或共案的單位", coerce=int, default=0, validate_choice=False)
+
+
+class DisputeResponseForm(_Action):
+    PREFIX = "dr"
+    decision = RadioField("回應", choices=[("agree", "同意"), ("disagree", "不同意")], validators=[chosen("回應")])
+    reason = TextAreaField("理由", validators=[required("理由"), max_length("理由", 2000)])
+
+
+class DisputeDecisionForm(_Action):
+    PREFIX = "dd"
+    outcome = SelectField("裁決", choices=DisputeOutcome.choices(), validate_choice=True)
+    lead_unit_id = SelectField("主責單位（改派、共案）", coerce=int, default=0, validate_choice=False)
+    collaborator_ids = SelectMultipleField("協力單位（共案）", coerce=int, validate_choice=False)
+    reason = TextAreaField("裁決理由", validators=[required("裁決理由"), max_length("裁決理由", 3000)])

@@ -1,0 +1,475 @@
+"""Referral pages (both sides), the partner directory, notifications, lead
+hand-overs and disputes."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts.models import Role
+from ..cases import services as cases
+from ..cases.models import FamilyCase
+from ..core.models import utcnow
+from ..core.permissions import requires, signed_in
+from ..core.rendering import form_error, redirect_to, render
+from ..extensions import db
+from ..tenants.models import County, PartnerOrganisation, Unit, UnitKind
+from . import disputes, joint, notify, services
+from .forms import (
+    AcceptForm,
+    CommentForm,
+    CompleteForm,
+    DeclineForm,
+    DisputeDecisionForm,
+    DisputeForm,
+    DisputeResponseForm,
+    ForwardForm,
+    HandoverAnswerForm,
+    HandoverForm,
+    MessageForm,
+    ReferralForm,
+    ServiceRecordForm,
+)
+from .models import (
+    OPEN_REFERRAL_STATUSES,
+    SHAREABLE,
+    DeclineReason,
+    Dispute,
+    DisputeOutcome,
+    DisputeStatus,
+    HandoverStatus,
+    LeadHandover,
+    Notification,
+    PartnerService,
+    PartnerServiceRecord,
+    Referral,
+    ReferralEvent,
+    ReferralKind,
+    ReferralOutcome,
+    Urgency,
+)
+
+bp = Blueprint("referrals", __name__)
+WORKERS = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
+PARTIES = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.PARTNER_STAFF, Role.UNIT_ADMIN)
+
+
+def _case_for_writer(case_id: int) -> FamilyCase:
+    case = db.session.get(FamilyCase, case_id)
+    if case is None or not cases.can_read(case, g.membership):
+        abort(404)
+    return case
+
+
+def _receiving_units(county_id: int):
+    return db.session.scalars(sa.select(Unit).where(Unit.county_id == county_id, Unit.kind.in_(services.RECEIVING_KINDS),
+                                                    Unit.is_active.is_(True)).order_by(Unit.kind, Unit.id)).all()
+
+
+def _partner_services_for(county_id: int):
+    rows = db.session.scalars(sa.select(PartnerService).options(joinedload(PartnerService.organisation))
+                              .where(PartnerService.is_active.is_(True)).order_by(PartnerService.partner_org_id)).all()
+    return [s for s in rows if county_id in s.county_ids]
+
+
+def _referral_form(case: FamilyCase, formdata=None) -> ReferralForm:
+    form = ReferralForm(formdata=formdata) if formdata is not None else ReferralForm()
+    form.to_unit_id.choices = [(0, "請選擇")] + [(u.id, u.name) for u in _receiving_units(case.tenant_id)
+                                                if u.id != g.membership.unit_id]
+    form.to_county_id.choices = [(0, "請選擇")] + [(c.id, c.name) for c in db.session.scalars(
+        sa.select(County).order_by(County.sort_order)) if c.id != case.tenant_id]
+    form.partner_service_id.choices = [(0, "請選擇")] + [(s.id, f"{s.organisation.short_name or s.organisation.name}｜{s.name}")
+                                                        for s in _partner_services_for(case.tenant_id)]
+    return form
+
+
+# --- Sending --------------------------------------------------------------------
+
+@bp.route("/cases/<int:case_id>/referrals/new", methods=["GET", "POST"])
+@requires(*WORKERS)
+def referral_new(case_id: int):
+    case = _case_for_writer(case_id)
+    form = _referral_form(case)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return form_error("referrals/new.html", form=form, case=case, error=None)
+        kind = ReferralKind(form.kind.data)
+        try:
+            referral = services.send(
+                case, current_user, g.membership, kind=kind, reason=form.reason.data,
+                services_requested=form.services_requested.data or "", sections=form.sections.data or [],
+                to_unit=db.session.get(Unit, form.to_unit_id.data) if form.to_unit_id.data else None,
+                to_county=db.session.get(County, form.to_county_id.data) if form.to_county_id.data else None,
+                partner_service=db.session.get(PartnerService, form.partner_service_id.data) if form.partner_service_id.data else None,
+                consent=form.consent.data, consent_by=form.consent_by.data or "", legal_basis=form.legal_basis.data or "",
+                urgency=Urgency(form.urgency.data))
+        except services.ReferralError as exc:
+            db.session.rollback()
+            return form_error("referrals/new.html", form=_referral_form(case, request.form), case=case, error=str(exc))
+        db.session.commit()
+        flash(f"已送出轉介 {referral.referral_no}，回覆期限 {referral.deadline_at.astimezone().strftime('%m/%d')}。", "success")
+        return redirect_to(url_for("referrals.detail", referral_id=referral.id))
+    return render("referrals/new.html", form=form, case=case, error=None)
+
+
+# --- Inbox and one referral ---------------------------------------------------------
+
+def _mine(stmt, box: str):
+    m = g.membership
+    if box == "sent":
+        return stmt.where(Referral.from_unit_id == m.unit_id)
+    if m.unit.is_partner_unit:
+        return stmt.where(Referral.to_partner_org_id == m.unit.partner_org_id)
+    return stmt.where(Referral.to_unit_id == m.unit_id)
+
+
+@bp.get("/referrals")
+@requires(*PARTIES)
+def inbox():
+    box = request.args.get("box", "received")
+    if g.membership.unit.is_partner_unit:
+        box = "received"
+    only_open = request.args.get("all") != "1"
+    stmt = _mine(sa.select(Referral), box).options(joinedload(Referral.from_unit), joinedload(Referral.to_unit),
+                                                  joinedload(Referral.to_partner), joinedload(Referral.to_county))
+    if only_open:
+        stmt = stmt.where(Referral.status.in_(OPEN_REFERRAL_STATUSES))
+    stmt = stmt.order_by(Referral.deadline_at)
+    page = max(1, request.args.get("page", 1, type=int))
+    pagination = db.paginate(stmt, page=page, per_page=30, error_out=False)
+    return render("referrals/inbox.html", fragment="results", pagination=pagination, box=box, only_open=only_open,
+                  now=utcnow(), overdue=services.is_overdue)
+
+
+def _referral_or_404(referral_id: int) -> tuple[Referral, str]:
+    referral = db.session.get(Referral, referral_id)  # other counties and partners not party: None
+    if referral is None:
+        abort(404)
+    side = services.side_of(referral, g.membership)
+    county_admin = g.membership.role == Role.COUNTY_ADMIN and g.membership.county_id in (referral.tenant_id, referral.to_county_id)
+    if side is None and not county_admin:
+        abort(404)
+    return referral, side or "observer"
+
+
+def _detail(referral: Referral, side: str, *, status: int = 200, error: str | None = None):
+    events = db.session.scalars(sa.select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
+                                .order_by(ReferralEvent.at, ReferralEvent.id)).all()
+    records = db.session.scalars(sa.select(PartnerServiceRecord).where(PartnerServiceRecord.referral_id == referral.id)
+                                 .order_by(PartnerServiceRecord.on)).all()
+    accept = AcceptForm(formdata=None)
+    if referral.kind == ReferralKind.COUNTY and referral.to_county_id:
+        accept.lead_unit_id.choices = [(0, "請選擇")] + [(u.id, u.name) for u in _receiving_units(referral.to_county_id)]
+    else:
+        accept.lead_unit_id.choices = [(0, "—")]
+    forward = ForwardForm(formdata=None)
+    forward_county = referral.to_county_id or referral.tenant_id
+    forward.to_unit_id.choices = [(0, "請選擇")] + [(u.id, u.name) for u in _receiving_units(forward_county)
+                                                   if u.id != referral.to_unit_id]
+    return render("referrals/detail.html", status=status, referral=referral, side=side, events=events, records=records,
+                  error=error, overdue=services.is_overdue(referral), shareable=SHAREABLE,
+                  forms={"accept": accept, "decline": DeclineForm(formdata=None), "comment": CommentForm(formdata=None),
+                         "forward": forward, "complete": CompleteForm(formdata=None), "message": MessageForm(formdata=None),
+                         "service": ServiceRecordForm(formdata=None)})
+
+
+@bp.get("/referrals/<int:referral_id>")
+@requires(*PARTIES, Role.COUNTY_ADMIN)
+def detail(referral_id: int):
+    referral, side = _referral_or_404(referral_id)
+    return _detail(referral, side)
+
+
+def _act(referral_id: int, form_class, do):
+    referral, side = _referral_or_404(referral_id)
+    form = form_class(request.form)
+    if hasattr(form, "lead_unit_id"):
+        form.lead_unit_id.choices = [(0, "")] + [(u.id, u.name) for u in db.session.scalars(sa.select(Unit))]
+    if hasattr(form, "to_unit_id"):
+        form.to_unit_id.choices = [(0, "")] + [(u.id, u.name) for u in db.session.scalars(sa.select(Unit))]
+    try:
+        if not form.validate():
+            raise services.ReferralError("；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str)))
+        message = do(referral, form)
+        db.session.commit()
+        flash(message, "success")
+        return redirect_to(url_for("referrals.detail", referral_id=referral.id))
+    except services.ReferralError as exc:
+        db.session.rollback()
+        referral, side = _referral_or_404(referral_id)
+        return _detail(referral, side, status=422, error=str(exc))
+    except StaleDataError:
+        db.session.rollback()
+        referral, side = _referral_or_404(referral_id)
+        return _detail(referral, side, status=409, error="此轉介剛被對方更新，請確認目前狀態後再操作。")
+
+
+@bp.post("/referrals/<int:referral_id>/accept")
+@requires(*PARTIES)
+def accept(referral_id: int):
+    def do(r, f):
+        lead = db.session.get(Unit, f.lead_unit_id.data) if f.lead_unit_id.data else None
+        services.accept(r, current_user, g.membership, served_by=f.served_by.data, lead_unit=lead)
+        return "已受案。"
+    return _act(referral_id, AcceptForm, do)
+
+
+@bp.post("/referrals/<int:referral_id>/decline")
+@requires(*PARTIES)
+def decline(referral_id: int):
+    def do(r, f):
+        services.decline(r, current_user, g.membership, DeclineReason(f.reason.data), f.comment.data)
+        return "已回覆不受案。"
+    return _act(referral_id, DeclineForm, do)
+
+
+@bp.post("/referrals/<int:referral_id>/return")
+@requires(*PARTIES)
+def return_(referral_id: int):
+    def do(r, f):
+        services.return_for_information(r, current_user, g.membership, f.comment.data)
+        return "已退回補件。"
+    return _act(referral_id, CommentForm, do)
+
+
+@bp.post("/referrals/<int:referral_id>/resubmit")
+@requires(*WORKERS)
+def resubmit(referral_id: int):
+    def do(r, f):
+        services.resubmit(r, current_user, g.membership, f.comment.data)
+        return "已補件重送。"
+    return _act(referral_id, CommentForm, do)
+
+
+@bp.post("/referrals/<int:referral_id>/forward")
+@requires(*WORKERS)
+def forward(referral_id: int):
+    def do(r, f):
+        new = services.forward(r, current_user, g.membership, db.session.get(Unit, f.to_unit_id.data) or Unit(), f.comment.data)
+        return f"已再轉（{new.referral_no}）。"
+    return _act(referral_id, ForwardForm, do)
+
+
+@bp.post("/referrals/<int:referral_id>/withdraw")
+@requires(*WORKERS)
+def withdraw(referral_id: int):
+    def do(r, f):
+        services.withdraw(r, current_user, g.membership, f.comment.data)
+        return "已撤回轉介。"
+    return _act(referral_id, CommentForm, do)
+
+
+@bp.post("/referrals/<int:referral_id>/complete")
+@requires(*PARTIES)
+def complete(referral_id: int):
+    def do(r, f):
+        services.complete(r, current_user, g.membership, ReferralOutcome(f.outcome.data), f.text.data)
+        return "已完成轉介，成果已回報轉出單位。"
+    return _act(referral_id, CompleteForm, do)
+
+
+@bp.post("/referrals/<int:referral_id>/fail")
+@requires(*PARTIES)
+def fail(referral_id: int):
+    def do(r, f):
+        services.fail(r, current_user, g.membership, f.comment.data)
+        return "已記錄轉介失敗。"
+    return _act(referral_id, CommentForm, do)
+
+
+@bp.post("/referrals/<int:referral_id>/messages")
+@requires(*PARTIES)
+def message(referral_id: int):
+    def do(r, f):
+        services.message(r, current_user, g.membership, f.text.data)
+        return "已送出留言。"
+    return _act(referral_id, MessageForm, do)
+
+
+@bp.post("/referrals/<int:referral_id>/services")
+@requires(*PARTIES)
+def service_record(referral_id: int):
+    def do(r, f):
+        services.record_partner_service(r, current_user, g.membership, f.text.data)
+        return "已記錄服務。"
+    return _act(referral_id, ServiceRecordForm, do)
+
+
+# --- Partner directory ---------------------------------------------------------------
+
+@bp.get("/directory")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.COUNTY_ADMIN, Role.DISPATCHER)
+def directory():
+    county_id = request.args.get("county_id", type=int) or g.membership.county_id
+    q = request.args.get("q", "").strip()[:50]
+    rows = db.session.scalars(sa.select(PartnerService).options(joinedload(PartnerService.organisation))
+                              .where(PartnerService.is_active.is_(True)).order_by(PartnerService.partner_org_id)).all()
+    rows = [s for s in rows if (not county_id or county_id in s.county_ids)
+            and (not q or q in s.name or q in s.description or q in s.organisation.name)]
+    counties = db.session.scalars(sa.select(County).order_by(County.sort_order)).all()
+    return render("referrals/directory.html", fragment="results", services=rows, counties=counties,
+                  county_id=county_id, q=q, county_names={c.id: c.name for c in counties})
+
+
+# --- Notifications ----------------------------------------------------------------
+
+@bp.get("/notifications")
+@signed_in
+def notifications():
+    rows = db.session.scalars(sa.select(Notification).where(Notification.user_id == current_user.id)
+                              .order_by(Notification.at.desc()).limit(100)).all()
+    response = render("referrals/notifications.html", rows=rows)
+    notify.mark_read(current_user.id)
+    db.session.commit()
+    return response
+
+
+@bp.get("/notifications/count")
+@signed_in
+def notification_count():
+    return render("referrals/notifications.html", fragment="badge", unread=notify.unread_count(current_user.id), rows=[])
+
+
+# --- Joint cases: lead hand-over -------------------------------------------------------
+
+@bp.post("/cases/<int:case_id>/handover")
+@requires(Role.SUPERVISOR)
+def handover(case_id: int):
+    case = _case_for_writer(case_id)
+    form = HandoverForm(request.form)
+    try:
+        if not form.validate():
+            raise joint.JointError("請選擇協力單位並寫明理由。")
+        joint.request_handover(case, current_user, g.membership, form.to_unit_id.data, form.reason.data)
+        db.session.commit()
+        flash("已提出主責移轉，待對方督導接受。", "success")
+    except joint.JointError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect_to(url_for("cases.case_detail", case_id=case_id) + "#joint")
+
+
+@bp.post("/cases/<int:case_id>/handover/<int:handover_id>")
+@requires(Role.SUPERVISOR)
+def handover_answer(case_id: int, handover_id: int):
+    case = _case_for_writer(case_id)
+    handover = db.session.scalars(sa.select(LeadHandover).where(LeadHandover.id == handover_id,
+                                                                LeadHandover.case_id == case.id)).first()
+    if handover is None:
+        abort(404)
+    form = HandoverAnswerForm(request.form)
+    try:
+        if not form.validate():
+            raise joint.JointError("請選擇接受或不接受。")
+        joint.answer_handover(handover, case, current_user, g.membership, form.decision.data == "accept", form.note.data or "")
+        db.session.commit()
+        flash("已回應主責移轉。", "success")
+    except joint.JointError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect_to(url_for("cases.case_detail", case_id=case_id) + "#joint")
+
+
+# --- Disputes ---------------------------------------------------------------------
+
+@bp.route("/cases/<int:case_id>/disputes/new", methods=["GET", "POST"])
+@requires(*WORKERS)
+def dispute_new(case_id: int):
+    case = _case_for_writer(case_id)
+    form = DisputeForm()
+    form.proposed_unit_id.choices = [(0, "（不需指定）")] + [(u.id, u.name) for u in _receiving_units(case.tenant_id)]
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return form_error("referrals/dispute_new.html", form=form, case=case, error=None)
+        try:
+            dispute = disputes.file(case, current_user, g.membership, reason=form.reason.data,
+                                    proposed=DisputeOutcome(form.proposed.data),
+                                    proposed_unit=db.session.get(Unit, form.proposed_unit_id.data) if form.proposed_unit_id.data else None)
+        except disputes.DisputeError as exc:
+            db.session.rollback()
+            return form_error("referrals/dispute_new.html", form=form, case=case, error=str(exc))
+        db.session.commit()
+        flash("已提出爭議；在處理結果確定前，請持續提供服務。", "success")
+        return redirect_to(url_for("referrals.dispute_detail", dispute_id=dispute.id))
+    return render("referrals/dispute_new.html", form=form, case=case, error=None)
+
+
+@bp.get("/disputes")
+@requires(Role.COUNTY_ADMIN, *WORKERS)
+def dispute_list():
+    disputes.escalate_silent()
+    db.session.commit()
+    stmt = disputes.open_disputes_stmt().options(joinedload(Dispute.case), joinedload(Dispute.filed_by_unit),
+                                                 joinedload(Dispute.other_unit))
+    if g.membership.role != Role.COUNTY_ADMIN:
+        stmt = stmt.where(sa.or_(Dispute.filed_by_unit_id == g.membership.unit_id, Dispute.other_unit_id == g.membership.unit_id))
+    rows = db.session.scalars(stmt).all()
+    return render("referrals/disputes.html", rows=rows, now=utcnow())
+
+
+def _dispute_or_404(dispute_id: int) -> Dispute:
+    dispute = db.session.get(Dispute, dispute_id)
+    m = g.membership
+    if dispute is None or not (m.role == Role.COUNTY_ADMIN or m.unit_id in (dispute.filed_by_unit_id, dispute.other_unit_id)
+                               or cases.can_read(dispute.case, m)):
+        abort(404)
+    return dispute
+
+
+def _dispute_page(dispute: Dispute, status: int = 200, error: str | None = None):
+    decision = DisputeDecisionForm(formdata=None)
+    units = _receiving_units(dispute.tenant_id)
+    decision.lead_unit_id.choices = [(0, "（不需指定）")] + [(u.id, u.name) for u in units]
+    decision.collaborator_ids.choices = [(u.id, u.name) for u in units]
+    return render("referrals/dispute_detail.html", status=status, dispute=dispute, error=error,
+                  response_form=DisputeResponseForm(formdata=None), decision_form=decision)
+
+
+@bp.get("/disputes/<int:dispute_id>")
+@requires(Role.COUNTY_ADMIN, *WORKERS, Role.DISPATCHER)
+def dispute_detail(dispute_id: int):
+    return _dispute_page(_dispute_or_404(dispute_id))
+
+
+def _dispute_act(dispute_id: int, form_class, do):
+    dispute = _dispute_or_404(dispute_id)
+    form = form_class(request.form)
+    if hasattr(form, "lead_unit_id"):
+        all_units = [(u.id, u.name) for u in db.session.scalars(sa.select(Unit).where(Unit.county_id == dispute.tenant_id))]
+        form.lead_unit_id.choices = [(0, "")] + all_units
+        form.collaborator_ids.choices = all_units
+    try:
+        if not form.validate():
+            raise disputes.DisputeError("；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str)))
+        message = do(dispute, form)
+        db.session.commit()
+        flash(message, "success")
+        return redirect_to(url_for("referrals.dispute_detail", dispute_id=dispute.id))
+    except disputes.DisputeError as exc:
+        db.session.rollback()
+        return _dispute_page(_dispute_or_404(dispute_id), 422, str(exc))
+    except StaleDataError:
+        db.session.rollback()
+        return _dispute_page(_dispute_or_404(dispute_id), 409, "此爭議剛被其他人更新，請確認後再操作。")
+
+
+@bp.post("/disputes/<int:dispute_id>/respond")
+@requires(*WORKERS, Role.DISPATCHER)
+def dispute_respond(dispute_id: int):
+    def do(d, f):
+        disputes.respond(d, current_user, g.membership, agrees=f.decision.data == "agree", reason=f.reason.data)
+        return "已回應爭議。"
+    return _dispute_act(dispute_id, DisputeResponseForm, do)
+
+
+@bp.post("/disputes/<int:dispute_id>/decide")
+@requires(Role.COUNTY_ADMIN)
+def dispute_decide(dispute_id: int):
+    def do(d, f):
+        disputes.decide(d, current_user, g.membership, outcome=DisputeOutcome(f.outcome.data), reason=f.reason.data,
+                        lead_unit=db.session.get(Unit, f.lead_unit_id.data) if f.lead_unit_id.data else None,
+                        collaborators=[db.session.get(Unit, i) for i in f.collaborator_ids.data or []])
+        return "已裁決並執行。"
+    return _dispute_act(dispute_id, DisputeDecisionForm, do)
