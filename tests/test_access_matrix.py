@@ -24,6 +24,7 @@ class Route:
     allowed: tuple  # tokens of who may use it
     params: dict = field(default_factory=dict)  # url arg -> resolver name
     county_object: bool = False  # names an object of 臺北市: another county gets 404
+    party: tuple | None = None  # when set, only these tokens are party to the object; other allowed roles get 404
 
 
 ROUTES = {
@@ -101,9 +102,10 @@ ROUTES = {
     "reference.tipvda_new": Route((MINISTRY, SYSADMIN)),
     # Step 4: referrals, directory, notifications, joint cases, disputes
     "referrals.referral_new": Route((SW,), {"case_id": "tpe_case"}, True),
-    "referrals.inbox": Route((SW, PARTNER)),
-    "referrals.detail": Route((SW, PARTNER, COUNTY_ADMIN), {"referral_id": "tpe_referral"}, True),
-    **{f"referrals.{name}": Route((SW, PARTNER), {"referral_id": "tpe_referral"}, True)
+    "referrals.inbox": Route((SW, PARTNER, DISPATCH)),
+    "referrals.detail": Route((SW, PARTNER, DISPATCH, COUNTY_ADMIN), {"referral_id": "tpe_referral"}, True,
+                              party=(SW, COUNTY_ADMIN)),
+    **{f"referrals.{name}": Route((SW, PARTNER, DISPATCH), {"referral_id": "tpe_referral"}, True, party=(SW,))
        for name in ("accept", "decline", "return_", "complete", "fail", "message", "service_record")},
     **{f"referrals.{name}": Route((SW,), {"referral_id": "tpe_referral"}, True) for name in ("resubmit", "forward", "withdraw")},
     "referrals.directory": Route((SW, DISPATCH, COUNTY_ADMIN)),
@@ -237,7 +239,11 @@ def _expected(username, tokens, other_county, route: Route) -> str:
     if ACCOUNT in route.allowed:
         return "ok"
     if set(route.allowed) & tokens:
-        return "not_found" if other_county and route.county_object else "ok"
+        if other_county and route.county_object:
+            return "not_found"
+        if route.party is not None and not set(route.party) & tokens:
+            return "not_found"
+        return "ok"
     return "forbidden"
 
 

@@ -76,8 +76,8 @@ def side_of(referral: Referral, membership: Membership | None) -> str | None:
     if membership is None:
         return None
     unit = membership.unit
-    if membership.role not in (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.PARTNER_STAFF, Role.UNIT_ADMIN):
-        return None
+    if membership.role not in (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.PARTNER_STAFF, Role.UNIT_ADMIN, Role.DISPATCHER):
+        return None  # (dispatchers answer what is addressed to their centre: 跨縣市轉銜)
     if unit.id == referral.from_unit_id:
         return "sender"
     if referral.kind == ReferralKind.PARTNER:

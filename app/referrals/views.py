@@ -53,7 +53,7 @@ from .models import (
 
 bp = Blueprint("referrals", __name__)
 WORKERS = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
-PARTIES = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.PARTNER_STAFF, Role.UNIT_ADMIN)
+PARTIES = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.PARTNER_STAFF, Role.UNIT_ADMIN, Role.DISPATCHER)
 
 
 def _case_for_writer(case_id: int) -> FamilyCase:

@@ -149,8 +149,10 @@ def seed_reference_data() -> dict[str, int]:
             )
     db.session.flush()
     from ..cases.seed import seed_case_reference
+    from ..referrals.seed import seed_partner_services
 
     seed_case_reference()
+    seed_partner_services()
     return {
         "counties": db.session.scalar(sa.select(sa.func.count()).select_from(County)),
         "districts": db.session.scalar(sa.select(sa.func.count()).select_from(District)),
