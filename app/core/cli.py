@@ -35,6 +35,12 @@ def register(app) -> None:
         db.session.commit()
         if cases:
             click.echo(f"示範個案：臺北市 {cases} 案（待指派、評估中、首次訪視逾期、開案審查、服務中、結案審查、已結案、再通報、不開案）")
+        from ..referrals.demo import seed_demo_referrals
+
+        referrals = seed_demo_referrals()
+        db.session.commit()
+        if referrals:
+            click.echo(f"示範轉介：{referrals} 件（等待中、服務中、完成、不受案、退回、撤回、再轉、失敗、跨縣市），另有主責移轉與各階段爭議")
         password = current_app.config["DEMO_PASSWORD"]
         click.echo(f"\n示範帳號（密碼皆為 {password}，僅限開發環境）：")
         for username, name, where in rows:

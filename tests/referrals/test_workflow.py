@@ -281,3 +281,23 @@ def _responder(people, dispute):
 
 def _responder_m(people, dispute):
     return next(v[1] for v in people.values() if v[1].unit_id == dispute.other_unit_id)
+
+
+def test_demo_data_has_referrals_and_disputes_in_every_state(db):
+    from app.cases.demo import seed_demo_cases
+    from app.intake.demo import seed_demo_reports
+    from app.referrals.demo import seed_demo_referrals
+    from app.referrals.models import Dispute, HandoverStatus, LeadHandover
+
+    seed_demo_reports()
+    seed_demo_cases()
+    seed_demo_referrals()
+    with tenancy.all_tenants("test"):
+        states = {r.status for r in db.session.scalars(sa.select(Referral))}
+        kinds = {r.kind for r in db.session.scalars(sa.select(Referral))}
+        dispute_states = {d.status for d in db.session.scalars(sa.select(Dispute))}
+        handovers = db.session.scalars(sa.select(LeadHandover)).all()
+    assert states == set(ReferralStatus)
+    assert kinds == set(ReferralKind)
+    assert {DisputeStatus.AWAITING_RESPONSE, DisputeStatus.AWAITING_ARBITER, DisputeStatus.DECIDED} <= dispute_states
+    assert any(h.status == HandoverStatus.PENDING for h in handovers)
