@@ -118,6 +118,7 @@ ROUTES = {
     "referrals.dispute_detail": Route((SW, DISPATCH, COUNTY_ADMIN), {"dispute_id": "tpe_dispute"}, True),
     "referrals.dispute_respond": Route((SW, DISPATCH), {"dispute_id": "tpe_dispute"}, True),
     "referrals.dispute_decide": Route((COUNTY_ADMIN,), {"dispute_id": "tpe_dispute"}, True),
+    "referrals.service_edit": Route((SYSADMIN,), {"service_id": "partner_service"}),
 }
 
 # persona -> (username, tokens, other county?)
@@ -198,9 +199,19 @@ def resolvers(factories, objects):
         "tpe_county": factories.county("臺北市").id,
         "partner": factories.unit("家扶基金會臺北市服務處").partner_org_id,
         "ministry_unit": factories.unit("保護服務司").id,
+        "partner_service": _first_partner_service(),
         "css/app.css": "css/app.css",
         **objects,
     }
+
+
+def _first_partner_service():
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.referrals.models import PartnerService
+
+    return db.session.scalars(sa.select(PartnerService.id).order_by(PartnerService.id)).first()
 
 
 def requests_for(app, values):

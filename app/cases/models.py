@@ -392,6 +392,8 @@ class ServicePlan(TenantMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    # On a joint case each unit keeps its own part of the plan.
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     goals: Mapped[str] = mapped_column(sa.Text(), nullable=False)
     agreed_by: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     agreed_on: Mapped[date] = mapped_column(sa.Date(), nullable=False)
@@ -400,6 +402,7 @@ class ServicePlan(TenantMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     reviews: Mapped[list[PlanReview]] = relationship(back_populates="plan", cascade="all, delete-orphan",
                                                      order_by="PlanReview.id", overlaps="plan")
+    unit = relationship("Unit")
 
     __audited__ = True
 

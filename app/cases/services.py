@@ -495,7 +495,8 @@ def add_plan(case: FamilyCase, user: User, membership: Membership, *, goals: str
         raise CaseError("請寫明服務目標，以及與案家哪一位成員共同訂定。")
     if review_due <= agreed_on:
         raise CaseError("檢討日期需晚於訂定日期。")
-    plan = ServicePlan(tenant_id=case.tenant_id, case_id=case.id, goals=goals.strip(), agreed_by=agreed_by.strip(),
+    plan = ServicePlan(tenant_id=case.tenant_id, case_id=case.id, unit_id=membership.unit_id, goals=goals.strip(),
+                       agreed_by=agreed_by.strip(),
                        agreed_on=agreed_on, review_due=review_due, created_by_id=user.id)
     db.session.add(plan)
     add_event(case, "plan", f"訂定服務計畫（與 {agreed_by.strip()} 共同訂定，{review_due:%Y-%m-%d} 檢討）", user, membership)

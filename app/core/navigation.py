@@ -29,7 +29,7 @@ NAV: list[NavItem] = [
     NavItem("資源目錄", "referrals.directory"),
     NavItem("單位管理", "tenants.units", "admin"),
     NavItem("使用者管理", "accounts.admin_users", "admin"),
-    NavItem("派案時限", "intake.deadline_rules", "admin"),
+    NavItem("時限設定", "intake.deadline_rules", "admin"),
     NavItem("通報 API 金鑰", "intake.api_tokens", "admin"),
     NavItem("爭議案件", "referrals.dispute_list", "admin"),
     NavItem("稽核紀錄", "audit.log", "admin"),
@@ -37,6 +37,7 @@ NAV: list[NavItem] = [
     NavItem("民間團體", "tenants.partners", "admin"),
     NavItem("中央單位", "tenants.ministry_units", "admin"),
     NavItem("評估參考資料", "reference.index", "admin"),
+    NavItem("資源目錄維護", "referrals.service_edit", "admin"),
 ]
 
 

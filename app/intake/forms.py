@@ -178,6 +178,9 @@ class DispatchRuleForm(BaseForm):
     tipvda_threshold = IntegerField("TIPVDA 高度危險門檻（分）", validators=[NumberRange(1, 15, message="需為 1 到 15 分。")], default=8)
     urgent_concerns = SelectMultipleField("一律 24 小時內派案的類別", choices=Concern.choices(), validate_choice=True)
     urgent_flag_counts = BooleanField("標記「情況緊急」的通報（如兒少第一級情形）一律 24 小時", default=True)
+    referral_response_days = IntegerField("轉介回覆期限（工作日）", validators=[NumberRange(1, 30, message="需為 1 到 30 個工作日。")], default=3)
+    dispute_response_days = IntegerField("爭議回應期限（工作日）", validators=[NumberRange(1, 30, message="需為 1 到 30 個工作日。")], default=3)
+    dispute_decision_days = IntegerField("爭議裁決期限（工作日）", validators=[NumberRange(1, 30, message="需為 1 到 30 個工作日。")], default=5)
     note = StringField("說明（例如 依府內會議決議）", validators=[optional(), max_length("說明", 200)])
 
 

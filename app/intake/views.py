@@ -320,6 +320,8 @@ def deadline_rules():
             other_days=form.other_days.data, other_in_working_days=form.other_in_working_days.data,
             tipvda_threshold=form.tipvda_threshold.data, urgent_concerns=list(form.urgent_concerns.data or []),
             urgent_flag_counts=form.urgent_flag_counts.data, note=(form.note.data or "").strip(),
+            referral_response_days=form.referral_response_days.data, dispute_response_days=form.dispute_response_days.data,
+            dispute_decision_days=form.dispute_decision_days.data,
         )
         db.session.add(rule)
         db.session.commit()

@@ -104,3 +104,13 @@ class DisputeDecisionForm(_Action):
     lead_unit_id = SelectField("主責單位（改派、共案）", coerce=int, default=0, validate_choice=False)
     collaborator_ids = SelectMultipleField("協力單位（共案）", coerce=int, validate_choice=False)
     reason = TextAreaField("裁決理由", validators=[required("裁決理由"), max_length("裁決理由", 3000)])
+
+
+class PartnerServiceForm(BaseForm):
+    partner_org_id = SelectField("民間團體", coerce=int, default=0, validate_choice=True)
+    name = StringField("服務名稱", validators=[required("服務名稱"), max_length("服務名稱", 100)])
+    description = TextAreaField("服務內容", validators=[optional(), max_length("服務內容", 2000)])
+    county_ids = SelectMultipleField("服務縣市", coerce=int, validate_choice=True)
+    contact = StringField("聯絡方式", validators=[optional(), max_length("聯絡方式", 200)])
+    capacity_note = StringField("量能說明", validators=[optional(), max_length("量能說明", 200)])
+    is_active = BooleanField("提供中", default=True)

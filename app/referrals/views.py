@@ -473,3 +473,51 @@ def dispute_decide(dispute_id: int):
                         collaborators=[db.session.get(Unit, i) for i in f.collaborator_ids.data or []])
         return "已裁決並執行。"
     return _dispute_act(dispute_id, DisputeDecisionForm, do)
+
+
+# --- Keeping the directory ------------------------------------------------------------
+
+def _service_form(service: PartnerService | None):
+    from .forms import PartnerServiceForm
+
+    form = PartnerServiceForm(obj=service) if request.method == "GET" and service else PartnerServiceForm()
+    orgs = db.session.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)).all()
+    m = g.membership
+    if m is not None and m.unit.is_partner_unit:  # a partner's unit administrator keeps only its own entries
+        orgs = [o for o in orgs if o.id == m.unit.partner_org_id]
+    form.partner_org_id.choices = [(0, "請選擇")] + [(o.id, o.name) for o in orgs]
+    form.county_ids.choices = [(c.id, c.name) for c in db.session.scalars(sa.select(County).order_by(County.sort_order))]
+    return form
+
+
+@bp.route("/directory/services/new", methods=["GET", "POST"], defaults={"service_id": None})
+@bp.route("/directory/services/<int:service_id>", methods=["GET", "POST"])
+@requires(Role.UNIT_ADMIN, sysadmin=True)
+def service_edit(service_id: int | None):
+    service = db.session.get(PartnerService, service_id) if service_id else None
+    m = g.membership
+    partner_admin = m is not None and m.unit.is_partner_unit
+    if (service_id and service is None) or (m is not None and not partner_admin and not current_user.is_sysadmin) or (
+            service is not None and partner_admin and service.partner_org_id != m.unit.partner_org_id):
+        abort(404)
+    form = _service_form(service)
+    if request.method == "POST":
+        if not form.validate_on_submit() or not form.partner_org_id.data:
+            if not form.partner_org_id.data:
+                form.partner_org_id.errors = list(form.partner_org_id.errors) + ["請選擇民間團體。"]
+            return form_error("referrals/service_form.html", form=form, service=service)
+        service = service or PartnerService()
+        service.partner_org_id = form.partner_org_id.data
+        service.name = form.name.data.strip()
+        service.description = (form.description.data or "").strip()
+        service.county_ids = list(form.county_ids.data or [])
+        service.contact = (form.contact.data or "").strip()
+        service.capacity_note = (form.capacity_note.data or "").strip()
+        service.is_active = form.is_active.data
+        db.session.add(service)
+        db.session.commit()
+        flash(f"已儲存「{service.name}」。", "success")
+        return redirect_to(url_for("referrals.directory"))
+    if request.method == "GET" and service is not None:
+        form.county_ids.data = list(service.county_ids)
+    return render("referrals/service_form.html", form=form, service=service)

@@ -301,3 +301,17 @@ def test_demo_data_has_referrals_and_disputes_in_every_state(db):
     assert kinds == set(ReferralKind)
     assert {DisputeStatus.AWAITING_RESPONSE, DisputeStatus.AWAITING_ARBITER, DisputeStatus.DECIDED} <= dispute_states
     assert any(h.status == HandoverStatus.PENDING for h in handovers)
+
+
+def test_directory_is_kept_by_sysadmin_and_searched_by_county_users(as_user, db, factories):
+    taipei = factories.county("臺北市")
+    org = factories.unit("家扶基金會臺北市服務處").partner_org_id
+    sysadmin = as_user("sysadmin")
+    bad = sysadmin.post("/directory/services/new", {"partner_org_id": 0, "name": ""})
+    assert bad.status_code == 422 and "請選擇民間團體" in bad.get_data(as_text=True)
+    ok = sysadmin.post("/directory/services/new", {"partner_org_id": org, "name": "親職教育團體", "description": "每週一次",
+                                                   "county_ids": [taipei.id], "contact": "02-1234", "is_active": "y"})
+    assert ok.status_code == 303
+    worker = as_user("tpe.sw1")
+    assert "親職教育團體" in worker.get("/directory?q=親職").get_data(as_text=True)
+    assert "親職教育團體" not in worker.get(f"/directory?county_id={factories.county('高雄市').id}").get_data(as_text=True)
