@@ -83,3 +83,49 @@ def test_requests_set_the_tenant_per_transaction(as_user, db, factories):
         assert fresh.execute(sa.text("SELECT current_setting('app.tenant_id', true)")).scalar() in (None, "")
     finally:
         fresh.close()
+
+
+def test_closed_loop_rows_are_seen_by_the_parties_only(db, factories):
+    """A referral to a partner: the sending county and that partner see it; another
+    county and another partner do not, straight from the database."""
+    from datetime import date
+
+    from app.core import tenancy
+    from app.intake import services as intake
+    from app.intake.reference import ReportingChannel
+    from app.referrals import services as referrals
+    from app.referrals.models import PartnerService, ReferralKind
+
+    taipei = factories.county("臺北市")
+    sw1 = factories.user("tpe.sw1")
+    dispatcher = factories.user("tpe.dispatch")
+    service = db.session.scalars(sa.select(PartnerService).where(PartnerService.name == "兒少及家庭支持服務")).one()
+    with tenancy.tenant_scope(taipei.id):
+        report, _ = intake.receive(taipei, intake.ReportInput(
+            district_id=taipei.districts[0].id, concerns=["vulnerable_family"], narrative="x",
+            persons=[intake.PersonInput("甲", "F", date(2015, 1, 1))]), ReportingChannel("36"))
+        intake.claim(report, dispatcher)
+        case = intake.dispatch(report, dispatcher, factories.unit(f"臺北市{taipei.districts[0].name[:-1]}社會福利服務中心"))
+        member = next(m for m in sw1.memberships)
+        from app.cases.models import CaseUnit, CaseUnitRole
+
+        if case.lead_unit.id != member.unit_id:
+            case.units.append(CaseUnit(unit_id=member.unit_id, role=CaseUnitRole.COLLABORATOR))
+            db.session.flush()
+        referrals.send(case, sw1, member, kind=ReferralKind.PARTNER, reason="r", services_requested="", sections=[],
+                       partner_service=service, consent=True, consent_by="案母")
+        db.session.flush()
+    conn = db.session.connection()
+
+    def seen(tenant="", partner=""):
+        conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true), set_config('app.partner_org_id', :p, true), "
+                             "set_config('app.all_tenants', 'off', true)"), {"t": tenant, "p": partner})
+        return conn.execute(sa.text("SELECT count(*) FROM referrals")).scalar()
+
+    partner_id = str(service.partner_org_id)
+    other_partner = str(int(partner_id) + 1)
+    assert seen(tenant=str(taipei.id)) == 1
+    assert seen(partner=partner_id) == 1
+    assert seen(partner=other_partner) == 0
+    assert seen(tenant=str(factories.county("花蓮縣").id)) == 0
+    assert seen() == 0
