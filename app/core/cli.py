@@ -76,6 +76,17 @@ def register(app) -> None:
         db.session.commit()
         click.echo(f"已建立系統管理者 {username}")
 
+    @app.cli.command("escalate-disputes")
+    def escalate_disputes():
+        """Send disputes left unanswered past their deadline to the county arbiter (run daily, e.g. from cron)."""
+        from ..core import tenancy
+        from ..referrals.disputes import escalate_silent
+
+        with tenancy.all_tenants("daily sweep of unanswered disputes in every county"):
+            count = escalate_silent()
+        db.session.commit()
+        click.echo(f"送縣市裁決：{count} 件")
+
     @app.cli.command("rq-worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     def rq_worker(burst):

@@ -315,3 +315,9 @@ def test_directory_is_kept_by_sysadmin_and_searched_by_county_users(as_user, db,
     worker = as_user("tpe.sw1")
     assert "親職教育團體" in worker.get("/directory?q=親職").get_data(as_text=True)
     assert "親職教育團體" not in worker.get(f"/directory?county_id={factories.county('高雄市').id}").get_data(as_text=True)
+
+
+def test_daily_sweep_command_escalates_silent_disputes(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["escalate-disputes"])
+    assert result.exit_code == 0 and "送縣市裁決" in result.output
