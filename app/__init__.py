@@ -77,6 +77,7 @@ def configure_blueprints(app: Flask) -> None:
     from .core.health import bp as health_bp
     from .cases.reference_admin import bp as reference_bp
     from .cases.views import bp as cases_bp
+    from .meetings import models as _meetings_models  # noqa: F401  (pages arrive with step 5's next increment)
     from .referrals.views import bp as referrals_bp
     from .dashboard.views import bp as dashboard_bp
     from .intake.api import bp as api_bp

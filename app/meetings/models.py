@@ -1,0 +1,197 @@
+"""Meeting series, meetings (minutes in the structure of seed 004), action items
+(列管事項) with their 案號, the chair's instructions, each unit's progress per
+meeting, and the chair's decision per item per meeting."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.enums import LabeledEnum, enum_column_type
+from ..core.models import TimestampMixin, UTCDateTime, utcnow
+from ..extensions import db
+
+
+class SeriesKind(LabeledEnum):
+    PROGRESS = ("progress", "強化社會安全網工作進度會議")
+    CENTRAL_LOCAL = ("central_local", "中央與地方政策會議")
+    CROSS_MINISTRY = ("cross_ministry", "跨部會政策平台")
+    COUNTY_PLATFORM = ("county_platform", "縣市跨網絡平台會議")
+    CASE_CONFERENCE = ("case_conference", "跨網絡個案研討")
+    HIGH_RISK = ("high_risk", "高危機網絡會議")
+
+
+class MeetingStatus(LabeledEnum):
+    DRAFT = ("draft", "紀錄草稿")
+    FINAL = ("final", "紀錄確定")
+
+
+class Recommendation(LabeledEnum):
+    CLOSE = ("close", "解除列管")
+    CONTINUE = ("continue", "繼續追蹤")
+
+
+class MeetingSeries(TimestampMixin, db.Model):
+    """A standing meeting: national (``county_id`` empty, run by the ministry) or a county's."""
+
+    __tablename__ = "meeting_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[SeriesKind] = mapped_column(enum_column_type(SeriesKind, "series_kind"), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    county_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counties.id"), index=True)
+    secretariat_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), nullable=False)
+
+    meetings: Mapped[list[Meeting]] = relationship(back_populates="series", order_by="Meeting.number")
+    secretariat = relationship("Unit")
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Meeting(TimestampMixin, db.Model):
+    __tablename__ = "meetings"
+    __table_args__ = (sa.UniqueConstraint("series_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_series.id"), nullable=False, index=True)
+    number: Mapped[int] = mapped_column(nullable=False)  # 第 N 次
+    held_on: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    starts_at: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="")
+    place: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
+    chair: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
+    attendees: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    # Minutes in the order of seed 004: 壹 … 柒.
+    opening_remarks: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    previous_minutes: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    items_review: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    reports: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)  # [{case, unit, decisions: [..]}]
+    discussions: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
+    chair_instructions: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    motions: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    adjourned_at: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="")
+    status: Mapped[MeetingStatus] = mapped_column(enum_column_type(MeetingStatus, "meeting_status"), nullable=False,
+                                                  default=MeetingStatus.DRAFT)
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    series: Mapped[MeetingSeries] = relationship(back_populates="meetings")
+
+    __mapper_args__ = {"version_id_col": version}
+    __audited__ = True
+    __audit_exclude__ = ("version",)
+
+    def __str__(self) -> str:
+        return f"{self.series.name}第 {self.number} 次會議"
+
+
+class ActionItem(TimestampMixin, db.Model):
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_series.id"), nullable=False, index=True)
+    raised_at_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), nullable=False)
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    instruction: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    due_on: Mapped[date | None] = mapped_column(sa.Date())
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("family_cases.id"))
+    closed_at_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("action_items.id"))
+
+    numbers: Mapped[list[ItemNumber]] = relationship(back_populates="item", order_by="ItemNumber.id",
+                                                     cascade="all, delete-orphan")
+    units: Mapped[list[ItemUnit]] = relationship(back_populates="item", cascade="all, delete-orphan",
+                                                 order_by="ItemUnit.id")
+    instructions: Mapped[list[ChairInstruction]] = relationship(back_populates="item", cascade="all, delete-orphan",
+                                                                order_by="ChairInstruction.id")
+
+    __audited__ = True
+
+    @property
+    def case_numbers(self) -> str:
+        return " ".join(n.number for n in self.numbers)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at_id is None and self.merged_into_id is None
+
+    def __str__(self) -> str:
+        return f"列管事項 {self.case_numbers}"
+
+
+class ItemNumber(db.Model):
+    """A 案號 such as 1070124-3-1: the meeting's ROC date, the agenda section, a sequence."""
+
+    __tablename__ = "action_item_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("action_items.id", ondelete="CASCADE"), nullable=False, index=True)
+    number: Mapped[str] = mapped_column(sa.String(30), nullable=False)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_series.id"), nullable=False)
+
+    item: Mapped[ActionItem] = relationship(back_populates="numbers")
+
+    __table_args__ = (sa.UniqueConstraint("series_id", "number"),)
+
+
+class ItemUnit(db.Model):
+    __tablename__ = "action_item_units"
+    __table_args__ = (sa.UniqueConstraint("item_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("action_items.id", ondelete="CASCADE"), nullable=False, index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), nullable=False, index=True)
+    lead: Mapped[bool] = mapped_column(nullable=False, default=False)  # 主辦 (else 協辦)
+
+    item: Mapped[ActionItem] = relationship(back_populates="units")
+    unit = relationship("Unit")
+
+
+class ChairInstruction(db.Model):
+    """The chair's later instructions, dated: 「1080605 主席提示 一、…」."""
+
+    __tablename__ = "chair_instructions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("action_items.id", ondelete="CASCADE"), nullable=False, index=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), nullable=False)
+    text: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+
+    item: Mapped[ActionItem] = relationship(back_populates="instructions")
+    meeting = relationship("Meeting")
+
+
+class ProgressEntry(db.Model):
+    """One unit's 辦理情形 for one item, written for one meeting. Never overwritten:
+    the next meeting gets a new row, and the previous one becomes 前次辦理情形."""
+
+    __tablename__ = "progress_entries"
+    __table_args__ = (sa.UniqueConstraint("item_id", "unit_id", "meeting_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("action_items.id", ondelete="CASCADE"), nullable=False, index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), nullable=False)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), nullable=False, index=True)
+    text: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    recommendation: Mapped[Recommendation] = mapped_column(enum_column_type(Recommendation, "recommendation"),
+                                                           nullable=False, default=Recommendation.CONTINUE)
+    written_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    unit = relationship("Unit")
+
+
+class ItemDecision(db.Model):
+    """The chair's decision on an item at a meeting."""
+
+    __tablename__ = "item_decisions"
+    __table_args__ = (sa.UniqueConstraint("item_id", "meeting_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("action_items.id", ondelete="CASCADE"), nullable=False, index=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), nullable=False)
+    decision: Mapped[Recommendation] = mapped_column(enum_column_type(Recommendation, "decision"), nullable=False)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
