@@ -57,6 +57,9 @@ def case_deadlines(case, now: datetime | None = None, plan_review_due: date | No
     if plan_review_due is not None:
         due_at = datetime.combine(plan_review_due, datetime.max.time(), TAIPEI)
         out.append(Due("plan_review", "服務計畫檢討", due_at, None, _state(due_at, None, now, timedelta(days=7))))
+    if case.status.value in ("closed", "not_opened"):
+        # nothing is due on a case that is no longer served: keep only what was done
+        out = [d for d in out if d.done_at is not None]
     return out
 
 

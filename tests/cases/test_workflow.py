@@ -284,3 +284,11 @@ def test_caseload_counts_open_cases(db, taipei, scope, factories, people):
         services.assign(dispatched_case(taipei, factories, people), sup, sup_m, sw)
     loads = {l.user.username: l.open_cases for l in services.workers_with_load(sup_m.unit_id)}
     assert loads["tpe.sw1"] == 3 and loads["tpe.sup"] == 0
+
+
+def test_nothing_is_due_on_a_case_no_longer_served(db, taipei, scope, factories, people):
+    sup, sup_m = people["sup"]
+    case = dispatched_case(taipei, factories, people)
+    services.assign(case, sup, sup_m, people["sw1"][0])
+    services.decide(case, sup, sup_m, AssessmentOutcome.WELFARE_CONSULTATION)
+    assert deadlines.case_deadlines(case, case.received_at + timedelta(days=40)) == []
