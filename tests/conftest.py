@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextvars
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import pytest

@@ -4,8 +4,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..audit import services as audit
@@ -15,7 +14,7 @@ from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
 from .auth import UNIT_KEY
 from .forms import ChangePasswordForm, ConfirmForm, GrantRoleForm, LoginForm, UserCreateForm
-from .models import Membership, Role, roles_allowed_in
+from .models import Role
 from .queries import (
     admin_scope,
     manageable_units,

@@ -3,33 +3,20 @@ from __future__ import annotations
 from wtforms import BooleanField, DateTimeLocalField, FieldList, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from ..core.forms import BaseForm, FlexibleDateField, chosen, max_length, optional, required
+from ..core.forms import ActionForm, BaseForm, FlexibleDateField, chosen, max_length, optional, required
 from ..intake.reference import VulnerabilityDimension
 from .models import CaseStatus
 from .reference import AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus, service_choices
 
 
-class _Actions(BaseForm):
-    """A form of the case page. Several share the page, so each has a prefix
-    (unique field ids and labels); CSRFProtect checks every POST."""
 
-    PREFIX = ""
-
-    class Meta:
-        csrf = False
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", self.PREFIX)
-        super().__init__(*args, **kwargs)
-
-
-class AssignForm(_Actions):
+class AssignForm(ActionForm):
     PREFIX = "a"
 
     worker_id = SelectField("指派社工", coerce=int, validators=[chosen("指派社工")], validate_choice=True)
 
 
-class ContactForm(_Actions):
+class ContactForm(ActionForm):
     PREFIX = "c"
 
     contacted_at = DateTimeLocalField("訪視時間", format="%Y-%m-%dT%H:%M", validators=[required("訪視時間")])
@@ -40,7 +27,7 @@ class ContactForm(_Actions):
     note = TextAreaField("紀錄", validators=[optional(), max_length("紀錄", 5000)])
 
 
-class VulnerabilityForm(_Actions):
+class VulnerabilityForm(ActionForm):
     PREFIX = "v"
 
     first = SelectField("第一面向", choices=[("", "請選擇")] + VulnerabilityDimension.choices(), default="", validate_choice=True)
@@ -51,7 +38,7 @@ class VulnerabilityForm(_Actions):
     override_reason = TextAreaField("調整理由", validators=[optional(), max_length("調整理由", 1000)])
 
 
-class AssessmentReportForm(_Actions):
+class AssessmentReportForm(ActionForm):
     PREFIX = "ar"
 
     reason_confirmed = TextAreaField("一、通報事由之確認", validators=[required("通報事由之確認"), max_length("通報事由之確認", 5000)])
@@ -60,13 +47,13 @@ class AssessmentReportForm(_Actions):
     plan_proposal = TextAreaField("四、服務計畫之建議", validators=[required("服務計畫之建議"), max_length("服務計畫之建議", 5000)])
 
 
-class TipvdaForm(_Actions):
+class TipvdaForm(ActionForm):
     PREFIX = "t"
 
     answers = FieldList(RadioField(choices=[("1", "是"), ("0", "否")], validators=[Optional()]), min_entries=15, max_entries=40)
 
 
-class SafetyForm(_Actions):
+class SafetyForm(ActionForm):
     PREFIX = "s"
 
     member_id = SelectField("兒少", coerce=int, validators=[chosen("兒少")], validate_choice=True)
@@ -74,34 +61,34 @@ class SafetyForm(_Actions):
     note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
 
 
-class DecisionForm(_Actions):
+class DecisionForm(ActionForm):
     PREFIX = "d"
 
     outcome = RadioField("評估結果", choices=AssessmentOutcome.choices(), validators=[chosen("評估結果")])
     note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
 
 
-class ReviewForm(_Actions):
+class ReviewForm(ActionForm):
     PREFIX = "rv"
 
     decision = RadioField("審核", choices=[("approve", "核准"), ("return", "退回")], validators=[chosen("審核")])
     comment = TextAreaField("意見", validators=[optional(), max_length("意見", 2000)])
 
 
-class ClosingForm(_Actions):
+class ClosingForm(ActionForm):
     PREFIX = "cl"
 
     reason = TextAreaField("結案理由", validators=[required("結案理由"), max_length("結案理由", 2000)])
     closing_level = SelectField("結案時脆弱程度", choices=[("", "請選擇")] + Level.choices(), default="", validate_choice=True)
 
 
-class ReopenForm(_Actions):
+class ReopenForm(ActionForm):
     PREFIX = "ro"
 
     reason = TextAreaField("重新開啟理由", validators=[required("重新開啟理由"), max_length("理由", 2000)])
 
 
-class PlanForm(_Actions):
+class PlanForm(ActionForm):
     PREFIX = "p"
 
     goals = TextAreaField("服務目標", validators=[required("服務目標"), max_length("服務目標", 5000)])
@@ -110,14 +97,14 @@ class PlanForm(_Actions):
     review_due = FlexibleDateField("預定檢討日期", validators=[required("預定檢討日期")], allow_future=True)
 
 
-class PlanReviewForm(_Actions):
+class PlanReviewForm(ActionForm):
     PREFIX = "pr"
 
     note = TextAreaField("檢討內容", validators=[required("檢討內容"), max_length("檢討內容", 5000)])
     next_review = FlexibleDateField("下次檢討日期", validators=[optional()], allow_future=True)
 
 
-class ServiceForm(_Actions):
+class ServiceForm(ActionForm):
     PREFIX = "sv"
 
     item = SelectField("服務項目", choices={"": [("", "請選擇服務項目")], **dict(service_choices())}, default="",
@@ -128,13 +115,13 @@ class ServiceForm(_Actions):
     note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
 
 
-class NoteForm(_Actions):
+class NoteForm(ActionForm):
     PREFIX = "n"
 
     text = TextAreaField("工作紀錄", validators=[required("工作紀錄"), max_length("工作紀錄", 10000)])
 
 
-class HouseholdForm(_Actions):
+class HouseholdForm(ActionForm):
     PREFIX = "h"
 
     version = HiddenField()

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.models import Membership, Role, User
+from ..accounts.models import Membership, Role
 from ..core.models import utcnow
 from ..tenants.models import UnitKind
 from . import deadlines

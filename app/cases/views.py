@@ -19,7 +19,7 @@ from ..core.rendering import redirect_to, render
 from ..extensions import db
 from ..intake.models import Report
 from ..intake.reference import VulnerabilityDimension
-from ..tenants.models import UnitKind
+from ..tenants.models import SERVING_UNIT_KINDS
 from . import deadlines, queries, services
 from .forms import (
     AssessmentReportForm,
@@ -51,13 +51,12 @@ from .models import (
     FamilyCase,
     SafetyAssessment,
     ServicePlan,
-    TipvdaVersion,
 )
 from .reference import AssessmentOutcome, ContactMethod, Level, MemberFlag, SafetyResult, ServiceStatus, WelfareType, service_choices
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-SERVING = dict(unit_kinds=(UnitKind.WELFARE_CENTRE, UnitKind.DV_CENTRE, UnitKind.MENTAL_HEALTH))
+SERVING = dict(unit_kinds=SERVING_UNIT_KINDS)
 SERVING_ROLES = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.UNIT_ADMIN)
 READERS = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.UNIT_ADMIN, Role.DISPATCHER, Role.COUNTY_ADMIN)
 

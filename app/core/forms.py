@@ -13,6 +13,20 @@ class BaseForm(FlaskForm):
         locales = ("zh_TW", "zh")
 
 
+class ActionForm(BaseForm):
+    """One of several forms sharing a page: each has a prefix (unique field ids
+    and labels). Per-form CSRF is off because CSRFProtect checks every POST."""
+
+    PREFIX = ""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.PREFIX)
+        super().__init__(*args, **kwargs)
+
+
 class SubForm(_Form):
     """A form nested in another (FieldList/FormField), also in Chinese."""
 
@@ -53,7 +67,6 @@ import re as _re
 from datetime import date as _date
 
 from wtforms import StringField as _StringField
-from wtforms.validators import ValidationError as _ValidationError
 
 _ROC = _re.compile(r"^(?:民國)?\s*(\d{1,3})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})\s*日?$")
 _ISO = _re.compile(r"^(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})$")

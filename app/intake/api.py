@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Literal
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..audit import services as audit
@@ -19,7 +19,7 @@ from ..extensions import csrf, db, limiter
 from ..tenants.models import County, District
 from . import services
 from .models import ApiToken, IdempotencyKey, Report
-from .reference import Concern, Profession, Relation, ReporterType, Sex, VulnerabilityDimension
+from .reference import Concern, Profession, Relation, ReporterType, VulnerabilityDimension
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # token-authenticated; no cookies are read

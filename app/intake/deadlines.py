@@ -3,7 +3,7 @@ within 24 hours and for high-risk intimate-partner violence, 3 days for the
 rest. The numbers are the county's ``DispatchRule`` in force at receipt."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -30,17 +30,24 @@ class Rule:
 NATIONAL_DEFAULT = Rule()
 
 
-def rule_in_force(county_id: int, on: date):
-    """The county's rule whose effective date is the latest on or before ``on``."""
+def rule_model_in_force(county_id: int, on: date | None = None):
+    """The county's ``DispatchRule`` whose effective date is the latest on or before
+    ``on`` (today in Taipei by default), or None when the county has set none."""
     from ..core import tenancy
+    from ..core.models import utcnow
     from ..extensions import db
     from .models import DispatchRule
 
+    on = on or utcnow().astimezone(TAIPEI).date()
     with tenancy.tenant_scope(county_id):
-        model = db.session.scalars(
+        return db.session.scalars(
             sa.select(DispatchRule).where(DispatchRule.effective_from <= on)
             .order_by(DispatchRule.effective_from.desc(), DispatchRule.id.desc())
         ).first()
+
+
+def rule_in_force(county_id: int, on: date):
+    model = rule_model_in_force(county_id, on)
     return Rule.from_model(model) if model is not None else NATIONAL_DEFAULT
 
 

@@ -24,7 +24,7 @@ from ..core.filters import TAIPEI, roc_date
 from ..core.models import utcnow
 from ..core.sequences import next_value
 from ..extensions import db
-from ..tenants.models import County, District, Unit, UnitKind
+from ..tenants.models import SERVING_UNIT_KINDS, County, District, Unit, UnitKind
 from . import deadlines
 from .models import (
     ChildClass,
@@ -287,7 +287,7 @@ def welfare_centre_for(county_id: int, district_id: int | None) -> Unit | None:
     ).first()
 
 
-DISPATCHABLE = (UnitKind.DV_CENTRE, UnitKind.WELFARE_CENTRE, UnitKind.MENTAL_HEALTH)
+DISPATCHABLE = SERVING_UNIT_KINDS
 
 
 def dispatch(report: Report, user, lead: Unit, *, collaborators: list[Unit] | None = None,

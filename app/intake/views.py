@@ -36,7 +36,7 @@ from .forms import (
     TransferForm,
 )
 from .models import ApiToken, ChildClass, ChildGrade, DispatchRule, InvalidReason, Report
-from .reference import Concern, ReportingChannel, tipvda, tipvda_band
+from .reference import ReportingChannel, tipvda, tipvda_band
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 

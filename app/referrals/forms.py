@@ -2,21 +2,8 @@ from __future__ import annotations
 
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
-from ..core.forms import BaseForm, chosen, max_length, optional, required
+from ..core.forms import ActionForm, BaseForm, chosen, max_length, optional, required
 from .models import SHAREABLE, DeclineReason, DisputeOutcome, ReferralKind, ReferralOutcome, Urgency
-
-
-class _Action(BaseForm):
-    """One of several forms on a page: prefixed ids; CSRFProtect checks every POST."""
-
-    PREFIX = ""
-
-    class Meta:
-        csrf = False
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", self.PREFIX)
-        super().__init__(*args, **kwargs)
 
 
 class ReferralForm(BaseForm):
@@ -34,52 +21,52 @@ class ReferralForm(BaseForm):
     urgency = RadioField("急迫性", choices=Urgency.choices(), default=Urgency.NORMAL.value, validators=[chosen("急迫性")])
 
 
-class AcceptForm(_Action):
+class AcceptForm(ActionForm):
     PREFIX = "ac"
     served_by = StringField("服務人員", validators=[required("服務人員"), max_length("服務人員", 60)])
     lead_unit_id = SelectField("主責單位（跨縣市轉銜）", coerce=int, default=0, validate_choice=False)
 
 
-class DeclineForm(_Action):
+class DeclineForm(ActionForm):
     PREFIX = "de"
     reason = SelectField("不受案原因", choices=DeclineReason.choices(), validate_choice=True)
     comment = TextAreaField("說明", validators=[required("說明"), max_length("說明", 2000)])
 
 
-class CommentForm(_Action):
+class CommentForm(ActionForm):
     PREFIX = "cm"
     comment = TextAreaField("說明", validators=[required("說明"), max_length("說明", 2000)])
 
 
-class ForwardForm(_Action):
+class ForwardForm(ActionForm):
     PREFIX = "fw"
     to_unit_id = SelectField("再轉至", coerce=int, default=0, validate_choice=False)
     comment = TextAreaField("再轉理由", validators=[required("再轉理由"), max_length("再轉理由", 2000)])
 
 
-class CompleteForm(_Action):
+class CompleteForm(ActionForm):
     PREFIX = "co"
     outcome = SelectField("服務成果", choices=ReferralOutcome.choices(), validate_choice=True)
     text = TextAreaField("成果說明", validators=[required("成果說明"), max_length("成果說明", 2000)])
 
 
-class MessageForm(_Action):
+class MessageForm(ActionForm):
     PREFIX = "ms"
     text = TextAreaField("留言", validators=[required("留言"), max_length("留言", 2000)])
 
 
-class ServiceRecordForm(_Action):
+class ServiceRecordForm(ActionForm):
     PREFIX = "sr"
     text = TextAreaField("服務內容", validators=[required("服務內容"), max_length("服務內容", 2000)])
 
 
-class HandoverForm(_Action):
+class HandoverForm(ActionForm):
     PREFIX = "ho"
     to_unit_id = SelectField("移轉主責給", coerce=int, default=0, validate_choice=False)
     reason = TextAreaField("理由", validators=[required("理由"), max_length("理由", 2000)])
 
 
-class HandoverAnswerForm(_Action):
+class HandoverAnswerForm(ActionForm):
     PREFIX = "ha"
     decision = RadioField("回應", choices=[("accept", "接受主責"), ("decline", "不接受")], validators=[chosen("回應")])
     note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
@@ -92,13 +79,13 @@ class DisputeForm(BaseForm):
     proposed_unit_id = SelectField("改派或共案的單位", coerce=int, default=0, validate_choice=False)
 
 
-class DisputeResponseForm(_Action):
+class DisputeResponseForm(ActionForm):
     PREFIX = "dr"
     decision = RadioField("回應", choices=[("agree", "同意"), ("disagree", "不同意")], validators=[chosen("回應")])
     reason = TextAreaField("理由", validators=[required("理由"), max_length("理由", 2000)])
 
 
-class DisputeDecisionForm(_Action):
+class DisputeDecisionForm(ActionForm):
     PREFIX = "dd"
     outcome = SelectField("裁決", choices=DisputeOutcome.choices(), validate_choice=True)
     lead_unit_id = SelectField("主責單位（改派、共案）", coerce=int, default=0, validate_choice=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..tenants.models import County, PartnerOrganisation
+from ..tenants.models import PartnerOrganisation
 from .models import PartnerService
 
 SERVICES = [

@@ -29,7 +29,7 @@ from ..core.sequences import next_value
 from ..extensions import db
 from ..intake.deadlines import add_working_days
 from ..intake.models import DispatchRule, Report
-from ..tenants.models import County, Unit, UnitKind
+from ..tenants.models import SERVING_UNIT_KINDS, County, Unit, UnitKind
 from . import notify
 from .models import (
     SHAREABLE,
@@ -55,7 +55,7 @@ TRANSITIONS: dict[ReferralStatus, set[ReferralStatus]] = {
     R.FAILED: set(),
     R.WITHDRAWN: set(),
 }
-RECEIVING_KINDS = (UnitKind.DV_CENTRE, UnitKind.WELFARE_CENTRE, UnitKind.MENTAL_HEALTH)
+RECEIVING_KINDS = SERVING_UNIT_KINDS
 
 
 class ReferralError(ValueError):
@@ -63,10 +63,11 @@ class ReferralError(ValueError):
 
 
 def rule_for(county_id: int) -> DispatchRule:
-    with tenancy.tenant_scope(county_id):
-        rule = db.session.scalars(sa.select(DispatchRule).where(DispatchRule.effective_from <= utcnow().date())
-                                  .order_by(DispatchRule.effective_from.desc())).first()
-    return rule or DispatchRule(referral_response_days=3, dispute_response_days=3, dispute_decision_days=5)
+    """The county's working-day limits in force (the national defaults when it has set none)."""
+    from ..intake.deadlines import rule_model_in_force
+
+    return rule_model_in_force(county_id) or DispatchRule(referral_response_days=3, dispute_response_days=3,
+                                                          dispute_decision_days=5)
 
 
 # --- Sides ----------------------------------------------------------------------
@@ -132,6 +133,12 @@ def _require(referral, membership, side: str):
 
 
 # --- Sending ----------------------------------------------------------------------
+
+def _new_referral_no() -> str:
+    """R + ROC year + a sequence from the database counter: R115000001."""
+    now = utcnow().astimezone(TAIPEI)
+    return f"R{now.year - 1911}{next_value('referral', str(now.year)):06d}"
+
 
 def snapshot(case: FamilyCase, sections: list[str]) -> dict:
     """What the referral shares, frozen at sending: never the reporter's identity."""
@@ -207,7 +214,7 @@ def send(case: FamilyCase, user: User, membership: Membership, *, kind: Referral
         referral.partner_service_id = partner_service.id
     referral.shared_snapshot = snapshot(case, sections)
     referral.deadline_at = add_working_days(utcnow(), rule_for(case.tenant_id).referral_response_days)
-    referral.referral_no = f"R{roc_date(utcnow(), 'compact')[:3]}{next_value('referral', str(utcnow().year)):06d}"
+    referral.referral_no = _new_referral_no()
     db.session.add(referral)
     db.session.flush()
     _event(referral, "status", user, membership, f"轉介理由：{referral.reason}", "", R.WAITING.value)
@@ -309,7 +316,7 @@ def forward(referral: Referral, user, membership, to_unit: Unit, note: str) -> R
                    consent=referral.consent, consent_by=referral.consent_by, legal_basis=referral.legal_basis,
                    urgency=referral.urgency, sent_by_id=referral.sent_by_id, forwarded_from_id=referral.id,
                    deadline_at=add_working_days(utcnow(), rule_for(referral.tenant_id).referral_response_days),
-                   referral_no=f"R{roc_date(utcnow(), 'compact')[:3]}{next_value('referral', str(utcnow().year)):06d}")
+                   referral_no=_new_referral_no())
     db.session.add(new)
     db.session.flush()
     referral.forwarded_to_id = new.id

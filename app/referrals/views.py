@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Role
@@ -15,7 +15,7 @@ from ..core.models import utcnow
 from ..core.permissions import requires, signed_in
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
-from ..tenants.models import County, PartnerOrganisation, Unit, UnitKind
+from ..tenants.models import County, PartnerOrganisation, Unit
 from . import disputes, joint, notify, services
 from .forms import (
     AcceptForm,
@@ -38,8 +38,6 @@ from .models import (
     DeclineReason,
     Dispute,
     DisputeOutcome,
-    DisputeStatus,
-    HandoverStatus,
     LeadHandover,
     Notification,
     PartnerService,

@@ -55,6 +55,8 @@ COUNTY_UNIT_KINDS = (
     UnitKind.FIRE,
 )
 MINISTRY_UNIT_KINDS = (UnitKind.MINISTRY_DEPARTMENT, UnitKind.MINISTRY_INSTITUTION)
+# The units that serve families: reports are dispatched, referrals sent and disputes settled among them.
+SERVING_UNIT_KINDS = (UnitKind.DV_CENTRE, UnitKind.WELFARE_CENTRE, UnitKind.MENTAL_HEALTH)
 
 
 class County(TimestampMixin, db.Model):

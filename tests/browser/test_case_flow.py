@@ -11,20 +11,29 @@ from tests.browser.test_shells import login, shot
 pytestmark = pytest.mark.browser
 
 
-def _report_and_dispatch(page):
+def public_report(page, *, name, concern, narrative, relation=None, birth=None, dimension=None, district="中正區"):
+    """A member of the public reports a family in 臺北市; returns the 通報編號."""
     page.goto("/report")
     page.get_by_label("案家所在縣市").select_option(label="臺北市")
-    page.locator("#district-select select option", has_text="中正區").wait_for(state="attached")
-    page.get_by_label("案家所在行政區").select_option(label="中正區")
-    page.get_by_label("姓名", exact=True).fill("周小瑜")
-    page.get_by_label("與案主關係").select_option(label="子女")
-    page.get_by_label("出生日期").fill("106/08/08")
-    page.get_by_label("脆弱家庭", exact=True).check()
-    page.get_by_label("家庭經濟陷困").check()
-    page.get_by_label("發生了什麼事（事由）").fill("案母失業，孩子午餐沒著落。")
+    page.locator("#district-select select option", has_text=district).wait_for(state="attached")
+    page.get_by_label("案家所在行政區").select_option(label=district)
+    page.get_by_label("姓名", exact=True).fill(name)
+    if relation:
+        page.get_by_label("與案主關係").select_option(label=relation)
+    if birth:
+        page.get_by_label("出生日期").fill(birth)
+    page.get_by_label(concern, exact=True).check()
+    if dimension:
+        page.get_by_label(dimension).check()
+    page.get_by_label("發生了什麼事（事由）").fill(narrative)
     page.get_by_role("button", name="送出通報").click()
     page.wait_for_url("**/report/done")
-    report_no = page.locator("#report-no").inner_text()
+    return page.locator("#report-no").inner_text()
+
+
+def _report_and_dispatch(page):
+    report_no = public_report(page, name="周小瑜", relation="子女", birth="106/08/08", concern="脆弱家庭",
+                              dimension="家庭經濟陷困", narrative="案母失業，孩子午餐沒著落。")
     login(page, "tpe.dispatch")
     page.wait_for_url("**/")
     page.goto("/intake/queue")

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.browser.test_case_flow import _report_and_dispatch
+from tests.browser.test_case_flow import _report_and_dispatch, public_report
 from tests.browser.test_intake_flow import logout
 from tests.browser.test_shells import login, shot
 
@@ -74,16 +74,7 @@ def test_welfare_centre_refers_to_a_partner_who_serves_and_reports_back(page):
 
 
 def test_dv_centre_disputes_a_dispatch_and_the_arbiter_decides_a_joint_case(page):
-    page.goto("/report")
-    page.get_by_label("案家所在縣市").select_option(label="臺北市")
-    page.locator("#district-select select option", has_text="中正區").wait_for(state="attached")
-    page.get_by_label("案家所在行政區").select_option(label="中正區")
-    page.get_by_label("姓名", exact=True).fill("爭議小朋友")
-    page.get_by_label("兒少保護").check()
-    page.get_by_label("發生了什麼事（事由）").fill("孩子說家裡常吵架，經濟也很困難。")
-    page.get_by_role("button", name="送出通報").click()
-    page.wait_for_url("**/report/done")
-    report_no = page.locator("#report-no").inner_text()
+    report_no = public_report(page, name="爭議小朋友", concern="兒少保護", narrative="孩子說家裡常吵架，經濟也很困難。")
     login(page, "tpe.dispatch")
     page.wait_for_url("**/")
     page.goto("/intake/queue")

@@ -1,5 +1,4 @@
 """The case pages over HTTP: query-count ceilings, audit of reads, stale forms, search, masking."""
-import re
 from contextlib import contextmanager
 
 import pytest
@@ -8,7 +7,7 @@ from sqlalchemy import event
 
 from app.audit.models import AuditAction, AuditEvent
 from app.cases.demo import seed_demo_cases
-from app.cases.models import CaseStatus, FamilyCase
+from app.cases.models import FamilyCase
 from app.core import tenancy
 from app.extensions import db as _db
 from app.intake.demo import seed_demo_reports

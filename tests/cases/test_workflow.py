@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.cases import deadlines, services
-from app.cases.models import CaseEvent, CaseStatus, CaseTransition, FamilyCase, RiskFactor
+from app.cases.models import CaseEvent, CaseStatus, CaseTransition
 from app.cases.reference import AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus
 from app.core import tenancy
 from app.core.models import utcnow

@@ -1,7 +1,6 @@
 """The public form, the status lookup, the dispatcher's pages, the unit inbox, over HTTP."""
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from app.core import tenancy

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditAction, AuditEvent
-from app.cases.models import CaseStatus, CaseUnitRole, FamilyCase
+from app.cases.models import CaseStatus, CaseUnitRole
 from app.core import tenancy
 from app.core.models import utcnow
 from app.intake import services

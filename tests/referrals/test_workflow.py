@@ -136,8 +136,6 @@ def test_partner_referral_needs_consent_or_a_supervisors_legal_basis(world, db):
 def test_cross_county_transition_opens_a_case_in_the_receiving_county(world, db, factories):
     sw, sw_m = world["people"]["sw"]
     hualien = factories.county("花蓮縣")
-    hua_sup = factories.user("hua.sup")
-    hua_m = hua_sup.memberships[0]
     with tenancy.tenant_scope(world["taipei"].id):
         case = new_case(world)
         referral = services.send(case, sw, sw_m, kind=ReferralKind.COUNTY, reason="案家遷居花蓮", services_requested="持續關懷",
