@@ -119,6 +119,24 @@ ROUTES = {
     "referrals.dispute_respond": Route((SW, DISPATCH), {"dispute_id": "tpe_dispute"}, True),
     "referrals.dispute_decide": Route((COUNTY_ADMIN,), {"dispute_id": "tpe_dispute"}, True),
     "referrals.service_edit": Route((SYSADMIN,), {"service_id": "partner_service"}),
+    # Step 5: meetings. The 臺北市 high-risk series: tpe.admin runs it (secretariat side), 中正社福中心
+    # (tpe.sw1, tpe.sup) leads its item; the dispatch centre and the ministry are not party to it.
+    "meetings.index": Route((SW, DISPATCH, COUNTY_ADMIN, MINISTRY)),
+    "meetings.mine": Route((SW, DISPATCH, COUNTY_ADMIN, MINISTRY)),
+    "meetings.series_new": Route((COUNTY_ADMIN, MINISTRY)),
+    **{f"meetings.{name}": Route((SW, DISPATCH, COUNTY_ADMIN, MINISTRY), {key: obj}, True, party=(SW, COUNTY_ADMIN))
+       for name, key, obj in (("series", "series_id", "tpe_series"), ("meeting", "meeting_id", "tpe_meeting"),
+                              ("table", "meeting_id", "tpe_meeting"), ("item", "item_id", "tpe_item"))},
+    **{f"meetings.{name}": Route((SW, DISPATCH, COUNTY_ADMIN, MINISTRY), {key: obj}, True, party=(COUNTY_ADMIN,))
+       for name, key, obj in (("meeting_new", "series_id", "tpe_series"), ("minutes_edit", "meeting_id", "tpe_meeting"),
+                              ("finalise", "meeting_id", "tpe_meeting"), ("item_new", "meeting_id", "tpe_meeting"),
+                              ("remind", "meeting_id", "tpe_meeting"), ("documents_view", "meeting_id", "tpe_meeting"),
+                              ("merge", "item_id", "tpe_item"), ("case_link", "item_id", "tpe_item"),
+                              ("document_pdf", "document_id", "tpe_document"))},
+    **{f"meetings.{name}": Route((SW, DISPATCH, COUNTY_ADMIN, MINISTRY),
+                                 {"meeting_id": "tpe_meeting", "item_id": "tpe_item"}, True, party=(COUNTY_ADMIN,))
+       for name in ("decide", "instruct")},
+    "meetings.progress": Route((SW, DISPATCH, COUNTY_ADMIN, MINISTRY), {"item_id": "tpe_item"}, True, party=(SW,)),
 }
 
 # persona -> (username, tokens, other county?)
@@ -184,8 +202,21 @@ def taipei_objects(db, factories):
                                 to_unit_id=factories.unit("臺北市萬華社會福利服務中心").id, reason="矩陣")
         db.session.add(handover)
         db.session.flush()
+        from app.meetings import services as meetings
+        from app.meetings.models import DocumentKind, DocumentStatus, MeetingDocument, SeriesKind
+
+        admin = factories.user("tpe.admin")
+        series = meetings.create_series(SeriesKind.HIGH_RISK, "矩陣高危機網絡會議", admin.memberships[0], dv.id)
+        meeting = meetings.new_meeting(series, date(2026, 11, 30))
+        item = meetings.add_item(meeting, section=4, title="矩陣", instruction="矩陣",
+                                 lead_unit_ids=[membership.unit_id], case_id=case.id)
+        document = MeetingDocument(meeting_id=meeting.id, county_id=taipei.id, kind=DocumentKind.TRACKING,
+                                   status=DocumentStatus.DONE, pdf=b"%PDF-1.7 matrix", sha256="0" * 64)
+        db.session.add(document)
+        db.session.flush()
         ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id, "tpe_plan": plan.id,
-               "tpe_referral": referral.id, "tpe_dispute": dispute.id, "tpe_handover": handover.id}
+               "tpe_referral": referral.id, "tpe_dispute": dispute.id, "tpe_handover": handover.id,
+               "tpe_series": series.id, "tpe_meeting": meeting.id, "tpe_item": item.id, "tpe_document": document.id}
         db.session.commit()
     return ids
 

@@ -29,6 +29,7 @@ DEMO_USERS = [
     ("hua.admin", "許文傑", [("花蓮縣", "花蓮縣政府社會處", Role.COUNTY_ADMIN)]),
     ("ngo.staff", "周心怡", [("家扶基金會", "家扶基金會臺北市服務處", Role.PARTNER_STAFF)]),
     ("moh.protect", "謝政宏", [(None, "保護服務司", Role.MINISTRY_STAFF)]),
+    ("moh.sfaa", "林佳蓉", [(None, "社會及家庭署", Role.MINISTRY_STAFF)]),
     ("sysadmin", "系統管理者", []),
 ]
 

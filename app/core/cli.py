@@ -41,6 +41,11 @@ def register(app) -> None:
         db.session.commit()
         if referrals:
             click.echo(f"示範轉介：{referrals} 件（等待中、服務中、完成、不受案、退回、撤回、再轉、失敗、跨縣市），另有主責移轉與各階段爭議")
+        from ..meetings.demo import seed_demo_meetings
+
+        if seed_demo_meetings():
+            db.session.commit()
+            click.echo("示範會議：工作進度會議第 34 次（匯入會議紀錄與 12 項列管事項，第 35 次待填寫）、臺北市高危機網絡會議")
         password = current_app.config["DEMO_PASSWORD"]
         click.echo(f"\n示範帳號（密碼皆為 {password}，僅限開發環境）：")
         for username, name, where in rows:

@@ -135,3 +135,28 @@ def disable_shared_rls(op, table: str) -> None:
     op.execute(f"DROP POLICY IF EXISTS {table}_parties ON {table}")
     op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+COUNTY_OR_NATIONAL_PREDICATE = (
+    "((SELECT current_setting('app.all_tenants', true)) = 'on' "
+    "OR county_id IS NULL "
+    "OR county_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::integer))"
+)
+
+
+def enable_county_or_national_rls(op, table: str) -> None:
+    """RLS on a table with a nullable ``county_id``: national rows for all, a county's for that county."""
+    if not is_postgres(op):
+        return
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"CREATE POLICY {table}_county_or_national ON {table} "
+               f"USING {COUNTY_OR_NATIONAL_PREDICATE} WITH CHECK {COUNTY_OR_NATIONAL_PREDICATE}")
+
+
+def disable_county_or_national_rls(op, table: str) -> None:
+    if not is_postgres(op):
+        return
+    op.execute(f"DROP POLICY IF EXISTS {table}_county_or_national ON {table}")
+    op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")

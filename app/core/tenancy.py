@@ -60,6 +60,21 @@ class SharedMixin:
         return mapped_column(sa.ForeignKey("partner_organisations.id"), index=True)
 
 
+class CountyOrNationalMixin:
+    """Rows of meeting series that are either national (``county_id`` empty: the
+    ministry's meetings) or one county's. A county sees its own and the national
+    ones; everyone else (ministry, partners) only the national ones. A county
+    user may write national rows (a county bureau answering a central–local
+    meeting's item); nobody writes another county's."""
+
+    @declared_attr
+    def county_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("counties.id"), index=True)
+
+    def audit_tenant_id(self) -> int | None:
+        return self.county_id
+
+
 def _session(session=None):
     """The actual Session (not the scoped proxy, which lacks some methods)."""
     from sqlalchemy.orm import scoped_session
@@ -166,7 +181,13 @@ def _scope_orm_statements(execute_state) -> None:
         shared = with_loader_criteria(SharedMixin, lambda cls: cls.to_partner_org_id == partner, include_aliases=True)
     else:
         shared = with_loader_criteria(SharedMixin, lambda cls: sa.false(), include_aliases=True)
-    execute_state.statement = execute_state.statement.options(criteria, shared)
+    if tenant is None:
+        national = with_loader_criteria(CountyOrNationalMixin, lambda cls: cls.county_id.is_(None), include_aliases=True)
+    else:
+        national = with_loader_criteria(
+            CountyOrNationalMixin, lambda cls: sa.or_(cls.county_id.is_(None), cls.county_id == tenant),
+            include_aliases=True)
+    execute_state.statement = execute_state.statement.options(criteria, shared, national)
 
 
 def _check_writes(session, flush_context, instances) -> None:
@@ -175,6 +196,10 @@ def _check_writes(session, flush_context, instances) -> None:
     tenant = info.get(TENANT_KEY)
     partner = info.get(PARTNER_KEY)
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, CountyOrNationalMixin):
+            if not crossing and obj.county_id is not None and obj.county_id != tenant:
+                raise TenantViolation(f"{type(obj).__name__} belongs to another county")
+            continue
         if isinstance(obj, SharedMixin):
             if crossing:
                 continue

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
+from ..core.tenancy import CountyOrNationalMixin
 from ..extensions import db
 
 
@@ -32,7 +33,23 @@ class Recommendation(LabeledEnum):
     CONTINUE = ("continue", "繼續追蹤")
 
 
-class MeetingSeries(TimestampMixin, db.Model):
+NATIONAL_KINDS = (SeriesKind.PROGRESS, SeriesKind.CENTRAL_LOCAL, SeriesKind.CROSS_MINISTRY)
+COUNTY_KINDS = (SeriesKind.COUNTY_PLATFORM, SeriesKind.CASE_CONFERENCE, SeriesKind.HIGH_RISK)
+
+
+class DocumentKind(LabeledEnum):
+    TRACKING = ("tracking", "列管事項追蹤表")
+    MINUTES = ("minutes", "會議紀錄")
+
+
+class DocumentStatus(LabeledEnum):
+    QUEUED = ("queued", "排隊中")
+    RUNNING = ("running", "產製中")
+    DONE = ("done", "已完成")
+    FAILED = ("failed", "產製失敗")
+
+
+class MeetingSeries(CountyOrNationalMixin, TimestampMixin, db.Model):
     """A standing meeting: national (``county_id`` empty, run by the ministry) or a county's."""
 
     __tablename__ = "meeting_series"
@@ -40,7 +57,6 @@ class MeetingSeries(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[SeriesKind] = mapped_column(enum_column_type(SeriesKind, "series_kind"), nullable=False)
     name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
-    county_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counties.id"), index=True)
     secretariat_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), nullable=False)
 
     meetings: Mapped[list[Meeting]] = relationship(back_populates="series", order_by="Meeting.number")
@@ -52,7 +68,7 @@ class MeetingSeries(TimestampMixin, db.Model):
         return self.name
 
 
-class Meeting(TimestampMixin, db.Model):
+class Meeting(CountyOrNationalMixin, TimestampMixin, db.Model):
     __tablename__ = "meetings"
     __table_args__ = (sa.UniqueConstraint("series_id", "number"),)
 
@@ -63,7 +79,8 @@ class Meeting(TimestampMixin, db.Model):
     starts_at: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="")
     place: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
     chair: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
-    attendees: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    invited: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")  # 應出席
+    attendees: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")  # 出(列)席
     # Minutes in the order of seed 004: 壹 … 柒.
     opening_remarks: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
     previous_minutes: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
@@ -75,9 +92,12 @@ class Meeting(TimestampMixin, db.Model):
     adjourned_at: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="")
     status: Mapped[MeetingStatus] = mapped_column(enum_column_type(MeetingStatus, "meeting_status"), nullable=False,
                                                   default=MeetingStatus.DRAFT)
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finalised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(nullable=False, default=1)
 
     series: Mapped[MeetingSeries] = relationship(back_populates="meetings")
+    finalised_by = relationship("User")
 
     __mapper_args__ = {"version_id_col": version}
     __audited__ = True
@@ -87,16 +107,17 @@ class Meeting(TimestampMixin, db.Model):
         return f"{self.series.name}第 {self.number} 次會議"
 
 
-class ActionItem(TimestampMixin, db.Model):
+class ActionItem(CountyOrNationalMixin, TimestampMixin, db.Model):
     __tablename__ = "action_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_series.id"), nullable=False, index=True)
     raised_at_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), nullable=False)
+    origin: Mapped[str] = mapped_column(sa.String(120), nullable=False, default="")  # e.g. 108年1月29日強化社會安全網跨平台第2次會議
     title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     instruction: Mapped[str] = mapped_column(sa.Text(), nullable=False)
     due_on: Mapped[date | None] = mapped_column(sa.Date())
-    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("family_cases.id"))
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("family_cases.id"), index=True)
     closed_at_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id"))
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("action_items.id"))
 
@@ -106,6 +127,8 @@ class ActionItem(TimestampMixin, db.Model):
                                                  order_by="ItemUnit.id")
     instructions: Mapped[list[ChairInstruction]] = relationship(back_populates="item", cascade="all, delete-orphan",
                                                                 order_by="ChairInstruction.id")
+    raised_at: Mapped[Meeting] = relationship(foreign_keys=[raised_at_id])
+    closed_at: Mapped[Meeting | None] = relationship(foreign_keys=[closed_at_id])
 
     __audited__ = True
 
@@ -121,7 +144,7 @@ class ActionItem(TimestampMixin, db.Model):
         return f"列管事項 {self.case_numbers}"
 
 
-class ItemNumber(db.Model):
+class ItemNumber(CountyOrNationalMixin, db.Model):
     """A 案號 such as 1070124-3-1: the meeting's ROC date, the agenda section, a sequence."""
 
     __tablename__ = "action_item_numbers"
@@ -136,7 +159,7 @@ class ItemNumber(db.Model):
     __table_args__ = (sa.UniqueConstraint("series_id", "number"),)
 
 
-class ItemUnit(db.Model):
+class ItemUnit(CountyOrNationalMixin, db.Model):
     __tablename__ = "action_item_units"
     __table_args__ = (sa.UniqueConstraint("item_id", "unit_id"),)
 
@@ -149,7 +172,7 @@ class ItemUnit(db.Model):
     unit = relationship("Unit")
 
 
-class ChairInstruction(db.Model):
+class ChairInstruction(CountyOrNationalMixin, db.Model):
     """The chair's later instructions, dated: 「1080605 主席提示 一、…」."""
 
     __tablename__ = "chair_instructions"
@@ -162,8 +185,10 @@ class ChairInstruction(db.Model):
     item: Mapped[ActionItem] = relationship(back_populates="instructions")
     meeting = relationship("Meeting")
 
+    __audited__ = True
 
-class ProgressEntry(db.Model):
+
+class ProgressEntry(CountyOrNationalMixin, db.Model):
     """One unit's 辦理情形 for one item, written for one meeting. Never overwritten:
     the next meeting gets a new row, and the previous one becomes 前次辦理情形."""
 
@@ -181,9 +206,13 @@ class ProgressEntry(db.Model):
     written_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     unit = relationship("Unit")
+    meeting = relationship("Meeting")
+    written_by = relationship("User")
+
+    __audited__ = True
 
 
-class ItemDecision(db.Model):
+class ItemDecision(CountyOrNationalMixin, db.Model):
     """The chair's decision on an item at a meeting."""
 
     __tablename__ = "item_decisions"
@@ -195,3 +224,50 @@ class ItemDecision(db.Model):
     decision: Mapped[Recommendation] = mapped_column(enum_column_type(Recommendation, "decision"), nullable=False)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    meeting = relationship("Meeting")
+
+    __audited__ = True
+
+
+class MeetingAmendment(CountyOrNationalMixin, db.Model):
+    """A change to finalised minutes: which section, what it said, what it says now, why and who."""
+
+    __tablename__ = "meeting_amendments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), nullable=False, index=True)
+    field: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    before: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    after: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    reason: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    by = relationship("User")
+
+
+class MeetingDocument(CountyOrNationalMixin, db.Model):
+    """A PDF made for a meeting by a job and kept with it (tracking table or minutes)."""
+
+    __tablename__ = "meeting_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), nullable=False, index=True)
+    kind: Mapped[DocumentKind] = mapped_column(enum_column_type(DocumentKind, "document_kind"), nullable=False)
+    status: Mapped[DocumentStatus] = mapped_column(enum_column_type(DocumentStatus, "document_status"), nullable=False,
+                                                   default=DocumentStatus.QUEUED)
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary())
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
+    pages: Mapped[int] = mapped_column(nullable=False, default=0)
+    seconds: Mapped[float] = mapped_column(sa.Float(), nullable=False, default=0.0)
+    error: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    requested_by = relationship("User")
+
+    @property
+    def filename(self) -> str:
+        return f"meeting-{self.meeting_id}-{self.kind.value}-{self.id}.pdf"

@@ -11,22 +11,28 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from ..accounts.models import Role
 from ..core.filters import roc_date
 from ..core.models import utcnow
 from ..core.sequences import next_value
 from ..extensions import db
+from ..tenants.models import Unit
 from .diff import marked
 from .models import (
+    COUNTY_KINDS,
+    NATIONAL_KINDS,
     ActionItem,
     ChairInstruction,
     ItemDecision,
     ItemNumber,
     ItemUnit,
     Meeting,
+    MeetingAmendment,
     MeetingSeries,
     MeetingStatus,
     ProgressEntry,
     Recommendation,
+    SeriesKind,
 )
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -36,41 +42,228 @@ class MeetingError(ValueError):
     pass
 
 
+# Fields of the minutes, in the order of seed 004, with their headings.
+MINUTES_FIELDS = {
+    "starts_at": "時間", "place": "地點", "chair": "主持人", "invited": "應出席", "attendees": "出(列)席",
+    "opening_remarks": "壹、主持人致詞", "previous_minutes": "貳、前次會議紀錄確認",
+    "items_review": "參、歷次會議列管事項辦理情形", "reports": "肆、報告案", "discussions": "伍、討論案",
+    "chair_instructions": "主席裁示事項", "motions": "臨時動議", "adjourned_at": "散會",
+}
+
+
+# --- Who may do what -----------------------------------------------------------
+
+def is_manager(series: MeetingSeries, membership) -> bool:
+    """The secretariat and the chair's side: members of the secretariat unit and,
+    for a county's series, the county's administrators."""
+    if membership is None:
+        return False
+    if membership.unit_id == series.secretariat_unit_id and membership.role != Role.SOCIAL_WORKER:
+        return True
+    return series.county_id is not None and membership.role == Role.COUNTY_ADMIN and membership.county_id == series.county_id
+
+
+def responsible_on(item: ActionItem, membership) -> bool:
+    return membership is not None and any(u.unit_id == membership.unit_id for u in item.units)
+
+
+def can_see_item(item: ActionItem, series: MeetingSeries, membership) -> bool:
+    return is_manager(series, membership) or responsible_on(item, membership)
+
+
+def has_items_in(series: MeetingSeries, membership) -> bool:
+    if membership is None:
+        return False
+    return db.session.scalar(sa.select(sa.func.count(ItemUnit.id)).join(ActionItem).where(
+        ActionItem.series_id == series.id, ItemUnit.unit_id == membership.unit_id)) > 0
+
+
+def can_see_series(series: MeetingSeries, membership) -> bool:
+    """The secretariat side sees all of a series; a unit sees it when it leads or assists on an item.
+    (A county's series is invisible outside the county before this is asked: the query scope hides it.)"""
+    if membership is None:
+        return False
+    if series.county_id is not None and membership.county_id != series.county_id:
+        return False
+    return is_manager(series, membership) or has_items_in(series, membership)
+
+
+def kinds_for(membership) -> tuple[SeriesKind, ...]:
+    """Which series a person may set up: the ministry's staff the national ones, county administrators the county's."""
+    if membership is None:
+        return ()
+    if membership.role == Role.MINISTRY_STAFF:
+        return NATIONAL_KINDS
+    if membership.role == Role.COUNTY_ADMIN:
+        return COUNTY_KINDS
+    return ()
+
+
+def eligible_units(series: MeetingSeries) -> list[Unit]:
+    """Units an item may be given to: a county series, the county's units; a national one,
+    the ministry's departments and institutions and the counties' bureaus."""
+    stmt = sa.select(Unit).where(Unit.is_active.is_(True))
+    if series.county_id is not None:
+        stmt = stmt.where(Unit.county_id == series.county_id)
+    else:
+        from ..tenants.models import MINISTRY_UNIT_KINDS, UnitKind
+
+        kinds = MINISTRY_UNIT_KINDS + ((UnitKind.SOCIAL_AFFAIRS_BUREAU,) if series.kind != SeriesKind.PROGRESS else ())
+        stmt = stmt.where(Unit.kind.in_(kinds))
+    return list(db.session.scalars(stmt.order_by(Unit.county_id.nullsfirst(), Unit.kind, Unit.id)))
+
+
+# --- Series and meetings -----------------------------------------------------------
+
+def create_series(kind: SeriesKind, name: str, membership, secretariat_unit_id: int | None = None) -> MeetingSeries:
+    if kind not in kinds_for(membership):
+        raise MeetingError("您不能建立這一類的會議。中央人員建立中央會議，縣市管理者建立縣市會議。")
+    if not name.strip():
+        raise MeetingError("請填寫會議名稱。")
+    county_id = membership.county_id if kind in COUNTY_KINDS else None
+    secretariat = db.session.get(Unit, secretariat_unit_id or membership.unit_id)
+    if secretariat is None or secretariat.county_id != county_id:
+        raise MeetingError("幕僚（秘書）單位需為同一縣市或中央的單位。")
+    series = MeetingSeries(kind=kind, name=name.strip(), county_id=county_id, secretariat_unit_id=secretariat.id)
+    db.session.add(series)
+    db.session.flush()
+    return series
+
+
 def case_number(meeting: Meeting, section: int) -> str:
-    """The next 案號 of a meeting's agenda section: 1070124-3-1, 1070124-3-2 …"""
+    """The next 案號 of a meeting's agenda section: 1070124-3-1, 1070124-3-2 …
+    The database counter hands each caller its own value; numbers typed in by
+    hand (imports) are skipped over."""
     if not 1 <= section <= 9:
         raise MeetingError("議程段落需為 1 到 9（如 3 = 參、歷次會議列管事項）。")
     prefix = f"{roc_date(meeting.held_on, 'compact')}-{section}"
-    n = next_value(f"item:{meeting.series_id}", prefix)
-    return f"{prefix}-{n}"
+    while True:
+        candidate = f"{prefix}-{next_value(f'item:{meeting.series_id}', prefix)}"
+        taken = db.session.scalar(sa.select(sa.func.count(ItemNumber.id)).where(
+            ItemNumber.series_id == meeting.series_id, ItemNumber.number == candidate))
+        if not taken:
+            return candidate
 
 
 def new_meeting(series: MeetingSeries, held_on: date, **fields) -> Meeting:
     number = (db.session.scalar(sa.select(sa.func.max(Meeting.number)).where(Meeting.series_id == series.id)) or 0) + 1
-    meeting = Meeting(series_id=series.id, number=fields.pop("number", number), held_on=held_on, **fields)
+    number = fields.pop("number", None) or number
+    if db.session.scalar(sa.select(sa.func.count(Meeting.id)).where(Meeting.series_id == series.id,
+                                                                     Meeting.number == number)):
+        raise MeetingError(f"第 {number} 次會議已存在。")
+    meeting = Meeting(series_id=series.id, county_id=series.county_id, number=number, held_on=held_on, **fields)
     db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+def coming_meeting(series: MeetingSeries) -> Meeting | None:
+    """The meeting units write their progress for: the latest one whose minutes are still a draft."""
+    return db.session.scalars(sa.select(Meeting).where(Meeting.series_id == series.id,
+                                                       Meeting.status == MeetingStatus.DRAFT)
+                              .order_by(Meeting.number.desc())).first()
+
+
+def update_minutes(meeting: Meeting, changes: dict, user=None, reason: str = "") -> list[MeetingAmendment]:
+    """Edit a draft freely; a finalised meeting changes only through a recorded amendment (with a reason)."""
+    changed = {k: v for k, v in changes.items() if k in MINUTES_FIELDS and getattr(meeting, k) != v}
+    amendments = []
+    if meeting.status == MeetingStatus.FINAL and changed:
+        if not reason.strip():
+            raise MeetingError("會議紀錄已確定，修正時請寫明修正理由。")
+        for key, value in changed.items():
+            amendments.append(MeetingAmendment(meeting_id=meeting.id, county_id=meeting.county_id, field=key,
+                                               before=_as_text(key, getattr(meeting, key)), after=_as_text(key, value),
+                                               reason=reason.strip(), by_id=getattr(user, "id", None)))
+        db.session.add_all(amendments)
+    for key, value in changed.items():
+        setattr(meeting, key, value)
+    db.session.flush()
+    return amendments
+
+
+def _as_text(key: str, value) -> str:
+    if key in ("reports", "discussions"):
+        return "\n".join(f"{i}. {r.get('case', '')}（{r.get('unit', '')}）：" + "；".join(r.get("decisions", []))
+                         for i, r in enumerate(value or [], start=1))
+    return value or ""
+
+
+def finalise(meeting: Meeting, user=None) -> Meeting:
+    if meeting.status == MeetingStatus.FINAL:
+        raise MeetingError("會議紀錄已確定。")
+    meeting.status = MeetingStatus.FINAL
+    meeting.finalised_at = utcnow()
+    meeting.finalised_by_id = getattr(user, "id", None)
     db.session.flush()
     return meeting
 
 
 def add_item(meeting: Meeting, *, section: int, title: str, instruction: str, lead_unit_ids: list[int],
              assist_unit_ids: list[int] = (), due_on: date | None = None, number: str | None = None,
-             case_id: int | None = None) -> ActionItem:
+             case_id: int | None = None, origin: str = "") -> ActionItem:
     if not title.strip() or not instruction.strip():
         raise MeetingError("請寫明列管事項的標題與提示或交辦內容。")
     if not lead_unit_ids:
         raise MeetingError("請至少指定一個主辦單位。")
-    item = ActionItem(series_id=meeting.series_id, raised_at_id=meeting.id, title=title.strip(),
-                      instruction=instruction.strip(), due_on=due_on, case_id=case_id)
-    item.numbers.append(ItemNumber(number=number or case_number(meeting, section), series_id=meeting.series_id))
+    series = meeting.series
+    allowed = {u.id for u in eligible_units(series)}
+    if not set(lead_unit_ids) | set(assist_unit_ids) <= allowed:
+        raise MeetingError("主辦或協辦單位不在此會議的範圍內。")
+    if case_id is not None:
+        _check_case_link(series, case_id)
+    item = ActionItem(series_id=meeting.series_id, county_id=series.county_id, raised_at_id=meeting.id,
+                      title=title.strip(), instruction=instruction.strip(), due_on=due_on, case_id=case_id,
+                      origin=origin.strip())
+    item.numbers.append(ItemNumber(number=number or case_number(meeting, section), series_id=meeting.series_id,
+                                   county_id=series.county_id))
     for unit_id in dict.fromkeys(lead_unit_ids):
-        item.units.append(ItemUnit(unit_id=unit_id, lead=True))
+        item.units.append(ItemUnit(unit_id=unit_id, lead=True, county_id=series.county_id))
     for unit_id in dict.fromkeys(assist_unit_ids):
         if unit_id not in lead_unit_ids:
-            item.units.append(ItemUnit(unit_id=unit_id, lead=False))
+            item.units.append(ItemUnit(unit_id=unit_id, lead=False, county_id=series.county_id))
     db.session.add(item)
     db.session.flush()
+    if case_id is not None:
+        _case_event(item, f"{meeting}列管：{item.case_numbers} {item.title}")
     return item
+
+
+CASE_LINK_KINDS = (SeriesKind.HIGH_RISK, SeriesKind.CASE_CONFERENCE)
+
+
+def _check_case_link(series: MeetingSeries, case_id: int):
+    from ..cases.models import FamilyCase
+
+    if series.kind not in CASE_LINK_KINDS:
+        raise MeetingError("只有高危機網絡會議與個案研討的事項可以連結個案。")
+    case = db.session.get(FamilyCase, case_id)  # another county's case: None
+    if case is None or case.tenant_id != series.county_id:
+        raise MeetingError("找不到此個案（只能連結本縣市的個案）。")
+    return case
+
+
+def link_case(item: ActionItem, case_id: int | None) -> None:
+    if case_id is not None:
+        _check_case_link(item_series(item), case_id)
+    item.case_id = case_id
+    db.session.flush()
+    if case_id is not None:
+        _case_event(item, f"{item.raised_at}列管：{item.case_numbers} {item.title}")
+
+
+def item_series(item: ActionItem) -> MeetingSeries:
+    return db.session.get(MeetingSeries, item.series_id)
+
+
+def _case_event(item: ActionItem, summary: str, user=None, membership=None) -> None:
+    """The family's timeline shows what the meeting decided about it."""
+    from ..cases import services as cases
+    from ..cases.models import FamilyCase
+
+    case = db.session.get(FamilyCase, item.case_id) if item.case_id else None
+    if case is not None:
+        cases.add_event(case, "meeting", summary, user, membership)
 
 
 def merge(into: ActionItem, others: list[ActionItem]) -> ActionItem:
@@ -81,18 +274,21 @@ def merge(into: ActionItem, others: list[ActionItem]) -> ActionItem:
         for n in list(other.numbers):
             other.numbers.remove(n)
             db.session.flush()
-            into.numbers.append(ItemNumber(number=n.number, series_id=n.series_id))
+            into.numbers.append(ItemNumber(number=n.number, series_id=n.series_id, county_id=into.county_id))
         other.merged_into_id = into.id
     db.session.flush()
     return into
 
 
-def instruct(item: ActionItem, meeting: Meeting, text: str) -> ChairInstruction:
+def instruct(item: ActionItem, meeting: Meeting, text: str, user=None) -> ChairInstruction:
     if not text.strip():
         raise MeetingError("主席提示不可空白。")
-    instruction = ChairInstruction(meeting_id=meeting.id, text=text.strip())
+    if meeting.status == MeetingStatus.FINAL:
+        raise MeetingError("會議紀錄已確定，不能再加主席提示。")
+    instruction = ChairInstruction(meeting_id=meeting.id, county_id=item.county_id, text=text.strip())
     item.instructions.append(instruction)
     db.session.flush()
+    _case_event(item, f"{meeting}主席提示（{item.case_numbers}）：{text.strip()}", user)
     return instruction
 
 
@@ -125,7 +321,7 @@ def write_progress(item: ActionItem, meeting: Meeting, unit_id: int, text: str, 
     entry = db.session.scalars(sa.select(ProgressEntry).where(
         ProgressEntry.item_id == item.id, ProgressEntry.unit_id == unit_id, ProgressEntry.meeting_id == meeting.id)).first()
     if entry is None:
-        entry = ProgressEntry(item_id=item.id, unit_id=unit_id, meeting_id=meeting.id)
+        entry = ProgressEntry(item_id=item.id, unit_id=unit_id, meeting_id=meeting.id, county_id=item.county_id)
         db.session.add(entry)
     entry.text = text.strip()
     entry.recommendation = recommendation
@@ -165,15 +361,44 @@ def open_items(meeting: Meeting) -> list[ActionItem]:
 
 
 def decide(item: ActionItem, meeting: Meeting, decision: Recommendation, user=None) -> ItemDecision:
+    """The chair's 解除列管 or 繼續追蹤 for an item at a meeting (changeable until the minutes are final)."""
+    if meeting.status == MeetingStatus.FINAL:
+        raise MeetingError("會議紀錄已確定，決定不能再改。")
+    if item.merged_into_id is not None:
+        raise MeetingError("此事項已併入其他事項。")
+    if item.closed_at_id is not None and item.closed_at_id != meeting.id:
+        raise MeetingError("此事項已於先前的會議解除列管。")
+    if item not in open_items(meeting):
+        raise MeetingError("此事項不在這次會議的列管表上。")
     existing = db.session.scalars(sa.select(ItemDecision).where(ItemDecision.item_id == item.id,
                                                                 ItemDecision.meeting_id == meeting.id)).first()
-    record = existing or ItemDecision(item_id=item.id, meeting_id=meeting.id, decision=decision)
+    record = existing or ItemDecision(item_id=item.id, meeting_id=meeting.id, decision=decision,
+                                      county_id=item.county_id)
     record.decision = decision
     record.decided_by_id = getattr(user, "id", None)
+    record.decided_at = utcnow()
     db.session.add(record)
     item.closed_at_id = meeting.id if decision == Recommendation.CLOSE else None
     db.session.flush()
+    _case_event(item, f"{meeting}決定（{item.case_numbers}）：{decision.label}", user)
     return record
+
+
+def remind(meeting: Meeting, user=None) -> int:
+    """Remind, in the app, everyone of the units that have not yet written their progress. Returns how many people."""
+    from flask import url_for
+
+    from ..referrals import notify
+
+    missing = missing_units(meeting)
+    people = set()
+    for unit_id in {u for units in missing.values() for u in units}:
+        count = sum(unit_id in units for units in missing.values())
+        ids = notify.people_of_unit(unit_id)
+        notify.notify(ids, f"{meeting}：尚有 {count} 項列管事項未填寫辦理情形",
+                      url_for("meetings.mine"), skip=getattr(user, "id", None))
+        people |= set(ids)
+    return len(people - {getattr(user, "id", None)})
 
 
 @dataclass
@@ -197,12 +422,15 @@ class TableRow:
     decision: Recommendation | None
 
 
-def tracking_table(meeting: Meeting, today: date | None = None) -> list[TableRow]:
-    """強化社會安全網工作進度會議提示或交辦事項辦理情形追蹤表 for a meeting."""
+def tracking_table(meeting: Meeting, today: date | None = None, unit_id: int | None = None) -> list[TableRow]:
+    """強化社會安全網工作進度會議提示或交辦事項辦理情形追蹤表 for a meeting
+    (only one unit's rows when ``unit_id`` is given: what a responsible unit may see)."""
     today = today or utcnow().date()
     previous = previous_meeting(meeting)
     rows = []
     for position, item in enumerate(open_items(meeting), start=1):
+        if unit_id is not None and not any(u.unit_id == unit_id for u in item.units):
+            continue  # numbered as on the full table
         entries = {(e.unit_id, e.meeting_id): e for e in db.session.scalars(
             sa.select(ProgressEntry).where(ProgressEntry.item_id == item.id,
                                            ProgressEntry.meeting_id.in_([meeting.id] + ([previous.id] if previous else []))))}
@@ -222,3 +450,72 @@ def tracking_table(meeting: Meeting, today: date | None = None) -> list[TableRow
                              [u.unit.display_short for u in item.units if not u.lead], progress,
                              bool(item.due_on and item.due_on < today and item.is_open), recommendation, decision))
     return rows
+
+
+# --- Finding items -------------------------------------------------------------------
+
+def my_items(membership, *, include_closed: bool = False) -> list[ActionItem]:
+    """The items the person's unit leads or assists on, across every series it can see."""
+    stmt = (sa.select(ActionItem).join(ItemUnit).where(ItemUnit.unit_id == membership.unit_id,
+                                                       ActionItem.merged_into_id.is_(None))
+            .order_by(ActionItem.series_id, ActionItem.id))
+    if not include_closed:
+        stmt = stmt.where(ActionItem.closed_at_id.is_(None))
+    return list(db.session.scalars(stmt).unique())
+
+
+def search_items(series: MeetingSeries, *, q: str = "", state: str = "open", unit_id: int | None = None):
+    """Items of a series by 案號 or words of the title/instruction; open, closed or all.
+    ``unit_id`` limits to one unit's items (what a responsible unit may see)."""
+    stmt = sa.select(ActionItem).where(ActionItem.series_id == series.id, ActionItem.merged_into_id.is_(None))
+    if state == "open":
+        stmt = stmt.where(ActionItem.closed_at_id.is_(None))
+    elif state == "closed":
+        stmt = stmt.where(ActionItem.closed_at_id.is_not(None))
+    if unit_id is not None:
+        stmt = stmt.where(ActionItem.id.in_(sa.select(ItemUnit.item_id).where(ItemUnit.unit_id == unit_id)))
+    q = q.strip()
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(sa.or_(ActionItem.title.like(like), ActionItem.instruction.like(like),
+                                 ActionItem.id.in_(sa.select(ItemNumber.item_id).where(ItemNumber.number.like(like)))))
+    return stmt.order_by(ActionItem.id)
+
+
+def history(item: ActionItem) -> list[dict]:
+    """Every meeting the item was on, oldest first: that meeting's instructions, each unit's progress and the decision."""
+    meetings = db.session.scalars(sa.select(Meeting).where(Meeting.series_id == item.series_id)
+                                  .order_by(Meeting.number)).all()
+    entries = db.session.scalars(sa.select(ProgressEntry).where(ProgressEntry.item_id == item.id)).all()
+    decisions = {d.meeting_id: d for d in db.session.scalars(sa.select(ItemDecision).where(ItemDecision.item_id == item.id))}
+    raised = next((m for m in meetings if m.id == item.raised_at_id), None)
+    out = []
+    for meeting in meetings:
+        if raised is not None and meeting.number < raised.number:
+            continue
+        progress = [e for e in entries if e.meeting_id == meeting.id]
+        instructions = [i for i in item.instructions if i.meeting_id == meeting.id]
+        decision = decisions.get(meeting.id)
+        if progress or instructions or decision or meeting.id == item.raised_at_id:
+            out.append({"meeting": meeting, "progress": progress, "instructions": instructions, "decision": decision})
+        if item.closed_at_id == meeting.id:
+            break
+    return out
+
+
+def decisions_at(meeting: Meeting) -> list[tuple[ActionItem, ItemDecision]]:
+    """The chair's decisions taken at a meeting, in table order."""
+    rows = db.session.execute(sa.select(ActionItem, ItemDecision).join(ItemDecision, ItemDecision.item_id == ActionItem.id)
+                              .where(ItemDecision.meeting_id == meeting.id).order_by(ActionItem.id)).all()
+    return [(item, decision) for item, decision in rows]
+
+
+def written_for(items: list[ActionItem], coming: dict[int, Meeting | None], unit_id: int) -> dict[int, ProgressEntry]:
+    """Item id → this unit's entry for the coming meeting of the item's series, where written."""
+    meeting_ids = [m.id for m in coming.values() if m is not None]
+    if not items or not meeting_ids:
+        return {}
+    entries = db.session.scalars(sa.select(ProgressEntry).where(
+        ProgressEntry.item_id.in_([i.id for i in items]), ProgressEntry.unit_id == unit_id,
+        ProgressEntry.meeting_id.in_(meeting_ids)))
+    return {e.item_id: e for e in entries}

@@ -127,7 +127,7 @@ def test_sysadmin_sees_every_user_and_can_give_ministry_roles(as_user, factories
     body = sysadmin.get("/admin/users?q=").get_data(as_text=True)
     assert "hua.admin" in body and "tpe.admin" in body and "ngo.staff" in body
     unit = factories.unit("社會及家庭署")
-    response = sysadmin.post("/admin/users/new", {"username": "moh.sfaa", "display_name": "署內人員",
+    response = sysadmin.post("/admin/users/new", {"username": "moh.sfaa2", "display_name": "署內人員",
                                                   "unit_id": unit.id, "role": "ministry_staff"})
     assert response.status_code == 200
-    assert db.session.scalars(sa.select(User).where(User.username == "moh.sfaa")).one().memberships[0].unit == unit
+    assert db.session.scalars(sa.select(User).where(User.username == "moh.sfaa2")).one().memberships[0].unit == unit

@@ -1,0 +1,76 @@
+"""PDFs of a meeting (the tracking table, the minutes), made by a job and kept
+with the meeting.
+
+WeasyPrint renders a template of its own (``templates/meetings/pdf/``) with
+fetching locked down: only ``data:`` URLs, so text typed into an item can never
+make the renderer read a local file or reach the network.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+
+from flask import render_template
+
+from ..core import jobs
+from ..core.models import utcnow
+from ..extensions import db
+from . import services
+from .models import DocumentKind, DocumentStatus, Meeting, MeetingDocument
+
+TEMPLATES = {DocumentKind.TRACKING: "meetings/pdf/tracking.html", DocumentKind.MINUTES: "meetings/pdf/minutes.html"}
+
+
+def html_for(meeting: Meeting, kind: DocumentKind, today=None) -> str:
+    today = today or utcnow().date()
+    context = {"meeting": meeting, "series": meeting.series, "today": today}
+    if kind == DocumentKind.TRACKING:
+        context["rows"] = services.tracking_table(meeting, today=today)
+        context["instruction_lines"] = services.instruction_lines
+    else:
+        context["items"] = [i for i in services.open_items(meeting) if i.raised_at_id == meeting.id]
+        context["decisions"] = services.decisions_at(meeting)
+    return render_template(TEMPLATES[kind], **context)
+
+
+def pdf_bytes(html: str) -> tuple[bytes, int]:
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).render()
+    return document.write_pdf(), len(document.pages)
+
+
+def request(meeting: Meeting, kind: DocumentKind, user) -> MeetingDocument:
+    """Queue a PDF; the row exists (queued) before the job runs, so the page can show its progress."""
+    doc = MeetingDocument(meeting_id=meeting.id, county_id=meeting.county_id, kind=kind,
+                          requested_by_id=getattr(user, "id", None))
+    db.session.add(doc)
+    db.session.commit()
+    jobs.enqueue(make, doc.id, meeting.county_id, getattr(user, "id", None))
+    return doc
+
+
+def make(document_id: int, county_id: int | None, user_id: int | None) -> int:
+    """The job: render and keep the PDF on its row. Returns the number of pages."""
+    with jobs.job_context(county_id, user_id):
+        doc = db.session.get(MeetingDocument, document_id)
+        if doc is None:
+            return 0
+        doc.status = DocumentStatus.RUNNING
+        db.session.commit()
+        started = time.perf_counter()
+        try:
+            meeting = db.session.get(Meeting, doc.meeting_id)
+            data, pages = pdf_bytes(html_for(meeting, doc.kind))
+        except Exception as exc:
+            db.session.rollback()
+            doc = db.session.get(MeetingDocument, document_id)
+            doc.status, doc.error, doc.finished_at = DocumentStatus.FAILED, str(exc)[:2000], utcnow()
+            db.session.commit()
+            raise
+        doc.pdf, doc.pages, doc.sha256 = data, pages, hashlib.sha256(data).hexdigest()
+        doc.seconds = round(time.perf_counter() - started, 3)
+        doc.status, doc.finished_at = DocumentStatus.DONE, utcnow()
+        db.session.commit()
+        return pages

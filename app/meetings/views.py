@@ -1,0 +1,536 @@
+"""Meeting pages: series, meetings and their minutes, action items with each
+unit's progress, the tracking table with the chair's decisions, reminders and
+the PDFs kept with a meeting.
+
+Who sees what: a county's series are invisible outside the county (query scope
+and row-level security); inside a series the secretariat side (see
+``services.is_manager``) sees everything, a unit only the items it leads or
+assists on."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, make_response, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..accounts.models import Role
+from ..cases import services as cases
+from ..cases.models import FamilyCase
+from ..core.models import utcnow
+from ..core.permissions import requires
+from ..core.rendering import form_error, redirect_to, render
+from ..extensions import db
+from ..tenants.models import Unit
+from . import documents, services
+from .forms import (
+    CaseLinkForm,
+    DecisionForm,
+    DocumentForm,
+    InstructionForm,
+    ItemForm,
+    MergeForm,
+    MinutesForm,
+    NewMeetingForm,
+    ProgressForm,
+    SeriesForm,
+)
+from .models import (
+    ActionItem,
+    DocumentKind,
+    DocumentStatus,
+    ItemNumber,
+    Meeting,
+    MeetingAmendment,
+    MeetingDocument,
+    MeetingSeries,
+    MeetingStatus,
+    Recommendation,
+    SeriesKind,
+)
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+MEMBERS = (Role.MINISTRY_STAFF, Role.COUNTY_ADMIN, Role.UNIT_ADMIN, Role.SUPERVISOR, Role.SOCIAL_WORKER, Role.DISPATCHER)
+
+
+# --- Lookups that answer 404 for what the person may not see -----------------------------
+
+def _series_or_404(series_id: int) -> MeetingSeries:
+    series = db.session.get(MeetingSeries, series_id)  # another county's: None
+    if series is None or not services.can_see_series(series, g.membership):
+        abort(404)
+    return series
+
+
+def _meeting_or_404(meeting_id: int) -> tuple[Meeting, MeetingSeries]:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting, _series_or_404(meeting.series_id)
+
+
+def _require_manager(series: MeetingSeries) -> None:
+    """Secretariat-only actions do not exist for anyone else (404, like another county's objects)."""
+    if not services.is_manager(series, g.membership):
+        abort(404)
+
+
+def _managed_meeting_or_404(meeting_id: int) -> tuple[Meeting, MeetingSeries]:
+    meeting, series = _meeting_or_404(meeting_id)
+    _require_manager(series)
+    return meeting, series
+
+
+def _item_or_404(item_id: int) -> tuple[ActionItem, MeetingSeries]:
+    item = db.session.get(ActionItem, item_id)
+    if item is None:
+        abort(404)
+    series = db.session.get(MeetingSeries, item.series_id)
+    if series is None or not services.can_see_item(item, series, g.membership):
+        abort(404)
+    return item, series
+
+
+def _case_by_number(case_no: str) -> int | None:
+    case_no = (case_no or "").strip()
+    if not case_no:
+        return None
+    case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.case_no == case_no)).first()
+    if case is None:
+        raise services.MeetingError(f"找不到案號 {case_no} 的個案（只能連結本縣市的個案）。")
+    return case.id
+
+
+def _visible_case(item: ActionItem) -> FamilyCase | None:
+    """The linked family, only for those who may read the case."""
+    if item.case_id is None:
+        return None
+    case = db.session.get(FamilyCase, item.case_id)
+    return case if case is not None and cases.can_read(case, g.membership) else None
+
+
+# --- Series -------------------------------------------------------------------------------
+
+def _series_form(formdata=None) -> SeriesForm:
+    form = SeriesForm(formdata=formdata) if formdata is not None else SeriesForm(formdata=None)
+    kinds = services.kinds_for(g.membership)
+    form.kind.choices = [(k.value, k.label) for k in kinds]
+    county_id = g.membership.county_id
+    if kinds and kinds[0] in (SeriesKind.PROGRESS,):
+        units = db.session.scalars(sa.select(Unit).where(Unit.county_id.is_(None), Unit.partner_org_id.is_(None),
+                                                         Unit.is_active.is_(True)).order_by(Unit.id))
+    else:
+        units = db.session.scalars(sa.select(Unit).where(Unit.county_id == county_id, Unit.is_active.is_(True))
+                                   .order_by(Unit.kind, Unit.id))
+    form.secretariat_unit_id.choices = [(u.id, u.name) for u in units]
+    if formdata is None:
+        form.secretariat_unit_id.data = g.membership.unit_id
+    return form
+
+
+def _index(form=None, error=None, status=200):
+    all_series = db.session.scalars(sa.select(MeetingSeries).order_by(MeetingSeries.county_id.nullsfirst(),
+                                                                      MeetingSeries.id)).all()
+    visible = [s for s in all_series if services.can_see_series(s, g.membership)]
+    latest = {s.id: db.session.scalars(sa.select(Meeting).where(Meeting.series_id == s.id)
+                                       .order_by(Meeting.number.desc())).first() for s in visible}
+    can_create = bool(services.kinds_for(g.membership))
+    return render("meetings/index.html", status=status, series_list=visible, latest=latest,
+                  form=form or (_series_form() if can_create else None), error=error,
+                  managers={s.id for s in visible if services.is_manager(s, g.membership)})
+
+
+@bp.get("")
+@requires(*MEMBERS)
+def index():
+    return _index()
+
+
+@bp.post("/series")
+@requires(Role.MINISTRY_STAFF, Role.COUNTY_ADMIN)
+def series_new():
+    form = _series_form(request.form)
+    if not form.validate():
+        return _index(form, status=422)
+    try:
+        series = services.create_series(SeriesKind(form.kind.data), form.name.data, g.membership,
+                                        form.secretariat_unit_id.data)
+    except services.MeetingError as exc:
+        db.session.rollback()
+        return _index(_series_form(request.form), error=str(exc), status=422)
+    db.session.commit()
+    flash(f"已建立「{series.name}」。", "success")
+    return redirect_to(url_for("meetings.series", series_id=series.id))
+
+
+def _series_page(series: MeetingSeries, new_form=None, error=None, status=200):
+    manager = services.is_manager(series, g.membership)
+    q = request.args.get("q", "")
+    state = request.args.get("state", "open")
+    stmt = services.search_items(series, q=q, state=state, unit_id=None if manager else g.membership.unit_id)
+    pagination = db.paginate(stmt, page=max(1, request.args.get("page", 1, type=int)), per_page=30, error_out=False)
+    meetings = db.session.scalars(sa.select(Meeting).where(Meeting.series_id == series.id)
+                                  .order_by(Meeting.number.desc())).all()
+    return render("meetings/series.html", fragment="results" if status == 200 else "content", status=status,
+                  series=series, meetings=meetings, manager=manager, pagination=pagination, q=q, state=state,
+                  new_form=new_form or (NewMeetingForm(formdata=None) if manager else None), error=error,
+                  today=utcnow().date())
+
+
+@bp.get("/series/<int:series_id>")
+@requires(*MEMBERS)
+def series(series_id: int):
+    return _series_page(_series_or_404(series_id))
+
+
+@bp.post("/series/<int:series_id>/meetings")
+@requires(*MEMBERS)
+def meeting_new(series_id: int):
+    series = _series_or_404(series_id)
+    _require_manager(series)
+    form = NewMeetingForm(request.form)
+    if not form.validate():
+        return _series_page(series, form, status=422)
+    try:
+        meeting = services.new_meeting(series, form.held_on.date, number=form.number.data,
+                                       starts_at=form.starts_at.data or "", place=form.place.data or "",
+                                       chair=form.chair.data or "")
+    except services.MeetingError as exc:
+        db.session.rollback()
+        return _series_page(_series_or_404(series_id), NewMeetingForm(request.form), error=str(exc), status=422)
+    db.session.commit()
+    flash(f"已建立{meeting}。", "success")
+    return redirect_to(url_for("meetings.meeting", meeting_id=meeting.id))
+
+
+# --- One meeting: minutes, items raised there, documents --------------------------------------------
+
+def _units_for(series: MeetingSeries):
+    return [(u.id, u.name if u.county_id is None else f"{u.name}") for u in services.eligible_units(series)]
+
+
+def _item_form(series: MeetingSeries, formdata=None) -> ItemForm:
+    form = ItemForm(formdata=formdata) if formdata is not None else ItemForm(formdata=None)
+    form.lead_unit_ids.choices = form.assist_unit_ids.choices = _units_for(series)
+    return form
+
+
+def _meeting_page(meeting: Meeting, series: MeetingSeries, *, item_form=None, error=None, status=200):
+    manager = services.is_manager(series, g.membership)
+    raised = db.session.scalars(sa.select(ActionItem).where(ActionItem.raised_at_id == meeting.id)
+                                .order_by(ActionItem.id)).all()
+    if not manager:
+        raised = [i for i in raised if services.responsible_on(i, g.membership)]
+    amendments = db.session.scalars(sa.select(MeetingAmendment).where(MeetingAmendment.meeting_id == meeting.id)
+                                    .order_by(MeetingAmendment.at)).all()
+    return render("meetings/meeting.html", status=status, meeting=meeting, series=series, manager=manager,
+                  raised=raised, amendments=amendments, fields=services.MINUTES_FIELDS,
+                  item_form=item_form or (_item_form(series) if manager and meeting.status == MeetingStatus.DRAFT else None),
+                  doc_form=DocumentForm(formdata=None), documents=_documents(meeting), error=error,
+                  can_link=series.kind in services.CASE_LINK_KINDS, today=utcnow().date())
+
+
+@bp.get("/<int:meeting_id>")
+@requires(*MEMBERS)
+def meeting(meeting_id: int):
+    return _meeting_page(*_meeting_or_404(meeting_id))
+
+
+def _minutes_form(meeting: Meeting, formdata=None) -> MinutesForm:
+    if formdata is not None:
+        return MinutesForm(formdata=formdata)
+    data = {k: getattr(meeting, k) for k in services.MINUTES_FIELDS if k not in ("reports", "discussions")}
+    data["reports"] = [{"case": r.get("case", ""), "unit": r.get("unit", ""), "decisions": "\n".join(r.get("decisions", []))}
+                       for r in meeting.reports or []] + [{}]
+    data["discussions"] = [{"case": r.get("case", ""), "unit": r.get("unit", ""),
+                            "decisions": "\n".join(r.get("decisions", []))} for r in meeting.discussions or []] + [{}]
+    data["version"] = meeting.version
+    return MinutesForm(formdata=None, data=data)
+
+
+@bp.route("/<int:meeting_id>/minutes", methods=["GET", "POST"])
+@requires(*MEMBERS)
+def minutes_edit(meeting_id: int):
+    meeting, series = _managed_meeting_or_404(meeting_id)
+    if request.method == "GET":
+        return render("meetings/minutes_edit.html", meeting=meeting, series=series, form=_minutes_form(meeting), error=None)
+    form = MinutesForm(request.form)
+    if not form.validate():
+        return form_error("meetings/minutes_edit.html", meeting=meeting, series=series, form=form, error=None)
+    if form.version.data and form.version.data != meeting.version:
+        return form_error("meetings/minutes_edit.html", meeting=meeting, series=series, form=form,
+                          error="這份紀錄在您開啟後已被其他人修改；您的內容尚未儲存，仍保留在畫面上。請重新載入後再送出。")
+    changes = {k: (form[k].data or "") for k in services.MINUTES_FIELDS if k not in ("reports", "discussions")}
+    changes["reports"], changes["discussions"] = form.agenda("reports"), form.agenda("discussions")
+    try:
+        amendments = services.update_minutes(meeting, changes, current_user, form.reason.data or "")
+        db.session.commit()
+    except services.MeetingError as exc:
+        db.session.rollback()
+        meeting, series = _managed_meeting_or_404(meeting_id)
+        return form_error("meetings/minutes_edit.html", meeting=meeting, series=series, form=MinutesForm(request.form),
+                          error=str(exc))
+    except StaleDataError:
+        db.session.rollback()
+        meeting, series = _managed_meeting_or_404(meeting_id)
+        return form_error("meetings/minutes_edit.html", meeting=meeting, series=series, form=MinutesForm(request.form),
+                          error="這份紀錄剛被其他人修改；您的內容尚未儲存，仍保留在畫面上。請重新載入後再送出。")
+    flash(f"已記錄 {len(amendments)} 處修正。" if amendments else "會議紀錄已儲存。", "success")
+    return redirect_to(url_for("meetings.meeting", meeting_id=meeting.id))
+
+
+@bp.post("/<int:meeting_id>/finalise")
+@requires(*MEMBERS)
+def finalise(meeting_id: int):
+    meeting, series = _managed_meeting_or_404(meeting_id)
+    try:
+        services.finalise(meeting, current_user)
+    except services.MeetingError as exc:
+        db.session.rollback()
+        return _meeting_page(*_meeting_or_404(meeting_id), error=str(exc), status=422)
+    db.session.commit()
+    flash("會議紀錄已確定；之後的修改都會記錄為修正。", "success")
+    return redirect_to(url_for("meetings.meeting", meeting_id=meeting.id))
+
+
+@bp.post("/<int:meeting_id>/items")
+@requires(*MEMBERS)
+def item_new(meeting_id: int):
+    meeting, series = _managed_meeting_or_404(meeting_id)
+    form = _item_form(series, request.form)
+    if not form.validate():
+        return _meeting_page(meeting, series, item_form=form, status=422)
+    try:
+        if meeting.status == MeetingStatus.FINAL:
+            raise services.MeetingError("會議紀錄已確定，不能再新增列管事項。")
+        item = services.add_item(meeting, section=form.section.data, title=form.title.data,
+                                 instruction=form.instruction.data, lead_unit_ids=form.lead_unit_ids.data,
+                                 assist_unit_ids=form.assist_unit_ids.data or [], due_on=form.due_on.date,
+                                 case_id=_case_by_number(form.case_no.data), origin=form.origin.data or "")
+    except services.MeetingError as exc:
+        db.session.rollback()
+        meeting, series = _managed_meeting_or_404(meeting_id)
+        return _meeting_page(meeting, series, item_form=_item_form(series, request.form), error=str(exc), status=422)
+    db.session.commit()
+    flash(f"已新增列管事項 {item.case_numbers}。", "success")
+    return redirect_to(url_for("meetings.meeting", meeting_id=meeting.id) + "#items")
+
+
+# --- The tracking table, decisions, instructions, reminders -------------------------------------------
+
+def _table_page(meeting: Meeting, series: MeetingSeries, error=None, status=200):
+    manager = services.is_manager(series, g.membership)
+    rows = services.tracking_table(meeting, unit_id=None if manager else g.membership.unit_id)
+    missing = services.missing_units(meeting) if manager else {}
+    unit_names = {u.id: u.display_short for u in db.session.scalars(
+        sa.select(Unit).where(Unit.id.in_({u for units in missing.values() for u in units})))} if missing else {}
+    return render("meetings/table.html", status=status, meeting=meeting, series=series, manager=manager, rows=rows,
+                  previous=services.previous_meeting(meeting), missing=missing, unit_names=unit_names,
+                  instruction_lines=services.instruction_lines, error=error, visible_case=_visible_case,
+                  decision_form=DecisionForm(formdata=None), instruction_form=InstructionForm(formdata=None),
+                  today=utcnow().date())
+
+
+@bp.get("/<int:meeting_id>/table")
+@requires(*MEMBERS)
+def table(meeting_id: int):
+    return _table_page(*_meeting_or_404(meeting_id))
+
+
+def _table_item(meeting_id: int, item_id: int):
+    meeting, series = _managed_meeting_or_404(meeting_id)
+    item = db.session.get(ActionItem, item_id)
+    if item is None or item.series_id != series.id:
+        abort(404)
+    return meeting, series, item
+
+
+@bp.post("/<int:meeting_id>/items/<int:item_id>/decision")
+@requires(*MEMBERS)
+def decide(meeting_id: int, item_id: int):
+    meeting, series, item = _table_item(meeting_id, item_id)
+    form = DecisionForm(request.form)
+    try:
+        if not form.validate():
+            raise services.MeetingError("請選擇解除列管或繼續追蹤。")
+        services.decide(item, meeting, Recommendation(form.decision.data), current_user)
+    except services.MeetingError as exc:
+        db.session.rollback()
+        return _table_page(*_meeting_or_404(meeting_id), error=f"{item.case_numbers}：{exc}", status=422)
+    db.session.commit()
+    flash(f"{item.case_numbers}：{Recommendation(form.decision.data).label}。", "success")
+    return redirect_to(url_for("meetings.table", meeting_id=meeting.id) + f"#item-{item.id}")
+
+
+@bp.post("/<int:meeting_id>/items/<int:item_id>/instruction")
+@requires(*MEMBERS)
+def instruct(meeting_id: int, item_id: int):
+    meeting, series, item = _table_item(meeting_id, item_id)
+    form = InstructionForm(request.form)
+    try:
+        if not form.validate():
+            raise services.MeetingError("主席提示不可空白。")
+        services.instruct(item, meeting, form.text.data, current_user)
+    except services.MeetingError as exc:
+        db.session.rollback()
+        return _table_page(*_meeting_or_404(meeting_id), error=f"{item.case_numbers}：{exc}", status=422)
+    db.session.commit()
+    flash(f"{item.case_numbers}：已加入主席提示。", "success")
+    return redirect_to(url_for("meetings.table", meeting_id=meeting.id) + f"#item-{item.id}")
+
+
+@bp.post("/<int:meeting_id>/remind")
+@requires(*MEMBERS)
+def remind(meeting_id: int):
+    meeting, series = _managed_meeting_or_404(meeting_id)
+    people = services.remind(meeting, current_user)
+    db.session.commit()
+    flash(f"已提醒 {people} 位尚未填寫辦理情形的單位人員。" if people else "所有單位都已填寫，或未填單位沒有使用者。", "success")
+    return redirect_to(url_for("meetings.table", meeting_id=meeting.id))
+
+
+# --- One item: its whole history, progress, merge, case link ---------------------------------------------
+
+def _item_page(item: ActionItem, series: MeetingSeries, *, progress_form=None, error=None, status=200):
+    manager = services.is_manager(series, g.membership)
+    coming = services.coming_meeting(series)
+    mine = services.responsible_on(item, g.membership)
+    entry = None
+    if coming is not None and mine:
+        entry = next((e for h in services.history(item) if h["meeting"].id == coming.id for e in h["progress"]
+                      if e.unit_id == g.membership.unit_id), None)
+    if progress_form is None and mine:
+        progress_form = ProgressForm(formdata=None)
+        if entry is not None:
+            progress_form.text.data, progress_form.recommendation.data = entry.text, entry.recommendation.value
+    link_form = CaseLinkForm(formdata=None)
+    case = _visible_case(item)
+    if case is not None:
+        link_form.case_no.data = case.case_no
+    return render("meetings/item.html", status=status, item=item, series=series, manager=manager, coming=coming,
+                  mine=mine, progress_form=progress_form, history=services.history(item), error=error,
+                  instruction_lines=services.instruction_lines(item), case=case, link_form=link_form,
+                  merge_form=MergeForm(formdata=None), can_link=series.kind in services.CASE_LINK_KINDS,
+                  hidden_case=item.case_id is not None and case is None, today=utcnow().date())
+
+
+@bp.get("/items/<int:item_id>")
+@requires(*MEMBERS)
+def item(item_id: int):
+    return _item_page(*_item_or_404(item_id))
+
+
+@bp.post("/items/<int:item_id>/progress")
+@requires(*MEMBERS)
+def progress(item_id: int):
+    item, series = _item_or_404(item_id)
+    form = ProgressForm(request.form)
+    if not services.responsible_on(item, g.membership):
+        abort(404)
+    if not form.validate():
+        return _item_page(item, series, progress_form=form, status=422)
+    coming = services.coming_meeting(series)
+    try:
+        if coming is None:
+            raise services.MeetingError("秘書單位尚未建立下一次會議，暫時不能填寫辦理情形。")
+        services.write_progress(item, coming, g.membership.unit_id, form.text.data,
+                                Recommendation(form.recommendation.data), current_user)
+    except services.MeetingError as exc:
+        db.session.rollback()
+        item, series = _item_or_404(item_id)
+        return _item_page(item, series, progress_form=ProgressForm(request.form), error=str(exc), status=422)
+    db.session.commit()
+    flash(f"已儲存{g.membership.unit.display_short}對 {item.case_numbers} 的辦理情形（{coming}）。", "success")
+    return redirect_to(url_for("meetings.item", item_id=item.id))
+
+
+@bp.post("/items/<int:item_id>/merge")
+@requires(*MEMBERS)
+def merge(item_id: int):
+    item, series = _item_or_404(item_id)
+    _require_manager(series)
+    form = MergeForm(request.form)
+    numbers = (form.numbers.data or "").split()
+    others = []
+    for number in numbers:
+        other = db.session.scalars(sa.select(ActionItem).join(ItemNumber).where(
+            ItemNumber.series_id == series.id, ItemNumber.number == number)).first()
+        if other is None or not other.is_open:
+            return _item_page(item, series, error=f"找不到仍在列管中的案號 {number}。", status=422)
+        others.append(other)
+    if not others:
+        return _item_page(item, series, error="請填寫要併入的案號。", status=422)
+    services.merge(item, others)
+    db.session.commit()
+    flash(f"已併案：{item.case_numbers}。", "success")
+    return redirect_to(url_for("meetings.item", item_id=item.id))
+
+
+@bp.post("/items/<int:item_id>/case")
+@requires(*MEMBERS)
+def case_link(item_id: int):
+    item, series = _item_or_404(item_id)
+    _require_manager(series)
+    form = CaseLinkForm(request.form)
+    try:
+        form.validate()
+        services.link_case(item, _case_by_number(form.case_no.data))
+    except services.MeetingError as exc:
+        db.session.rollback()
+        return _item_page(*_item_or_404(item_id), error=str(exc), status=422)
+    db.session.commit()
+    flash("已更新個案連結。", "success")
+    return redirect_to(url_for("meetings.item", item_id=item.id))
+
+
+@bp.get("/mine")
+@requires(*MEMBERS)
+def mine():
+    include_closed = request.args.get("all") == "1"
+    items = services.my_items(g.membership, include_closed=include_closed)
+    series_by_id = {s.id: s for s in db.session.scalars(sa.select(MeetingSeries).where(
+        MeetingSeries.id.in_({i.series_id for i in items})))} if items else {}
+    coming = {sid: services.coming_meeting(s) for sid, s in series_by_id.items()}
+    written = services.written_for(items, coming, g.membership.unit_id)
+    return render("meetings/mine.html", items=items, series_by_id=series_by_id, coming=coming, written=written,
+                  include_closed=include_closed, today=utcnow().date())
+
+
+# --- Documents ---------------------------------------------------------------------------------------------
+
+def _documents(meeting: Meeting):
+    return db.session.scalars(sa.select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id)
+                              .order_by(MeetingDocument.id.desc())).all()
+
+
+@bp.route("/<int:meeting_id>/documents", methods=["GET", "POST"])
+@requires(*MEMBERS)
+def documents_view(meeting_id: int):
+    meeting, series = _managed_meeting_or_404(meeting_id)
+    manager = True
+    if request.method == "POST":
+        form = DocumentForm(request.form)
+        if not form.validate():
+            return _meeting_page(meeting, series, error="請選擇要產製的文件。", status=422)
+        doc = documents.request(meeting, DocumentKind(form.kind.data), current_user)
+        db.session.refresh(doc)
+        flash(f"已開始產製{doc.kind.label}。" if doc.status != DocumentStatus.DONE else f"{doc.kind.label}已產製完成。",
+              "success")
+        return redirect_to(url_for("meetings.meeting", meeting_id=meeting.id) + "#documents")
+    return render("meetings/meeting.html", fragment="documents", meeting=meeting, series=series, manager=manager,
+                  documents=_documents(meeting), doc_form=DocumentForm(formdata=None))
+
+
+@bp.get("/documents/<int:document_id>.pdf")
+@requires(*MEMBERS)
+def document_pdf(document_id: int):
+    doc = db.session.get(MeetingDocument, document_id)
+    if doc is None:
+        abort(404)
+    meeting, series = _meeting_or_404(doc.meeting_id)
+    if not services.is_manager(series, g.membership) or doc.status != DocumentStatus.DONE:
+        abort(404)
+    response = make_response(doc.pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{doc.filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
