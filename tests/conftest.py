@@ -158,6 +158,16 @@ def as_user(app, db):
 
 
 @pytest.fixture
+def inline_jobs(app):
+    """Run jobs inline for this test even when REDIS_URL is set (the worker could not see
+    the test's uncommitted rows)."""
+    saved = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = None
+    yield
+    app.config["REDIS_URL"] = saved
+
+
+@pytest.fixture
 def factories(db):
     from . import factories as f
 

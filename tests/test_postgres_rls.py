@@ -129,3 +129,45 @@ def test_closed_loop_rows_are_seen_by_the_parties_only(db, factories):
     assert seen(partner=other_partner) == 0
     assert seen(tenant=str(factories.county("花蓮縣").id)) == 0
     assert seen() == 0
+
+
+MEETING_TABLES = ("meeting_series", "meetings", "action_items", "action_item_numbers", "action_item_units",
+                  "chair_instructions", "item_decisions", "progress_entries", "meeting_amendments", "meeting_documents")
+
+
+def test_meeting_tables_show_a_county_only_its_own_and_the_national_rows(db, factories):
+    from datetime import date
+
+    from app.core import tenancy
+    from app.meetings import services
+    from app.meetings.models import SeriesKind
+
+    conn = db.session.connection()
+    rows = conn.execute(sa.text("SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+                                "WHERE relname = ANY(:t) AND relkind = 'r'"), {"t": list(MEETING_TABLES)}).all()
+    assert len(rows) == len(MEETING_TABLES) and all(e and f for _, e, f in rows)
+    taipei, hualien = factories.county("臺北市"), factories.county("花蓮縣")
+    with tenancy.tenant_scope(taipei.id):
+        series = services.create_series(SeriesKind.HIGH_RISK, "rls-高危機", factories.user("tpe.admin").memberships[0])
+        meeting = services.new_meeting(series, date(2026, 11, 30))
+        services.add_item(meeting, section=4, title="rls", instruction="rls",
+                          lead_unit_ids=[factories.unit("臺北市中正社會福利服務中心").id])
+    db.session.flush()
+    conn = db.session.connection()
+
+    def count(table):
+        return conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE county_id = :c"), {"c": taipei.id}).scalar()
+
+    conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true), set_config('app.all_tenants', 'off', true)"),
+                 {"t": str(hualien.id)})
+    assert [count(t) for t in ("meeting_series", "meetings", "action_items", "action_item_units")] == [0, 0, 0, 0]
+    with pytest.raises(sa.exc.DBAPIError, match="row-level security"):
+        with conn.begin_nested():
+            conn.execute(sa.text("UPDATE meeting_series SET county_id = :c WHERE county_id IS NULL"), {"c": taipei.id})
+            conn.execute(sa.text("INSERT INTO meeting_series (kind, name, county_id, secretariat_unit_id, created_at, updated_at) "
+                                 "VALUES ('high_risk', 'x', :c, :u, now(), now())"),
+                         {"c": taipei.id, "u": factories.unit("臺北市中正社會福利服務中心").id})
+    conn.execute(sa.text("SELECT set_config('app.tenant_id', '', true)"))
+    assert count("meeting_series") == 0  # the ministry (no county) sees national rows only
+    conn.execute(sa.text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(taipei.id)})
+    assert [count(t) for t in ("meeting_series", "meetings", "action_items", "action_item_units")] == [1, 1, 1, 1]

@@ -33,11 +33,23 @@ def html_for(meeting: Meeting, kind: DocumentKind, today=None) -> str:
     return render_template(TEMPLATES[kind], **context)
 
 
+try:
+    from weasyprint.urls import URLFetcher as _URLFetcher
+except ImportError:  # pragma: no cover
+    _URLFetcher = object
+
+
+class LockedFetcher(_URLFetcher):
+    """Only ``data:`` URLs: no local files, no network."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"data"})
+
+
 def pdf_bytes(html: str) -> tuple[bytes, int]:
     from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
 
-    document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).render()
+    document = HTML(string=html, url_fetcher=LockedFetcher()).render()
     return document.write_pdf(), len(document.pages)
 
 
