@@ -64,7 +64,7 @@ def serve(runtime: str, port: int):
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
                 return proc
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("gunicorn did not start")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Role
 from ..core.filters import roc_date
@@ -349,15 +350,21 @@ def missing_units(meeting: Meeting) -> dict[int, list[int]]:
     return out
 
 
-def open_items(meeting: Meeting) -> list[ActionItem]:
-    """Items on the table at this meeting: raised at or before it and not closed before it."""
+def open_items(meeting: Meeting, *, eager: bool = False) -> list[ActionItem]:
+    """Items on the table at this meeting: raised at or before it and not closed before it.
+    ``eager`` loads what the tracking table prints (numbers, units, instructions) in a few queries."""
     earlier_or_this = sa.select(Meeting.id).where(Meeting.series_id == meeting.series_id, Meeting.number <= meeting.number)
     closed_before = sa.select(Meeting.id).where(Meeting.series_id == meeting.series_id, Meeting.number < meeting.number)
-    return list(db.session.scalars(
-        sa.select(ActionItem).where(ActionItem.series_id == meeting.series_id, ActionItem.merged_into_id.is_(None),
-                                    ActionItem.raised_at_id.in_(earlier_or_this),
-                                    sa.or_(ActionItem.closed_at_id.is_(None), ActionItem.closed_at_id.notin_(closed_before)))
-        .order_by(ActionItem.id)))
+    stmt = (sa.select(ActionItem).where(ActionItem.series_id == meeting.series_id, ActionItem.merged_into_id.is_(None),
+                                        ActionItem.raised_at_id.in_(earlier_or_this),
+                                        sa.or_(ActionItem.closed_at_id.is_(None),
+                                               ActionItem.closed_at_id.notin_(closed_before)))
+            .order_by(ActionItem.id))
+    if eager:
+        stmt = stmt.options(selectinload(ActionItem.numbers), selectinload(ActionItem.units).joinedload(ItemUnit.unit),
+                            selectinload(ActionItem.instructions).joinedload(ChairInstruction.meeting),
+                            joinedload(ActionItem.raised_at))
+    return list(db.session.scalars(stmt))
 
 
 def decide(item: ActionItem, meeting: Meeting, decision: Recommendation, user=None) -> ItemDecision:
@@ -427,13 +434,20 @@ def tracking_table(meeting: Meeting, today: date | None = None, unit_id: int | N
     (only one unit's rows when ``unit_id`` is given: what a responsible unit may see)."""
     today = today or utcnow().date()
     previous = previous_meeting(meeting)
+    items = open_items(meeting, eager=True)
+    ids = [i.id for i in items]
+    meeting_ids = [meeting.id] + ([previous.id] if previous else [])
+    by_item: dict[int, dict] = {}
+    for e in db.session.scalars(sa.select(ProgressEntry).where(ProgressEntry.item_id.in_(ids),
+                                                               ProgressEntry.meeting_id.in_(meeting_ids))):
+        by_item.setdefault(e.item_id, {})[(e.unit_id, e.meeting_id)] = e
+    decisions = dict(db.session.execute(sa.select(ItemDecision.item_id, ItemDecision.decision).where(
+        ItemDecision.item_id.in_(ids), ItemDecision.meeting_id == meeting.id)).all())
     rows = []
-    for position, item in enumerate(open_items(meeting), start=1):
+    for position, item in enumerate(items, start=1):
         if unit_id is not None and not any(u.unit_id == unit_id for u in item.units):
             continue  # numbered as on the full table
-        entries = {(e.unit_id, e.meeting_id): e for e in db.session.scalars(
-            sa.select(ProgressEntry).where(ProgressEntry.item_id == item.id,
-                                           ProgressEntry.meeting_id.in_([meeting.id] + ([previous.id] if previous else []))))}
+        entries = by_item.get(item.id, {})
         progress = []
         for unit in item.units:
             before = entries.get((unit.unit_id, previous.id)) if previous else None
@@ -444,8 +458,7 @@ def tracking_table(meeting: Meeting, today: date | None = None, unit_id: int | N
         proposals = [p.recommendation for p in progress if p.recommendation is not None]
         recommendation = Recommendation.CLOSE if proposals and all(p == Recommendation.CLOSE for p in proposals) \
             else Recommendation.CONTINUE
-        decision = db.session.scalars(sa.select(ItemDecision.decision).where(
-            ItemDecision.item_id == item.id, ItemDecision.meeting_id == meeting.id)).first()
+        decision = decisions.get(item.id)
         rows.append(TableRow(position, item, [u.unit.display_short for u in item.units if u.lead],
                              [u.unit.display_short for u in item.units if not u.lead], progress,
                              bool(item.due_on and item.due_on < today and item.is_open), recommendation, decision))
