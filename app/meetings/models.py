@@ -268,6 +268,19 @@ class MeetingDocument(CountyOrNationalMixin, db.Model):
 
     requested_by = relationship("User")
 
+    # A job still "queued" or "running" after this long has died with its worker (RQ's own
+    # timeout is 10 minutes): it is shown as failed, with a retry, never as endless progress.
+    STALE_AFTER_SECONDS = 15 * 60
+
     @property
     def filename(self) -> str:
         return f"meeting-{self.meeting_id}-{self.kind.value}-{self.id}.pdf"
+
+    def state(self, now: datetime | None = None) -> str:
+        """'done', 'failed' or 'busy' (queued/running and not yet stale)."""
+        if self.status == DocumentStatus.DONE:
+            return "done"
+        if self.status == DocumentStatus.FAILED:
+            return "failed"
+        age = ((now or utcnow()) - self.requested_at).total_seconds()
+        return "failed" if age > self.STALE_AFTER_SECONDS else "busy"

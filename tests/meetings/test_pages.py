@@ -147,3 +147,22 @@ def test_with_a_queue_the_page_shows_progress_until_the_worker_is_done(app, as_u
         documents.make(doc.id, None, None)  # what the worker runs
     fragment = secretary.get(f"/meetings/{m34.id}/documents", headers={"HX-Request": "true"}).text
     assert "下載 PDF" in fragment and "every 2s" not in fragment
+
+
+def test_a_failed_or_abandoned_pdf_shows_as_failed_with_a_retry(as_user, db, inline_jobs):
+    from datetime import timedelta
+
+    from app.core.models import utcnow
+    from app.meetings.models import DocumentKind, DocumentStatus
+
+    series = demo.import_progress_34()
+    m34 = next(m for m in series.meetings if m.number == 34)
+    dead = MeetingDocument(meeting_id=m34.id, kind=DocumentKind.TRACKING, status=DocumentStatus.RUNNING,
+                           requested_at=utcnow() - timedelta(hours=1))  # its worker died mid-job
+    db.session.add(dead)
+    db.session.commit()
+    secretary = as_user("moh.protect")
+    fragment = secretary.get(f"/meetings/{m34.id}/documents", headers={"HX-Request": "true"}).text
+    assert "逾時未完成" in fragment and "重試" in fragment and "every 2s" not in fragment and "下載 PDF" not in fragment
+    assert secretary.post(f"/meetings/{m34.id}/documents", {"doc-kind": "tracking"}).status_code == 303
+    assert "下載 PDF" in secretary.get(f"/meetings/{m34.id}/documents", headers={"HX-Request": "true"}).text
