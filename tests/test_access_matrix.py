@@ -137,6 +137,13 @@ ROUTES = {
                                  {"meeting_id": "tpe_meeting", "item_id": "tpe_item"}, True, party=(COUNTY_ADMIN,))
        for name in ("decide", "instruct")},
     "meetings.progress": Route((SW, DISPATCH, COUNTY_ADMIN, MINISTRY), {"item_id": "tpe_item"}, True, party=(SW,)),
+    # Step 6: reports. A submitted 臺北市 report: its county's administrator and the ministry may open it.
+    "reports.index": Route((COUNTY_ADMIN,)),
+    "reports.request_report": Route((COUNTY_ADMIN,)),
+    **{f"reports.{name}": Route((COUNTY_ADMIN,), {"run_id": "tpe_run"}, True) for name in ("detail", "submit", "retry")},
+    "reports.download": Route((COUNTY_ADMIN, MINISTRY), {"run_id": "tpe_run", "fmt": "pdf"}, True),
+    "reports.submissions": Route((MINISTRY,)),
+    "reports.national": Route((MINISTRY,), {"kind": "visits", "fmt": "xlsx"}),
 }
 
 # persona -> (username, tokens, other county?)
@@ -213,10 +220,20 @@ def taipei_objects(db, factories):
         document = MeetingDocument(meeting_id=meeting.id, county_id=taipei.id, kind=DocumentKind.TRACKING,
                                    status=DocumentStatus.DONE, pdf=b"%PDF-1.7 matrix", sha256="0" * 64)
         db.session.add(document)
+        from app.core.models import utcnow
+        from app.reports import queries as report_queries
+        from app.reports.models import PeriodKind, ReportKind, ReportRun, RunStatus
+
+        run = ReportRun(kind=ReportKind.VISITS, period_kind=PeriodKind.QUARTER, period_start=date(2026, 7, 1),
+                        period_end=date(2026, 9, 30), status=RunStatus.DONE, pdf=b"%PDF-1.7 matrix",
+                        figures=report_queries.count_empty(ReportKind.VISITS),
+                        submitted_at=utcnow())
+        db.session.add(run)
         db.session.flush()
         ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id, "tpe_plan": plan.id,
                "tpe_referral": referral.id, "tpe_dispute": dispute.id, "tpe_handover": handover.id,
-               "tpe_series": series.id, "tpe_meeting": meeting.id, "tpe_item": item.id, "tpe_document": document.id}
+               "tpe_series": series.id, "tpe_meeting": meeting.id, "tpe_item": item.id, "tpe_document": document.id,
+               "tpe_run": run.id}
         db.session.commit()
     return ids
 

@@ -29,6 +29,8 @@ NAV: list[NavItem] = [
     NavItem("資源目錄", "referrals.directory"),
     NavItem("我的列管事項", "meetings.mine"),
     NavItem("會議", "meetings.index"),
+    NavItem("統計報表", "reports.index"),
+    NavItem("報表送出情形", "reports.submissions"),
     NavItem("單位管理", "tenants.units", "admin"),
     NavItem("使用者管理", "accounts.admin_users", "admin"),
     NavItem("時限設定", "intake.deadline_rules", "admin"),

@@ -13,6 +13,7 @@ import time
 from flask import render_template
 
 from ..core import jobs
+from ..core.pdf import render_pdf
 from ..core.models import utcnow
 from ..extensions import db
 from . import services
@@ -33,24 +34,8 @@ def html_for(meeting: Meeting, kind: DocumentKind, today=None) -> str:
     return render_template(TEMPLATES[kind], **context)
 
 
-try:
-    from weasyprint.urls import URLFetcher as _URLFetcher
-except ImportError:  # pragma: no cover
-    _URLFetcher = object
-
-
-class LockedFetcher(_URLFetcher):
-    """Only ``data:`` URLs: no local files, no network."""
-
-    def __init__(self):
-        super().__init__(allowed_protocols={"data"})
-
-
 def pdf_bytes(html: str) -> tuple[bytes, int]:
-    from weasyprint import HTML
-
-    document = HTML(string=html, url_fetcher=LockedFetcher()).render()
-    return document.write_pdf(), len(document.pages)
+    return render_pdf(html)
 
 
 def request(meeting: Meeting, kind: DocumentKind, user) -> MeetingDocument:

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from PIL import Image
 
+from app.core.pdf import LockedFetcher
 from app.meetings import demo, documents, services
 from app.meetings.models import DocumentKind, DocumentStatus
 
@@ -89,7 +90,7 @@ def test_text_typed_into_an_item_cannot_make_the_renderer_fetch_anything(app, db
 
     fetched = []
 
-    class Spy(documents.LockedFetcher):
+    class Spy(LockedFetcher):
         def fetch(self, url, headers=None):
             fetched.append(url)
             return super().fetch(url, headers)

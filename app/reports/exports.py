@@ -1,0 +1,126 @@
+"""The figures as tables (title, header, rows) for CSV and XLSX, from the same
+derived figures the page and the PDF print."""
+from __future__ import annotations
+
+import csv
+import io
+
+from .models import ReportKind
+from .queries import pct
+
+
+def tables(kind: ReportKind, d: dict) -> list[tuple[str, list[str], list[list]]]:
+    rates = ("比率", ["項目", "數值", "定義（分母）"], [[name, pct(value) if value is not None else "", definition]
+                                                  for name, value, definition in d.get("rates", [])])
+    if kind == ReportKind.SCREENING:
+        return [("篩派結果", ["項目", "件次"], [[k.strip("　"), v] for k, v in d["summary"]]), rates,
+                ("依通報來源", ["通報來源", "受理", "有效", "無效"], [list(r) for r in d["by_channel"]]),
+                ("依通報類型（一案可有多類）", ["類型", "件次"], [list(r) for r in d["by_concern"]])]
+    if kind == ReportKind.VISITS:
+        header = ["社福中心", "合計", *d["columns"], "開案率", "轉介率", "10日內首次訪視率", "30日內評估報告完成率"]
+        rows = [[r["name"], r["total"], *r["columns"], pct(r["open_rate"]), pct(r["referral_rate"]), pct(r["visit_rate"]),
+                 pct(r["report_rate"])] for r in d["rows"] + [d["total"]]]
+        return [("訪視評估（單位：戶）", header, rows), rates]
+    if kind == ReportKind.VULNERABILITY:
+        return [("開案時與結案時脆弱性（單位：戶）", ["脆弱性", "開案時戶數", "開案時比率", "結案時戶數", "結案時比率"],
+                 [[name, o, pct(orate), c, pct(crate)] for name, o, orate, c, crate in d["rows"]]
+                 + [["合計（結案戶數）", d["closed"], "", d["closed"], ""]]), rates]
+    if kind == ReportKind.REFERRALS:
+        out = []
+        for side, title in (("sent", "送出的轉介"), ("received", "收到的轉介")):
+            t = d[side]
+            out.append((title, d["columns"], [list(r) for r in t["rows"]] + [list(t["total"])]))
+            out.append((f"{title}：回覆時間（小時）", ["已回覆件數", "中位數", "第90百分位數"],
+                        [[t["answered"], t["median_hours"] if t["median_hours"] is not None else "",
+                          t["p90_hours"] if t["p90_hours"] is not None else ""]]))
+        disputes = d["disputes"]
+        out.append(("爭議", ["項目", "件數"], [["提出", disputes["filed"]], ["雙方同意", disputes["agreed"]],
+                                            ["處理中", disputes["open"]], ["撤回", disputes["withdrawn"]]]
+                    + [[f"裁決：{k}", v] for k, v in disputes["by_outcome"]]
+                    + [["處理天數中位數", disputes["median_days"] if disputes["median_days"] is not None else ""],
+                       ["處理天數第90百分位數", disputes["p90_days"] if disputes["p90_days"] is not None else ""]]))
+        return out + [rates]
+    raise ValueError(kind)
+
+
+SUPPRESS_BELOW = 3  # in the national table by county, counts of 1–2 are shown as "<3"
+
+
+def county_summary_header(kind: ReportKind) -> list[str]:
+    return {ReportKind.SCREENING: ["縣市", "受理", "有效", "無效", "派保護", "派脆家", "派心衛", "不派案/轉介", "移轉",
+                                   "24小時內", "時限內"],
+            ReportKind.VISITS: ["縣市", "合計", "列入個案管理", "轉介保護", "轉介其他網絡", "福利諮詢", "重複/錯誤", "評估中",
+                                "開案率", "轉介率"],
+            ReportKind.VULNERABILITY: ["縣市", "結案戶數", "開案時高", "開案時中", "開案時低", "結案時高", "結案時中", "結案時低"],
+            ReportKind.REFERRALS: ["縣市", "送出", "送出受案", "送出不受案", "收到", "回覆中位數(時)", "爭議", "爭議天數中位數"],
+            }[kind]
+
+
+def _small(value, suppress: bool):
+    return f"<{SUPPRESS_BELOW}" if suppress and isinstance(value, int) and 0 < value < SUPPRESS_BELOW else value
+
+
+def county_summary(kind: ReportKind, d: dict, *, suppress: bool = False) -> list:
+    """One county's line in the national table (counts below the threshold suppressed when asked)."""
+    if kind == ReportKind.SCREENING:
+        s = dict((k.strip("　"), v) for k, v in d["summary"])
+        rates = {name: value for name, value, _ in d["rates"]}
+        values = [s["受理件次"], s["有效"], s["無效"], *[v for k, v in d["summary"] if k.startswith("　　")],
+                  s["不派案／轉介他單位"], s["移轉他縣市"]]
+        return [_small(v, suppress) for v in values] + [pct(rates["24 小時內完成篩派率"]), pct(rates["時限內完成篩派率"])]
+    if kind == ReportKind.VISITS:
+        t = d["total"]
+        return [_small(v, suppress) for v in [t["total"], *t["columns"]]] + [pct(t["open_rate"]), pct(t["referral_rate"])]
+    if kind == ReportKind.VULNERABILITY:
+        return [_small(v, suppress) for v in [d["closed"], *[r[1] for r in d["rows"]], *[r[3] for r in d["rows"]]]]
+    sent, received, disputes = d["sent"], d["received"], d["disputes"]
+    return [_small(v, suppress) for v in [sent["total"][1], sent["total"][2], sent["total"][3], received["total"][1]]] + [
+        sent["median_hours"] if sent["median_hours"] is not None else "—", _small(disputes["filed"], suppress),
+        disputes["median_days"] if disputes["median_days"] is not None else "—"]
+
+
+def to_csv(heading: list[str], kind: ReportKind, d: dict) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for line in heading:
+        writer.writerow([line])
+    for title, header, rows in tables(kind, d):
+        writer.writerow([])
+        writer.writerow([title])
+        writer.writerow(header)
+        writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
+
+
+def to_xlsx(heading: list[str], kind: ReportKind, d: dict, by_county: list | None = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = kind.label[:31]
+    for line in heading:
+        sheet.append([line])
+    sheet["A1"].font = Font(bold=True, size=13)
+    for title, header, rows in tables(kind, d):
+        sheet.append([])
+        sheet.append([title])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+        sheet.append(header)
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+    sheet.column_dimensions["A"].width = 28
+    if by_county is not None:
+        counties = book.create_sheet("依縣市")
+        counties.append(county_summary_header(kind))
+        for cell in counties[1]:
+            cell.font = Font(bold=True)
+        for name, derived in by_county:
+            counties.append([name, *county_summary(kind, derived, suppress=True)])
+        counties.append([])
+        counties.append([f"各縣市 1–{SUPPRESS_BELOW - 1} 之件數以「<{SUPPRESS_BELOW}」表示；全國合計為實數。"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,311 @@
+"""Every figure of every report, computed here and only here.
+
+``count(kind, county_id, period)`` returns the *counts* of one county for one
+period as plain JSON (what is stored with a report and added up nationally);
+``derive(kind, counts)`` turns counts into the tables, rates and chart data
+that the page, the CSV/XLSX and the PDF all print. Rates are always derived
+from counts, never stored, so a national rate is the rate of the summed
+counts, not an average of county rates. No personal data ever leaves this
+module: counts only.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from statistics import median
+
+import sqlalchemy as sa
+
+from ..cases.deadlines import ASSESSMENT_REPORT_DAYS, FIRST_VISIT_DAYS
+from ..cases.models import CaseUnit, CaseUnitRole, FamilyCase
+from ..cases.reference import AssessmentOutcome, Level
+from ..extensions import db
+from ..intake.models import InvalidReason, Report, ReportStatus
+from ..intake.reference import Concern, ReportingChannel
+from ..referrals.models import Dispute, DisputeOutcome, DisputeStatus, Referral, ReferralKind, ReferralStatus
+from ..tenants.models import Unit, UnitKind
+from .models import ReportKind
+from .periods import Period
+
+DISPATCH_TYPES = {UnitKind.DV_CENTRE: "protective", UnitKind.WELFARE_CENTRE: "vulnerable",
+                  UnitKind.MENTAL_HEALTH: "mental_health"}
+DISPATCH_LABELS = {"protective": "派保護服務（家防中心）", "vulnerable": "派脆弱家庭（社福中心）",
+                   "mental_health": "派心衛社工（衛生局）"}
+VISIT_COLUMNS = [o.value for o in AssessmentOutcome] + ["assessing"]
+VISIT_LABELS = {**{o.value: o.label for o in AssessmentOutcome}, "assessing": "評估中"}
+LEVELS = [Level.HIGH.value, Level.MEDIUM.value, Level.LOW.value]
+LEVEL_LABELS = {Level.HIGH.value: "高度脆弱性", Level.MEDIUM.value: "中度脆弱性", Level.LOW.value: "低度脆弱性"}
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """A percentage to two decimals (40.93), or None when there is nothing to divide by."""
+    return None if not denominator else round(100 * numerator / denominator, 2)
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}%"
+
+
+def _add(into: dict, other: dict) -> dict:
+    """Sum nested count dictionaries (for the national table); lists of durations are concatenated."""
+    for key, value in other.items():
+        if isinstance(value, dict):
+            _add(into.setdefault(key, {}), value)
+        elif isinstance(value, list):
+            into.setdefault(key, []).extend(value)
+        elif isinstance(value, (int, float)):
+            into[key] = into.get(key, 0) + value
+    return into
+
+
+def add_up(counts: list[dict]) -> dict:
+    total: dict = {}
+    for c in counts:
+        _add(total, c)
+    return total
+
+
+# --- 1. 集中篩派案統計 ---------------------------------------------------------------
+
+def count_screening(county_id: int, period: Period) -> dict:
+    start, end = period.bounds()
+    rows = db.session.execute(
+        sa.select(Report.channel, Report.concerns, Report.status, Report.invalid_reason, Unit.kind,
+                  Report.received_at, Report.decided_at, Report.deadline_at)
+        .outerjoin(Unit, Unit.id == Report.lead_unit_id)
+        .where(Report.tenant_id == county_id, Report.received_at >= start, Report.received_at < end)
+    ).all()
+    out = {"received": 0, "invalid": {r.value: 0 for r in InvalidReason}, "dispatched": {k: 0 for k in DISPATCH_LABELS},
+           "referred": 0, "transferred": 0, "pending": 0, "decided": 0, "within_24h": 0, "within_deadline": 0,
+           "by_channel": {}, "by_concern": {c.value: 0 for c in Concern}}
+    for channel, concerns, status, reason, unit_kind, received, decided, deadline in rows:
+        out["received"] += 1
+        line = out["by_channel"].setdefault(channel.value, {"received": 0, "valid": 0, "invalid": 0})
+        line["received"] += 1
+        for concern in concerns or []:
+            if concern in out["by_concern"]:
+                out["by_concern"][concern] += 1
+        if status == ReportStatus.SCREENED_OUT:
+            out["invalid"][(reason or InvalidReason.DATA_ERROR).value] += 1
+            line["invalid"] += 1
+        elif status == ReportStatus.DISPATCHED:
+            out["dispatched"][DISPATCH_TYPES.get(unit_kind, "vulnerable")] += 1
+            line["valid"] += 1
+        elif status == ReportStatus.REFERRED:
+            out["referred"] += 1
+            line["valid"] += 1
+        elif status == ReportStatus.TRANSFERRED:
+            out["transferred"] += 1
+            line["valid"] += 1
+        else:
+            out["pending"] += 1
+        if decided is not None and status != ReportStatus.SCREENED_OUT:
+            out["decided"] += 1
+            out["within_24h"] += decided - received <= timedelta(hours=24)
+            out["within_deadline"] += decided <= deadline
+    return out
+
+
+def derive_screening(c: dict) -> dict:
+    invalid = sum(c["invalid"].values())
+    dispatched = sum(c["dispatched"].values())
+    valid = dispatched + c["referred"] + c["transferred"]
+    summary = [("受理件次", c["received"]), ("有效", valid), ("　派案", dispatched)]
+    summary += [(f"　　{DISPATCH_LABELS[k]}", v) for k, v in c["dispatched"].items()]
+    summary += [("　不派案／轉介他單位", c["referred"]), ("　移轉他縣市", c["transferred"]), ("無效", invalid)]
+    summary += [(f"　{InvalidReason(k).label}", v) for k, v in c["invalid"].items()]
+    summary += [("尚在篩派中", c["pending"])]
+    channels = sorted(c["by_channel"].items(), key=lambda kv: -kv[1]["received"])
+    return {
+        "summary": summary,
+        "rates": [("有效率", rate(valid, c["received"]), "有效件次 ÷ 受理件次"),
+                  ("24 小時內完成篩派率", rate(c["within_24h"], c["decided"]), "受理後 24 小時內完成篩派之有效件次 ÷ 已完成篩派之有效件次"),
+                  ("時限內完成篩派率", rate(c["within_deadline"], c["decided"]), "於時限（24 小時或 3 日）內完成篩派之有效件次 ÷ 已完成篩派之有效件次")],
+        "by_channel": [(ReportingChannel(code).label, v["received"], v["valid"], v["invalid"]) for code, v in channels],
+        "by_concern": [(Concern(k).label, v) for k, v in c["by_concern"].items()],
+        "chart": {"title": "篩派結果（件次）", "bars": [(DISPATCH_LABELS[k].split("（")[0], v) for k, v in c["dispatched"].items()]
+                  + [("不派案／轉介", c["referred"]), ("移轉他縣市", c["transferred"]), ("無效", invalid)]},
+    }
+
+
+# --- 2. 脆弱家庭訪視評估（單位：戶）---------------------------------------------------------
+
+def count_visits(county_id: int, period: Period) -> dict:
+    """Families received by a 社福中心 in the period, by assessment outcome and by centre."""
+    start, end = period.bounds()
+    rows = db.session.execute(
+        sa.select(Unit.name, FamilyCase.outcome, FamilyCase.received_at, FamilyCase.first_visit_at,
+                  FamilyCase.assessment_report_at)
+        .join(CaseUnit, (CaseUnit.case_id == FamilyCase.id) & (CaseUnit.role == CaseUnitRole.LEAD))
+        .join(Unit, Unit.id == CaseUnit.unit_id)
+        .where(FamilyCase.tenant_id == county_id, Unit.kind == UnitKind.WELFARE_CENTRE,
+               FamilyCase.received_at >= start, FamilyCase.received_at < end)
+    ).all()
+    blank = lambda: {**{k: 0 for k in VISIT_COLUMNS}, "visit_due": 0, "visit_on_time": 0,  # noqa: E731
+                     "report_due": 0, "report_on_time": 0}
+    out = {"total": blank(), "by_centre": {}}
+    _, period_end = period.bounds()
+    for centre, outcome, received, visited, reported in rows:
+        for bucket in (out["total"], out["by_centre"].setdefault(centre, blank())):
+            bucket[outcome.value if outcome else "assessing"] += 1
+            visit_due, report_due = received + timedelta(days=FIRST_VISIT_DAYS), received + timedelta(days=ASSESSMENT_REPORT_DAYS)
+            if visit_due <= period_end or visited is not None:
+                bucket["visit_due"] += 1
+                bucket["visit_on_time"] += visited is not None and visited <= visit_due
+            if report_due <= period_end or reported is not None:
+                bucket["report_due"] += 1
+                bucket["report_on_time"] += reported is not None and reported <= report_due
+    return out
+
+
+def _visit_row(name: str, b: dict) -> dict:
+    total = sum(b[k] for k in VISIT_COLUMNS)
+    referred = b["refer_protective"] + b["refer_network"]
+    return {"name": name, "total": total, "columns": [b[k] for k in VISIT_COLUMNS],
+            "open_rate": rate(b["case_management"], total), "referral_rate": rate(referred, total),
+            "visit_rate": rate(b["visit_on_time"], b["visit_due"]), "report_rate": rate(b["report_on_time"], b["report_due"]),
+            "visit": (b["visit_on_time"], b["visit_due"]), "report": (b["report_on_time"], b["report_due"])}
+
+
+def derive_visits(c: dict) -> dict:
+    rows = [_visit_row(name, b) for name, b in sorted(c["by_centre"].items())]
+    total = _visit_row("合計", c["total"])
+    return {"columns": [VISIT_LABELS[k] for k in VISIT_COLUMNS], "rows": rows, "total": total,
+            "rates": [("開案率", total["open_rate"], "列入個案管理戶數 ÷ 訪視評估合計戶數"),
+                      ("轉介率", total["referral_rate"], "（轉介保護服務 + 轉介其他網絡服務）戶數 ÷ 訪視評估合計戶數"),
+                      ("10 日內首次訪視率", total["visit_rate"], "受理後 10 日內完成首次訪視之戶數 ÷ 期限已屆或已訪視之戶數"),
+                      ("30 日內評估報告完成率", total["report_rate"], "受理後 30 日內完成評估報告之戶數 ÷ 期限已屆或已完成之戶數")],
+            "chart": {"title": "訪視評估結果（戶）", "bars": list(zip([VISIT_LABELS[k] for k in VISIT_COLUMNS], total["columns"]))}}
+
+
+# --- 3. 脆弱性變化 -------------------------------------------------------------------------
+
+def count_vulnerability(county_id: int, period: Period) -> dict:
+    """Families whose case closed in the period: their level at opening and at closing."""
+    start, end = period.bounds()
+    rows = db.session.execute(
+        sa.select(FamilyCase.opening_level, FamilyCase.closing_level)
+        .where(FamilyCase.tenant_id == county_id, FamilyCase.closed_at >= start, FamilyCase.closed_at < end,
+               FamilyCase.opening_level.is_not(None), FamilyCase.closing_level.is_not(None))
+    ).all()
+    opening, closing = Counter(o.value for o, _ in rows), Counter(c.value for _, c in rows)
+    return {"closed": len(rows), "opening": {k: opening.get(k, 0) for k in LEVELS},
+            "closing": {k: closing.get(k, 0) for k in LEVELS}}
+
+
+def derive_vulnerability(c: dict) -> dict:
+    n = c["closed"]
+    rows = [(LEVEL_LABELS[k], c["opening"][k], rate(c["opening"][k], n), c["closing"][k], rate(c["closing"][k], n))
+            for k in LEVELS]
+    return {"rows": rows, "closed": n,
+            "rates": [("結案戶數", None, "期間內結案且開案、結案時均有脆弱性評估之戶數（各比率之分母）")],
+            "chart": {"title": "開案時與結案時脆弱性（%）", "groups": ["開案時", "結案時"],
+                      "series": [(LEVEL_LABELS[k], [rate(c["opening"][k], n) or 0, rate(c["closing"][k], n) or 0])
+                                 for k in LEVELS]}}
+
+
+# --- 4. 轉介與爭議 -------------------------------------------------------------------------
+
+OUTCOME_GROUPS = {"accepted": (ReferralStatus.IN_SERVICE, ReferralStatus.COMPLETED, ReferralStatus.FAILED),
+                  "declined": (ReferralStatus.DECLINED,), "returned": (ReferralStatus.RETURNED,),
+                  "forwarded": (ReferralStatus.FORWARDED,), "withdrawn": (ReferralStatus.WITHDRAWN,),
+                  "waiting": (ReferralStatus.WAITING,)}
+OUTCOME_LABELS = {"accepted": "受案", "declined": "不受案", "returned": "退回", "forwarded": "再轉", "withdrawn": "撤回",
+                  "waiting": "等待回覆"}
+
+
+def count_referrals(county_id: int, period: Period) -> dict:
+    start, end = period.bounds()
+    sent = db.session.execute(
+        sa.select(Referral.kind, Referral.status, Referral.created_at, Referral.responded_at)
+        .where(Referral.tenant_id == county_id, Referral.created_at >= start, Referral.created_at < end)).all()
+    received = db.session.execute(
+        sa.select(Referral.kind, Referral.status, Referral.created_at, Referral.responded_at)
+        .join(Unit, Unit.id == Referral.to_unit_id, isouter=True)
+        .where(Referral.created_at >= start, Referral.created_at < end,
+               sa.or_(Referral.to_county_id == county_id,
+                      (Referral.tenant_id == county_id) & (Referral.kind == ReferralKind.UNIT)))).all()
+
+    def tally(rows):
+        by_kind = {k.value: {g: 0 for g in OUTCOME_GROUPS} for k in ReferralKind}
+        hours = []
+        for kind, status, created, responded in rows:
+            group = next(g for g, statuses in OUTCOME_GROUPS.items() if status in statuses)
+            by_kind[kind.value][group] += 1
+            if responded is not None:
+                hours.append(round((responded - created).total_seconds() / 3600, 2))
+        return {"by_kind": by_kind, "response_hours": hours}
+
+    disputes = db.session.execute(
+        sa.select(Dispute.status, Dispute.decision, Dispute.filed_at, Dispute.decided_at, Dispute.responded_at)
+        .where(Dispute.tenant_id == county_id, Dispute.filed_at >= start, Dispute.filed_at < end)).all()
+    d = {"filed": len(disputes), "by_outcome": {o.value: 0 for o in DisputeOutcome}, "agreed": 0, "open": 0,
+         "withdrawn": 0, "days": []}
+    for status, decision, filed, decided, responded in disputes:
+        if status == DisputeStatus.DECIDED and decision is not None:
+            d["by_outcome"][decision.value] += 1
+            d["days"].append(round((decided - filed).total_seconds() / 86400, 2))
+        elif status == DisputeStatus.AGREED:
+            d["agreed"] += 1
+            if responded is not None:
+                d["days"].append(round((responded - filed).total_seconds() / 86400, 2))
+        elif status == DisputeStatus.WITHDRAWN:
+            d["withdrawn"] += 1
+        else:
+            d["open"] += 1
+    return {"sent": tally(sent), "received": tally(received), "disputes": d}
+
+
+def _percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return round(ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo), 1)
+
+
+def derive_referrals(c: dict) -> dict:
+    def table(side):
+        rows = []
+        for kind in ReferralKind:
+            line = c[side]["by_kind"][kind.value]
+            rows.append((kind.label, sum(line.values()), *[line[g] for g in OUTCOME_GROUPS]))
+        totals = [sum(r[i] for r in rows) for i in range(1, len(OUTCOME_GROUPS) + 2)]
+        hours = c[side]["response_hours"]
+        return {"rows": rows, "total": ("合計", *totals),
+                "median_hours": None if not hours else round(median(hours), 1), "p90_hours": _percentile(hours, .9),
+                "answered": len(hours)}
+
+    d = c["disputes"]
+    return {"columns": ["轉介對象", "件數"] + [OUTCOME_LABELS[g] for g in OUTCOME_GROUPS],
+            "sent": table("sent"), "received": table("received"),
+            "disputes": {"filed": d["filed"], "agreed": d["agreed"], "open": d["open"], "withdrawn": d["withdrawn"],
+                         "by_outcome": [(DisputeOutcome(k).label, v) for k, v in d["by_outcome"].items()],
+                         "median_days": None if not d["days"] else round(median(d["days"]), 1),
+                         "p90_days": _percentile(d["days"], .9)},
+            "rates": [("回覆時間", None, "轉介送出至對方受案、不受案或退回之時數；中位數與第 90 百分位數，僅計已回覆者"),
+                      ("爭議處理天數", None, "提出爭議至雙方同意或縣市裁決之天數")],
+            "chart": {"title": "送出轉介的結果（件）", "bars": [(OUTCOME_LABELS[g], v) for g, v in
+                                                        zip(OUTCOME_GROUPS, table("sent")["total"][2:])]}}
+
+
+COUNTERS = {ReportKind.SCREENING: count_screening, ReportKind.VISITS: count_visits,
+            ReportKind.VULNERABILITY: count_vulnerability, ReportKind.REFERRALS: count_referrals}
+DERIVERS = {ReportKind.SCREENING: derive_screening, ReportKind.VISITS: derive_visits,
+            ReportKind.VULNERABILITY: derive_vulnerability, ReportKind.REFERRALS: derive_referrals}
+
+
+def count(kind: ReportKind, county_id: int, period: Period) -> dict:
+    return COUNTERS[kind](county_id, period)
+
+
+def derive(kind: ReportKind, counts: dict) -> dict:
+    return DERIVERS[kind](counts)
+
+
+def count_empty(kind: ReportKind) -> dict:
+    """The counts of a report with nothing in it (the shape, all zeros)."""
+    from .models import PeriodKind
+
+    return COUNTERS[kind](0, Period.of(PeriodKind.YEAR, 1912))

@@ -1,0 +1,180 @@
+"""Report pages: the county administrator asks for a report, watches it being
+made, previews, submits, corrects; the ministry sees who submitted what and
+downloads the national table made from submitted figures."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, make_response, request, url_for
+from flask_login import current_user
+
+from ..accounts.models import Role
+from ..core.models import utcnow
+from ..core.permissions import requires
+from ..core.rendering import redirect_to, render
+from ..extensions import db
+from . import exports, queries, services
+from .forms import OverviewForm, RequestForm, parse_period, period_choices, period_token
+from .models import FrozenReport, ReportKind, ReportRun
+from .periods import Period
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+MIME = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _request_form(formdata=None) -> RequestForm:
+    form = RequestForm(formdata=formdata) if formdata is not None else RequestForm(formdata=None)
+    form.period.choices = period_choices(utcnow().date())
+    return form
+
+
+def _index(form=None, error=None, status=200):
+    runs = db.session.scalars(sa.select(ReportRun).options(sa.orm.defer(ReportRun.pdf), sa.orm.defer(ReportRun.csv),
+                                                           sa.orm.defer(ReportRun.xlsx))
+                              .where(ReportRun.tenant_id == g.membership.county_id)
+                              .order_by(ReportRun.requested_at.desc()).limit(50)).all()
+    return render("reports/index.html", fragment="runs" if request.headers.get("HX-Request") and status == 200 else "content",
+                  status=status, form=form or _request_form(), runs=runs, error=error, period_of=services.period_of)
+
+
+@bp.get("")
+@requires(Role.COUNTY_ADMIN)
+def index():
+    return _index()
+
+
+@bp.post("")
+@requires(Role.COUNTY_ADMIN)
+def request_report():
+    form = _request_form(request.form)
+    try:
+        if not form.validate():
+            raise services.ReportError("請選擇報表與期間。")
+        period = parse_period(form.period.data)
+        run = services.request(ReportKind(form.kind.data), period, current_user, g.membership.county_id,
+                               correction_note=form.correction_note.data or "")
+    except (services.ReportError, ValueError) as exc:
+        db.session.rollback()
+        return _index(_request_form(request.form), error=str(exc), status=422)
+    flash(f"已開始產製{run.kind.label}（{period.label}，第 {run.version} 版）。", "success")
+    return redirect_to(url_for("reports.detail", run_id=run.id))
+
+
+def _run_or_404(run_id: int) -> ReportRun:
+    run = db.session.get(ReportRun, run_id)  # another county's: None
+    if run is None or run.tenant_id != g.membership.county_id:
+        abort(404)
+    return run
+
+
+def _detail(run: ReportRun, error=None, status=200):
+    derived = queries.derive(run.kind, run.figures) if run.figures else None
+    period = services.period_of(run)
+    siblings = services.versions(run.tenant_id, run.kind, period)
+    form = _request_form()
+    form.kind.data, form.period.data = run.kind.value, period_token(period)
+    return render("reports/detail.html", fragment="status" if request.headers.get("HX-Request") and status == 200 else "content",
+                  status=status, run=run, period=period, derived=derived, error=error, versions=siblings,
+                  tables=exports.tables(run.kind, derived) if derived else [], form=form,
+                  latest=siblings[-1].id == run.id)
+
+
+@bp.get("/<int:run_id>")
+@requires(Role.COUNTY_ADMIN)
+def detail(run_id: int):
+    return _detail(services.reconcile(_run_or_404(run_id)))
+
+
+@bp.post("/<int:run_id>/submit")
+@requires(Role.COUNTY_ADMIN)
+def submit(run_id: int):
+    run = _run_or_404(run_id)
+    try:
+        services.submit(run, current_user)
+        db.session.commit()
+    except (services.ReportError, FrozenReport) as exc:
+        db.session.rollback()
+        return _detail(_run_or_404(run_id), error=str(exc), status=422)
+    flash(f"已送出{run.kind.label}第 {run.version} 版；PDF 與數據已凍結（SHA-256 {run.sha256[:12]}…）。", "success")
+    return redirect_to(url_for("reports.detail", run_id=run.id))
+
+
+@bp.post("/<int:run_id>/retry")
+@requires(Role.COUNTY_ADMIN)
+def retry(run_id: int):
+    run = _run_or_404(run_id)
+    try:
+        services.retry(run, current_user)
+    except services.ReportError as exc:
+        db.session.rollback()
+        return _detail(_run_or_404(run_id), error=str(exc), status=422)
+    flash("已重新產製。", "success")
+    return redirect_to(url_for("reports.detail", run_id=run.id))
+
+
+def _file(data: bytes | None, fmt: str, name: str):
+    if not data:
+        abort(404)
+    response = make_response(data)
+    response.headers["Content-Type"] = MIME[fmt]
+    disposition = "inline" if fmt == "pdf" else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}.{fmt}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/<int:run_id>/file.<fmt>")
+@requires(Role.COUNTY_ADMIN, Role.MINISTRY_STAFF)
+def download(run_id: int, fmt: str):
+    if fmt not in MIME:
+        abort(404)
+    if g.membership.role == Role.MINISTRY_STAFF:
+        from ..core import tenancy
+
+        with tenancy.all_tenants("ministry: a county's submitted report (counts only)"):
+            run = db.session.get(ReportRun, run_id)
+        if run is None or not run.submitted:
+            abort(404)
+    else:
+        run = _run_or_404(run_id)
+    return _file(getattr(run, fmt), fmt, f"report-{run.kind.value}-{run.period_start:%Y%m%d}-v{run.version}")
+
+
+# --- The ministry ----------------------------------------------------------------------------
+
+def _overview_period() -> Period:
+    token = request.args.get("period")
+    if token:
+        try:
+            return parse_period(token)
+        except ValueError:
+            abort(404)
+    choices = period_choices(utcnow().date())
+    return parse_period(next(t for t, label in choices if "進行中" not in label))
+
+
+@bp.get("/submissions")
+@requires(Role.MINISTRY_STAFF)
+def submissions():
+    period = _overview_period()
+    form = OverviewForm(formdata=None)
+    form.period.choices = period_choices(utcnow().date())
+    form.period.data = period_token(period)
+    today = utcnow().date()
+    due = services.due_on(period)
+    return render("reports/submissions.html", period=period, rows=services.overview(period), kinds=list(ReportKind),
+                  form=form, due=due, late=today > due, token=period_token(period))
+
+
+@bp.get("/national/<kind>.<fmt>")
+@requires(Role.MINISTRY_STAFF)
+def national(kind: str, fmt: str):
+    try:
+        report_kind = ReportKind(kind)
+    except ValueError:
+        abort(404)
+    if fmt not in ("pdf", "xlsx"):
+        abort(404)
+    period = _overview_period()
+    pdf, xlsx, _ = services.national_documents(report_kind, period)
+    return _file(pdf if fmt == "pdf" else xlsx, fmt, f"national-{kind}-{period.start:%Y%m%d}")
