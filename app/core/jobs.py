@@ -27,6 +27,18 @@ class InlineJob:
         return self.result
 
 
+def progress_state(status: str, requested_at, stale_after_seconds: int, now=None) -> str:
+    """What a page shows for a row a job fills in: 'done', 'failed' or 'busy'. A row still
+    queued or running after ``stale_after_seconds`` died with its worker: 'failed', retriable,
+    never endless progress."""
+    if status in ("done", "failed"):
+        return status
+    from .models import utcnow
+
+    age = ((now or utcnow()) - requested_at).total_seconds()
+    return "failed" if age > stale_after_seconds else "busy"
+
+
 def redis_connection():
     from redis import Redis
 

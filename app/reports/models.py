@@ -91,12 +91,9 @@ class ReportRun(TenantMixin, db.Model):
 
     def state(self, now: datetime | None = None) -> str:
         """'done', 'failed' or 'busy' (queued/running and not yet stale)."""
-        if self.status == RunStatus.DONE:
-            return "done"
-        if self.status == RunStatus.FAILED:
-            return "failed"
-        age = ((now or utcnow()) - self.requested_at).total_seconds()
-        return "failed" if age > self.STALE_AFTER_SECONDS else "busy"
+        from ..core.jobs import progress_state
+
+        return progress_state(self.status.value, self.requested_at, self.STALE_AFTER_SECONDS, now)
 
 
 class FrozenReport(RuntimeError):
