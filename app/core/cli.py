@@ -46,6 +46,10 @@ def register(app) -> None:
         if seed_demo_meetings():
             db.session.commit()
             click.echo("示範會議：工作進度會議第 34 次（匯入會議紀錄與 12 項列管事項，第 35 次待填寫）、臺北市高危機網絡會議")
+        from ..reports.demo import seed_demo_reports
+
+        if seed_demo_reports():
+            click.echo("示範報表：臺北市上一季的四種統計報表（已送出）")
         password = current_app.config["DEMO_PASSWORD"]
         click.echo(f"\n示範帳號（密碼皆為 {password}，僅限開發環境）：")
         for username, name, where in rows:

@@ -1,0 +1,54 @@
+"""Reports in a real browser: the county administrator generates the quarterly
+report, watches it, previews, submits; the ministry sees the submission and
+downloads the national table."""
+import re
+
+import pytest
+
+from app.reports.models import PeriodKind
+from app.reports.periods import recent_periods
+from tests.browser.test_intake_flow import logout
+from tests.browser.test_shells import login, shot
+
+pytestmark = pytest.mark.browser
+
+
+def test_county_submits_the_quarterly_report_and_the_ministry_sees_it(page):
+    from datetime import date
+
+    quarter = next(p for p in recent_periods(PeriodKind.QUARTER, date.today()) if p.is_over(date.today()))
+    login(page, "tpe.admin")
+    page.wait_for_url("**/")
+    page.get_by_role("link", name="統計報表").click()
+    page.get_by_label("報表", exact=True).select_option(label="脆弱家庭訪視評估")
+    page.get_by_label("期間").select_option(label=f"季報｜{quarter.label}")
+    page.get_by_role("button", name="產製", exact=True).click()
+    page.wait_for_url(re.compile(r".*/reports/\d+$"))
+    status = page.locator("#run-status")
+    status.get_by_text("已完成（未送出）").wait_for(timeout=60000)  # polled without reloading while the job runs
+    assert "訪視評估（單位：戶）" in page.locator("#preview").inner_text()
+    with page.expect_popup() as popup:
+        page.get_by_role("link", name="預覽 PDF").click()
+    assert popup.value.url.endswith("/file.pdf")
+    popup.value.close()
+    shot(page, "report-preview")
+    page.get_by_role("button", name="送出衛生福利部").click()
+    page.wait_for_load_state()
+    assert "已送出" in page.locator("#run-status").inner_text()
+    assert page.get_by_role("button", name="送出衛生福利部").count() == 0
+    logout(page)
+
+    login(page, "moh.protect")
+    page.wait_for_url("**/")
+    page.get_by_role("link", name="報表送出情形").click()
+    page.get_by_label("期間").select_option(label=f"季報｜{quarter.label}")
+    page.get_by_role("button", name="查看").click()
+    page.wait_for_load_state()
+    row = page.locator("#submissions tr", has_text="臺北市")
+    assert "第 1 版" in row.inner_text()
+    assert "未送" in page.locator("#submissions tr", has_text="花蓮縣").inner_text()  # 逾期未送 once past the 10th
+    shot(page, "report-submissions")
+    link = page.locator("#submissions tfoot a", has_text="XLSX").nth(1)  # 脆弱家庭訪視評估
+    response = page.request.get(link.get_attribute("href"))
+    assert response.ok and response.body()[:2] == b"PK"
+    assert not page.console_errors
