@@ -33,8 +33,14 @@ def _index(form=None, error=None, status=200):
                                                            sa.orm.defer(ReportRun.xlsx))
                               .where(ReportRun.tenant_id == g.membership.county_id)
                               .order_by(ReportRun.requested_at.desc()).limit(50)).all()
+    from ..meetings.models import Meeting, MeetingSeries
+
+    meetings = db.session.execute(
+        sa.select(MeetingSeries, Meeting).join(Meeting, Meeting.series_id == MeetingSeries.id)
+        .where(MeetingSeries.county_id == g.membership.county_id).order_by(Meeting.held_on.desc()).limit(10)).all()
     return render("reports/index.html", fragment="runs" if request.headers.get("HX-Request") and status == 200 else "content",
-                  status=status, form=form or _request_form(), runs=runs, error=error, period_of=services.period_of)
+                  status=status, form=form or _request_form(), runs=runs, error=error, period_of=services.period_of,
+                  meetings=meetings)
 
 
 @bp.get("")
