@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 import requests
 import sqlalchemy as sa
 
-from common import GIVEN, ROOT, SURNAMES, login, machine, make_database, measure, prepare, serve, write_result
+from common import GIVEN, SURNAMES, login, machine, make_database, measure, prepare, serve, write_result
 
 
 def load_reports(owner: str, count: int, seed: int) -> float:

@@ -183,6 +183,7 @@ def live_server(tmp_path_factory):
     from sqlalchemy.engine import make_url
     from werkzeug.serving import make_server
 
+    queue_name = f"e2e-{os.getpid()}"  # its own queue: the unit tests' queue stays theirs
     if POSTGRES:
         owner = make_url(os.environ["MIGRATIONS_DATABASE_URL"])
         runtime = make_url(os.environ["DATABASE_URL"])
@@ -192,13 +193,15 @@ def live_server(tmp_path_factory):
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         admin.dispose()
+        database_url = runtime.set(database=name).render_as_string(hide_password=False)
         application = build_app(
-            runtime.set(database=name).render_as_string(hide_password=False),
+            database_url, RQ_QUEUE=queue_name,
             MIGRATIONS_DATABASE_URL=owner.set(database=name).render_as_string(hide_password=False),
         )
     else:
         path = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
-        application = build_app(f"sqlite:///{path}", MIGRATIONS_DATABASE_URL=f"sqlite:///{path}")
+        database_url = f"sqlite:///{path}"
+        application = build_app(database_url, MIGRATIONS_DATABASE_URL=database_url, RQ_QUEUE=queue_name)
     application.config["TESTING"] = False
     prepare_database(application)
     import logging
@@ -207,10 +210,22 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    worker = None
+    if REDIS_URL:  # with Redis, jobs go to RQ: run a real worker on the same database, as production does
+        import subprocess
+        import sys
+
+        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "RQ_QUEUE": queue_name,
+               "SECRET_KEY": "test-secret"}
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "rq-worker"], env=env,
+                                  cwd=Path(__file__).resolve().parent.parent)
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -68,35 +68,50 @@ def enqueue(func, *args, job_timeout: int = 600, **kwargs):
 
 @contextmanager
 def job_context(tenant_id: int | None, user_id: int | None = None):
-    """An app context acting for one county, as the user who asked for the job.
+    """Act for one county, as the user who asked for the job.
 
-    Inside a request (inline jobs) it reuses the current app context.
+    Inline (inside a request) it reuses the request. In a worker it works inside
+    a request context of its own (templates and their context processors expect
+    one: a PDF is rendered from templates), recording the asking user as the
+    actor, and commits at the end. ``flask rq-worker`` already has an app
+    context; a bare RQ worker gets a fresh app.
     """
-    from flask import has_app_context
+    from flask import current_app, has_app_context, has_request_context
 
-    from ..audit import services as audit
-    from ..extensions import db
     from . import tenancy
 
-    if has_app_context():
+    if has_request_context():
         with tenancy.tenant_scope(tenant_id):
+            yield
+        return
+    if has_app_context():
+        with current_app.test_request_context(), _acting(tenant_id, user_id):
             yield
         return
     from .. import create_app
 
     app = create_app()
-    with app.app_context():
-        if user_id is not None:
-            from ..accounts.models import User
+    with app.app_context(), app.test_request_context(), _acting(tenant_id, user_id):
+        yield
 
-            user = db.session.get(User, user_id)
-            audit.set_actor(audit.Actor(user_id=user_id, username=user.username if user else ""))
-        tenancy.set_tenant(tenant_id)
-        try:
-            yield
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        finally:
-            db.session.remove()
+
+@contextmanager
+def _acting(tenant_id: int | None, user_id: int | None):
+    from ..audit import services as audit
+    from ..extensions import db
+    from . import tenancy
+
+    if user_id is not None:
+        from ..accounts.models import User
+
+        user = db.session.get(User, user_id)
+        audit.set_actor(audit.Actor(user_id=user_id, username=user.username if user else ""))
+    tenancy.set_tenant(tenant_id)
+    try:
+        yield
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        db.session.remove()

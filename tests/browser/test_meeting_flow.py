@@ -101,6 +101,12 @@ def test_secretariat_unit_and_chair_carry_items_to_the_next_meeting(page):
     page.wait_for_load_state()
     assert "已提醒 1 位" in page.locator("main").inner_text()
     shot(page, "meetings-table-next")
+    page.goto(meeting_url)  # the tracking table as PDF, made by the job (a real RQ worker when Redis is set)
+    page.get_by_label("文件").select_option(label="列管事項追蹤表")
+    page.get_by_role("button", name="產製 PDF").click()
+    page.locator("#documents").get_by_role("link", name="下載 PDF").wait_for(timeout=60000)
+    pdf = page.request.get(page.locator("#documents").get_by_role("link", name="下載 PDF").first.get_attribute("href"))
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
     page.goto(series_url + "?state=closed")
     assert "請社家署規劃共識營" in page.locator("#results").inner_text()
     assert [e for e in page.console_errors if "422" not in e] == []  # the 422 is the refused empty title
