@@ -144,6 +144,7 @@ ROUTES = {
     "reports.download": Route((COUNTY_ADMIN, MINISTRY), {"run_id": "tpe_run", "fmt": "pdf"}, True),
     "reports.submissions": Route((MINISTRY,)),
     "reports.national": Route((MINISTRY,), {"kind": "visits", "fmt": "xlsx"}),
+    "reports.national_view": Route((MINISTRY,), {"kind": "visits"}),
 }
 
 # persona -> (username, tokens, other county?)

@@ -172,6 +172,24 @@ def submissions():
                   form=form, due=due, late=today > due, token=period_token(period))
 
 
+@bp.get("/national/<kind>")
+@requires(Role.MINISTRY_STAFF)
+def national_view(kind: str):
+    """The national figures on screen: the sum of submitted versions, and a line per county."""
+    try:
+        report_kind = ReportKind(kind)
+    except ValueError:
+        abort(404)
+    period = _overview_period()
+    total, by_county, missing = services.national(report_kind, period)
+    derived = queries.derive(report_kind, total if by_county else queries.count_empty(report_kind))
+    return render("reports/national.html", kind=report_kind, period=period, token=period_token(period),
+                  tables=exports.tables(report_kind, derived), missing=missing, submitted=len(by_county),
+                  header=exports.county_summary_header(report_kind),
+                  rows=[(name, exports.county_summary(report_kind, queries.derive(report_kind, counts), suppress=True))
+                        for name, counts in by_county])
+
+
 @bp.get("/national/<kind>.<fmt>")
 @requires(Role.MINISTRY_STAFF)
 def national(kind: str, fmt: str):

@@ -35,6 +35,8 @@ def test_county_admin_generates_previews_submits_and_the_ministry_sees_it(as_use
     assert ministry.get(f"/reports/{run_id}/file.pdf").data.startswith(b"%PDF")
     national = ministry.get(f"/reports/national/visits.xlsx?period={period_token(Q3)}")
     assert national.status_code == 200 and national.data[:2] == b"PK"
+    screen = ministry.get(f"/reports/national/visits?period={period_token(Q3)}").text
+    assert "已送出 1 縣市" in screen and "臺北市" in screen and "開案率" in screen
     assert ministry.get("/reports").status_code == 403  # the ministry sees submissions, not the county's workbench
 
 
