@@ -145,6 +145,14 @@ ROUTES = {
     "reports.submissions": Route((MINISTRY,)),
     "reports.national": Route((MINISTRY,), {"kind": "visits", "fmt": "xlsx"}),
     "reports.national_view": Route((MINISTRY,), {"kind": "visits"}),
+    # Step 7: the spring-festival campaign (national); each county computes and sees its own list.
+    "campaigns.index": Route((COUNTY_ADMIN, MINISTRY)),
+    "campaigns.open_campaign": Route((MINISTRY,)),
+    "campaigns.rules": Route((MINISTRY,)),
+    "campaigns.county_list": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
+    "campaigns.compute": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
+    "campaigns.tick": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
+    "campaigns.set_unit": Route((COUNTY_ADMIN,), {"campaign_id": "campaign", "entry_id": "tpe_entry"}, True),
 }
 
 # persona -> (username, tokens, other county?)
@@ -230,11 +238,18 @@ def taipei_objects(db, factories):
                         figures=report_queries.count_empty(ReportKind.VISITS),
                         submitted_at=utcnow())
         db.session.add(run)
+        from app.campaigns import services as campaigns
+        from app.campaigns.models import EntrySource, VisitEntry
+
+        campaign = campaigns.open_campaign("矩陣春節", date(2027, 2, 5), date(2027, 2, 14), None)
+        entry = VisitEntry(campaign_id=campaign.id, case_id=case.id, source=EntrySource.NETWORK, indicators=[],
+                           visiting_unit_id=membership.unit_id)
+        db.session.add(entry)
         db.session.flush()
         ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id, "tpe_plan": plan.id,
                "tpe_referral": referral.id, "tpe_dispute": dispute.id, "tpe_handover": handover.id,
                "tpe_series": series.id, "tpe_meeting": meeting.id, "tpe_item": item.id, "tpe_document": document.id,
-               "tpe_run": run.id}
+               "tpe_run": run.id, "campaign": campaign.id, "tpe_entry": entry.id}
         db.session.commit()
     return ids
 

@@ -157,6 +157,7 @@ class CaseMember(TenantMixin, db.Model):
                                                default=Relation.OTHER)
     phone: Mapped[str] = mapped_column(sa.String(30), nullable=False, default="", index=True)
     flags: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
+    placement_ended_on: Mapped[date | None] = mapped_column(sa.Date())  # a child's return home from placement
     welfare_type: Mapped[WelfareType | None] = mapped_column(enum_column_type(WelfareType, "welfare_type"))
 
     case: Mapped[FamilyCase] = relationship(back_populates="members", overlaps="members")

@@ -29,6 +29,7 @@ NAV: list[NavItem] = [
     NavItem("資源目錄", "referrals.directory"),
     NavItem("我的列管事項", "meetings.mine"),
     NavItem("會議", "meetings.index"),
+    NavItem("春節關懷", "campaigns.index"),
     NavItem("統計報表", "reports.index"),
     NavItem("報表送出情形", "reports.submissions"),
     NavItem("單位管理", "tenants.units", "admin"),

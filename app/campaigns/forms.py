@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from wtforms import SelectField, StringField, TextAreaField
+
+from ..core.forms import ActionForm, FlexibleDateField, max_length, optional, required
+
+
+class CampaignForm(ActionForm):
+    PREFIX = "cp"
+    name = StringField("專案名稱", validators=[required("專案名稱"), max_length("專案名稱", 100)])
+    holiday_start = FlexibleDateField("春節假期開始", validators=[required("春節假期開始")], allow_future=True)
+    holiday_end = FlexibleDateField("春節假期結束", validators=[required("春節假期結束")], allow_future=True)
+    starts_on = FlexibleDateField("關懷期間開始（空白＝假期前二週）", validators=[optional()], allow_future=True)
+    ends_on = FlexibleDateField("關懷期間結束（空白＝假期結束後一週）", validators=[optional()], allow_future=True)
+
+
+class RulesForm(ActionForm):
+    PREFIX = "ru"
+    rules = TextAreaField("規則（JSON）", validators=[required("規則")])
+    note = StringField("這一版改了什麼", validators=[required("說明"), max_length("說明", 300)])
+
+
+class UnitForm(ActionForm):
+    PREFIX = "vu"
+    unit_id = SelectField("訪視單位", coerce=int, validate_choice=False)
+
+
+class TickForm(ActionForm):
+    PREFIX = "tk"
+    case_no = StringField("個案案號", validators=[required("個案案號"), max_length("個案案號", 30)])
+    code = SelectField("指標", validate_choice=False)
+    reason = TextAreaField("理由", validators=[required("理由"), max_length("理由", 1000)])

@@ -1,0 +1,113 @@
+"""The spring-festival care campaign: the ministry's rule sets (versioned data)
+and campaigns, and each county's visit list — one entry per family, recording
+which rule version chose it, why, and who visits."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.enums import LabeledEnum, enum_column_type
+from ..core.models import TimestampMixin, UTCDateTime, utcnow
+from ..core.tenancy import TenantMixin
+from ..extensions import db
+
+
+class RuleSet(db.Model):
+    """A version of the national rules. Never edited once a campaign uses it: a change is a new version."""
+
+    __tablename__ = "campaign_rule_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(nullable=False, unique=True)
+    rules: Mapped[dict] = mapped_column(sa.JSON(), nullable=False)
+    note: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"關懷對象規則第 {self.version} 版"
+
+
+class Campaign(TimestampMixin, db.Model):
+    """One Lunar New Year's campaign, opened by the ministry for every county."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    holiday_start: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    holiday_end: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    starts_on: Mapped[date] = mapped_column(sa.Date(), nullable=False)  # default: two weeks before the holiday
+    ends_on: Mapped[date] = mapped_column(sa.Date(), nullable=False)  # default: one week after it
+    rule_set_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_rule_sets.id"), nullable=False)
+    opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    rule_set: Mapped[RuleSet] = relationship()
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntrySource(LabeledEnum):
+    RULES = ("rules", "社政列管（風險指標）")
+    ADULT_PROTECTION = ("adult_protection", "高危機成人保護（家有 6 歲以下兒童）")
+    NETWORK = ("network", "網絡單位查訪")
+
+
+class NetworkKind(LabeledEnum):
+    HEALTH = ("health", "衛生（精神照護／自殺防治／毒危列管、未完成預防接種）")
+    EDUCATION = ("education", "教育（高關懷個案）")
+    POLICE = ("police", "警政（毒品治安顧慮人口且家有未滿 12 歲兒童）")
+    CIVIL = ("civil", "民政（村里長、村里幹事）")
+    FIRE = ("fire", "消防（住宅用火災警報器補助）")
+
+
+class VisitEntry(TenantMixin, TimestampMixin, db.Model):
+    """A family on the county's visit list for a campaign."""
+
+    __tablename__ = "campaign_entries"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), nullable=False, index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("family_cases.id"), nullable=False, index=True)
+    source: Mapped[EntrySource] = mapped_column(enum_column_type(EntrySource, "entry_source"), nullable=False)
+    network_kind: Mapped[NetworkKind | None] = mapped_column(enum_column_type(NetworkKind, "network_kind"))
+    indicators: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)  # ["1C", "2A"]
+    reason: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")  # manual ticks, network note
+    rule_set_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_rule_sets.id"))
+    computed_on: Mapped[date | None] = mapped_column(sa.Date())
+    in_person: Mapped[bool] = mapped_column(nullable=False, default=False)
+    visiting_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))  # the case's lead at computation
+
+    case = relationship("FamilyCase")
+    visiting_unit = relationship("Unit", foreign_keys=[visiting_unit_id])
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"春節關懷名單 {self.case_id}"
+
+
+class ManualIndicator(TenantMixin, db.Model):
+    """An indicator the case data cannot hold (一級D major event, 一級E other high risk), ticked by a worker with a reason."""
+
+    __tablename__ = "campaign_manual_indicators"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "case_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), nullable=False, index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("family_cases.id"), nullable=False)
+    code: Mapped[str] = mapped_column(sa.String(4), nullable=False)  # "1D"
+    reason: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __audited__ = True

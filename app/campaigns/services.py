@@ -1,0 +1,200 @@
+"""The campaign's workflow rules: rule versions, opening a campaign, a county's
+visit list (computed from its open cases, reproducible, each entry naming the
+rule version that chose it), manual indicators, and the visiting unit.
+
+Rules: the list for a day is a function of the data and the rule version (run
+twice, it is the same list); ages are taken on the campaign's first day;
+every family has exactly one visiting unit (the case's lead unit unless the
+county changes it); entries added from network lists are kept when the list is
+recomputed.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..cases.models import OPEN_STATUSES, CaseMember, CaseUnit, CaseUnitRole, FamilyCase
+from ..core.filters import to_taipei
+from ..core.models import utcnow
+from ..extensions import db
+from ..intake.models import Report
+from ..intake.reference import PROTECTIVE, Concern
+from ..tenants.models import Unit
+from . import rules as R
+from .models import Campaign, EntrySource, ManualIndicator, RuleSet, VisitEntry
+
+SEED_RULES = Path(__file__).with_name("data") / "rules_2019.json"
+COUNTED_REPORT_CONCERNS = {c.value for c in PROTECTIVE} | {Concern.VULNERABLE_FAMILY.value}
+
+
+class CampaignError(ValueError):
+    pass
+
+
+def today() -> date:
+    return to_taipei(utcnow()).date()
+
+
+# --- Rule versions and campaigns (the ministry) ------------------------------------------------------
+
+def rules_in_force() -> RuleSet:
+    """The newest rule version; the first call installs seed 004's rules as version 1."""
+    latest = db.session.scalars(sa.select(RuleSet).order_by(RuleSet.version.desc())).first()
+    if latest is None:
+        latest = RuleSet(version=1, rules=json.loads(SEED_RULES.read_text(encoding="utf-8")),
+                         note="依「春節加強關懷弱勢實施計畫」（seed 004）")
+        db.session.add(latest)
+        db.session.flush()
+    return latest
+
+
+def save_rules(text: str, note: str, user) -> RuleSet:
+    """A new version from the ministry's edit (JSON); earlier versions stay as they were."""
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CampaignError(f"規則不是正確的 JSON（第 {exc.lineno} 行第 {exc.colno} 字）。") from None
+    try:
+        R.validate(parsed)
+    except R.RulesError as exc:
+        raise CampaignError(str(exc)) from None
+    if not note.strip():
+        raise CampaignError("請說明這一版改了什麼。")
+    current = rules_in_force()
+    version = RuleSet(version=current.version + 1, rules=parsed, note=note.strip(), created_by_id=getattr(user, "id", None))
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def open_campaign(name: str, holiday_start: date, holiday_end: date, user, *, starts_on: date | None = None,
+                  ends_on: date | None = None) -> Campaign:
+    if not name.strip():
+        raise CampaignError("請填寫專案名稱。")
+    if holiday_end < holiday_start:
+        raise CampaignError("春節假期的結束日不能早於開始日。")
+    starts_on = starts_on or holiday_start - timedelta(days=14)
+    ends_on = ends_on or holiday_end + timedelta(days=7)
+    if not starts_on <= holiday_start <= holiday_end <= ends_on:
+        raise CampaignError("關懷期間需涵蓋整個春節假期。")
+    campaign = Campaign(name=name.strip(), holiday_start=holiday_start, holiday_end=holiday_end, starts_on=starts_on,
+                        ends_on=ends_on, rule_set_id=rules_in_force().id, opened_by_id=getattr(user, "id", None))
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+# --- A county's visit list -----------------------------------------------------------------------------
+
+def families(county_id: int, campaign: Campaign) -> list[R.Family]:
+    """The facts of every open case of the county, in a handful of queries (no per-case queries)."""
+    cases = db.session.execute(
+        sa.select(FamilyCase.id, FamilyCase.concerns).where(FamilyCase.tenant_id == county_id,
+                                                            FamilyCase.status.in_(OPEN_STATUSES))
+        .order_by(FamilyCase.id)).all()
+    ids = [c.id for c in cases]
+    members, report_dates, tipvda, manual = defaultdict(list), defaultdict(list), {}, defaultdict(dict)
+    for chunk in range(0, len(ids), 5000):
+        part = ids[chunk:chunk + 5000]
+        for m in db.session.scalars(sa.select(CaseMember).where(CaseMember.case_id.in_(part))):
+            members[m.case_id].append(R.Member(getattr(m.relation, "value", m.relation), m.birth_date, m.estimated_age, tuple(m.flags or ()),
+                                               m.placement_ended_on))
+        for case_id, received, concerns, score in db.session.execute(
+                sa.select(Report.case_id, Report.received_at, Report.concerns, Report.tipvda_score)
+                .where(Report.case_id.in_(part)).order_by(Report.received_at)):
+            if set(concerns or ()) & COUNTED_REPORT_CONCERNS:
+                report_dates[case_id].append(to_taipei(received).date())
+            tipvda.setdefault(case_id, score)  # the score at receipt: the earliest report's
+    for tick in db.session.scalars(sa.select(ManualIndicator).where(ManualIndicator.campaign_id == campaign.id)):
+        manual[tick.case_id][tick.code] = tick.reason
+    return [R.Family(case_id=c.id, concerns=tuple(c.concerns or ()), members=tuple(members[c.id]),
+                     report_dates=tuple(report_dates[c.id]), tipvda_at_receipt=tipvda.get(c.id),
+                     manual=dict(manual[c.id])) for c in cases]
+
+
+def lead_units(case_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(sa.select(CaseUnit.case_id, CaseUnit.unit_id).where(
+        CaseUnit.case_id.in_(case_ids), CaseUnit.role == CaseUnitRole.LEAD)).all() if case_ids else []
+    return dict(rows)
+
+
+def compute_list(campaign: Campaign, county_id: int, on: date | None = None) -> dict:
+    """Compute (or recompute) the county's list. Returns counts of what changed."""
+    rule_set = db.session.get(RuleSet, campaign.rule_set_id)
+    on = on or today()
+    verdicts = {f.case_id: R.evaluate(f, rule_set.rules, campaign.starts_on) for f in families(county_id, campaign)}
+    chosen = {cid: v for cid, v in verdicts.items() if v.qualifies}
+    leads = lead_units(list(chosen))
+    existing = {e.case_id: e for e in db.session.scalars(sa.select(VisitEntry).where(
+        VisitEntry.campaign_id == campaign.id, VisitEntry.tenant_id == county_id))}
+    added = removed = 0
+    for case_id, verdict in chosen.items():
+        entry = existing.get(case_id)
+        if entry is None:
+            entry = VisitEntry(tenant_id=county_id, campaign_id=campaign.id, case_id=case_id,
+                               visiting_unit_id=leads.get(case_id))
+            db.session.add(entry)
+            added += 1
+        elif entry.source == EntrySource.NETWORK:
+            pass  # the family also qualifies by the rules: the rules' reasons take over below
+        entry.source = EntrySource.ADULT_PROTECTION if verdict.route == "adult_protection" else EntrySource.RULES
+        entry.indicators = list(verdict.indicators)
+        entry.in_person = verdict.in_person
+        entry.rule_set_id, entry.computed_on, entry.lead_unit_id = rule_set.id, on, leads.get(case_id)
+        if entry.visiting_unit_id is None:
+            entry.visiting_unit_id = leads.get(case_id)
+    for case_id, entry in existing.items():
+        if case_id not in chosen and entry.source != EntrySource.NETWORK:
+            db.session.delete(entry)
+            removed += 1
+    db.session.flush()
+    return {"families": len(verdicts), "listed": len(chosen), "added": added, "removed": removed}
+
+
+def tick(campaign: Campaign, case: FamilyCase, code: str, reason: str, user) -> ManualIndicator:
+    rule_set = db.session.get(RuleSet, campaign.rule_set_id)
+    manual_codes = {f"1{r['code']}" for r in rule_set.rules["level1"] if r["test"] == "manual"} | {
+        f"2{r['code']}" for r in rule_set.rules["level2"] if r["test"] == "manual"}
+    if code not in manual_codes:
+        raise CampaignError("此指標由個案資料自動判斷，不需勾選。")
+    if not reason.strip():
+        raise CampaignError("勾選此指標時請寫明理由。")
+    mark = db.session.scalars(sa.select(ManualIndicator).where(
+        ManualIndicator.campaign_id == campaign.id, ManualIndicator.case_id == case.id,
+        ManualIndicator.code == code)).first() or ManualIndicator(campaign_id=campaign.id, case_id=case.id, code=code,
+                                                                 tenant_id=case.tenant_id)
+    mark.reason, mark.by_id, mark.at = reason.strip(), getattr(user, "id", None), utcnow()
+    db.session.add(mark)
+    db.session.flush()
+    return mark
+
+
+def set_visiting_unit(entry: VisitEntry, unit: Unit) -> None:
+    if unit.county_id != entry.tenant_id and not unit.is_partner_unit:
+        raise CampaignError("訪視單位需為本縣市的單位或合作的民間團體。")
+    entry.visiting_unit_id = unit.id
+    db.session.flush()
+
+
+def overlaps(entries: list[VisitEntry]) -> dict[int, list[str]]:
+    """Case id → the other units serving the family that would otherwise visit it too."""
+    case_ids = [e.case_id for e in entries]
+    rows = db.session.execute(sa.select(CaseUnit.case_id, CaseUnit.unit_id, Unit.name).join(Unit, Unit.id == CaseUnit.unit_id)
+                              .where(CaseUnit.case_id.in_(case_ids))).all() if case_ids else []
+    visiting = {e.case_id: e.visiting_unit_id for e in entries}
+    out = defaultdict(list)
+    for case_id, unit_id, name in rows:
+        if unit_id != visiting.get(case_id):
+            out[case_id].append(name)
+    return dict(out)
+
+
+def indicator_labels(rule_set: RuleSet) -> dict[str, str]:
+    labels = {f"1{r['code']}": r["label"] for r in rule_set.rules["level1"]}
+    labels |= {f"2{r['code']}": r["label"] for r in rule_set.rules["level2"]}
+    labels["AP"] = rule_set.rules.get("adult_protection", {}).get("label", "高危機成人保護")
+    return labels

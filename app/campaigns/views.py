@@ -1,0 +1,167 @@
+"""Campaign pages: the ministry opens a campaign and keeps the rules; a county
+administrator computes the county's visit list, sees why each family is on
+it, ticks the indicators only a worker can judge, and sets the visiting unit."""
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, request, url_for
+from flask_login import current_user
+
+from ..accounts.models import Role
+from ..cases.models import FamilyCase
+from ..core.permissions import requires
+from ..core.rendering import redirect_to, render
+from ..extensions import db
+from ..tenants.models import Unit
+from . import services
+from .forms import CampaignForm, RulesForm, TickForm, UnitForm
+from .models import Campaign, RuleSet, VisitEntry
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+
+
+def _index(form=None, error=None, status=200):
+    campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.holiday_start.desc())).all()
+    ministry = g.membership.role == Role.MINISTRY_STAFF
+    return render("campaigns/index.html", status=status, campaigns=campaigns, ministry=ministry,
+                  form=form or (CampaignForm(formdata=None) if ministry else None), error=error,
+                  rule_set=services.rules_in_force())
+
+
+@bp.get("")
+@requires(Role.MINISTRY_STAFF, Role.COUNTY_ADMIN)
+def index():
+    return _index()
+
+
+@bp.post("")
+@requires(Role.MINISTRY_STAFF)
+def open_campaign():
+    form = CampaignForm(request.form)
+    if not form.validate():
+        return _index(form, status=422)
+    try:
+        campaign = services.open_campaign(form.name.data, form.holiday_start.date, form.holiday_end.date, current_user,
+                                          starts_on=form.starts_on.date, ends_on=form.ends_on.date)
+    except services.CampaignError as exc:
+        db.session.rollback()
+        return _index(CampaignForm(request.form), error=str(exc), status=422)
+    db.session.commit()
+    flash(f"已開辦「{campaign.name}」，使用關懷對象規則第 {campaign.rule_set.version} 版。", "success")
+    return redirect_to(url_for("campaigns.index"))
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@requires(Role.MINISTRY_STAFF)
+def rules():
+    current = services.rules_in_force()
+    form = RulesForm(request.form) if request.method == "POST" else RulesForm(formdata=None)
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            if not form.validate():
+                raise services.CampaignError("請填寫規則與說明。")
+            version = services.save_rules(form.rules.data, form.note.data, current_user)
+            db.session.commit()
+            flash(f"已儲存關懷對象規則第 {version.version} 版；之後開辦的專案採用此版。", "success")
+            return redirect_to(url_for("campaigns.rules"))
+        except services.CampaignError as exc:
+            db.session.rollback()
+            error, status = str(exc), 422
+            current = services.rules_in_force()
+    else:
+        form.rules.data = json.dumps(current.rules, ensure_ascii=False, indent=2)
+    versions = db.session.scalars(sa.select(RuleSet).order_by(RuleSet.version.desc())).all()
+    return render("campaigns/rules.html", status=status, form=form, error=error, current=current, versions=versions)
+
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _list_page(campaign: Campaign, error=None, status=200):
+    county_id = g.membership.county_id
+    entries = db.session.scalars(sa.select(VisitEntry).where(VisitEntry.campaign_id == campaign.id)
+                                 .order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)).all()
+    rule_set = db.session.get(RuleSet, campaign.rule_set_id)
+    labels = services.indicator_labels(rule_set)
+    counts = {}
+    for e in entries:
+        for code in e.indicators:
+            counts[code] = counts.get(code, 0) + 1
+    units = db.session.scalars(sa.select(Unit).where(Unit.county_id == county_id, Unit.is_active.is_(True))
+                               .order_by(Unit.kind, Unit.id)).all()
+    manual_codes = [k for k in labels if k[0] in "12" and any(
+        r["test"] == "manual" and f"{k[0]}{r['code']}" == k for r in rule_set.rules["level1" if k[0] == "1" else "level2"])]
+    tick_form = TickForm(formdata=None)
+    tick_form.code.choices = [(c, f"{c}｜{labels[c]}") for c in manual_codes]
+    if tick_form is not None and request.method == "POST" and request.endpoint == "campaigns.tick":
+        tick_form = TickForm(request.form)
+        tick_form.code.choices = [(c, f"{c}｜{labels[c]}") for c in manual_codes]
+    return render("campaigns/list.html", status=status, campaign=campaign, entries=entries, labels=labels, counts=counts,
+                  units=units, overlaps=services.overlaps(entries), error=error, rule_set=rule_set,
+                  tick_form=tick_form, unit_form=UnitForm(formdata=None))
+
+
+@bp.get("/<int:campaign_id>")
+@requires(Role.COUNTY_ADMIN)
+def county_list(campaign_id: int):
+    return _list_page(_campaign_or_404(campaign_id))
+
+
+@bp.post("/<int:campaign_id>/compute")
+@requires(Role.COUNTY_ADMIN)
+def compute(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    result = services.compute_list(campaign, g.membership.county_id)
+    db.session.commit()
+    flash(f"已依規則第 {campaign.rule_set.version} 版計算：在案家庭 {result['families']} 戶，列入 {result['listed']} 戶"
+          f"（新增 {result['added']}、移除 {result['removed']}）。", "success")
+    return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id))
+
+
+@bp.post("/<int:campaign_id>/entries/<int:entry_id>/unit")
+@requires(Role.COUNTY_ADMIN)
+def set_unit(campaign_id: int, entry_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    entry = db.session.get(VisitEntry, entry_id)  # another county's: None
+    form = UnitForm(request.form)
+    unit = db.session.get(Unit, form.unit_id.data or 0)
+    if entry is None or entry.campaign_id != campaign.id:
+        abort(404)
+    try:
+        if unit is None:
+            raise services.CampaignError("請選擇訪視單位。")
+        services.set_visiting_unit(entry, unit)
+    except services.CampaignError as exc:
+        db.session.rollback()
+        return _list_page(_campaign_or_404(campaign_id), error=str(exc), status=422)
+    db.session.commit()
+    flash(f"已將訪視單位改為 {unit.name}。", "success")
+    return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id) + f"#entry-{entry.id}")
+
+
+@bp.post("/<int:campaign_id>/tick")
+@requires(Role.COUNTY_ADMIN)
+def tick(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    form = TickForm(request.form)
+    try:
+        if not form.validate():
+            raise services.CampaignError("勾選此指標時請寫明個案案號與理由。")
+        case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.case_no == form.case_no.data.strip())).first()
+        if case is None:  # another county's case is not found either
+            raise services.CampaignError(f"找不到本縣市案號 {form.case_no.data.strip()} 的個案。")
+        services.tick(campaign, case, form.code.data, form.reason.data, current_user)
+        services.compute_list(campaign, g.membership.county_id)
+    except services.CampaignError as exc:
+        db.session.rollback()
+        return _list_page(_campaign_or_404(campaign_id), error=str(exc), status=422)
+    db.session.commit()
+    flash(f"已勾選 {case.case_no} 的 {form.code.data} 並重新計算名單。", "success")
+    return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id))

@@ -1,0 +1,94 @@
+"""A county's visit list from its open cases: who is on it and why, the same
+list when computed twice, manual indicators, the visiting unit, and what other
+counties and roles can reach."""
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from app.campaigns import services
+from app.campaigns.models import EntrySource, VisitEntry
+from app.cases.models import CaseMember
+from app.core import tenancy
+from app.intake import services as intake
+from app.intake.reference import ReportingChannel
+
+
+@pytest.fixture
+def taipei_cases(db, factories):
+    taipei = factories.county("臺北市")
+    district = next(d for d in taipei.districts if d.name == "中正區")
+    dispatcher = factories.user("tpe.dispatch")
+    centre = factories.unit("臺北市中正社會福利服務中心")
+    made = {}
+    with tenancy.tenant_scope(taipei.id):
+        for key, persons in {
+            "drug": [intake.PersonInput(name="林媽媽", relation="mother", birth_date=date(1990, 1, 1)),
+                     intake.PersonInput(name="林小弟", relation="child", birth_date=date(2015, 1, 1))],
+            "young": [intake.PersonInput(name="陳媽媽", relation="mother", birth_date=date(2008, 6, 1)),
+                      intake.PersonInput(name="陳寶寶", relation="child", birth_date=date(2024, 6, 1))],
+            "plain": [intake.PersonInput(name="黃媽媽", relation="mother", birth_date=date(1985, 1, 1)),
+                      intake.PersonInput(name="黃小妹", relation="child", birth_date=date(2014, 1, 1))],
+        }.items():
+            report, _ = intake.receive(taipei, intake.ReportInput(district_id=district.id, concerns=["vulnerable_family"],
+                                                                  narrative=key, persons=persons), ReportingChannel("36"))
+            intake.claim(report, dispatcher)
+            made[key] = intake.dispatch(report, dispatcher, centre)
+        mother = db.session.scalars(sa.select(CaseMember).where(CaseMember.case_id == made["drug"].id,
+                                                                CaseMember.relation == "mother")).one()
+        mother.flags = ["drug"]
+        campaign = services.open_campaign("116年春節加強關懷", date(2027, 2, 5), date(2027, 2, 14), factories.user("moh.protect"))
+        db.session.flush()
+    made["taipei"], made["campaign"], made["centre"] = taipei, campaign, centre
+    return made
+
+
+def test_the_list_names_who_qualifies_and_why_and_is_the_same_when_computed_again(taipei_cases, factories):
+    t = taipei_cases
+    assert t["campaign"].starts_on == date(2027, 1, 22) and t["campaign"].ends_on == date(2027, 2, 21)
+    with tenancy.tenant_scope(t["taipei"].id):
+        first = services.compute_list(t["campaign"], t["taipei"].id, on=date(2027, 1, 20))
+        entries = {e.case_id: e for e in services.db.session.scalars(sa.select(VisitEntry))}
+        assert first["listed"] == 2 and set(entries) == {t["drug"].id, t["young"].id}
+        drug, young = entries[t["drug"].id], entries[t["young"].id]
+        assert drug.indicators == ["1C"] and drug.in_person and drug.source == EntrySource.RULES
+        assert young.indicators == ["2A", "2C"] and not young.in_person
+        assert drug.visiting_unit_id == t["centre"].id and drug.rule_set_id == t["campaign"].rule_set_id
+        snapshot = sorted((e.case_id, tuple(e.indicators), e.in_person) for e in entries.values())
+        again = services.compute_list(t["campaign"], t["taipei"].id, on=date(2027, 1, 20))
+        assert again == {**first, "added": 0}
+        assert sorted((e.case_id, tuple(e.indicators), e.in_person)
+                      for e in services.db.session.scalars(sa.select(VisitEntry))) == snapshot
+        # a worker's judgement brings in the third family
+        with pytest.raises(services.CampaignError, match="理由"):
+            services.tick(t["campaign"], t["plain"], "1D", " ", factories.user("tpe.admin"))
+        with pytest.raises(services.CampaignError, match="自動判斷"):
+            services.tick(t["campaign"], t["plain"], "2A", "幼兒", factories.user("tpe.admin"))
+        services.tick(t["campaign"], t["plain"], "1D", "案父 12 月失業", factories.user("tpe.admin"))
+        assert services.compute_list(t["campaign"], t["taipei"].id)["listed"] == 3
+    with tenancy.tenant_scope(factories.county("花蓮縣").id):
+        assert services.compute_list(t["campaign"], factories.county("花蓮縣").id)["listed"] == 0
+        assert services.db.session.scalars(sa.select(VisitEntry)).all() == []
+
+
+def test_county_administrator_computes_and_sets_the_visiting_unit(taipei_cases, as_user, db):
+    t = taipei_cases
+    db.session.commit()
+    admin = as_user("tpe.admin")
+    assert admin.post(f"/campaigns/{t['campaign'].id}/compute", {}).status_code == 303
+    page = admin.get(f"/campaigns/{t['campaign'].id}").text
+    assert "一級C" in page and "二級A" in page and "案家成員有精神照護、自殺防治、毒危列管相關紀錄" in page
+    assert t["drug"].case_no in page and t["plain"].case_no not in page
+    refused = admin.post(f"/campaigns/{t['campaign'].id}/tick", {"tk-case_no": t["plain"].case_no, "tk-code": "1D",
+                                                                 "tk-reason": ""})
+    assert refused.status_code == 422 and t["plain"].case_no in refused.text  # what was typed is kept
+    assert admin.post(f"/campaigns/{t['campaign'].id}/tick", {"tk-case_no": t["plain"].case_no, "tk-code": "1D",
+                                                              "tk-reason": "案父失業"}).status_code == 303
+    assert t["plain"].case_no in admin.get(f"/campaigns/{t['campaign'].id}").text
+    hualien = as_user("hua.admin").get(f"/campaigns/{t['campaign'].id}").text
+    assert t["drug"].case_no not in hualien
+    assert as_user("tpe.sw1").get(f"/campaigns/{t['campaign'].id}").status_code == 403
+    ministry = as_user("moh.protect")
+    assert ministry.get("/campaigns/rules").status_code == 200
+    bad = ministry.post("/campaigns/rules", {"ru-rules": "{not json", "ru-note": "試"})
+    assert bad.status_code == 422 and "JSON" in bad.text and "{not json" in bad.text
