@@ -103,7 +103,13 @@ def _list_page(campaign: Campaign, error=None, status=200):
     if tick_form is not None and request.method == "POST" and request.endpoint == "campaigns.tick":
         tick_form = TickForm(request.form)
         tick_form.code.choices = [(c, f"{c}｜{labels[c]}") for c in manual_codes]
+    from .models import ManualIndicator
+
+    ticks: dict = {}
+    for mark in db.session.scalars(sa.select(ManualIndicator).where(ManualIndicator.campaign_id == campaign.id)):
+        ticks.setdefault(mark.case_id, {})[mark.code] = mark.reason
     return render("campaigns/list.html", status=status, campaign=campaign, entries=entries, labels=labels, counts=counts,
+                  ticks=ticks,
                   units=units, overlaps=services.overlaps(entries), error=error, rule_set=rule_set,
                   tick_form=tick_form, unit_form=UnitForm(formdata=None))
 

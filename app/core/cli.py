@@ -46,6 +46,11 @@ def register(app) -> None:
         if seed_demo_meetings():
             db.session.commit()
             click.echo("示範會議：工作進度會議第 34 次（匯入會議紀錄與 12 項列管事項，第 35 次待填寫）、臺北市高危機網絡會議")
+        from ..campaigns.demo import seed_demo_campaign
+
+        if seed_demo_campaign():
+            db.session.commit()
+            click.echo("示範春節關懷：116年專案（規則第 1 版），臺北市關懷名單已計算")
         from ..reports.demo import seed_demo_reports
 
         if seed_demo_reports():
