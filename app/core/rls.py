@@ -120,21 +120,30 @@ SHARED_PREDICATE = (
 )
 
 
-def enable_shared_rls(op, table: str) -> None:
-    """RLS on a closed-loop table: the sending county, the receiving county or partner."""
+def _enable_policy(op, table: str, name: str, predicate: str) -> None:
+    """RLS enabled and forced on ``table`` with one policy for reads and writes."""
     if not is_postgres(op):
         return
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY {table}_parties ON {table} USING {SHARED_PREDICATE} WITH CHECK {SHARED_PREDICATE}")
+    op.execute(f"CREATE POLICY {table}_{name} ON {table} USING {predicate} WITH CHECK {predicate}")
+
+
+def _disable_policy(op, table: str, name: str) -> None:
+    if not is_postgres(op):
+        return
+    op.execute(f"DROP POLICY IF EXISTS {table}_{name} ON {table}")
+    op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+def enable_shared_rls(op, table: str) -> None:
+    """RLS on a closed-loop table: the sending county, the receiving county or partner."""
+    _enable_policy(op, table, "parties", SHARED_PREDICATE)
 
 
 def disable_shared_rls(op, table: str) -> None:
-    if not is_postgres(op):
-        return
-    op.execute(f"DROP POLICY IF EXISTS {table}_parties ON {table}")
-    op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+    _disable_policy(op, table, "parties")
 
 
 COUNTY_OR_NATIONAL_PREDICATE = (
@@ -146,17 +155,8 @@ COUNTY_OR_NATIONAL_PREDICATE = (
 
 def enable_county_or_national_rls(op, table: str) -> None:
     """RLS on a table with a nullable ``county_id``: national rows for all, a county's for that county."""
-    if not is_postgres(op):
-        return
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY {table}_county_or_national ON {table} "
-               f"USING {COUNTY_OR_NATIONAL_PREDICATE} WITH CHECK {COUNTY_OR_NATIONAL_PREDICATE}")
+    _enable_policy(op, table, "county_or_national", COUNTY_OR_NATIONAL_PREDICATE)
 
 
 def disable_county_or_national_rls(op, table: str) -> None:
-    if not is_postgres(op):
-        return
-    op.execute(f"DROP POLICY IF EXISTS {table}_county_or_national ON {table}")
-    op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+    _disable_policy(op, table, "county_or_national")
