@@ -69,7 +69,7 @@ def load_cases(owner: str, count: int, seed: int) -> dict:
                 cases.append({"tenant_id": county.id, "case_no": f"B-{county.code[:5]}-{i:07d}", "family_name": f"{surname}○○家",
                               "status": status, "district_id": rng.choice(districts),
                               "address": f"臺北市中正區羅斯福路{rng.randint(1, 5)}段{rng.randint(1, 300)}號", "phone": "",
-                              "received_at": received, "concerns": json.dumps(["vulnerable_family"]), "child_grade": "",
+                              "received_at": received, "concerns": ["vulnerable_family"], "child_grade": "",
                               "child_class": "", "assigned_worker_id": worker if status != "awaiting_assignment" else None,
                               "closing_reason": "", "version": 1, "created_at": received, "updated_at": received,
                               "first_visit_at": received + timedelta(days=rng.randint(1, 12)) if status != "awaiting_assignment" else None,
@@ -86,7 +86,7 @@ def load_cases(owner: str, count: int, seed: int) -> dict:
                     member = {"tenant_id": county.id, "case_id": case_id, "name": surname + rng.choice(GIVEN[::2]) + rng.choice(GIVEN[1::2]),
                               "sex": rng.choice("FM"), "birth_date": f"{rng.randint(1960, 2022)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
                               "id_number": _id_number(rng), "relation": "mother" if position == 0 else "child",
-                              "phone": f"09{rng.randint(10000000, 99999999)}" if position == 0 else "", "flags": "[]"}
+                              "phone": f"09{rng.randint(10000000, 99999999)}" if position == 0 else "", "flags": []}
                     members.append(member)
                 units_rows.append({"tenant_id": county.id, "case_id": case_id, "unit_id": rng.choice(units), "role": "lead",
                                    "since": case["received_at"]})

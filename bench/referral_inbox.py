@@ -11,7 +11,6 @@ referral's page, as the runtime role with RLS on. Results: bench/results/referra
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from datetime import datetime, timedelta, timezone
@@ -44,7 +43,7 @@ def load(owner: str, count: int, seed: int) -> dict:
             size = min(batch, count - start)
             cases = [{"tenant_id": county.id, "case_no": f"RB-{start + i:07d}", "family_name": "陳○○家", "status": "open",
                       "address": "", "phone": "", "received_at": now - timedelta(days=rng.randint(0, 900)),
-                      "concerns": json.dumps(["vulnerable_family"]), "child_grade": "", "child_class": "",
+                      "concerns": ["vulnerable_family"], "child_grade": "", "child_class": "",
                       "closing_reason": "", "version": 1, "created_at": now, "updated_at": now} for i in range(size)]
             case_ids = _insert(conn, "family_cases", {
                 "tenant_id": "int", "case_no": "text", "family_name": "text", "status": "text", "address": "text",
@@ -59,8 +58,8 @@ def load(owner: str, count: int, seed: int) -> dict:
                     "tenant_id": county.id, "to_partner_org_id": partner if kind == "partner" else None,
                     "referral_no": f"RB{start + i:09d}", "kind": kind, "case_id": case_id, "from_unit_id": rng.choice(welfare),
                     "to_unit_id": rng.choice([dv, dv, mh]) if kind == "unit" else None, "reason": "需要協助",
-                    "services_requested": "", "shared_sections": json.dumps(["members"]),
-                    "shared_snapshot": json.dumps({"family_name": "陳○○家"}), "consent": True, "consent_by": "案母",
+                    "services_requested": "", "shared_sections": ["members"],
+                    "shared_snapshot": {"family_name": "陳○○家"}, "consent": True, "consent_by": "案母",
                     "legal_basis": "", "urgency": "normal", "deadline_at": sent + timedelta(days=5), "status": rng.choice(STATES),
                     "served_by": "", "closing_text": "", "version": 1, "created_at": sent, "updated_at": sent})
             ids = _insert(conn, "referrals", {

@@ -57,7 +57,7 @@ def load(owner: str, count: int, seed: int) -> dict:
                 cases.append({
                     "tenant_id": county.id, "case_no": f"R-{i:07d}", "family_name": "○○家",
                     "status": "closed" if closed else ("open" if opened else ("assessing" if outcome is None else "not_opened")),
-                    "received_at": received, "concerns": json.dumps(["vulnerable_family"]), "child_grade": "", "child_class": "",
+                    "received_at": received, "concerns": ["vulnerable_family"], "child_grade": "", "child_class": "",
                     "address": "", "phone": "", "closing_reason": "", "version": 1, "created_at": received, "updated_at": received,
                     "first_visit_at": received + timedelta(days=rng.randint(1, 14)),
                     "assessment_report_at": received + timedelta(days=rng.randint(10, 40)) if outcome else None,
@@ -70,10 +70,10 @@ def load(owner: str, count: int, seed: int) -> dict:
                 decided = received + timedelta(hours=rng.choice([2, 6, 20, 30, 60, 90]))
                 reports.append({
                     "tenant_id": county.id, "report_no": f"R{i:09d}", "lookup_hash": "", "channel": channel, "source_name": "",
-                    "received_at": received, "address": "", "child_location": "", "concerns": json.dumps([rng.choice(CONCERNS)]),
-                    "dimensions": "[]", "narrative": "", "urgent": False, "actions_taken": "", "victim_wishes": "",
+                    "received_at": received, "address": "", "child_location": "", "concerns": [rng.choice(CONCERNS)],
+                    "dimensions": [], "narrative": "", "urgent": False, "actions_taken": "", "victim_wishes": "",
                     "status": status, "deadline_at": received + timedelta(days=3), "deadline_kind": "3d", "directed_to": "",
-                    "collaborator_unit_ids": "[]", "referred_to": "", "decision_note": "", "version": 1,
+                    "collaborator_unit_ids": [], "referred_to": "", "decision_note": "", "version": 1,
                     "created_at": received, "updated_at": received, "decided_at": decided,
                     "invalid_reason": rng.choice(["duplicate", "data_error", "out_of_scope"]) if status == "screened_out" else None,
                     "lead_unit_id": rng.choice([dv, mh] + welfare[:3]) if status == "dispatched" else None})
@@ -106,7 +106,7 @@ def load(owner: str, count: int, seed: int) -> dict:
                 referrals.append({
                     "tenant_id": county.id, "referral_no": f"F{cid:09d}", "kind": kind, "case_id": cid, "from_unit_id": welfare[0],
                     "to_unit_id": dv if kind == "unit" else None, "reason": "bench", "services_requested": "",
-                    "shared_sections": "[]", "shared_snapshot": "{}", "consent": True, "consent_by": "案母", "legal_basis": "",
+                    "shared_sections": [], "shared_snapshot": {}, "consent": True, "consent_by": "案母", "legal_basis": "",
                     "urgency": "normal", "deadline_at": sent + timedelta(days=7), "status": status, "served_by": "",
                     "closing_text": "", "version": 1, "created_at": sent, "updated_at": sent,
                     "responded_at": sent + timedelta(hours=rng.randint(1, 200)) if status != "waiting" else None})

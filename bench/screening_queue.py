@@ -40,11 +40,11 @@ def load_reports(owner: str, count: int, seed: int) -> float:
                 reports.append({
                     "tenant_id": county_id, "report_no": f"B{i:011d}", "lookup_hash": "", "channel": rng.choice(["35", "36", "7", "16", "24"]),
                     "source_name": "bench", "received_at": received, "district_id": rng.choice(districts), "address": "",
-                    "child_location": "", "concerns": json.dumps([rng.choice(["child_protection", "vulnerable_family", "ipv"])]),
-                    "dimensions": "[]", "narrative": "效能測試通報", "urgent": urgent, "actions_taken": "", "victim_wishes": "",
+                    "child_location": "", "concerns": [rng.choice(["child_protection", "vulnerable_family", "ipv"])],
+                    "dimensions": [], "narrative": "效能測試通報", "urgent": urgent, "actions_taken": "", "victim_wishes": "",
                     "status": "received", "deadline_at": received + (timedelta(hours=24) if urgent else timedelta(days=3)),
                     "deadline_kind": "24h" if urgent else "3d", "directed_to": "", "referred_to": "", "decision_note": "",
-                    "collaborator_unit_ids": "[]", "version": 1, "created_at": received, "updated_at": received,
+                    "collaborator_unit_ids": [], "version": 1, "created_at": received, "updated_at": received,
                 })
             ids = conn.execute(sa.text(
                 "INSERT INTO reports (tenant_id, report_no, lookup_hash, channel, source_name, received_at, district_id, address, "

@@ -100,9 +100,11 @@ def families(county_id: int, campaign: Campaign) -> list[R.Family]:
     members, report_dates, tipvda, manual = defaultdict(list), defaultdict(list), {}, defaultdict(dict)
     for chunk in range(0, len(ids), 5000):
         part = ids[chunk:chunk + 5000]
-        for m in db.session.scalars(sa.select(CaseMember).where(CaseMember.case_id.in_(part))):
-            members[m.case_id].append(R.Member(getattr(m.relation, "value", m.relation), m.birth_date, m.estimated_age, tuple(m.flags or ()),
-                                               m.placement_ended_on))
+        for case_id, relation, born, estimated, flags, placed in db.session.execute(
+                sa.select(CaseMember.case_id, CaseMember.relation, CaseMember.birth_date, CaseMember.estimated_age,
+                          CaseMember.flags, CaseMember.placement_ended_on).where(CaseMember.case_id.in_(part))):
+            members[case_id].append(R.Member(getattr(relation, "value", relation), born, estimated, tuple(flags or ()),
+                                             placed))
         for case_id, received, concerns, score in db.session.execute(
                 sa.select(Report.case_id, Report.received_at, Report.concerns, Report.tipvda_score)
                 .where(Report.case_id.in_(part)).order_by(Report.received_at)):
