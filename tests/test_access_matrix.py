@@ -153,6 +153,9 @@ ROUTES = {
     "campaigns.compute": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
     "campaigns.tick": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
     "campaigns.set_unit": Route((COUNTY_ADMIN,), {"campaign_id": "campaign", "entry_id": "tpe_entry"}, True),
+    "campaigns.my_visits": Route((SW,), {"campaign_id": "campaign"}),
+    "campaigns.mine": Route((SW,)),
+    "campaigns.record_visit": Route((SW,), {"campaign_id": "campaign", "entry_id": "tpe_entry"}, True),
 }
 
 # persona -> (username, tokens, other county?)

@@ -111,3 +111,37 @@ class ManualIndicator(TenantMixin, db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     __audited__ = True
+
+
+class VisitMethod(LabeledEnum):
+    IN_PERSON = ("in_person", "面訪")
+    PHONE = ("phone", "電訪")
+    NOT_REACHED = ("not_reached", "未遇（聯繫未果）")
+
+
+class CampaignVisit(TenantMixin, db.Model):
+    """One visit (or attempt) to a family on the list: who was seen, each child's care, needs, services, findings."""
+
+    __tablename__ = "campaign_visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_entries.id"), nullable=False, index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("family_cases.id"), nullable=False, index=True)
+    visited_on: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    method: Mapped[VisitMethod] = mapped_column(enum_column_type(VisitMethod, "visit_method"), nullable=False)
+    persons_seen: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    children: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)  # [{member_id, name, seen, care_ok, note}]
+    needs: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    services: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)  # [{kind, amount}]
+    referrals: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    finding: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")  # abuse or neglect found
+    new_report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id"))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    worker_name: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"春節關懷訪視 {self.visited_on}"

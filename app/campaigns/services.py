@@ -200,3 +200,74 @@ def indicator_labels(rule_set: RuleSet) -> dict[str, str]:
     labels |= {f"2{r['code']}": r["label"] for r in rule_set.rules["level2"]}
     labels["AP"] = rule_set.rules.get("adult_protection", {}).get("label", "高危機成人保護")
     return labels
+
+
+# --- Visits ------------------------------------------------------------------------------------
+
+SERVICE_KINDS = {"emergency_cash": "急難紓困（現金）", "in_kind": "實物給付", "meals": "送餐／餐食", "other": "其他"}
+
+
+def record_visit(entry: VisitEntry, user, membership, *, visited_on: date, method, persons_seen: str = "",
+                 children: list[dict] | None = None, needs: str = "", services: list[dict] | None = None,
+                 referrals: str = "", finding: str = ""):
+    """Record a visit or an attempt. A reached family needs every child's care confirmed (seen, or
+    confirmed by phone); a family marked for an in-person visit is done only in person; a finding of
+    abuse or neglect becomes a new report in the county's dispatch queue at once, linked to the visit."""
+    from ..cases import services as cases
+    from ..cases.models import FamilyCase
+    from .models import CampaignVisit, VisitMethod
+
+    if membership is None or membership.unit_id != entry.visiting_unit_id:
+        raise CampaignError("只有負責訪視的單位可以登錄此戶的訪視。")
+    campaign = db.session.get(Campaign, entry.campaign_id)
+    if not campaign.starts_on - timedelta(days=30) <= visited_on <= min(today(), campaign.ends_on + timedelta(days=30)):
+        raise CampaignError("訪視日期需在關懷期間前後，且不可晚於今天。")
+    children = children or []
+    if method != VisitMethod.NOT_REACHED:
+        unconfirmed = [c.get("name", "") for c in children if not c.get("care_ok")]
+        if not children or unconfirmed:
+            raise CampaignError("聯繫到家庭時，須確認每位兒少的受照顧情形" +
+                                (f"（尚未確認：{'、'.join(unconfirmed)}）" if unconfirmed else "") + "。")
+        if entry.in_person and method == VisitMethod.PHONE and not finding.strip():
+            raise CampaignError("此戶符合一級指標或高危機成人保護，須面訪；電訪請登錄為聯繫紀錄後再安排面訪。")
+    for s in services or []:
+        if s.get("kind") not in SERVICE_KINDS:
+            raise CampaignError("服務項目不正確。")
+        if s.get("kind") == "emergency_cash" and not (isinstance(s.get("amount"), int) and s["amount"] > 0):
+            raise CampaignError("急難紓困請填寫金額（元）。")
+    visit = CampaignVisit(tenant_id=entry.tenant_id, entry_id=entry.id, case_id=entry.case_id, visited_on=visited_on,
+                          method=method, persons_seen=persons_seen.strip(), children=children, needs=needs.strip(),
+                          services=services or [], referrals=referrals.strip(), finding=finding.strip(),
+                          unit_id=membership.unit_id, worker_id=getattr(user, "id", None),
+                          worker_name=getattr(user, "display_name", ""))
+    db.session.add(visit)
+    db.session.flush()
+    case = db.session.get(FamilyCase, entry.case_id)
+    summary = f"春節關懷{method.label}（{visited_on:%m/%d}）"
+    if method != VisitMethod.NOT_REACHED:
+        summary += f"：兒少 {len(children)} 人受照顧情形已確認"
+    if finding.strip():
+        visit.new_report_id = _report_finding(case, visit, finding.strip(), user).id
+        summary += "；發現疑似受虐或疏忽，已通報"
+    cases.add_event(case, "campaign", summary, user, membership)
+    db.session.flush()
+    return visit
+
+
+def _report_finding(case, visit, finding: str, user):
+    """The finding as a new report into the county's screening queue (a social worker's report)."""
+    from ..intake import services as intake
+    from ..intake.reference import ReportingChannel
+    from ..tenants.models import County
+
+    county = db.session.get(County, case.tenant_id)
+    persons = [intake.PersonInput(name=m.name, relation="child", birth_date=m.birth_date)
+               for m in case.members if any(c.get("member_id") == m.id for c in visit.children)] or [
+        intake.PersonInput(name=case.family_name, relation="subject")]
+    report, _ = intake.receive(county, intake.ReportInput(
+        district_id=case.district_id, concerns=["child_protection"], persons=persons, address=case.address,
+        narrative=f"春節加強關懷訪視（{visit.visited_on:%Y-%m-%d}，個案 {case.case_no}）發現：{finding}",
+        reporter=intake.ReporterInput(reporter_type="mandated", profession="social_work", name=getattr(user, "display_name", ""),
+                                      organisation="春節加強關懷訪視")),
+        ReportingChannel("10"), actor=user)
+    return report

@@ -171,3 +171,111 @@ def tick(campaign_id: int):
     db.session.commit()
     flash(f"已勾選 {case.case_no} 的 {form.code.data} 並重新計算名單。", "success")
     return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id))
+
+
+# --- The visiting unit's side ------------------------------------------------------------------------
+
+WORKERS = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
+
+
+@bp.get("/mine")
+@requires(*WORKERS)
+def mine():
+    """The campaigns, each with how many families the worker's unit is to visit."""
+    campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.holiday_start.desc())).all()
+    counts = dict(db.session.execute(sa.select(VisitEntry.campaign_id, sa.func.count(VisitEntry.id)).where(
+        VisitEntry.visiting_unit_id == g.membership.unit_id).group_by(VisitEntry.campaign_id)).all())
+    return render("campaigns/mine.html", campaigns=campaigns, counts=counts)
+
+
+@bp.get("/<int:campaign_id>/visits")
+@requires(*WORKERS)
+def my_visits(campaign_id: int):
+    from .models import CampaignVisit
+
+    campaign = _campaign_or_404(campaign_id)
+    entries = db.session.scalars(sa.select(VisitEntry).where(
+        VisitEntry.campaign_id == campaign.id, VisitEntry.visiting_unit_id == g.membership.unit_id)
+        .order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)).all()
+    visits: dict = {}
+    for v in db.session.scalars(sa.select(CampaignVisit).where(CampaignVisit.entry_id.in_([e.id for e in entries]))
+                                .order_by(CampaignVisit.visited_on)):
+        visits.setdefault(v.entry_id, []).append(v)
+    labels = services.indicator_labels(db.session.get(RuleSet, campaign.rule_set_id))
+    return render("campaigns/my_visits.html", campaign=campaign, entries=entries, visits=visits, labels=labels,
+                  today=services.today())
+
+
+def _entry_for_worker(campaign_id: int, entry_id: int) -> tuple[Campaign, VisitEntry]:
+    campaign = _campaign_or_404(campaign_id)
+    entry = db.session.get(VisitEntry, entry_id)  # another county's: None
+    if entry is None or entry.campaign_id != campaign.id or entry.visiting_unit_id != g.membership.unit_id:
+        abort(404)
+    return campaign, entry
+
+
+def _children_of(entry: VisitEntry):
+    from ..cases.models import CaseMember
+
+    members = db.session.scalars(sa.select(CaseMember).where(CaseMember.case_id == entry.case_id)
+                                 .order_by(CaseMember.id)).all()
+    day = services.today()
+    out = []
+    for m in members:
+        age = m.birth_date and (day.year - m.birth_date.year - ((day.month, day.day) < (m.birth_date.month, m.birth_date.day)))
+        if getattr(m.relation, "value", m.relation) == "child" or (age is not None and age < 18):
+            out.append((m, age))
+    return out
+
+
+@bp.route("/<int:campaign_id>/entries/<int:entry_id>/visit", methods=["GET", "POST"])
+@requires(*WORKERS)
+def record_visit(campaign_id: int, entry_id: int):
+    from ..core.forms import parse_flexible_date
+    from .models import VisitMethod
+
+    campaign, entry = _entry_for_worker(campaign_id, entry_id)
+    children = _children_of(entry)
+    values = request.form if request.method == "POST" else {}
+    error = None
+    if request.method == "POST":
+        try:
+            try:
+                visited_on = parse_flexible_date(values.get("visited_on", ""))
+            except ValueError as exc:
+                raise services.CampaignError(f"訪視日期：{exc}") from None
+            if visited_on is None:
+                raise services.CampaignError("請填寫訪視日期。")
+            try:
+                method = VisitMethod(values.get("method", ""))
+            except ValueError:
+                raise services.CampaignError("請選擇訪視方式。") from None
+            kids = [{"member_id": m.id, "name": m.name, "seen": bool(values.get(f"child-{m.id}-seen")),
+                     "care_ok": bool(values.get(f"child-{m.id}-care")), "note": values.get(f"child-{m.id}-note", "")[:500]}
+                    for m, _ in children]
+            given = []
+            amount = values.get("cash", "").strip()
+            if amount:
+                if not amount.isdigit():
+                    raise services.CampaignError("急難紓困金額請填整數（元）。")
+                given.append({"kind": "emergency_cash", "amount": int(amount)})
+            for kind in ("in_kind", "meals"):
+                if values.get(kind):
+                    given.append({"kind": kind})
+            visit = services.record_visit(entry, current_user, g.membership, visited_on=visited_on, method=method,
+                                          persons_seen=values.get("persons_seen", "")[:500], children=kids,
+                                          needs=values.get("needs", "")[:2000], services=given,
+                                          referrals=values.get("referrals", "")[:1000],
+                                          finding=values.get("finding", "")[:2000])
+            db.session.commit()
+            flash("已登錄訪視。" + ("發現的情形已成為新通報，送入篩派案中心。" if visit.new_report_id else ""), "success")
+            return redirect_to(url_for("campaigns.my_visits", campaign_id=campaign.id) + f"#entry-{entry.id}")
+        except services.CampaignError as exc:
+            db.session.rollback()
+            campaign, entry = _entry_for_worker(campaign_id, entry_id)
+            children = _children_of(entry)
+            error = str(exc)
+    labels = services.indicator_labels(db.session.get(RuleSet, campaign.rule_set_id))
+    return render("campaigns/visit.html", status=422 if error else 200, campaign=campaign, entry=entry,
+                  children=children, values=values, error=error, labels=labels, methods=list(VisitMethod),
+                  today=services.today())

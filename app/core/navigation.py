@@ -30,6 +30,7 @@ NAV: list[NavItem] = [
     NavItem("我的列管事項", "meetings.mine"),
     NavItem("會議", "meetings.index"),
     NavItem("春節關懷", "campaigns.index"),
+    NavItem("春節關懷訪視", "campaigns.mine"),
     NavItem("統計報表", "reports.index"),
     NavItem("報表送出情形", "reports.submissions"),
     NavItem("單位管理", "tenants.units", "admin"),
