@@ -155,6 +155,7 @@ ROUTES = {
     "campaigns.set_unit": Route((COUNTY_ADMIN,), {"campaign_id": "campaign", "entry_id": "tpe_entry"}, True),
     "campaigns.my_visits": Route((SW,), {"campaign_id": "campaign"}),
     "campaigns.mine": Route((SW,)),
+    "campaigns.progress": Route((COUNTY_ADMIN, MINISTRY), {"campaign_id": "campaign"}),
     "campaigns.record_visit": Route((SW,), {"campaign_id": "campaign", "entry_id": "tpe_entry"}, True),
 }
 

@@ -271,3 +271,49 @@ def _report_finding(case, visit, finding: str, user):
                                       organisation="春節加強關懷訪視")),
         ReportingChannel("10"), actor=user)
     return report
+
+
+# --- Progress ------------------------------------------------------------------------------------
+
+def progress(campaign: Campaign, county_id: int | None = None) -> dict:
+    """Counts per visiting unit (or per county for the ministry) and per day: families listed, visited in
+    person, phoned, only attempts (with how many), not yet; children whose care was confirmed."""
+    from .models import CampaignVisit, VisitMethod
+
+    entry_q = sa.select(VisitEntry.id, VisitEntry.tenant_id, VisitEntry.visiting_unit_id, VisitEntry.in_person).where(
+        VisitEntry.campaign_id == campaign.id)
+    if county_id is not None:
+        entry_q = entry_q.where(VisitEntry.tenant_id == county_id)
+    entries = db.session.execute(entry_q).all()
+    visits = defaultdict(list)
+    days = defaultdict(lambda: {"in_person": 0, "phone": 0, "not_reached": 0})
+    ids = [e.id for e in entries]
+    for chunk in range(0, len(ids), 5000):
+        for entry_id, method, on, children in db.session.execute(
+                sa.select(CampaignVisit.entry_id, CampaignVisit.method, CampaignVisit.visited_on, CampaignVisit.children)
+                .where(CampaignVisit.entry_id.in_(ids[chunk:chunk + 5000]))):
+            visits[entry_id].append((method, children))
+            days[on][method.value] += 1
+    key = (lambda e: e.visiting_unit_id) if county_id is not None else (lambda e: e.tenant_id)
+    rows = defaultdict(lambda: {"listed": 0, "in_person_required": 0, "in_person": 0, "phone": 0, "not_reached": 0,
+                                "attempts": 0, "not_yet": 0, "children_confirmed": 0, "in_person_missing": 0})
+    for e in entries:
+        row = rows[key(e)]
+        row["listed"] += 1
+        row["in_person_required"] += e.in_person
+        done = visits.get(e.id, [])
+        methods = {m for m, _ in done}
+        if VisitMethod.IN_PERSON in methods:
+            row["in_person"] += 1
+        elif VisitMethod.PHONE in methods:
+            row["phone"] += 1
+            row["in_person_missing"] += e.in_person
+        elif done:
+            row["not_reached"] += 1
+            row["attempts"] += len(done)
+        else:
+            row["not_yet"] += 1
+        reached = [children for m, children in done if m != VisitMethod.NOT_REACHED]
+        if reached:
+            row["children_confirmed"] += sum(1 for c in reached[-1] if c.get("care_ok"))
+    return {"rows": dict(rows), "days": dict(sorted(days.items()))}

@@ -279,3 +279,26 @@ def record_visit(campaign_id: int, entry_id: int):
     return render("campaigns/visit.html", status=422 if error else 200, campaign=campaign, entry=entry,
                   children=children, values=values, error=error, labels=labels, methods=list(VisitMethod),
                   today=services.today())
+
+
+# --- Progress ------------------------------------------------------------------------------------------
+
+@bp.get("/<int:campaign_id>/progress")
+@requires(Role.COUNTY_ADMIN, Role.MINISTRY_STAFF)
+def progress(campaign_id: int):
+    """The county's progress by visiting unit and by day; for the ministry, every county's (counts only)."""
+    from ..core import tenancy
+    from ..tenants.models import County
+
+    campaign = _campaign_or_404(campaign_id)
+    ministry = g.membership.role == Role.MINISTRY_STAFF
+    if ministry:
+        with tenancy.all_tenants("ministry: every county's campaign progress (counts only)"):
+            figures = services.progress(campaign)
+        names = {c.id: c.name for c in db.session.scalars(sa.select(County))}
+    else:
+        figures = services.progress(campaign, g.membership.county_id)
+        names = {u.id: u.name for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(list(figures["rows"]))))}
+    today = services.today()
+    return render("campaigns/progress.html", campaign=campaign, figures=figures, names=names, ministry=ministry,
+                  today=today, holiday_near=(campaign.holiday_start - today).days <= 7)

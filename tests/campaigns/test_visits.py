@@ -94,3 +94,26 @@ def test_the_visiting_worker_records_a_visit_on_the_page(listed, as_user, db):
     assert "已通報" in page and "兒少 1/1 人確認" in page
     assert as_user("tpe.dv1").get(url).status_code == 404  # not the visiting unit
     assert as_user("hua.sw1").get(url).status_code == 404
+
+
+def test_progress_by_unit_and_by_day_for_the_county_and_counts_only_for_the_ministry(listed, factories, as_user, db):
+    t, entries = listed
+    sw1 = factories.user("tpe.sw1")
+    drug, young = entries[t["drug"].id], entries[t["young"].id]
+    with tenancy.tenant_scope(t["taipei"].id):
+        services.record_visit(drug, sw1, sw1.memberships[0], visited_on=date(2027, 1, 28), method=VisitMethod.NOT_REACHED)
+        services.record_visit(drug, sw1, sw1.memberships[0], visited_on=date(2027, 1, 29), method=VisitMethod.NOT_REACHED)
+        services.record_visit(young, sw1, sw1.memberships[0], visited_on=date(2027, 1, 29), method=VisitMethod.PHONE,
+                              children=[{**_child(young.case_id), "care_ok": True}])
+        figures = services.progress(t["campaign"], t["taipei"].id)
+    row = figures["rows"][t["centre"].id]
+    assert row == {"listed": 2, "in_person_required": 1, "in_person": 0, "phone": 1, "not_reached": 1, "attempts": 2,
+                   "not_yet": 0, "children_confirmed": 1, "in_person_missing": 0}
+    assert figures["days"][date(2027, 1, 29)] == {"in_person": 0, "phone": 1, "not_reached": 1}
+    case_no = t["drug"].case_no
+    db.session.commit()
+    county = as_user("tpe.admin").get(f"/campaigns/{t['campaign'].id}/progress").text
+    assert "臺北市中正社會福利服務中心" in county and "假期將至" in county
+    national = as_user("moh.protect").get(f"/campaigns/{t['campaign'].id}/progress").text
+    assert "臺北市" in national and "各縣市進度" in national
+    assert case_no not in national and "林媽媽" not in national  # counts only
