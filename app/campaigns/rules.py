@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ..core.dates import age_on
+
 TESTS = ("reports_in_year", "placement_returned_within_days", "member_flag_any", "manual", "child_under_age",
          "child_flag_any", "parent_under_age", "member_relation_any")
 
@@ -29,10 +31,7 @@ class Member:
     placement_ended_on: date | None = None
 
     def age_on(self, day: date) -> int | None:
-        if self.birth_date is not None:
-            years = day.year - self.birth_date.year
-            return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
-        return self.estimated_age
+        return age_on(self.birth_date, day, self.estimated_age)
 
 
 @dataclass(frozen=True)

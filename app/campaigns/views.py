@@ -222,7 +222,7 @@ def _children_of(entry: VisitEntry):
     day = services.today()
     out = []
     for m in members:
-        age = m.birth_date and (day.year - m.birth_date.year - ((day.month, day.day) < (m.birth_date.month, m.birth_date.day)))
+        age = m.age(day)
         if getattr(m.relation, "value", m.relation) == "child" or (age is not None and age < 18):
             out.append((m, age))
     return out

@@ -6,6 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.dates import age_on
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
@@ -165,10 +166,7 @@ class CaseMember(TenantMixin, db.Model):
     __audited__ = True
 
     def age(self, on: date | None = None) -> int | None:
-        if self.birth_date is None:
-            return self.estimated_age
-        on = on or date.today()
-        return on.year - self.birth_date.year - ((on.month, on.day) < (self.birth_date.month, self.birth_date.day))
+        return age_on(self.birth_date, on or date.today(), self.estimated_age)
 
     @property
     def is_child(self) -> bool:

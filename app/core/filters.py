@@ -51,3 +51,6 @@ def install(app) -> None:
     app.add_template_filter(roc_date, "roc_date")
     app.add_template_filter(roc_datetime, "roc_datetime")
     app.add_template_filter(taipei_time, "taipei_time")
+    from .jobs import any_busy
+
+    app.add_template_filter(any_busy, "any_busy")

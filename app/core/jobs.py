@@ -39,6 +39,11 @@ def progress_state(status: str, requested_at, stale_after_seconds: int, now=None
     return "failed" if age > stale_after_seconds else "busy"
 
 
+def any_busy(rows) -> bool:
+    """Whether a page should keep polling: some job-filled row is still queued or running."""
+    return any(row.state() == "busy" for row in rows)
+
+
 def redis_connection():
     from redis import Redis
 

@@ -37,3 +37,17 @@ def redirect_to(url: str):
     from flask import redirect
 
     return redirect(url, code=303)
+
+
+FILE_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
+              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def file_response(data: bytes, name: str, fmt: str):
+    """A generated file for download: PDFs open in the browser, the rest save; never cached."""
+    response = make_response(data)
+    response.headers["Content-Type"] = FILE_TYPES[fmt]
+    disposition = "inline" if fmt == "pdf" else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}.{fmt}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

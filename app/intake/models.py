@@ -6,6 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.dates import age_on
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
@@ -169,9 +170,7 @@ class ReportPerson(TenantMixin, db.Model):
     @property
     def age_text(self) -> str:
         if self.birth_date:
-            today = date.today()
-            years = today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
-            return f"{years} 歲"
+            return f"{age_on(self.birth_date, date.today())} 歲"
         if self.estimated_age is not None:
             return f"約 {self.estimated_age} 歲"
         return "不詳"

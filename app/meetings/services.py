@@ -267,6 +267,20 @@ def _case_event(item: ActionItem, summary: str, user=None, membership=None) -> N
         cases.add_event(case, "meeting", summary, user, membership)
 
 
+def open_items_by_numbers(series: MeetingSeries, numbers: list[str]) -> list[ActionItem]:
+    """The open items of a series carrying these 案號 (for a merge); an unknown or closed one is refused."""
+    if not numbers:
+        raise MeetingError("請填寫要併入的案號。")
+    items = []
+    for number in numbers:
+        item = db.session.scalars(sa.select(ActionItem).join(ItemNumber).where(
+            ItemNumber.series_id == series.id, ItemNumber.number == number)).first()
+        if item is None or not item.is_open:
+            raise MeetingError(f"找不到仍在列管中的案號 {number}。")
+        items.append(item)
+    return items
+
+
 def merge(into: ActionItem, others: list[ActionItem]) -> ActionItem:
     """Merged items: one item carrying every 案號 (e.g. 1070314-3-1 1070314-3-2 1070411-4)."""
     for other in others:

@@ -9,7 +9,7 @@ assists on."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, make_response, request, url_for
+from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,7 +18,7 @@ from ..cases import services as cases
 from ..cases.models import FamilyCase
 from ..core.models import utcnow
 from ..core.permissions import requires
-from ..core.rendering import form_error, redirect_to, render
+from ..core.rendering import file_response, form_error, redirect_to, render
 from ..extensions import db
 from ..tenants.models import Unit
 from . import documents, services
@@ -38,7 +38,6 @@ from .models import (
     ActionItem,
     DocumentKind,
     DocumentStatus,
-    ItemNumber,
     Meeting,
     MeetingAmendment,
     MeetingDocument,
@@ -336,46 +335,45 @@ def table(meeting_id: int):
     return _table_page(*_meeting_or_404(meeting_id))
 
 
-def _table_item(meeting_id: int, item_id: int):
+def _on_table(meeting_id: int, item_id: int, form_class, invalid: str, do):
+    """A chair's action on one row of the tracking table: ``do(item, meeting, form)`` returns the message;
+    a refusal shows the table again with the reason (422)."""
     meeting, series = _managed_meeting_or_404(meeting_id)
     item = db.session.get(ActionItem, item_id)
     if item is None or item.series_id != series.id:
         abort(404)
-    return meeting, series, item
+    form = form_class(request.form)
+    try:
+        if not form.validate():
+            raise services.MeetingError(invalid)
+        message = do(item, meeting, form)
+    except services.MeetingError as exc:
+        db.session.rollback()
+        return _table_page(*_meeting_or_404(meeting_id), error=f"{item.case_numbers}：{exc}", status=422)
+    db.session.commit()
+    flash(f"{item.case_numbers}：{message}", "success")
+    return redirect_to(url_for("meetings.table", meeting_id=meeting.id) + f"#item-{item.id}")
 
 
 @bp.post("/<int:meeting_id>/items/<int:item_id>/decision")
 @requires(*MEMBERS)
 def decide(meeting_id: int, item_id: int):
-    meeting, series, item = _table_item(meeting_id, item_id)
-    form = DecisionForm(request.form)
-    try:
-        if not form.validate():
-            raise services.MeetingError("請選擇解除列管或繼續追蹤。")
-        services.decide(item, meeting, Recommendation(form.decision.data), current_user)
-    except services.MeetingError as exc:
-        db.session.rollback()
-        return _table_page(*_meeting_or_404(meeting_id), error=f"{item.case_numbers}：{exc}", status=422)
-    db.session.commit()
-    flash(f"{item.case_numbers}：{Recommendation(form.decision.data).label}。", "success")
-    return redirect_to(url_for("meetings.table", meeting_id=meeting.id) + f"#item-{item.id}")
+    def do(item, meeting, form):
+        decision = Recommendation(form.decision.data)
+        services.decide(item, meeting, decision, current_user)
+        return f"{decision.label}。"
+
+    return _on_table(meeting_id, item_id, DecisionForm, "請選擇解除列管或繼續追蹤。", do)
 
 
 @bp.post("/<int:meeting_id>/items/<int:item_id>/instruction")
 @requires(*MEMBERS)
 def instruct(meeting_id: int, item_id: int):
-    meeting, series, item = _table_item(meeting_id, item_id)
-    form = InstructionForm(request.form)
-    try:
-        if not form.validate():
-            raise services.MeetingError("主席提示不可空白。")
+    def do(item, meeting, form):
         services.instruct(item, meeting, form.text.data, current_user)
-    except services.MeetingError as exc:
-        db.session.rollback()
-        return _table_page(*_meeting_or_404(meeting_id), error=f"{item.case_numbers}：{exc}", status=422)
-    db.session.commit()
-    flash(f"{item.case_numbers}：已加入主席提示。", "success")
-    return redirect_to(url_for("meetings.table", meeting_id=meeting.id) + f"#item-{item.id}")
+        return "已加入主席提示。"
+
+    return _on_table(meeting_id, item_id, InstructionForm, "主席提示不可空白。", do)
 
 
 @bp.post("/<int:meeting_id>/remind")
@@ -449,17 +447,11 @@ def merge(item_id: int):
     item, series = _item_or_404(item_id)
     _require_manager(series)
     form = MergeForm(request.form)
-    numbers = (form.numbers.data or "").split()
-    others = []
-    for number in numbers:
-        other = db.session.scalars(sa.select(ActionItem).join(ItemNumber).where(
-            ItemNumber.series_id == series.id, ItemNumber.number == number)).first()
-        if other is None or not other.is_open:
-            return _item_page(item, series, error=f"找不到仍在列管中的案號 {number}。", status=422)
-        others.append(other)
-    if not others:
-        return _item_page(item, series, error="請填寫要併入的案號。", status=422)
-    services.merge(item, others)
+    try:
+        services.merge(item, services.open_items_by_numbers(series, (form.numbers.data or "").split()))
+    except services.MeetingError as exc:
+        db.session.rollback()
+        return _item_page(*_item_or_404(item_id), error=str(exc), status=422)
     db.session.commit()
     flash(f"已併案：{item.case_numbers}。", "success")
     return redirect_to(url_for("meetings.item", item_id=item.id))
@@ -529,8 +521,4 @@ def document_pdf(document_id: int):
     meeting, series = _meeting_or_404(doc.meeting_id)
     if not services.is_manager(series, g.membership) or doc.status != DocumentStatus.DONE:
         abort(404)
-    response = make_response(doc.pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{doc.filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(doc.pdf, doc.filename.removesuffix(".pdf"), "pdf")

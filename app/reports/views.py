@@ -4,13 +4,13 @@ downloads the national table made from submitted figures."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, make_response, request, url_for
+from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
 from ..core.models import utcnow
 from ..core.permissions import requires
-from ..core.rendering import redirect_to, render
+from ..core.rendering import FILE_TYPES, file_response, redirect_to, render
 from ..extensions import db
 from . import exports, queries, services
 from .forms import OverviewForm, RequestForm, parse_period, period_choices, period_token
@@ -18,8 +18,6 @@ from .models import FrozenReport, ReportKind, ReportRun
 from .periods import Period
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-MIME = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _request_form(formdata=None) -> RequestForm:
@@ -121,18 +119,13 @@ def retry(run_id: int):
 def _file(data: bytes | None, fmt: str, name: str):
     if not data:
         abort(404)
-    response = make_response(data)
-    response.headers["Content-Type"] = MIME[fmt]
-    disposition = "inline" if fmt == "pdf" else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}.{fmt}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(data, name, fmt)
 
 
 @bp.get("/<int:run_id>/file.<fmt>")
 @requires(Role.COUNTY_ADMIN, Role.MINISTRY_STAFF)
 def download(run_id: int, fmt: str):
-    if fmt not in MIME:
+    if fmt not in FILE_TYPES:
         abort(404)
     if g.membership.role == Role.MINISTRY_STAFF:
         from ..core import tenancy
