@@ -176,8 +176,11 @@ def tick(campaign: Campaign, case: FamilyCase, code: str, reason: str, user) -> 
 
 
 def set_visiting_unit(entry: VisitEntry, unit: Unit) -> None:
-    if unit.county_id != entry.tenant_id and not unit.is_partner_unit:
-        raise CampaignError("訪視單位需為本縣市的單位或合作的民間團體。")
+    """One visiting unit per family: a unit of the county, or a branch of a partner organisation serving it."""
+    serves_county = unit.is_partner_unit and unit.partner_org is not None and any(
+        c.id == entry.tenant_id for c in unit.partner_org.counties)
+    if unit.county_id != entry.tenant_id and not serves_county:
+        raise CampaignError("訪視單位需為本縣市的單位或服務本縣市的民間團體。")
     entry.visiting_unit_id = unit.id
     db.session.flush()
 

@@ -92,3 +92,49 @@ def test_county_administrator_computes_and_sets_the_visiting_unit(taipei_cases, 
     assert ministry.get("/campaigns/rules").status_code == 200
     bad = ministry.post("/campaigns/rules", {"ru-rules": "{not json", "ru-note": "試"})
     assert bad.status_code == 422 and "JSON" in bad.text and "{not json" in bad.text
+
+
+def test_forged_ids_reach_nothing_of_another_county(taipei_cases, as_user, db, factories):
+    """Another county's unit or family, typed into the forms, is refused."""
+    t = taipei_cases
+    cid = t["campaign"].id
+    with tenancy.tenant_scope(t["taipei"].id):
+        services.compute_list(t["campaign"], t["taipei"].id)
+        entry_id = services.db.session.scalars(sa.select(VisitEntry.id)).first()
+    hualien_centre = factories.unit("花蓮縣花蓮社會福利服務中心").id
+    hualien_case = None
+    with tenancy.tenant_scope(factories.county("花蓮縣").id):
+        from app.intake import services as intake
+        from app.intake.reference import ReportingChannel
+
+        hualien = factories.county("花蓮縣")
+        report, _ = intake.receive(hualien, intake.ReportInput(
+            district_id=hualien.districts[0].id, concerns=["vulnerable_family"], narrative="花蓮",
+            persons=[intake.PersonInput(name="花蓮童", relation="child")]), ReportingChannel("36"))
+        intake.claim(report, factories.user("hua.dispatch"))
+        hualien_case = intake.dispatch(report, factories.user("hua.dispatch"), factories.unit("花蓮縣花蓮社會福利服務中心")).case_no
+    db.session.commit()
+    admin = as_user("tpe.admin")
+    forged = admin.post(f"/campaigns/{cid}/entries/{entry_id}/unit", {"vu-unit_id": hualien_centre})
+    assert forged.status_code == 422 and "本縣市" in forged.text
+    forged = admin.post(f"/campaigns/{cid}/tick", {"tk-case_no": hualien_case, "tk-code": "1D", "tk-reason": "x"})
+    assert forged.status_code == 422 and "找不到本縣市案號" in forged.text
+    assert as_user("hua.admin").post(f"/campaigns/{cid}/entries/{entry_id}/unit",
+                                     {"vu-unit_id": hualien_centre}).status_code == 404
+
+
+def test_a_partner_organisation_can_visit_only_in_counties_it_serves(taipei_cases, factories):
+    t = taipei_cases
+    with tenancy.tenant_scope(t["taipei"].id):
+        services.compute_list(t["campaign"], t["taipei"].id)
+        entry = services.db.session.scalars(sa.select(VisitEntry)).first()
+        services.set_visiting_unit(entry, factories.unit("家扶基金會臺北市服務處"))  # 家扶 serves 臺北市
+        from app.tenants.models import PartnerOrganisation, Unit, UnitKind
+
+        stranger = PartnerOrganisation(name="只服務高雄的團體", short_name="高雄團體",
+                                       counties=[factories.county("高雄市")])
+        branch = Unit(kind=UnitKind.PARTNER_BRANCH, name="高雄團體服務處", partner_org=stranger)
+        services.db.session.add_all([stranger, branch])
+        services.db.session.flush()
+        with pytest.raises(services.CampaignError, match="服務本縣市"):
+            services.set_visiting_unit(entry, branch)
