@@ -152,6 +152,8 @@ ROUTES = {
     "campaigns.county_list": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
     "campaigns.compute": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
     "campaigns.tick": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
+    "campaigns.add_network": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
+    "campaigns.import_network": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
     "campaigns.set_unit": Route((COUNTY_ADMIN,), {"campaign_id": "campaign", "entry_id": "tpe_entry"}, True),
     "campaigns.my_visits": Route((SW,), {"campaign_id": "campaign"}),
     "campaigns.mine": Route((SW,)),

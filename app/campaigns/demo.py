@@ -1,5 +1,6 @@
-"""Demo campaign (development only): the coming Lunar New Year's campaign,
-opened with seed 004's rules, and 臺北市's visit list computed."""
+"""Demo campaigns (development only): last Lunar New Year's campaign, over, with
+臺北市's families visited (so the results report has something to count), and
+the coming one, opened with seed 004's rules and 臺北市's list computed."""
 from __future__ import annotations
 
 from datetime import date
@@ -15,18 +16,58 @@ from .models import Campaign
 
 # 116年 (2027) 春節: 除夕 2/5 through 初五 2/10 (the ministry adjusts dates when it opens a real campaign).
 HOLIDAY = (date(2027, 2, 5), date(2027, 2, 10))
+# 115年 (2026) 春節: 2/14 through 2/22.
+LAST_HOLIDAY = (date(2026, 2, 14), date(2026, 2, 22))
 
 
 def seed_demo_campaign() -> int:
     if db.session.scalars(sa.select(Campaign.id)).first():
         return 0
     ministry = db.session.scalars(sa.select(User).where(User.username == "moh.protect")).one()
-    campaign = services.open_campaign("116年春節加強關懷弱勢實施計畫", *HOLIDAY, ministry)
     taipei = db.session.scalars(sa.select(County).where(County.name == "臺北市")).one()
+    last = services.open_campaign("115年春節加強關懷弱勢實施計畫", *LAST_HOLIDAY, ministry)
+    campaign = services.open_campaign("116年春節加強關懷弱勢實施計畫", *HOLIDAY, ministry)
     with tenancy.tenant_scope(taipei.id):
         _give_demo_families_indicators(campaign, ministry)
+        services.compute_list(last, taipei.id, on=last.starts_on)
+        _visit_last_years_families(last)
         result = services.compute_list(campaign, taipei.id)
     return result["listed"] + 1
+
+
+def _visit_last_years_families(campaign) -> None:
+    """Each listed family visited by its visiting unit: in person where required (the first one after an
+    attempt, with 急難紓困), by phone otherwise (實物給付, a referral)."""
+    from datetime import timedelta
+
+    from ..accounts.models import Membership
+    from ..cases.models import CaseMember
+    from .models import VisitEntry, VisitMethod
+
+    entries = db.session.scalars(sa.select(VisitEntry).where(VisitEntry.campaign_id == campaign.id)
+                                 .order_by(VisitEntry.id)).all()
+    for n, entry in enumerate(entries):
+        membership = db.session.scalars(sa.select(Membership).where(Membership.unit_id == entry.visiting_unit_id)
+                                        .order_by(Membership.id)).first()
+        if membership is None:
+            continue
+        on = campaign.holiday_start - timedelta(days=5 - n % 4)
+        children = [{"member_id": m.id, "name": m.name, "seen": entry.in_person, "care_ok": True}
+                    for m in db.session.scalars(sa.select(CaseMember).where(
+                        CaseMember.case_id == entry.case_id, CaseMember.relation == "child").order_by(CaseMember.id))]
+        if not children:
+            continue
+        if n == 0:
+            services.record_visit(entry, membership.user, membership, visited_on=on - timedelta(days=1),
+                                  method=VisitMethod.NOT_REACHED)
+        if entry.in_person:
+            services.record_visit(entry, membership.user, membership, visited_on=on, method=VisitMethod.IN_PERSON,
+                                  persons_seen="案母、兒少", children=children, needs="年節期間經濟壓力",
+                                  services=[{"kind": "emergency_cash", "amount": 6000}])
+        else:
+            services.record_visit(entry, membership.user, membership, visited_on=on, method=VisitMethod.PHONE,
+                                  persons_seen="案母", children=children, services=[{"kind": "in_kind"}],
+                                  referrals="轉介食物銀行")
 
 
 def _give_demo_families_indicators(campaign, user) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import FileField, SelectField, StringField, TextAreaField
 
 from ..core.forms import ActionForm, FlexibleDateField, max_length, optional, required
 
@@ -30,3 +30,21 @@ class TickForm(ActionForm):
     case_no = StringField("個案案號", validators=[required("個案案號"), max_length("個案案號", 30)])
     code = SelectField("指標", validate_choice=False)
     reason = TextAreaField("理由", validators=[required("理由"), max_length("理由", 1000)])
+
+
+class NetworkForm(ActionForm):
+    PREFIX = "nw"
+    case_no = StringField("個案案號", validators=[required("個案案號"), max_length("個案案號", 30)])
+    kind = SelectField("網絡單位", validate_choice=True)
+    reason = TextAreaField("網絡單位提供的理由", validators=[required("理由"), max_length("理由", 1000)])
+
+    def __init__(self, *args, **kwargs):
+        from .models import NetworkKind
+
+        super().__init__(*args, **kwargs)
+        self.kind.choices = NetworkKind.choices()
+
+
+class ImportForm(ActionForm):
+    PREFIX = "im"
+    file = FileField("CSV 檔（欄名：案號或身分證字號、網絡單位、說明）")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -157,6 +158,120 @@ def compute_list(campaign: Campaign, county_id: int, on: date | None = None) -> 
     return {"families": len(verdicts), "listed": len(chosen), "added": added, "removed": removed}
 
 
+# --- Families from the network units' lists ---------------------------------------------------------
+
+NETWORK_NAMES = {"衛生": "health", "教育": "education", "警政": "police", "民政": "civil", "消防": "fire"}
+IMPORT_MAX_ROWS = 5000
+
+
+def add_network_entry(campaign: Campaign, county_id: int, case: FamilyCase, kind, reason: str, user=None) -> VisitEntry:
+    """A family a network unit (health, education, police, civil affairs, fire) asks the county to visit.
+    Kept when the list is recomputed; a family already listed by the rules keeps its rules entry."""
+    from .models import NetworkKind
+
+    kind = NetworkKind(kind)
+    if case.tenant_id != county_id:
+        raise CampaignError("找不到本縣市的這個個案。")
+    if case.status not in OPEN_STATUSES:
+        raise CampaignError(f"{case.case_no} 已結案；網絡單位名單只能加入在案家庭。")
+    if not reason.strip():
+        raise CampaignError("請寫明網絡單位提供的理由（例如：未完成預防接種）。")
+    entry = db.session.scalars(sa.select(VisitEntry).where(VisitEntry.campaign_id == campaign.id,
+                                                           VisitEntry.case_id == case.id)).first()
+    if entry is not None and entry.source != EntrySource.NETWORK:
+        raise CampaignError(f"{case.case_no} 已依關懷指標列入名單，不需重複加入。")
+    lead = lead_units([case.id]).get(case.id)
+    if entry is None:
+        entry = VisitEntry(tenant_id=county_id, campaign_id=campaign.id, case_id=case.id, source=EntrySource.NETWORK,
+                           indicators=[], in_person=False, visiting_unit_id=lead, lead_unit_id=lead)
+        db.session.add(entry)
+    entry.network_kind, entry.reason = kind, reason.strip()[:1000]
+    entry.rule_set_id, entry.computed_on = campaign.rule_set_id, today()
+    db.session.flush()
+    return entry
+
+
+@dataclass
+class ImportResult:
+    added: int
+    updated: int
+    rejected: list  # [(line number, the row as typed, why)]
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or Big5 (what Excel in Taiwan saves as CSV)."""
+    for encoding in ("utf-8-sig", "cp950"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CampaignError("檔案的文字編碼看不懂，請另存為 CSV（UTF-8）後再上傳。")
+
+
+def import_network_csv(campaign: Campaign, county_id: int, data: bytes, user=None) -> ImportResult:
+    """Rows of 案號 (or 身分證字號), 網絡單位 (衛生／教育／警政／民政／消防) and 說明. Valid rows are added;
+    every other row comes back with its line number and the reason, nothing silently dropped."""
+    import csv
+    import io
+
+    from ..cases.models import CaseMember
+
+    rows = list(csv.reader(io.StringIO(_decode(data))))
+    if not rows:
+        raise CampaignError("檔案是空的。")
+    header = [h.strip() for h in rows[0]]
+    missing = [h for h in ("網絡單位", "說明") if h not in header]
+    if missing or not ({"案號", "身分證字號"} & set(header)):
+        raise CampaignError("第 1 列須為欄名：案號（或身分證字號）、網絡單位、說明；缺少：" +
+                            "、".join(missing + ([] if {"案號", "身分證字號"} & set(header) else ["案號"])) + "。")
+    if len(rows) - 1 > IMPORT_MAX_ROWS:
+        raise CampaignError(f"一次最多匯入 {IMPORT_MAX_ROWS:,} 列，這個檔案有 {len(rows) - 1:,} 列。")
+    col = {h: i for i, h in enumerate(header)}
+    result, seen = ImportResult(0, 0, []), {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        value = lambda name: row[col[name]].strip() if name in col and col[name] < len(row) else ""  # noqa: E731
+        case_no, id_number, kind_name, reason = value("案號"), value("身分證字號").upper(), value("網絡單位"), value("說明")
+        try:
+            kind = NETWORK_NAMES.get(kind_name[:2]) or (kind_name if kind_name in NETWORK_NAMES.values() else None)
+            if kind is None:
+                raise CampaignError(f"網絡單位「{kind_name}」不是 衛生、教育、警政、民政、消防 之一")
+            if case_no:
+                case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.tenant_id == county_id,
+                                                                      FamilyCase.case_no == case_no)).first()
+                if case is None:
+                    raise CampaignError(f"找不到本縣市案號 {case_no}")
+            elif id_number:
+                found = db.session.scalars(sa.select(FamilyCase).join(CaseMember, CaseMember.case_id == FamilyCase.id)
+                                           .where(FamilyCase.tenant_id == county_id, CaseMember.id_number == id_number,
+                                                  FamilyCase.status.in_(OPEN_STATUSES)).distinct()).all()
+                if not found:
+                    raise CampaignError("這個身分證字號不在本縣市的在案家庭中")
+                if len(found) > 1:
+                    raise CampaignError("這個身分證字號對應到多個在案家庭，請改填案號")
+                case = found[0]
+            else:
+                raise CampaignError("案號與身分證字號都是空白")
+            if case.id in seen:
+                raise CampaignError(f"與第 {seen[case.id]} 列是同一戶")
+            with db.session.begin_nested():
+                before = db.session.scalars(sa.select(VisitEntry.id).where(
+                    VisitEntry.campaign_id == campaign.id, VisitEntry.case_id == case.id)).first()
+                add_network_entry(campaign, county_id, case, kind, reason, user)
+            seen[case.id] = line
+            if before is None:
+                result.added += 1
+            else:
+                result.updated += 1
+        except CampaignError as exc:
+            shown = [cell for cell in row][:4]
+            if id_number and not case_no:  # the report shows no full ID number
+                shown = [cell if cell.strip().upper() != id_number else id_number[:3] + "****" + id_number[-3:] for cell in shown]
+            result.rejected.append((line, shown, str(exc).rstrip("。")))
+    return result
+
+
 def tick(campaign: Campaign, case: FamilyCase, code: str, reason: str, user) -> ManualIndicator:
     rule_set = db.session.get(RuleSet, campaign.rule_set_id)
     manual_codes = {f"1{r['code']}" for r in rule_set.rules["level1"] if r["test"] == "manual"} | {
@@ -278,45 +393,75 @@ def _report_finding(case, visit, finding: str, user):
 
 # --- Progress ------------------------------------------------------------------------------------
 
-def progress(campaign: Campaign, county_id: int | None = None) -> dict:
-    """Counts per visiting unit (or per county for the ministry) and per day: families listed, visited in
-    person, phoned, only attempts (with how many), not yet; children whose care was confirmed."""
-    from .models import CampaignVisit, VisitMethod
+@dataclass
+class EntryOutcome:
+    """A listed family with what became of it: the best contact made, the attempts, the visits."""
+    id: int
+    tenant_id: int
+    visiting_unit_id: int | None
+    in_person_required: bool
+    source: EntrySource
+    network_kind: str | None
+    indicators: list
+    visits: list  # CampaignVisit rows (method, visited_on, children, services, referrals, finding, new_report_id, needs)
 
-    entry_q = sa.select(VisitEntry.id, VisitEntry.tenant_id, VisitEntry.visiting_unit_id, VisitEntry.in_person).where(
-        VisitEntry.campaign_id == campaign.id)
+    @property
+    def outcome(self) -> str:
+        """'in_person', 'phone', 'not_reached' (attempts only) or 'not_yet'."""
+        methods = {v.method.value for v in self.visits}
+        return next((m for m in ("in_person", "phone", "not_reached") if m in methods), "not_yet")
+
+    @property
+    def attempts(self) -> int:
+        return sum(1 for v in self.visits if v.method.value == "not_reached")
+
+    @property
+    def children_confirmed(self) -> int:
+        """Children whose care the latest contact that reached the family confirmed."""
+        reached = [v for v in self.visits if v.method.value != "not_reached"]
+        return sum(1 for c in reached[-1].children if c.get("care_ok")) if reached else 0
+
+
+def outcomes(campaign: Campaign, county_id: int | None = None) -> list[EntryOutcome]:
+    """Every listed family of the campaign (of one county, or all) with its visits, in a few column queries."""
+    from .models import CampaignVisit
+
+    entry_q = sa.select(VisitEntry.id, VisitEntry.tenant_id, VisitEntry.visiting_unit_id, VisitEntry.in_person,
+                        VisitEntry.source, VisitEntry.network_kind, VisitEntry.indicators).where(
+        VisitEntry.campaign_id == campaign.id).order_by(VisitEntry.id)
     if county_id is not None:
         entry_q = entry_q.where(VisitEntry.tenant_id == county_id)
     entries = db.session.execute(entry_q).all()
     visits = defaultdict(list)
-    days = defaultdict(lambda: {"in_person": 0, "phone": 0, "not_reached": 0})
     ids = [e.id for e in entries]
     for chunk in range(0, len(ids), 5000):
-        for entry_id, method, on, children in db.session.execute(
-                sa.select(CampaignVisit.entry_id, CampaignVisit.method, CampaignVisit.visited_on, CampaignVisit.children)
-                .where(CampaignVisit.entry_id.in_(ids[chunk:chunk + 5000]))):
-            visits[entry_id].append((method, children))
-            days[on][method.value] += 1
+        for row in db.session.execute(
+                sa.select(CampaignVisit.entry_id, CampaignVisit.method, CampaignVisit.visited_on, CampaignVisit.children,
+                          CampaignVisit.services, CampaignVisit.referrals, CampaignVisit.finding,
+                          CampaignVisit.new_report_id, CampaignVisit.needs)
+                .where(CampaignVisit.entry_id.in_(ids[chunk:chunk + 5000]))
+                .order_by(CampaignVisit.visited_on, CampaignVisit.id)):
+            visits[row.entry_id].append(row)
+    return [EntryOutcome(e.id, e.tenant_id, e.visiting_unit_id, e.in_person, e.source,
+                         getattr(e.network_kind, "value", e.network_kind), list(e.indicators or []), visits[e.id])
+            for e in entries]
+
+
+def progress(campaign: Campaign, county_id: int | None = None) -> dict:
+    """Counts per visiting unit (or per county for the ministry) and per day: families listed, visited in
+    person, phoned, only attempts (with how many), not yet; children whose care was confirmed."""
+    days = defaultdict(lambda: {"in_person": 0, "phone": 0, "not_reached": 0})
     key = (lambda e: e.visiting_unit_id) if county_id is not None else (lambda e: e.tenant_id)
     rows = defaultdict(lambda: {"listed": 0, "in_person_required": 0, "in_person": 0, "phone": 0, "not_reached": 0,
                                 "attempts": 0, "not_yet": 0, "children_confirmed": 0, "in_person_missing": 0})
-    for e in entries:
+    for e in outcomes(campaign, county_id):
+        for v in e.visits:
+            days[v.visited_on][v.method.value] += 1
         row = rows[key(e)]
         row["listed"] += 1
-        row["in_person_required"] += e.in_person
-        done = visits.get(e.id, [])
-        methods = {m for m, _ in done}
-        if VisitMethod.IN_PERSON in methods:
-            row["in_person"] += 1
-        elif VisitMethod.PHONE in methods:
-            row["phone"] += 1
-            row["in_person_missing"] += e.in_person
-        elif done:
-            row["not_reached"] += 1
-            row["attempts"] += len(done)
-        else:
-            row["not_yet"] += 1
-        reached = [children for m, children in done if m != VisitMethod.NOT_REACHED]
-        if reached:
-            row["children_confirmed"] += sum(1 for c in reached[-1] if c.get("care_ok"))
+        row["in_person_required"] += e.in_person_required
+        row[e.outcome] += 1
+        row["in_person_missing"] += e.in_person_required and e.outcome == "phone"
+        row["attempts"] += e.attempts if e.outcome == "not_reached" else 0
+        row["children_confirmed"] += e.children_confirmed
     return {"rows": dict(rows), "days": dict(sorted(days.items()))}

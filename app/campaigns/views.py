@@ -16,7 +16,7 @@ from ..core.rendering import redirect_to, render
 from ..extensions import db
 from ..tenants.models import Unit
 from . import services
-from .forms import CampaignForm, RulesForm, TickForm, UnitForm
+from .forms import CampaignForm, ImportForm, NetworkForm, RulesForm, TickForm, UnitForm
 from .models import Campaign, RuleSet, VisitEntry
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -84,7 +84,7 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _list_page(campaign: Campaign, error=None, status=200):
+def _list_page(campaign: Campaign, error=None, status=200, network_form=None, imported=None):
     county_id = g.membership.county_id
     entries = db.session.scalars(sa.select(VisitEntry).where(VisitEntry.campaign_id == campaign.id)
                                  .order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)).all()
@@ -111,7 +111,9 @@ def _list_page(campaign: Campaign, error=None, status=200):
     return render("campaigns/list.html", status=status, campaign=campaign, entries=entries, labels=labels, counts=counts,
                   ticks=ticks,
                   units=units, overlaps=services.overlaps(entries), error=error, rule_set=rule_set,
-                  tick_form=tick_form, unit_form=UnitForm(formdata=None))
+                  tick_form=tick_form, unit_form=UnitForm(formdata=None),
+                  network_form=network_form or NetworkForm(formdata=None), import_form=ImportForm(formdata=None),
+                  imported=imported)
 
 
 @bp.get("/<int:campaign_id>")
@@ -152,6 +154,13 @@ def set_unit(campaign_id: int, entry_id: int):
     return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id) + f"#entry-{entry.id}")
 
 
+def _county_case(case_no: str) -> FamilyCase:
+    case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.case_no == case_no.strip())).first()
+    if case is None:  # another county's case is not found either
+        raise services.CampaignError(f"找不到本縣市案號 {case_no.strip()} 的個案。")
+    return case
+
+
 @bp.post("/<int:campaign_id>/tick")
 @requires(Role.COUNTY_ADMIN)
 def tick(campaign_id: int):
@@ -160,9 +169,7 @@ def tick(campaign_id: int):
     try:
         if not form.validate():
             raise services.CampaignError("勾選此指標時請寫明個案案號與理由。")
-        case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.case_no == form.case_no.data.strip())).first()
-        if case is None:  # another county's case is not found either
-            raise services.CampaignError(f"找不到本縣市案號 {form.case_no.data.strip()} 的個案。")
+        case = _county_case(form.case_no.data)
         services.tick(campaign, case, form.code.data, form.reason.data, current_user)
         services.compute_list(campaign, g.membership.county_id)
     except services.CampaignError as exc:
@@ -171,6 +178,45 @@ def tick(campaign_id: int):
     db.session.commit()
     flash(f"已勾選 {case.case_no} 的 {form.code.data} 並重新計算名單。", "success")
     return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id))
+
+
+@bp.post("/<int:campaign_id>/network")
+@requires(Role.COUNTY_ADMIN)
+def add_network(campaign_id: int):
+    """One family from a network unit's list, by case number."""
+    campaign = _campaign_or_404(campaign_id)
+    form = NetworkForm(request.form)
+    try:
+        if not form.validate():
+            raise services.CampaignError("請填寫案號、網絡單位與理由。")
+        case = _county_case(form.case_no.data)
+        services.add_network_entry(campaign, g.membership.county_id, case, form.kind.data, form.reason.data, current_user)
+    except services.CampaignError as exc:
+        db.session.rollback()
+        return _list_page(_campaign_or_404(campaign_id), error=str(exc), status=422, network_form=NetworkForm(request.form))
+    db.session.commit()
+    flash(f"已將 {case.case_no} 加入名單（網絡單位查訪）。", "success")
+    return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id))
+
+
+@bp.post("/<int:campaign_id>/network/import")
+@requires(Role.COUNTY_ADMIN)
+def import_network(campaign_id: int):
+    """A network unit's list as CSV: valid rows added, the others reported with their line and reason."""
+    campaign = _campaign_or_404(campaign_id)
+    upload = request.files.get("im-file")
+    try:
+        if upload is None or not upload.filename:
+            raise services.CampaignError("請選擇要匯入的 CSV 檔。")
+        data = upload.read(2 * 1024 * 1024 + 1)
+        if len(data) > 2 * 1024 * 1024:
+            raise services.CampaignError("檔案超過 2 MB，請分批匯入。")
+        result = services.import_network_csv(campaign, g.membership.county_id, data, current_user)
+    except services.CampaignError as exc:
+        db.session.rollback()
+        return _list_page(_campaign_or_404(campaign_id), error=str(exc), status=422)
+    db.session.commit()
+    return _list_page(_campaign_or_404(campaign_id), imported=result, status=200 if result.added + result.updated else 422)
 
 
 # --- The visiting unit's side ------------------------------------------------------------------------

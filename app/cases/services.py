@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import Membership, Role, User
 from ..audit import services as audit
 from ..audit.models import AuditAction
-from ..core.filters import TAIPEI
+from ..core.filters import TAIPEI, to_taipei
 from ..core.models import utcnow
 from ..core.sequences import next_value
 from ..extensions import db
@@ -560,7 +560,8 @@ def add_note(case: FamilyCase, user: User, membership: Membership, text: str) ->
 
 def update_household(case: FamilyCase, user: User, membership: Membership, *, version: int, address: str, phone: str,
                      members: dict[int, dict]) -> None:
-    """Edit the household (address, phone, members' flags and welfare type), refusing a stale form."""
+    """Edit the household (address, phone, members' flags, welfare type and a child's return home from
+    placement), refusing a stale form."""
     _require_write(case, membership)
     check_version(case, version)
     case.address = address.strip()
@@ -574,6 +575,11 @@ def update_household(case: FamilyCase, user: User, membership: Membership, *, ve
         member.welfare_type = values.get("welfare_type") or None
         if "phone" in values:
             member.phone = values["phone"].strip()
+        if "placement_ended_on" in values:
+            returned = values["placement_ended_on"]
+            if returned is not None and returned > to_taipei(utcnow()).date():
+                raise CaseError(f"{member.name or '成員'}的結束安置返家日期不可晚於今天。")
+            member.placement_ended_on = returned
     case.updated_at = utcnow()  # the case row changes, so its version moves on
     add_event(case, "household", "更新案家資料（地址、電話、成員註記）", user, membership)
     db.session.flush()

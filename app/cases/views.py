@@ -430,11 +430,19 @@ def household(case_id: int):
             version = int(form.version.data)
         except (TypeError, ValueError):
             raise services.CaseError("表單版本資訊遺失，請重新載入頁面。") from None
+        from ..core.forms import parse_flexible_date
+
         members = {}
         for member in case.members:
             members[member.id] = {"flags": request.form.getlist(f"member-{member.id}-flags"),
                                   "welfare_type": request.form.get(f"member-{member.id}-welfare_type") or None,
                                   "phone": request.form.get(f"member-{member.id}-phone", member.phone)}
+            key = f"member-{member.id}-placement_ended_on"
+            if key in request.form:
+                try:
+                    members[member.id]["placement_ended_on"] = parse_flexible_date(request.form[key])
+                except ValueError as exc:
+                    raise services.CaseError(f"{member.name or '成員'}的結束安置返家日期：{exc}") from None
         services.update_household(case, current_user, g.membership, version=version, address=form.address.data or "",
                                   phone=form.phone.data or "", members=members)
         flash("已更新案家資料。", "success")

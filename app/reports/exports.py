@@ -40,6 +40,19 @@ def tables(kind: ReportKind, d: dict) -> list[tuple[str, list[str], list[list]]]
                     + [["處理天數中位數", disputes["median_days"] if disputes["median_days"] is not None else ""],
                        ["處理天數第90百分位數", disputes["p90_days"] if disputes["p90_days"] is not None else ""]]))
         return out + [rates]
+    if kind == ReportKind.SPRING:
+        out = [(title, [first, *d["columns"][1:]], [list(r) for r in d[key]] + ([list(d["total"])] if total else []))
+               for key, title, first, total in (
+                   ("by_source", "列冊來源", "來源", True), ("by_indicator", "依指標（一戶可符合多項）", "指標", False),
+                   ("by_unit_kind", "依訪視單位類別", "單位類別", True), ("by_unit", "依訪視單位", "訪視單位", True))
+               if d[key] or key == "by_source"]
+        for title, header, rows in out:
+            for row in rows:
+                row[-1] = pct(row[-1])
+        out.append(("網絡單位查訪提供之家庭", ["網絡單位", "戶數"], [list(r) for r in d["by_network"]]))
+        out.append(("訪視情形", ["項目", "數值"], [[k.strip("　"), v] for k, v in d["summary"]]))
+        out.append(("提供服務", ["服務項目", "戶數", "次數", "金額（元）"], [list(r) for r in d["services"]]))
+        return out + [rates]
     raise ValueError(kind)
 
 
@@ -53,6 +66,8 @@ def county_summary_header(kind: ReportKind) -> list[str]:
                                 "開案率", "轉介率"],
             ReportKind.VULNERABILITY: ["縣市", "結案戶數", "開案時高", "開案時中", "開案時低", "結案時高", "結案時中", "結案時低"],
             ReportKind.REFERRALS: ["縣市", "送出", "送出受案", "送出不受案", "收到", "回覆中位數(時)", "爭議", "爭議天數中位數"],
+            ReportKind.SPRING: ["縣市", "列冊", "面訪", "電訪", "未遇", "尚未訪視", "兒少確認", "發現/通報", "急難紓困(元)",
+                                "完成率"],
             }[kind]
 
 
@@ -73,6 +88,13 @@ def county_summary(kind: ReportKind, d: dict, *, suppress: bool = False) -> list
         return [_small(v, suppress) for v in [t["total"], *t["columns"]]] + [pct(t["open_rate"]), pct(t["referral_rate"])]
     if kind == ReportKind.VULNERABILITY:
         return [_small(v, suppress) for v in [d["closed"], *[r[1] for r in d["rows"]], *[r[3] for r in d["rows"]]]]
+    if kind == ReportKind.SPRING:
+        t, summary = d["total"], dict((k.strip("　"), v) for k, v in d["summary"])
+        cash = next((amount for label, _, _, amount in d["services"] if label.startswith("急難紓困")), 0)
+        return [_small(v, suppress) for v in t[1:6]] + [
+            _small(summary["確認受照顧情形之兒少人數"], suppress),
+            f"{_small(summary['發現疑似受虐或疏忽之戶數'], suppress)}/{_small(summary['因此新增通報件數'], suppress)}",
+            cash, pct(t[6])]
     sent, received, disputes = d["sent"], d["received"], d["disputes"]
     return [_small(v, suppress) for v in [sent["total"][1], sent["total"][2], sent["total"][3], received["total"][1]]] + [
         sent["median_hours"] if sent["median_hours"] is not None else "—", _small(disputes["filed"], suppress),

@@ -19,6 +19,10 @@ def parse_period(token: str) -> Period:
         period = Period(PeriodKind(kind), date.fromisoformat(start), date.fromisoformat(end))
     except (ValueError, KeyError):
         raise ValueError("請選擇報表期間。") from None
+    if period.kind == PeriodKind.SPRING:
+        if period not in campaign_periods():
+            raise ValueError("找不到這段春節關懷期間。")
+        return period
     expected = Period.of(period.kind, period.start.year,
                          period.start.month if period.kind == PeriodKind.MONTH else (period.start.month - 1) // 3 + 1)
     if expected != period:
@@ -26,12 +30,22 @@ def parse_period(token: str) -> Period:
     return period
 
 
+def campaign_periods(count: int = 3) -> list[Period]:
+    """The latest spring-festival campaigns' periods, newest first."""
+    import sqlalchemy as sa
+
+    from ..campaigns.models import Campaign
+    from ..extensions import db
+
+    return [Period.of_campaign(c) for c in db.session.scalars(
+        sa.select(Campaign).order_by(Campaign.holiday_start.desc()).limit(count))]
+
+
 def period_choices(today) -> list[tuple[str, str]]:
-    out = []
-    for kind in (PeriodKind.QUARTER, PeriodKind.MONTH, PeriodKind.YEAR):
-        for period in recent_periods(kind, today, 6 if kind != PeriodKind.YEAR else 3):
-            out.append((period_token(period), f"{kind.label}｜{period.label}" + ("（進行中）" if not period.is_over(today) else "")))
-    return out
+    periods = [p for kind in (PeriodKind.QUARTER, PeriodKind.MONTH, PeriodKind.YEAR)
+               for p in recent_periods(kind, today, 6 if kind != PeriodKind.YEAR else 3)] + campaign_periods()
+    return [(period_token(p), f"{p.kind.label}｜{p.label}" + ("（進行中）" if not p.is_over(today) else ""))
+            for p in periods]
 
 
 class RequestForm(ActionForm):

@@ -21,12 +21,14 @@ class ReportKind(LabeledEnum):
     VISITS = ("visits", "脆弱家庭訪視評估")
     VULNERABILITY = ("vulnerability", "脆弱性變化")
     REFERRALS = ("referrals", "轉介與爭議")
+    SPRING = ("spring", "春節關懷訪視服務成果")
 
 
 class PeriodKind(LabeledEnum):
     MONTH = ("month", "月報")
     QUARTER = ("quarter", "季報")
     YEAR = ("year", "年報")
+    SPRING = ("spring", "春節關懷期間")  # a campaign's own dates (step 7)
 
 
 class RunStatus(LabeledEnum):

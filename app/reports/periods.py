@@ -29,9 +29,16 @@ class Period:
             return cls(kind, date(year, first, 1), date(year, first + 2, monthrange(year, first + 2)[1]))
         return cls(kind, date(year, 1, 1), date(year, 12, 31))
 
+    @classmethod
+    def of_campaign(cls, campaign) -> "Period":
+        """A spring-festival campaign's own dates (two weeks before the holiday to one week after)."""
+        return cls(PeriodKind.SPRING, campaign.starts_on, campaign.ends_on)
+
     @property
     def label(self) -> str:
         roc = self.start.year - ROC_OFFSET
+        if self.kind == PeriodKind.SPRING:
+            return f"{self.end.year - ROC_OFFSET}年春節關懷期間"
         if self.kind == PeriodKind.MONTH:
             return f"{roc}年{self.start.month}月"
         if self.kind == PeriodKind.QUARTER:

@@ -10,7 +10,7 @@ module: counts only.
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import timedelta
 from statistics import median
 
@@ -58,10 +58,13 @@ def _add(into: dict, other: dict) -> dict:
     return into
 
 
-def add_up(counts: list[dict]) -> dict:
+def add_up(counts: list[dict], kind=None) -> dict:
+    """The national counts: every county's added up (minus what only makes sense per county)."""
     total: dict = {}
     for c in counts:
         _add(total, c)
+    for key in PER_COUNTY_ONLY.get(getattr(kind, "value", kind), ()):
+        total.pop(key, None)
     return total
 
 
@@ -290,10 +293,110 @@ def derive_referrals(c: dict) -> dict:
                                                         zip(OUTCOME_GROUPS, table("sent")["total"][2:])]}}
 
 
+# --- 6. 春節關懷訪視服務成果 ---------------------------------------------------------------
+
+OUTCOMES = {"in_person": "面訪", "phone": "電訪", "not_reached": "未遇", "not_yet": "尚未訪視"}
+SPRING_UNIT_KINDS = {UnitKind.WELFARE_CENTRE: "社福中心", UnitKind.DV_CENTRE: "家防中心",
+                     UnitKind.MENTAL_HEALTH: "心衛社工", UnitKind.PARTNER_BRANCH: "民間團體"}
+PER_COUNTY_ONLY = {"spring": ("by_unit",)}  # unit names mean nothing once counties are added up
+
+
+def count_spring(county_id: int, period: Period) -> dict:
+    """The families of the campaign whose dates are the period: listed and visited by source, by indicator
+    and by visiting unit; children whose care was confirmed; findings and the reports they raised;
+    services (cash with amounts) and referrals."""
+    from ..campaigns import services as campaigns
+    from ..campaigns.models import Campaign, EntrySource, NetworkKind
+
+    blank = lambda: {"listed": 0, **{k: 0 for k in OUTCOMES}}  # noqa: E731
+    out = {"totals": {**blank(), "in_person_required": 0, "in_person_required_done": 0, "in_person_missing": 0, "attempts": 0, "visits": 0,
+                      "children_confirmed": 0, "findings": 0, "new_reports": 0, "referrals": 0, "needs": 0},
+           "by_source": {s.value: blank() for s in EntrySource}, "by_network": {k.value: 0 for k in NetworkKind},
+           "by_indicator": {}, "by_unit_kind": {k: blank() for k in [*SPRING_UNIT_KINDS.values(), "其他"]},
+           "by_unit": {}, "services": {k: {"families": 0, "times": 0, "amount": 0} for k in campaigns.SERVICE_KINDS}}
+    campaign = db.session.scalars(sa.select(Campaign).where(Campaign.starts_on == period.start,
+                                                            Campaign.ends_on == period.end).order_by(Campaign.id)).first()
+    if campaign is None:
+        return out
+    labels = campaigns.indicator_labels(campaign.rule_set)
+    units = dict(db.session.execute(sa.select(Unit.id, Unit.name)).all())
+    unit_kinds = {uid: SPRING_UNIT_KINDS.get(kind, "其他") for uid, kind in db.session.execute(sa.select(Unit.id, Unit.kind))}
+    t = out["totals"]
+    for e in campaigns.outcomes(campaign, county_id):
+        outcome = e.outcome
+        buckets = [t, out["by_source"][e.source.value],
+                   out["by_unit"].setdefault(units.get(e.visiting_unit_id, "未指定"), blank()),
+                   out["by_unit_kind"][unit_kinds.get(e.visiting_unit_id, "其他")]]
+        buckets += [out["by_indicator"].setdefault(f"{code} {labels.get(code, '')}".strip(), blank())
+                    for code in e.indicators]
+        for bucket in buckets:
+            bucket["listed"] += 1
+            bucket[outcome] += 1
+        if e.network_kind:
+            out["by_network"][e.network_kind] += 1
+        t["in_person_required"] += e.in_person_required
+        t["in_person_required_done"] += e.in_person_required and outcome == "in_person"
+        t["in_person_missing"] += e.in_person_required and outcome == "phone"
+        t["attempts"] += e.attempts
+        t["visits"] += len(e.visits)
+        t["children_confirmed"] += e.children_confirmed
+        t["findings"] += any(v.finding for v in e.visits)
+        t["new_reports"] += sum(1 for v in e.visits if v.new_report_id)
+        t["referrals"] += any(v.referrals for v in e.visits)
+        t["needs"] += any(v.needs for v in e.visits)
+        given = defaultdict(list)
+        for v in e.visits:
+            for service in v.services or []:
+                given[service.get("kind")].append(service.get("amount") or 0)
+        for kind, amounts in given.items():
+            if kind in out["services"]:
+                line = out["services"][kind]
+                line["families"] += 1
+                line["times"] += len(amounts)
+                line["amount"] += sum(a for a in amounts if isinstance(a, int))
+    return out
+
+
+def _spring_row(name: str, b: dict) -> tuple:
+    reached = b["in_person"] + b["phone"]
+    return (name, b["listed"], *[b[k] for k in OUTCOMES], rate(reached, b["listed"]))
+
+
+def derive_spring(c: dict) -> dict:
+    from ..campaigns.models import EntrySource, NetworkKind
+    from ..campaigns.services import SERVICE_KINDS
+
+    t = c["totals"]
+    reached = t["in_person"] + t["phone"]
+    return {
+        "columns": ["", "列冊戶數", *OUTCOMES.values(), "完成率"],
+        "total": _spring_row("合計", t),
+        "by_source": [_spring_row(EntrySource(k).label, v) for k, v in c["by_source"].items()],
+        "by_network": [(NetworkKind(k).label, v) for k, v in c["by_network"].items()],
+        "by_indicator": [_spring_row(k, v) for k, v in sorted(c["by_indicator"].items())],
+        "by_unit_kind": [_spring_row(k, v) for k, v in c["by_unit_kind"].items() if v["listed"]],
+        "by_unit": [_spring_row(k, v) for k, v in sorted(c.get("by_unit", {}).items())],
+        "summary": [("訪視紀錄（含未遇）", t["visits"]), ("未遇之聯繫次數", t["attempts"]),
+                    ("須面訪戶數（一級指標或高危機成人保護）", t["in_person_required"]),
+                    ("　其中僅電訪、尚未面訪", t["in_person_missing"]),
+                    ("確認受照顧情形之兒少人數", t["children_confirmed"]),
+                    ("發現疑似受虐或疏忽之戶數", t["findings"]), ("因此新增通報件數", t["new_reports"]),
+                    ("記錄需求之戶數", t["needs"]), ("轉介其他服務之戶數", t["referrals"])],
+        "services": [(SERVICE_KINDS.get(k, k), v["families"], v["times"], v["amount"]) for k, v in c["services"].items()],
+        "rates": [("完成率", rate(reached, t["listed"]), "已面訪或電訪（確認兒少受照顧情形）之戶數 ÷ 列冊戶數；僅聯繫未果者不計入"),
+                  ("面訪率", rate(t["in_person"], t["listed"]), "面訪戶數 ÷ 列冊戶數"),
+                  ("須面訪戶之面訪率", rate(t["in_person_required_done"], t["in_person_required"]),
+                   "已面訪之須面訪戶數 ÷ 須面訪戶數（符合一級指標或高危機成人保護者）")],
+        "chart": {"title": "列冊家庭訪視結果（戶）", "bars": [(label, t[k]) for k, label in OUTCOMES.items()]},
+    }
+
+
 COUNTERS = {ReportKind.SCREENING: count_screening, ReportKind.VISITS: count_visits,
-            ReportKind.VULNERABILITY: count_vulnerability, ReportKind.REFERRALS: count_referrals}
+            ReportKind.VULNERABILITY: count_vulnerability, ReportKind.REFERRALS: count_referrals,
+            ReportKind.SPRING: count_spring}
 DERIVERS = {ReportKind.SCREENING: derive_screening, ReportKind.VISITS: derive_visits,
-            ReportKind.VULNERABILITY: derive_vulnerability, ReportKind.REFERRALS: derive_referrals}
+            ReportKind.VULNERABILITY: derive_vulnerability, ReportKind.REFERRALS: derive_referrals,
+            ReportKind.SPRING: derive_spring}
 
 
 def count(kind: ReportKind, county_id: int, period: Period) -> dict:

@@ -27,7 +27,7 @@ from ..core.pdf import render_pdf
 from ..extensions import db
 from ..tenants.models import County
 from . import charts, exports, queries
-from .models import ReportKind, ReportRun, RunStatus
+from .models import PeriodKind, ReportKind, ReportRun, RunStatus
 from .periods import Period
 
 JOB_TIMEOUT = 15 * 60
@@ -55,6 +55,8 @@ def latest_submitted(runs: list[ReportRun]) -> ReportRun | None:
 def request(kind: ReportKind, period: Period, user, county_id: int, *, correction_note: str = "") -> ReportRun:
     """Queue a new version. Before anything is submitted a new version simply supersedes the draft;
     after, it must be a correction that says why."""
+    if kind == ReportKind.SPRING and period.kind != PeriodKind.SPRING:
+        raise ReportError("春節關懷訪視服務成果請選擇「春節關懷期間」。")
     existing = versions(county_id, kind, period)
     if any(r.state() == "busy" for r in existing):
         raise ReportError("這份報表正在產製中，請稍候。")
@@ -221,7 +223,7 @@ def national(kind: ReportKind, period: Period) -> tuple[dict, list[tuple[str, di
         latest[tenant_id] = figures
     by_county = [(counties[cid], latest[cid]) for cid in counties if cid in latest]
     missing = [name for cid, name in counties.items() if cid not in latest]
-    return queries.add_up([f for _, f in by_county]), by_county, missing
+    return queries.add_up([f for _, f in by_county], kind), by_county, missing
 
 
 def national_documents(kind: ReportKind, period: Period) -> tuple[bytes, bytes, dict]:

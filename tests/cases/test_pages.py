@@ -7,7 +7,7 @@ from sqlalchemy import event
 
 from app.audit.models import AuditAction, AuditEvent
 from app.cases.demo import seed_demo_cases
-from app.cases.models import FamilyCase
+from app.cases.models import CaseMember, FamilyCase
 from app.core import tenancy
 from app.extensions import db as _db
 from app.intake.demo import seed_demo_reports
@@ -149,3 +149,25 @@ def test_ministry_keeps_versioned_reference_data(as_user, db):
     assert tip.status_code == 422 and "5 到 40 題" in tip.get_data(as_text=True) and "需低於高度危險" in tip.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(TipvdaVersion.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count(RiskFactorTable.id))) == 2
+
+
+def test_a_childs_return_home_from_placement_is_recorded_on_the_household(as_user, demo, db):
+    """The campaign's 一級B reads this date: the worker records it on the household form (ROC date)."""
+    case_id, version = _case(db, demo, "郭○○家")
+    with tenancy.all_tenants("test"):
+        child = next(m for m in db.session.get(FamilyCase, case_id).members if m.relation.value == "child")
+        child_id, child_name = child.id, child.name
+    worker = as_user("tpe.sw1")
+    key = f"member-{child_id}-placement_ended_on"
+    assert f'name="{key}"' in worker.get(f"/cases/{case_id}").get_data(as_text=True)
+    bad = worker.post(f"/cases/{case_id}/household", {"h-version": version, "h-address": "新地址", key: "115/13/40"})
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and f"{child_name}的結束安置返家日期" in body and 'value="115/13/40"' in body
+    assert 'value="新地址"' in body
+    future = worker.post(f"/cases/{case_id}/household", {"h-version": version, "h-address": "", key: "199/01/01"})
+    assert future.status_code == 422 and "不可晚於今天" in future.get_data(as_text=True)
+    ok = worker.post(f"/cases/{case_id}/household", {"h-version": version, "h-address": "", key: "115/09/01"})
+    assert ok.status_code == 303
+    assert "結束安置返家 115/09/01" in worker.get(f"/cases/{case_id}").get_data(as_text=True)
+    with tenancy.all_tenants("test"):
+        assert str(db.session.get(CaseMember, child_id).placement_ended_on) == "2026-09-01"
