@@ -154,11 +154,15 @@ ROUTES = {
     "campaigns.tick": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
     "campaigns.add_network": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
     "campaigns.import_network": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
+    "campaigns.roster": Route((COUNTY_ADMIN, MINISTRY), {"campaign_id": "campaign"}),
+    "campaigns.add_duty": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
+    "campaigns.delete_duty": Route((COUNTY_ADMIN,), {"campaign_id": "campaign", "duty_id": "tpe_duty"}, True),
     "campaigns.set_unit": Route((COUNTY_ADMIN,), {"campaign_id": "campaign", "entry_id": "tpe_entry"}, True),
-    "campaigns.my_visits": Route((SW,), {"campaign_id": "campaign"}),
-    "campaigns.mine": Route((SW,)),
+    "campaigns.my_visits": Route((SW, PARTNER), {"campaign_id": "campaign"}),
+    "campaigns.mine": Route((SW, PARTNER)),
     "campaigns.progress": Route((COUNTY_ADMIN, MINISTRY), {"campaign_id": "campaign"}),
-    "campaigns.record_visit": Route((SW,), {"campaign_id": "campaign", "entry_id": "tpe_entry"}, True),
+    "campaigns.record_visit": Route((SW, PARTNER), {"campaign_id": "campaign", "entry_id": "tpe_entry"}, True,
+                                    party=(SW,)),  # a partner only for families assigned to its unit
 }
 
 # persona -> (username, tokens, other county?)
@@ -251,11 +255,14 @@ def taipei_objects(db, factories):
         entry = VisitEntry(campaign_id=campaign.id, case_id=case.id, source=EntrySource.NETWORK, indicators=[],
                            visiting_unit_id=membership.unit_id)
         db.session.add(entry)
+        duty = campaigns.add_duty(campaign, case.tenant_id, on_date=date(2027, 2, 6), hours="全日", unit=None,
+                                  person="值勤社工", phone="02-2345-6789")
         db.session.flush()
         ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id, "tpe_plan": plan.id,
                "tpe_referral": referral.id, "tpe_dispute": dispute.id, "tpe_handover": handover.id,
                "tpe_series": series.id, "tpe_meeting": meeting.id, "tpe_item": item.id, "tpe_document": document.id,
-               "tpe_run": run.id, "campaign": campaign.id, "tpe_entry": entry.id}
+               "tpe_run": run.id, "campaign": campaign.id, "tpe_entry": entry.id,
+               "tpe_duty": duty.id}
         db.session.commit()
     return ids
 

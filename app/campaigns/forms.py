@@ -48,3 +48,13 @@ class NetworkForm(ActionForm):
 class ImportForm(ActionForm):
     PREFIX = "im"
     file = FileField("CSV 檔（欄名：案號或身分證字號、網絡單位、說明）")
+
+
+class DutyForm(ActionForm):
+    PREFIX = "dt"
+    on_date = FlexibleDateField("值勤日期", validators=[required("值勤日期")], allow_future=True)
+    hours = StringField("時段（空白＝全日）", validators=[optional(), max_length("時段", 30)])
+    unit_id = SelectField("單位", coerce=int, validate_choice=False)
+    person = StringField("值勤人員", validators=[required("值勤人員"), max_length("值勤人員", 60)])
+    phone = StringField("聯絡電話", validators=[required("聯絡電話"), max_length("聯絡電話", 30)])
+    note = StringField("備註", validators=[optional(), max_length("備註", 200)])

@@ -145,3 +145,27 @@ class CampaignVisit(TenantMixin, db.Model):
 
     def __str__(self) -> str:
         return f"春節關懷訪視 {self.visited_on}"
+
+
+class DutyContact(TenantMixin, db.Model):
+    """A line of the county's holiday duty roster (值勤): who answers, for which unit, on which day."""
+
+    __tablename__ = "campaign_duty_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), nullable=False, index=True)
+    on_date: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    hours: Mapped[str] = mapped_column(sa.String(30), nullable=False, default="")  # 全日 / 08:00–17:00
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    person: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    phone: Mapped[str] = mapped_column(sa.String(30), nullable=False)
+    note: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    unit = relationship("Unit")
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"春節值勤 {self.on_date} {self.person}"

@@ -290,6 +290,20 @@ def tick(campaign: Campaign, case: FamilyCase, code: str, reason: str, user) -> 
     return mark
 
 
+def visiting_unit_choices(county_id: int) -> list[Unit]:
+    """The county's own units, then the branches of partner organisations (and volunteer teams) serving it."""
+    from ..tenants.models import UnitKind
+    from ..tenants.models import partner_organisation_counties as served
+
+    own = db.session.scalars(sa.select(Unit).where(Unit.county_id == county_id, Unit.is_active.is_(True))
+                             .order_by(Unit.kind, Unit.id)).all()
+    partners = db.session.scalars(
+        sa.select(Unit).join(served, served.c.partner_org_id == Unit.partner_org_id)
+        .where(served.c.county_id == county_id, Unit.kind == UnitKind.PARTNER_BRANCH,
+               Unit.is_active.is_(True)).order_by(Unit.id)).all()
+    return list(own) + list(partners)
+
+
 def set_visiting_unit(entry: VisitEntry, unit: Unit) -> None:
     """One visiting unit per family: a unit of the county, or a branch of a partner organisation serving it."""
     serves_county = unit.is_partner_unit and unit.partner_org is not None and any(
@@ -372,6 +386,11 @@ def record_visit(entry: VisitEntry, user, membership, *, visited_on: date, metho
     return visit
 
 
+def visiting_unit_name(visit) -> str:
+    unit = db.session.get(Unit, visit.unit_id) if visit.unit_id else None
+    return unit.name if unit is not None else ""
+
+
 def _report_finding(case, visit, finding: str, user):
     """The finding as a new report into the county's screening queue (a social worker's report)."""
     from ..intake import services as intake
@@ -386,9 +405,48 @@ def _report_finding(case, visit, finding: str, user):
         district_id=case.district_id, concerns=["child_protection"], persons=persons, address=case.address,
         narrative=f"春節加強關懷訪視（{visit.visited_on:%Y-%m-%d}，個案 {case.case_no}）發現：{finding}",
         reporter=intake.ReporterInput(reporter_type="mandated", profession="social_work", name=getattr(user, "display_name", ""),
-                                      organisation="春節加強關懷訪視")),
+                                      organisation=f"春節加強關懷訪視（{visiting_unit_name(visit)}）")),
         ReportingChannel("10"), actor=user)
     return report
+
+
+# --- The holiday duty roster ----------------------------------------------------------------------
+
+PHONE_PATTERN = r"^[0-9()#*+\- ]{6,30}$"
+
+
+def add_duty(campaign: Campaign, county_id: int, *, on_date: date, hours: str, unit: Unit | None, person: str,
+             phone: str, note: str = "", user=None):
+    """A roster line: a day within the campaign, a person and a phone someone can call."""
+    import re
+
+    from .models import DutyContact
+
+    if not campaign.starts_on <= on_date <= campaign.ends_on:
+        raise CampaignError(f"值勤日期需在關懷期間內（{campaign.starts_on:%m/%d}–{campaign.ends_on:%m/%d}）。")
+    if not person.strip():
+        raise CampaignError("請填寫值勤人員。")
+    if not re.match(PHONE_PATTERN, phone.strip()):
+        raise CampaignError("值勤電話請填數字（可含區碼、分機 #），例如 02-2345-6789#123。")
+    if unit is not None and unit.county_id != county_id:
+        raise CampaignError("值勤單位需為本縣市的單位。")
+    contact = DutyContact(tenant_id=county_id, campaign_id=campaign.id, on_date=on_date, hours=hours.strip() or "全日",
+                          unit_id=getattr(unit, "id", None), person=person.strip(), phone=phone.strip(),
+                          note=note.strip(), created_by_id=getattr(user, "id", None))
+    db.session.add(contact)
+    db.session.flush()
+    return contact
+
+
+def roster(campaign: Campaign, county_id: int | None = None) -> list:
+    """The roster lines by county, day and hours (one county's, or every county's for the ministry)."""
+    from .models import DutyContact
+
+    q = sa.select(DutyContact).options(sa.orm.joinedload(DutyContact.unit)).where(DutyContact.campaign_id == campaign.id)
+    if county_id is not None:
+        q = q.where(DutyContact.tenant_id == county_id)
+    return list(db.session.scalars(q.order_by(DutyContact.tenant_id, DutyContact.on_date, DutyContact.hours,
+                                              DutyContact.id)))
 
 
 # --- Progress ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ it, ticks the indicators only a worker can judge, and sets the visiting unit."""
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager, nullcontext
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, request, url_for
@@ -11,12 +12,13 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..cases.models import FamilyCase
+from ..core import tenancy
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render
 from ..extensions import db
 from ..tenants.models import Unit
 from . import services
-from .forms import CampaignForm, ImportForm, NetworkForm, RulesForm, TickForm, UnitForm
+from .forms import CampaignForm, DutyForm, ImportForm, NetworkForm, RulesForm, TickForm, UnitForm
 from .models import Campaign, RuleSet, VisitEntry
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -94,8 +96,7 @@ def _list_page(campaign: Campaign, error=None, status=200, network_form=None, im
     for e in entries:
         for code in e.indicators:
             counts[code] = counts.get(code, 0) + 1
-    units = db.session.scalars(sa.select(Unit).where(Unit.county_id == county_id, Unit.is_active.is_(True))
-                               .order_by(Unit.kind, Unit.id)).all()
+    units = services.visiting_unit_choices(county_id)
     manual_codes = [k for k in labels if k[0] in "12" and any(
         r["test"] == "manual" and f"{k[0]}{r['code']}" == k for r in rule_set.rules["level1" if k[0] == "1" else "level2"])]
     tick_form = TickForm(formdata=None)
@@ -221,7 +222,23 @@ def import_network(campaign_id: int):
 
 # --- The visiting unit's side ------------------------------------------------------------------------
 
-WORKERS = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
+WORKERS = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.PARTNER_STAFF)
+
+
+def _is_partner() -> bool:
+    return g.membership.role == Role.PARTNER_STAFF
+
+
+@contextmanager
+def _assigned_families():
+    """A partner organisation's staff act for no county: the families assigned to their unit are read
+    across counties through this one named crossing (every query under it filters on the visiting unit),
+    and nothing else of the county is visible to them."""
+    if _is_partner():
+        with tenancy.all_tenants("partner visiting unit: the families assigned to it"):
+            yield
+    else:
+        yield
 
 
 @bp.get("/mine")
@@ -229,8 +246,9 @@ WORKERS = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
 def mine():
     """The campaigns, each with how many families the worker's unit is to visit."""
     campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.holiday_start.desc())).all()
-    counts = dict(db.session.execute(sa.select(VisitEntry.campaign_id, sa.func.count(VisitEntry.id)).where(
-        VisitEntry.visiting_unit_id == g.membership.unit_id).group_by(VisitEntry.campaign_id)).all())
+    with _assigned_families():
+        counts = dict(db.session.execute(sa.select(VisitEntry.campaign_id, sa.func.count(VisitEntry.id)).where(
+            VisitEntry.visiting_unit_id == g.membership.unit_id).group_by(VisitEntry.campaign_id)).all())
     return render("campaigns/mine.html", campaigns=campaigns, counts=counts)
 
 
@@ -240,23 +258,26 @@ def my_visits(campaign_id: int):
     from .models import CampaignVisit
 
     campaign = _campaign_or_404(campaign_id)
-    entries = db.session.scalars(sa.select(VisitEntry).where(
-        VisitEntry.campaign_id == campaign.id, VisitEntry.visiting_unit_id == g.membership.unit_id)
-        .order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)).all()
-    visits: dict = {}
-    for v in db.session.scalars(sa.select(CampaignVisit).where(CampaignVisit.entry_id.in_([e.id for e in entries]))
-                                .order_by(CampaignVisit.visited_on)):
-        visits.setdefault(v.entry_id, []).append(v)
+    with _assigned_families():
+        entries = db.session.scalars(sa.select(VisitEntry).options(sa.orm.joinedload(VisitEntry.case)).where(
+            VisitEntry.campaign_id == campaign.id, VisitEntry.visiting_unit_id == g.membership.unit_id)
+            .order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)).all()
+        visits: dict = {}
+        for v in db.session.scalars(sa.select(CampaignVisit).where(CampaignVisit.entry_id.in_([e.id for e in entries]))
+                                    .order_by(CampaignVisit.visited_on)):
+            visits.setdefault(v.entry_id, []).append(v)
     labels = services.indicator_labels(db.session.get(RuleSet, campaign.rule_set_id))
     return render("campaigns/my_visits.html", campaign=campaign, entries=entries, visits=visits, labels=labels,
-                  today=services.today())
+                  today=services.today(), partner=_is_partner())
 
 
 def _entry_for_worker(campaign_id: int, entry_id: int) -> tuple[Campaign, VisitEntry]:
     campaign = _campaign_or_404(campaign_id)
-    entry = db.session.get(VisitEntry, entry_id)  # another county's: None
-    if entry is None or entry.campaign_id != campaign.id or entry.visiting_unit_id != g.membership.unit_id:
-        abort(404)
+    with _assigned_families():
+        entry = db.session.get(VisitEntry, entry_id)  # another county's: None (a partner's: checked below)
+        if entry is None or entry.campaign_id != campaign.id or entry.visiting_unit_id != g.membership.unit_id:
+            abort(404)
+        entry.case  # loaded here, under the crossing  # noqa: B018
     return campaign, entry
 
 
@@ -277,10 +298,17 @@ def _children_of(entry: VisitEntry):
 @bp.route("/<int:campaign_id>/entries/<int:entry_id>/visit", methods=["GET", "POST"])
 @requires(*WORKERS)
 def record_visit(campaign_id: int, entry_id: int):
+    campaign, entry = _entry_for_worker(campaign_id, entry_id)
+    # A partner's staff write into the family's county, and only for this family assigned to their unit.
+    with tenancy.tenant_scope(entry.tenant_id) if _is_partner() else nullcontext():
+        return _record_visit(campaign, entry)
+
+
+def _record_visit(campaign: Campaign, entry: VisitEntry):
     from ..core.forms import parse_flexible_date
     from .models import VisitMethod
 
-    campaign, entry = _entry_for_worker(campaign_id, entry_id)
+    campaign_id, entry_id = campaign.id, entry.id
     children = _children_of(entry)
     values = request.form if request.method == "POST" else {}
     error = None
@@ -324,7 +352,7 @@ def record_visit(campaign_id: int, entry_id: int):
     labels = services.indicator_labels(db.session.get(RuleSet, campaign.rule_set_id))
     return render("campaigns/visit.html", status=422 if error else 200, campaign=campaign, entry=entry,
                   children=children, values=values, error=error, labels=labels, methods=list(VisitMethod),
-                  today=services.today())
+                  today=services.today(), partner=_is_partner())
 
 
 # --- Progress ------------------------------------------------------------------------------------------
@@ -333,7 +361,6 @@ def record_visit(campaign_id: int, entry_id: int):
 @requires(Role.COUNTY_ADMIN, Role.MINISTRY_STAFF)
 def progress(campaign_id: int):
     """The county's progress by visiting unit and by day; for the ministry, every county's (counts only)."""
-    from ..core import tenancy
     from ..tenants.models import County
 
     campaign = _campaign_or_404(campaign_id)
@@ -348,3 +375,72 @@ def progress(campaign_id: int):
     today = services.today()
     return render("campaigns/progress.html", campaign=campaign, figures=figures, names=names, ministry=ministry,
                   today=today, holiday_near=(campaign.holiday_start - today).days <= 7)
+
+
+# --- The holiday duty roster -------------------------------------------------------------------------
+
+def _duty_form(formdata=None) -> DutyForm:
+    form = DutyForm(formdata=formdata) if formdata is not None else DutyForm(formdata=None)
+    form.unit_id.choices = [(0, "（縣市整體）")] + [
+        (u.id, u.display_short) for u in db.session.scalars(sa.select(Unit).where(
+            Unit.county_id == g.membership.county_id, Unit.is_active.is_(True)).order_by(Unit.kind, Unit.id))]
+    return form
+
+
+def _roster_page(campaign: Campaign, form=None, error=None, status=200):
+    from ..tenants.models import County
+
+    ministry = g.membership.role == Role.MINISTRY_STAFF
+    if ministry:
+        with tenancy.all_tenants("ministry: every county's holiday duty roster (staff contacts, no families)"):
+            lines = services.roster(campaign)
+        counties = db.session.scalars(sa.select(County).where(County.is_active.is_(True)).order_by(County.sort_order)).all()
+    else:
+        lines, counties = services.roster(campaign, g.membership.county_id), []
+    by_county: dict = {}
+    for line in lines:
+        by_county.setdefault(line.tenant_id, []).append(line)
+    return render("campaigns/roster.html", status=status, campaign=campaign, ministry=ministry, lines=lines,
+                  by_county=by_county, counties=counties, form=form or (None if ministry else _duty_form()),
+                  error=error)
+
+
+@bp.get("/<int:campaign_id>/roster")
+@requires(Role.COUNTY_ADMIN, Role.MINISTRY_STAFF)
+def roster(campaign_id: int):
+    return _roster_page(_campaign_or_404(campaign_id))
+
+
+@bp.post("/<int:campaign_id>/roster")
+@requires(Role.COUNTY_ADMIN)
+def add_duty(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    form = _duty_form(request.form)
+    try:
+        if not form.validate():
+            raise services.CampaignError("請修正標示的欄位。")
+        unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+        services.add_duty(campaign, g.membership.county_id, on_date=form.on_date.date, hours=form.hours.data or "",
+                          unit=unit, person=form.person.data, phone=form.phone.data, note=form.note.data or "",
+                          user=current_user)
+    except services.CampaignError as exc:
+        db.session.rollback()
+        return _roster_page(_campaign_or_404(campaign_id), form=form, error=str(exc), status=422)
+    db.session.commit()
+    flash("已加入值勤表。", "success")
+    return redirect_to(url_for("campaigns.roster", campaign_id=campaign.id))
+
+
+@bp.post("/<int:campaign_id>/roster/<int:duty_id>/delete")
+@requires(Role.COUNTY_ADMIN)
+def delete_duty(campaign_id: int, duty_id: int):
+    from .models import DutyContact
+
+    campaign = _campaign_or_404(campaign_id)
+    line = db.session.get(DutyContact, duty_id)  # another county's: None
+    if line is None or line.campaign_id != campaign.id:
+        abort(404)
+    db.session.delete(line)
+    db.session.commit()
+    flash("已自值勤表移除。", "success")
+    return redirect_to(url_for("campaigns.roster", campaign_id=campaign.id))
