@@ -176,6 +176,9 @@ def factories(db):
 
 # --- Browser tests: a real server in a thread, on a database of its own ------
 
+LIVE: dict = {}
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     import threading
@@ -207,6 +210,7 @@ def live_server(tmp_path_factory):
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    LIVE["app"] = application  # for a browser test that must put data in place the pages cannot (a case's history)
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
