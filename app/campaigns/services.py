@@ -243,14 +243,14 @@ def import_network_csv(campaign: Campaign, county_id: int, data: bytes, user=Non
                 if case is None:
                     raise CampaignError(f"找不到本縣市案號 {case_no}")
             elif id_number:
-                found = db.session.scalars(sa.select(FamilyCase).join(CaseMember, CaseMember.case_id == FamilyCase.id)
+                found = db.session.scalars(sa.select(FamilyCase.id).join(CaseMember, CaseMember.case_id == FamilyCase.id)
                                            .where(FamilyCase.tenant_id == county_id, CaseMember.id_number == id_number,
                                                   FamilyCase.status.in_(OPEN_STATUSES)).distinct()).all()
                 if not found:
                     raise CampaignError("這個身分證字號不在本縣市的在案家庭中")
                 if len(found) > 1:
                     raise CampaignError("這個身分證字號對應到多個在案家庭，請改填案號")
-                case = found[0]
+                case = db.session.get(FamilyCase, found[0])
             else:
                 raise CampaignError("案號與身分證字號都是空白")
             if case.id in seen:
