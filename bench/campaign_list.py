@@ -129,49 +129,23 @@ def record_visits(owner: str, campaign_id: int, seed: int) -> dict:
 
 
 RESULTS_REPORT = """
-import json, resource, sys, time
-from app import create_app
+import json, sys
+sys.path.insert(0, "bench")
+from report_job import app_for, copy_to_every_county, make_submitted, national, peak_rss_mb
 from app.campaigns.models import Campaign
-from app.core import tenancy
 from app.extensions import db
-from app.reports import services
-from app.reports.models import ReportKind, ReportRun
+from app.reports.models import ReportKind
 from app.reports.periods import Period
-from app.tenants.models import County
-import sqlalchemy as sa
-app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench", "REDIS_URL": None})
+app = app_for(sys.argv[1])
 campaign_id, county_id = int(sys.argv[2]), int(sys.argv[3])
 with app.test_request_context():
     period = Period.of_campaign(db.session.get(Campaign, campaign_id))
-    tenancy.set_tenant(county_id)
-    run = ReportRun(tenant_id=county_id, kind=ReportKind.SPRING, period_kind=period.kind, period_start=period.start,
-                    period_end=period.end, version=1)
-    db.session.add(run)
-    db.session.commit()
-    t0 = time.perf_counter()
-    pages = services.make(run.id, county_id, None)
-    seconds = time.perf_counter() - t0
-    run = db.session.get(ReportRun, run.id)
-    assert run.status.value == "done", run.error
-    services.submit(run, None)
-    db.session.commit()
-    figures = run.figures["totals"]
-    county = {"seconds": round(seconds, 2), "pages": pages, "listed": figures["listed"],
-              "in_person": figures["in_person"], "phone": figures["phone"], "not_yet": figures["not_yet"],
-              "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
-    tenancy.set_tenant(None)
-    with tenancy.all_tenants("bench: every county submits Taipei's figures"):
-        for other in db.session.scalars(sa.select(County).where(County.id != county_id)).all():
-            db.session.add(ReportRun(tenant_id=other.id, kind=run.kind, period_kind=run.period_kind,
-                                     period_start=run.period_start, period_end=run.period_end, version=1,
-                                     status=run.status, figures=run.figures, submitted_at=run.submitted_at))
-        db.session.commit()
-    t0 = time.perf_counter()
-    pdf, xlsx, meta = services.national_documents(ReportKind.SPRING, period)
-    national = {"seconds": round(time.perf_counter() - t0, 2), "counties": meta["submitted"],
-                "pdf_kb": round(len(pdf) / 1024, 1),
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
-print(json.dumps({"county": county, "national": national}))
+    run, seconds, pages = make_submitted(ReportKind.SPRING, period, county_id)
+    totals = run.figures["totals"]
+    county = {"seconds": round(seconds, 2), "pages": pages, "peak_rss_mb": peak_rss_mb(),
+              **{k: totals[k] for k in ("listed", "in_person", "phone", "not_yet")}}
+    copy_to_every_county([run])
+    print(json.dumps({"county": county, "national": {**national(ReportKind.SPRING, period), "peak_rss_mb": peak_rss_mb()}}))
 """
 
 

@@ -125,65 +125,36 @@ def load(owner: str, count: int, seed: int) -> dict:
 
 
 ONE_REPORT = """
-import json, resource, sys, time
-from datetime import date
-from app import create_app
-from app.core import tenancy
-from app.extensions import db
-from app.reports import services
-from app.reports.models import ReportKind, ReportRun, PeriodKind
+import json, sys
+sys.path.insert(0, "bench")
+from report_job import app_for, make_submitted, peak_rss_mb
+from app.reports.models import ReportKind, PeriodKind
 from app.reports.periods import Period
-app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench", "REDIS_URL": None})
+app = app_for(sys.argv[1])
 kind, county_id, year = ReportKind(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 with app.test_request_context():
-    tenancy.set_tenant(county_id)
-    period = Period.of(PeriodKind.YEAR, year)
-    run = ReportRun(tenant_id=county_id, kind=kind, period_kind=period.kind, period_start=period.start,
-                    period_end=period.end, version=1)
-    db.session.add(run)
-    db.session.commit()
-    t0 = time.perf_counter()
-    pages = services.make(run.id, county_id, None)
-    seconds = time.perf_counter() - t0
-    run = db.session.get(ReportRun, run.id)
-    assert run.status.value == "done", run.error
-    services.submit(run, None)
-    db.session.commit()
-    print(json.dumps({"kind": kind.value, "seconds": round(seconds, 2), "pages": pages,
-                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    run, seconds, pages = make_submitted(kind, Period.of(PeriodKind.YEAR, year), county_id)
+    print(json.dumps({"kind": kind.value, "seconds": round(seconds, 2), "pages": pages, "peak_rss_mb": peak_rss_mb(),
                       "pdf_kb": round(len(run.pdf) / 1024, 1), "xlsx_kb": round(len(run.xlsx) / 1024, 1)}))
 """
 
 NATIONAL = """
-import json, resource, sys, time
-from app import create_app
+import json, sys
+sys.path.insert(0, "bench")
+from report_job import app_for, copy_to_every_county, national, peak_rss_mb
 from app.core import tenancy
 from app.extensions import db
-from app.reports import services
 from app.reports.models import ReportKind, ReportRun, PeriodKind
 from app.reports.periods import Period
-from app.tenants.models import County
 import sqlalchemy as sa
-app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench", "REDIS_URL": None})
-year = int(sys.argv[2])
-period = Period.of(PeriodKind.YEAR, year)
-out = {}
+app = app_for(sys.argv[1])
+period = Period.of(PeriodKind.YEAR, int(sys.argv[2]))
 with app.test_request_context():
-    with tenancy.all_tenants("bench: every county submits Taipei's figures"):
+    with tenancy.all_tenants("bench: Taipei's submitted reports"):
         runs = db.session.scalars(sa.select(ReportRun).where(ReportRun.submitted_at.is_not(None))).all()
-        for county in db.session.scalars(sa.select(County)).all():
-            for run in runs:
-                if county.id != run.tenant_id:
-                    db.session.add(ReportRun(tenant_id=county.id, kind=run.kind, period_kind=run.period_kind,
-                                             period_start=run.period_start, period_end=run.period_end, version=1,
-                                             status=run.status, figures=run.figures, submitted_at=run.submitted_at))
-        db.session.commit()
-    for kind in ReportKind:
-        t0 = time.perf_counter()
-        pdf, xlsx, meta = services.national_documents(kind, period)
-        out[kind.value] = {"seconds": round(time.perf_counter() - t0, 2), "counties": meta["submitted"],
-                           "pdf_kb": round(len(pdf) / 1024, 1)}
-print(json.dumps({"national": out, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+    copy_to_every_county(runs)
+    out = {kind.value: national(kind, period) for kind in ReportKind if kind != ReportKind.SPRING}
+print(json.dumps({"national": out, "peak_rss_mb": peak_rss_mb()}))
 """
 
 

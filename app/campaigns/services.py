@@ -25,6 +25,7 @@ from ..extensions import db
 from ..intake.models import Report
 from ..intake.reference import PROTECTIVE, Concern
 from ..tenants.models import Unit
+from ..tenants.services import active_county_units
 from . import rules as R
 from .models import Campaign, EntrySource, ManualIndicator, RuleSet, VisitEntry
 
@@ -215,6 +216,7 @@ def import_network_csv(campaign: Campaign, county_id: int, data: bytes, user=Non
     import io
 
     from ..cases.models import CaseMember
+    from ..cases.services import find_by_number
 
     rows = list(csv.reader(io.StringIO(_decode(data))))
     if not rows:
@@ -238,8 +240,7 @@ def import_network_csv(campaign: Campaign, county_id: int, data: bytes, user=Non
             if kind is None:
                 raise CampaignError(f"網絡單位「{kind_name}」不是 衛生、教育、警政、民政、消防 之一")
             if case_no:
-                case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.tenant_id == county_id,
-                                                                      FamilyCase.case_no == case_no)).first()
+                case = find_by_number(case_no, county_id)
                 if case is None:
                     raise CampaignError(f"找不到本縣市案號 {case_no}")
             elif id_number:
@@ -295,13 +296,12 @@ def visiting_unit_choices(county_id: int) -> list[Unit]:
     from ..tenants.models import UnitKind
     from ..tenants.models import partner_organisation_counties as served
 
-    own = db.session.scalars(sa.select(Unit).where(Unit.county_id == county_id, Unit.is_active.is_(True))
-                             .order_by(Unit.kind, Unit.id)).all()
+    own = active_county_units(county_id)
     partners = db.session.scalars(
         sa.select(Unit).join(served, served.c.partner_org_id == Unit.partner_org_id)
         .where(served.c.county_id == county_id, Unit.kind == UnitKind.PARTNER_BRANCH,
                Unit.is_active.is_(True)).order_by(Unit.id)).all()
-    return list(own) + list(partners)
+    return own + list(partners)
 
 
 def set_visiting_unit(entry: VisitEntry, unit: Unit) -> None:

@@ -12,11 +12,13 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..cases.models import FamilyCase
+from ..cases.services import find_by_number
 from ..core import tenancy
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render
 from ..extensions import db
 from ..tenants.models import Unit
+from ..tenants.services import active_county_units
 from . import services
 from .forms import CampaignForm, DutyForm, ImportForm, NetworkForm, RulesForm, TickForm, UnitForm
 from .models import Campaign, RuleSet, VisitEntry
@@ -156,7 +158,7 @@ def set_unit(campaign_id: int, entry_id: int):
 
 
 def _county_case(case_no: str) -> FamilyCase:
-    case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.case_no == case_no.strip())).first()
+    case = find_by_number(case_no)
     if case is None:  # another county's case is not found either
         raise services.CampaignError(f"找不到本縣市案號 {case_no.strip()} 的個案。")
     return case
@@ -381,9 +383,8 @@ def progress(campaign_id: int):
 
 def _duty_form(formdata=None) -> DutyForm:
     form = DutyForm(formdata=formdata) if formdata is not None else DutyForm(formdata=None)
-    form.unit_id.choices = [(0, "（縣市整體）")] + [
-        (u.id, u.display_short) for u in db.session.scalars(sa.select(Unit).where(
-            Unit.county_id == g.membership.county_id, Unit.is_active.is_(True)).order_by(Unit.kind, Unit.id))]
+    form.unit_id.choices = [(0, "（縣市整體）")] + [(u.id, u.display_short)
+                                                 for u in active_county_units(g.membership.county_id)]
     return form
 
 

@@ -69,6 +69,14 @@ def unit_on_case(case: FamilyCase, unit_id: int) -> CaseUnit | None:
     return next((u for u in case.units if u.unit_id == unit_id), None)
 
 
+def find_by_number(case_no: str, county_id: int | None = None) -> FamilyCase | None:
+    """The family case with this 案號, of the county in scope (another county's is not found either)."""
+    stmt = sa.select(FamilyCase).where(FamilyCase.case_no == (case_no or "").strip())
+    if county_id is not None:
+        stmt = stmt.where(FamilyCase.tenant_id == county_id)
+    return db.session.scalars(stmt).first()
+
+
 def can_read(case: FamilyCase, membership: Membership | None) -> bool:
     if membership is None or membership.county_id != case.tenant_id:
         return False

@@ -21,6 +21,7 @@ from ..core.permissions import requires
 from ..core.rendering import file_response, form_error, redirect_to, render
 from ..extensions import db
 from ..tenants.models import Unit
+from ..tenants.services import active_county_units
 from . import documents, services
 from .forms import (
     CaseLinkForm,
@@ -93,7 +94,7 @@ def _case_by_number(case_no: str) -> int | None:
     case_no = (case_no or "").strip()
     if not case_no:
         return None
-    case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.case_no == case_no)).first()
+    case = cases.find_by_number(case_no)
     if case is None:
         raise services.MeetingError(f"找不到案號 {case_no} 的個案（只能連結本縣市的個案）。")
     return case.id
@@ -118,8 +119,7 @@ def _series_form(formdata=None) -> SeriesForm:
         units = db.session.scalars(sa.select(Unit).where(Unit.county_id.is_(None), Unit.partner_org_id.is_(None),
                                                          Unit.is_active.is_(True)).order_by(Unit.id))
     else:
-        units = db.session.scalars(sa.select(Unit).where(Unit.county_id == county_id, Unit.is_active.is_(True))
-                                   .order_by(Unit.kind, Unit.id))
+        units = active_county_units(county_id)
     form.secretariat_unit_id.choices = [(u.id, u.name) for u in units]
     if formdata is None:
         form.secretariat_unit_id.data = g.membership.unit_id

@@ -137,5 +137,11 @@ def save_ministry_unit(unit: Unit | None, *, kind: UnitKind, agency: str, name: 
     return unit
 
 
+def active_county_units(county_id: int) -> list[Unit]:
+    """A county's active units, in the order forms list them (by kind, then as created)."""
+    return list(db.session.scalars(sa.select(Unit).where(Unit.county_id == county_id, Unit.is_active.is_(True))
+                                   .order_by(Unit.kind, Unit.id)))
+
+
 def counties() -> list[County]:
     return list(db.session.scalars(sa.select(County).order_by(County.sort_order)))
