@@ -88,7 +88,8 @@ def _give_demo_families_indicators(campaign, user) -> None:
         people[0].flags = list(set(people[0].flags or []) | {"drug"})
     case, people = members("郭○○家")
     if len(people) > 1:
-        people[1].placement_ended_on = campaign.starts_on - timedelta(days=60)
+        # two months before the campaign, but never a day in the future (the household form refuses those)
+        people[1].placement_ended_on = min(campaign.starts_on - timedelta(days=60), services.today() - timedelta(days=1))
     case, people = members("邱○○家")
     if len(people) > 1:
         people[0].birth_date = campaign.starts_on.replace(year=campaign.starts_on.year - 19)

@@ -89,3 +89,8 @@ def test_the_import_page_shows_the_report_and_the_single_form_keeps_what_was_typ
     assert plain in listed and "網絡單位查訪：衛生" in listed and "未完成預防接種" in listed
     assert as_user("hua.admin").post(f"/campaigns/{cid}/network", {"nw-case_no": plain, "nw-kind": "health",
                                                                     "nw-reason": "x"}).status_code == 422
+    # another county's import naming 臺北市's case numbers finds none of them
+    other = as_user("hua.admin").post(f"/campaigns/{cid}/network/import",
+                                      {"im-file": (io.BytesIO(f"案號,網絡單位,說明\n{young},衛生,x\n".encode()), "l.csv")},
+                                      content_type="multipart/form-data")
+    assert other.status_code == 422 and f"找不到本縣市案號 {young}" in other.text
