@@ -30,7 +30,7 @@ def _number(value) -> str:
 
 def bar_chart(title: str, bars: list[tuple[str, float]], width: int = 640, height: int = 260) -> Markup:
     """Vertical bars, one pattern each, the value above each bar and the label below."""
-    top, bottom, left = 28, 58, 12
+    top, bottom, left = 40, 58, 12  # room for the title above the tallest bar's value
     plot_h = height - top - bottom
     biggest = max([v for _, v in bars] + [1])
     slot = (width - 2 * left) / max(len(bars), 1)
