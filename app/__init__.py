@@ -49,11 +49,12 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_database_hooks(app: Flask) -> None:
     from .audit import services as audit
-    from .core import database, tenancy
+    from .core import database, tenancy, timing
 
     database.install(app)
     tenancy.install(app)
     audit.install(app)
+    timing.install(app)
 
 
 def configure_templates(app: Flask) -> None:

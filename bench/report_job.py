@@ -65,3 +65,65 @@ def national(kind, period) -> dict:
     t0 = time.perf_counter()
     pdf, _, meta = services.national_documents(kind, period)
     return {"seconds": round(time.perf_counter() - t0, 2), "counties": meta["submitted"], "pdf_kb": round(len(pdf) / 1024, 1)}
+
+
+def submit_everywhere(kinds, period) -> int:
+    """Every county makes and submits each report for the period (the national table's real input)."""
+    from app.core import tenancy
+    from app.extensions import db
+    from app.tenants.models import County
+
+    with tenancy.all_tenants("bench: the list of counties"):
+        counties = [c.id for c in db.session.scalars(sa.select(County).order_by(County.sort_order)).all()]
+    made = 0
+    for county_id in counties:
+        for kind in kinds:
+            make_submitted(kind, period, county_id)
+            made += 1
+            tenancy.set_tenant(None)
+    return made
+
+
+def _period(kind: str, year: str, number: str):
+    from app.reports.models import PeriodKind
+    from app.reports.periods import Period
+
+    return Period.of(PeriodKind(kind), int(year), int(number))
+
+
+def main(argv: list[str]) -> None:
+    """``one RUNTIME KIND COUNTY_ID PERIOD_KIND YEAR NUMBER``: one county report, as the job makes it;
+    ``everywhere RUNTIME PERIOD_KIND YEAR NUMBER``: every county makes and submits the four periodic reports;
+    ``national RUNTIME PERIOD_KIND YEAR NUMBER``: the national PDF + XLSX of each from what was submitted.
+    Prints one JSON line with the times and this process's peak memory."""
+    import json
+
+    from app.reports.models import ReportKind
+
+    command, runtime = argv[0], argv[1]
+    app = app_for(runtime)
+    periodic = [k for k in ReportKind if k != ReportKind.SPRING]
+    with app.test_request_context():
+        if command == "one":
+            kind, county_id, period = ReportKind(argv[2]), int(argv[3]), _period(*argv[4:7])
+            run, seconds, pages = make_submitted(kind, period, county_id)
+            out = {"kind": kind.value, "seconds": round(seconds, 2), "pages": pages, "pdf_kb": round(len(run.pdf) / 1024, 1),
+                   "xlsx_kb": round(len(run.xlsx) / 1024, 1)}
+        elif command == "everywhere":
+            t0 = time.perf_counter()
+            made = submit_everywhere(periodic, _period(*argv[2:5]))
+            out = {"reports": made, "seconds": round(time.perf_counter() - t0, 1)}
+        elif command == "national":
+            period = _period(*argv[2:5])
+            out = {"national": {kind.value: national(kind, period) for kind in periodic}}
+        else:
+            raise SystemExit(f"unknown command {command}")
+    print(json.dumps({**out, "peak_rss_mb": peak_rss_mb()}))
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    main(sys.argv[1:])
