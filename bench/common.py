@@ -55,12 +55,14 @@ def prepare(owner: str, runtime: str):
     return app
 
 
-def serve(runtime: str, port: int):
-    env = {**os.environ, "DATABASE_URL": runtime, "SECRET_KEY": "bench-secret", "APP_ENV": "development"}
+def serve(runtime: str, port: int, workers: int = 2, env: dict | None = None):
+    """gunicorn as the runtime role on 127.0.0.1:port, with ``env`` on top of the process's."""
+    env = {**os.environ, "DATABASE_URL": runtime, "SECRET_KEY": "bench-secret", "APP_ENV": "development", **(env or {})}
     env.pop("REDIS_URL", None)
+    env.pop("MIGRATIONS_DATABASE_URL", None)
     proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "app:create_app()", "--bind", f"127.0.0.1:{port}",
-                             "--workers", "2", "--log-level", "warning"], cwd=ROOT, env=env)
-    for _ in range(100):
+                             "--workers", str(workers), "--log-level", "warning"], cwd=ROOT, env=env)
+    for _ in range(150):
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
                 return proc

@@ -30,36 +30,21 @@ import os
 import re
 import subprocess
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import requests
 import sqlalchemy as sa
-from common import APP_ROLE, PG, ROOT, login, machine, write_result
+from common import APP_ROLE, PG, login, machine, serve, write_result
 
 WRK_SCRIPT = Path(__file__).with_name("wrk_page.lua")
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-def serve(runtime: str, port: int, workers: int):
-    env = {**os.environ, "DATABASE_URL": runtime, "SECRET_KEY": "bench-secret", "APP_ENV": "development",
-           "SERVER_TIMING": "1",
-           # one client address sends everything: lift the per-address limits for the run (they are tested elsewhere)
-           "PUBLIC_REPORT_RATE": "1000000 per minute", "API_RATE": "1000000 per minute"}
-    env.pop("REDIS_URL", None)
-    env.pop("MIGRATIONS_DATABASE_URL", None)
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "app:create_app()", "--bind", f"127.0.0.1:{port}",
-                             "--workers", str(workers), "--log-level", "warning"], cwd=ROOT, env=env)
-    for _ in range(150):
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                return proc
-        except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start")
+# Server-Timing on; one client address sends everything, so the per-address limits are lifted for the run
+# (they are tested in the suite).
+SERVER_ENV = {"SERVER_TIMING": "1", "PUBLIC_REPORT_RATE": "1000000 per minute", "API_RATE": "1000000 per minute"}
 
 
 def targets(owner: str) -> dict:
@@ -168,7 +153,7 @@ def main():
     runtime = owner.replace("postgres@", f"{APP_ROLE}@", 1)
     t = targets(owner)
     print("targets:", json.dumps(t, ensure_ascii=False), flush=True)
-    proc = serve(runtime, args.port, args.workers)
+    proc = serve(runtime, args.port, args.workers, SERVER_ENV)
     base = f"http://127.0.0.1:{args.port}"
     try:
         users = {name: login(base, name) for name in (
