@@ -1,5 +1,13 @@
 """Numbers people read: 通報編號, 案號. One counter row per (name, period),
-incremented in the database so that two requests never get the same number."""
+incremented in the database so that two requests never get the same number.
+
+A counter bumped inside the request's transaction stays locked until that
+transaction commits, so every other request wanting the same counter waits
+for it. For 通報編號 (one counter for the whole country per day, taken by the
+public form, the API and every dispatch centre at once) PostgreSQL bumps it in
+a transaction of its own instead: the lock lasts one statement. A report that
+then fails to save leaves a gap in the day's numbers, never a duplicate.
+"""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -16,8 +24,13 @@ class Counter(db.Model):
     value: Mapped[int] = mapped_column(nullable=False, default=0)
 
 
-def next_value(name: str, period: str) -> int:
-    """The next number for ``name`` in ``period`` (atomic: UPDATE … RETURNING)."""
+def next_value(name: str, period: str, *, own_transaction: bool = False) -> int:
+    """The next number for ``name`` in ``period`` (atomic: UPDATE … RETURNING).
+
+    ``own_transaction``: on PostgreSQL, bump and commit at once on a connection
+    of its own (numbers may have gaps; see the module's note)."""
+    if own_transaction and db.engine.dialect.name == "postgresql":
+        return _bump_committed(name, period)
     session = db.session
     bump = (
         sa.update(Counter)
@@ -35,3 +48,14 @@ def next_value(name: str, period: str) -> int:
         return 1
     except sa.exc.IntegrityError:  # someone else created it first: count on theirs
         return session.execute(bump).scalar()
+
+
+def _bump_committed(name: str, period: str) -> int:
+    from sqlalchemy.dialects.postgresql import insert
+
+    table = Counter.__table__
+    upsert = (insert(table).values(name=name, period=period, value=1)
+              .on_conflict_do_update(index_elements=[table.c.name, table.c.period], set_={"value": table.c.value + 1})
+              .returning(table.c.value))
+    with db.engine.begin() as conn:
+        return conn.execute(upsert).scalar_one()

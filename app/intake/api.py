@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from .reference import Concern, Profession, Relation, ReporterType, Vulnerabilit
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # token-authenticated; no cookies are read
 
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 Text = lambda n: Field(default="", max_length=n)  # noqa: E731
 
 
@@ -185,7 +186,8 @@ def create_report():
     report, _code = services.receive(county, report_input, token.channel)
     if key:
         db.session.add(IdempotencyKey(token_id=token.id, key=key, request_hash=request_hash, report_id=report.id))
-    token.last_used_at = utcnow()
+    if token.last_used_at is None or token.last_used_at < utcnow() - TOKEN_TOUCH_INTERVAL:
+        token.last_used_at = utcnow()  # not on every request: each write locks the token's row until commit
     try:
         db.session.commit()
     except sa.exc.IntegrityError:  # the same key arrived twice at once: the first one stands

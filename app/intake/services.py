@@ -115,7 +115,7 @@ LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 def _new_report_no(received_at: datetime) -> str:
     day = received_at.astimezone(TAIPEI).date()
-    n = next_value("report", day.isoformat())
+    n = next_value("report", day.isoformat(), own_transaction=True)
     return f"{roc_date(day, 'compact')}{n:05d}"
 
 
