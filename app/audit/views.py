@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..core import tenancy
+from ..core.keyset import keyset_page
 from ..core.permissions import current_role, requires
 from ..core.rendering import render
-from ..extensions import db
 from ..tenants.services import counties
 from .forms import RECORD_TYPE_LABELS, AuditFilterForm
 from .models import AuditEvent
@@ -27,7 +27,7 @@ def log():
     system_view = current_role() != Role.COUNTY_ADMIN and current_user.is_sysadmin
     form.county_id.choices = [(0, "全部")] + [(c.id, c.name) for c in counties()]
     valid = form.validate() if request.args else True
-    page = max(1, request.args.get("page", 1, type=int))
+    cursor = request.args.get("before", "")[:80]
     stmt = events_query(
         username=(form.username.data or "").strip().lower() if valid else "",
         date_from=form.date_from.data if valid else None,
@@ -39,8 +39,8 @@ def log():
         stmt = stmt.where(AuditEvent.tenant_id == form.county_id.data)
     scope = tenancy.all_tenants("system administrator reads the whole audit log") if system_view else nullcontext()
     with scope:
-        pagination = db.paginate(stmt, page=page, per_page=50, error_out=False)
-        events = list(pagination.items)
+        pagination = keyset_page(stmt, [AuditEvent.occurred_at, AuditEvent.id], cursor, per_page=50)
+        events = pagination.items
         for event in events:  # load what the page shows while the scope is open
             _ = (event.unit, event.county)
     status = 200 if valid else 422
