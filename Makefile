@@ -6,7 +6,13 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install system-deps-runtime system-deps-test migrate seed worker ci clean
+.PHONY: run test install system-deps-runtime system-deps-test migrate seed worker ci clean bench-data bench
+
+# The national benchmark (bench/README.md): a PostgreSQL database of its own, filled by seed-scale.
+PG_ADMIN ?= postgresql://postgres@127.0.0.1:5432
+BENCH_DB ?= safetynet_scale
+SCALE    ?= 1.0
+SEED     ?= 1
 
 ## run: install, migrate, load demo data and serve on http://127.0.0.1:5000
 run: install system-deps-runtime
@@ -44,6 +50,20 @@ seed: install
 ## worker: an RQ worker (needs REDIS_URL); without Redis jobs run inline and no worker is needed
 worker: install
 	$(FLASK) rq-worker
+
+## bench-data: (re)create $(BENCH_DB) and fill it with national-scale data (SCALE=1.0 is the full size)
+bench-data: install
+	@sh scripts/system-deps.sh bench
+	psql -q "$(PG_ADMIN)/postgres" -c 'DROP DATABASE IF EXISTS $(BENCH_DB)' -c 'CREATE DATABASE $(BENCH_DB)'
+	MIGRATIONS_DATABASE_URL=$(PG_ADMIN)/$(BENCH_DB) DATABASE_URL=$(PG_ADMIN)/$(BENCH_DB) $(FLASK) db upgrade
+	MIGRATIONS_DATABASE_URL=$(PG_ADMIN)/$(BENCH_DB) DATABASE_URL=$(PG_ADMIN)/$(BENCH_DB) $(FLASK) seed-demo >/dev/null
+	MIGRATIONS_DATABASE_URL=$(PG_ADMIN)/$(BENCH_DB) DATABASE_URL=$(PG_ADMIN)/$(BENCH_DB) $(FLASK) seed-scale --scale $(SCALE) --seed $(SEED)
+
+## bench: the pages at 20 concurrent users, then the PDFs, against $(BENCH_DB); results in bench/results/
+bench: install
+	@sh scripts/system-deps.sh bench
+	$(BIN)/python bench/national.py --database $(BENCH_DB)
+	$(BIN)/python bench/national_pdfs.py --database $(BENCH_DB)
 
 ci:
 	bash .ci/run

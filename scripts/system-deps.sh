@@ -2,13 +2,17 @@
 # Installs the system packages the app needs, where this machine lets us:
 #   runtime: CJK fonts and pango for WeasyPrint's Chinese PDFs
 #   test:    the above, plus Chromium (browser tests) and poppler-utils (PDF → PNG checks)
+#   bench:   the above, plus wrk (the load generator of bench/national.py) and the PostgreSQL client
 # Without root or sudo it says what is missing and carries on; the app still
 # runs, PDFs may lack Chinese glyphs, and browser tests are skipped.
 set -u
 profile=${1:-runtime}
 packages="fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0"
-if [ "$profile" = "test" ]; then
+if [ "$profile" = "test" ] || [ "$profile" = "bench" ]; then
   packages="$packages chromium poppler-utils"
+fi
+if [ "$profile" = "bench" ]; then
+  packages="$packages wrk postgresql-client"
 fi
 
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not a Debian-based system; install by hand: $packages" >&2; exit 0; }
