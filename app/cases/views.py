@@ -79,6 +79,8 @@ def _case_or_404(case_id: int) -> FamilyCase:
 def inbox():
     page = max(1, request.args.get("page", 1, type=int))
     status = request.args.get("status", "open")
+    if status not in ("open", "") and status not in {s.value for s in CaseStatus}:
+        status = "open"  # a hand-edited filter: show the default list rather than fail
     pagination = db.paginate(queries.inbox_stmt(g.membership.unit_id, status=status), page=page, per_page=30,
                              error_out=False)
     now = utcnow()
