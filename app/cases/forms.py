@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, DateTimeLocalField, FieldList, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from ..core.forms import ActionForm, BaseForm, FlexibleDateField, chosen, max_length, optional, required
 from ..intake.reference import VulnerabilityDimension
 from .models import CaseStatus
 from .reference import AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus, service_choices
+from .search_index import PHONE_MIN_DIGITS
 
 
 
@@ -144,3 +145,8 @@ class SearchForm(BaseForm):
     due = SelectField("期限", choices=[("", "不限"), ("first_visit_overdue", "首次訪視逾期"),
                                        ("report_overdue", "評估報告逾期"), ("child_seen_overdue", "第一級 24 小時未親見")],
                       default="", validate_choice=True)
+
+    def validate_phone(self, field):
+        text = (field.data or "").strip()
+        if text and sum(c.isdigit() for c in text) < PHONE_MIN_DIGITS:
+            raise ValidationError(f"請至少輸入 {PHONE_MIN_DIGITS} 位數字（可只輸入電話的一部分，例如末 4 碼）。")

@@ -183,6 +183,28 @@ class CaseMember(TenantMixin, db.Model):
         return self.name or "（姓名不詳）"
 
 
+class CaseSearchGram(TenantMixin, db.Model):
+    """Search index of names and phones: the n-grams of each member's name and phone and of the
+    case's phone, searched by equality (leakproof, so PostgreSQL uses the index under row-level
+    security, where LIKE on a trigram index does not). Kept by ``search_index``'s flush hook;
+    ``search_index.rebuild`` regenerates it after bulk loads."""
+
+    __tablename__ = "case_search_grams"
+    __table_args__ = (
+        # the lookup: kind and gram by equality, the county (ORM scope and policy), then what matched
+        sa.PrimaryKeyConstraint("kind", "gram", "tenant_id", "source_id", "case_id"),
+    )
+
+    kind: Mapped[str] = mapped_column(sa.String(12), nullable=False)  # name | phone (a member's) | case_phone
+    gram: Mapped[str] = mapped_column(sa.String(3), nullable=False)
+    # The member's id for a member's name or phone, the case's id for the case's phone.
+    source_id: Mapped[int] = mapped_column(nullable=False)
+    case_id: Mapped[int] = mapped_column(nullable=False)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.gram}"
+
+
 class CaseTransition(TenantMixin, db.Model):
     __tablename__ = "case_transitions"
     __table_args__ = (_child_fk(),)
@@ -468,3 +490,7 @@ class CaseNote(TenantMixin, db.Model):
 
     def __str__(self) -> str:
         return "工作紀錄"
+
+
+# The search index follows every ORM write of names and phones: importing it installs its flush hook.
+from . import search_index  # noqa: F401  (at the end: it imports the models above)

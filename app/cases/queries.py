@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.models import Membership, Role
 from ..core.models import utcnow
 from ..tenants.models import UnitKind
-from . import deadlines
+from . import deadlines, search_index
 from .models import OPEN_STATUSES, CaseEvent, CaseMember, CaseStatus, CaseUnit, FamilyCase
 
 
@@ -76,19 +76,18 @@ def _containing(text: str) -> str:
 def search_stmt(filters: Filters, membership: Membership, now: datetime | None = None):
     now = now or utcnow()
     stmt = visible(sa.select(FamilyCase), membership).options(*list_options())
-    member_match = []
-    if filters.name.strip():
-        member_match.append(CaseMember.name.like(_containing(filters.name.strip()), escape="/"))
+    name = filters.name.strip()
     if filters.id_number.strip():
-        member_match.append(CaseMember.id_number == filters.id_number.strip().upper())
-    if member_match:
+        # the ID number's index finds the member; a name given as well is checked on that member
+        member_match = [CaseMember.id_number == filters.id_number.strip().upper()]
+        if name:
+            member_match.append(CaseMember.name.like(_containing(name), escape="/"))
         stmt = stmt.where(FamilyCase.id.in_(sa.select(CaseMember.case_id).where(*member_match)))
+    elif name:
+        stmt = stmt.where(search_index.name_condition(name))  # n-grams by equality: indexed under RLS
     digits = "".join(c for c in filters.phone if c.isdigit())
     if digits:
-        pattern = _containing(digits)
-        by_member = sa.select(CaseMember.case_id).where(sa.func.replace(CaseMember.phone, "-", "").like(pattern, escape="/"))
-        by_case = sa.select(FamilyCase.id).where(sa.func.replace(FamilyCase.phone, "-", "").like(pattern, escape="/"))
-        stmt = stmt.where(FamilyCase.id.in_(sa.union(by_member, by_case)))
+        stmt = stmt.where(search_index.phone_condition(digits))
     if filters.case_no.strip():
         stmt = stmt.where(FamilyCase.case_no.like(_containing(filters.case_no.strip()), escape="/"))
     if filters.address.strip():

@@ -101,6 +101,16 @@ def register(app) -> None:
         db.session.commit()
         click.echo(f"送縣市裁決：{count} 件")
 
+    @app.cli.command("rebuild-search-index")
+    @click.option("--tenant-id", type=int, default=None, help="Only this county (counties.id); default every county.")
+    def rebuild_search_index(tenant_id):
+        """Regenerate the case search grams from the members and cases (after bulk loads by SQL)."""
+        from ..cases.search_index import rebuild
+
+        count = rebuild(db.session.connection(), tenant_id)
+        db.session.commit()
+        click.echo(f"已重建案家搜尋索引：{count:,} 筆")
+
     @app.cli.command("rq-worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     def rq_worker(burst):
