@@ -60,6 +60,10 @@ def register(app) -> None:
         for username, name, where in rows:
             click.echo(f"  {username:<13} {name}  {where}")
 
+    from ..scale.command import seed_scale
+
+    app.cli.add_command(seed_scale)
+
     @app.cli.command("seed-reference")
     def seed_reference():
         """Load only the reference data (counties, districts, units, ministry, partners)."""
