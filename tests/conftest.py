@@ -168,6 +168,34 @@ def inline_jobs(app):
 
 
 @pytest.fixture
+def count_queries(db):
+    """``with count_queries() as box: …`` then ``box["n"]``: the statements sent to the database in
+    the block (``box["statements"]`` has them), without PostgreSQL's per-transaction tenant setting
+    and without the savepoints that stand in for the app's commits inside a test's transaction."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        box = {"n": 0, "statements": []}
+
+        def count(conn, cursor, statement, *args):
+            if not statement.lstrip().startswith(("SELECT set_config", "SAVEPOINT", "RELEASE SAVEPOINT",
+                                                  "ROLLBACK TO SAVEPOINT")):
+                box["n"] += 1
+                box["statements"].append(statement)
+
+        event.listen(_db.engine, "before_cursor_execute", count)
+        try:
+            yield box
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", count)
+
+    return counting
+
+
+@pytest.fixture
 def factories(db):
     from . import factories as f
 

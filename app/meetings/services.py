@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Role
 from ..core.filters import roc_date
@@ -18,7 +18,7 @@ from ..core.models import utcnow
 from ..core.sequences import next_value
 from ..extensions import db
 from ..tenants.models import Unit
-from .diff import marked
+from .diff import marked, marked_html
 from .models import (
     COUNTY_KINDS,
     NATIONAL_KINDS,
@@ -349,24 +349,28 @@ def write_progress(item: ActionItem, meeting: Meeting, unit_id: int, text: str, 
 def previous_meeting(meeting: Meeting) -> Meeting | None:
     return db.session.scalars(sa.select(Meeting).where(Meeting.series_id == meeting.series_id,
                                                        Meeting.number < meeting.number)
-                              .order_by(Meeting.number.desc())).first()
+                              .order_by(Meeting.number.desc()).limit(1)).first()
 
 
 def missing_units(meeting: Meeting) -> dict[int, list[int]]:
     """Item id → units that have not yet written their progress for this meeting."""
+    items = open_items(meeting, units=True)
+    written = set()
+    if items:
+        written = set(db.session.execute(sa.select(ProgressEntry.item_id, ProgressEntry.unit_id).where(
+            ProgressEntry.item_id.in_([i.id for i in items]), ProgressEntry.meeting_id == meeting.id)).all())
     out = {}
-    for item in open_items(meeting):
-        written = {e.unit_id for e in db.session.scalars(sa.select(ProgressEntry).where(
-            ProgressEntry.item_id == item.id, ProgressEntry.meeting_id == meeting.id))}
-        missing = [u.unit_id for u in item.units if u.unit_id not in written]
+    for item in items:
+        missing = [u.unit_id for u in item.units if (item.id, u.unit_id) not in written]
         if missing:
             out[item.id] = missing
     return out
 
 
-def open_items(meeting: Meeting, *, eager: bool = False) -> list[ActionItem]:
+def open_items(meeting: Meeting, *, eager: bool = False, units: bool = False) -> list[ActionItem]:
     """Items on the table at this meeting: raised at or before it and not closed before it.
-    ``eager`` loads what the tracking table prints (numbers, units, instructions) in a few queries."""
+    ``eager`` loads what the tracking table prints (numbers, units, instructions) in a few queries;
+    ``units`` only the responsible units (one query for all items, not one per item)."""
     earlier_or_this = sa.select(Meeting.id).where(Meeting.series_id == meeting.series_id, Meeting.number <= meeting.number)
     closed_before = sa.select(Meeting.id).where(Meeting.series_id == meeting.series_id, Meeting.number < meeting.number)
     stmt = (sa.select(ActionItem).where(ActionItem.series_id == meeting.series_id, ActionItem.merged_into_id.is_(None),
@@ -375,9 +379,13 @@ def open_items(meeting: Meeting, *, eager: bool = False) -> list[ActionItem]:
                                                ActionItem.closed_at_id.notin_(closed_before)))
             .order_by(ActionItem.id))
     if eager:
+        # Meetings by selectin, not joined: a joined meeting row (with its JSON minutes) would come
+        # once per instruction and per item, decoded each time, for about 40 distinct meetings.
         stmt = stmt.options(selectinload(ActionItem.numbers), selectinload(ActionItem.units).joinedload(ItemUnit.unit),
-                            selectinload(ActionItem.instructions).joinedload(ChairInstruction.meeting),
-                            joinedload(ActionItem.raised_at))
+                            selectinload(ActionItem.instructions).selectinload(ChairInstruction.meeting),
+                            selectinload(ActionItem.raised_at))
+    elif units:
+        stmt = stmt.options(selectinload(ActionItem.units))
     return list(db.session.scalars(stmt))
 
 
@@ -429,6 +437,12 @@ class UnitProgress:
     current: str
     current_marked: list = field(default_factory=list)  # (segment, changed) for red
     recommendation: Recommendation | None = None
+    unit_id: int | None = None
+
+    @property
+    def current_html(self):
+        """The current text with the changed parts in ``<span class="changed">`` (escaped, cached per text pair)."""
+        return marked_html(self.previous, self.current)
 
 
 @dataclass
@@ -451,10 +465,12 @@ def tracking_table(meeting: Meeting, today: date | None = None, unit_id: int | N
     items = open_items(meeting, eager=True)
     ids = [i.id for i in items]
     meeting_ids = [meeting.id] + ([previous.id] if previous else [])
-    by_item: dict[int, dict] = {}
-    for e in db.session.scalars(sa.select(ProgressEntry).where(ProgressEntry.item_id.in_(ids),
-                                                               ProgressEntry.meeting_id.in_(meeting_ids))):
-        by_item.setdefault(e.item_id, {})[(e.unit_id, e.meeting_id)] = e
+    by_item: dict[int, dict] = {}  # item → (unit, meeting) → (text, recommendation); rows, not entities: ~500 of them
+    for item_id, entry_unit, entry_meeting, text, proposal in db.session.execute(
+            sa.select(ProgressEntry.item_id, ProgressEntry.unit_id, ProgressEntry.meeting_id, ProgressEntry.text,
+                      ProgressEntry.recommendation).where(ProgressEntry.item_id.in_(ids),
+                                                          ProgressEntry.meeting_id.in_(meeting_ids))):
+        by_item.setdefault(item_id, {})[(entry_unit, entry_meeting)] = (text, proposal)
     decisions = dict(db.session.execute(sa.select(ItemDecision.item_id, ItemDecision.decision).where(
         ItemDecision.item_id.in_(ids), ItemDecision.meeting_id == meeting.id)).all())
     rows = []
@@ -466,9 +482,9 @@ def tracking_table(meeting: Meeting, today: date | None = None, unit_id: int | N
         for unit in item.units:
             before = entries.get((unit.unit_id, previous.id)) if previous else None
             now = entries.get((unit.unit_id, meeting.id))
-            previous_text, current_text = before.text if before else "", now.text if now else ""
+            previous_text, current_text = before[0] if before else "", now[0] if now else ""
             progress.append(UnitProgress(unit.unit.display_short, previous_text, current_text,
-                                         marked(previous_text, current_text), now.recommendation if now else None))
+                                         marked(previous_text, current_text), now[1] if now else None, unit.unit_id))
         proposals = [p.recommendation for p in progress if p.recommendation is not None]
         recommendation = Recommendation.CLOSE if proposals and all(p == Recommendation.CLOSE for p in proposals) \
             else Recommendation.CONTINUE
@@ -485,6 +501,7 @@ def my_items(membership, *, include_closed: bool = False) -> list[ActionItem]:
     """The items the person's unit leads or assists on, across every series it can see."""
     stmt = (sa.select(ActionItem).join(ItemUnit).where(ItemUnit.unit_id == membership.unit_id,
                                                        ActionItem.merged_into_id.is_(None))
+            .options(selectinload(ActionItem.numbers), selectinload(ActionItem.units))  # the page prints both
             .order_by(ActionItem.series_id, ActionItem.id))
     if not include_closed:
         stmt = stmt.where(ActionItem.closed_at_id.is_(None))

@@ -319,7 +319,9 @@ def item_new(meeting_id: int):
 def _table_page(meeting: Meeting, series: MeetingSeries, error=None, status=200):
     manager = services.is_manager(series, g.membership)
     rows = services.tracking_table(meeting, unit_id=None if manager else g.membership.unit_id)
-    missing = services.missing_units(meeting) if manager else {}
+    # services.missing_units from the rows already loaded: a unit without this meeting's entry has no current text
+    missing = {row.item.id: units for row in rows if (units := [p.unit_id for p in row.progress if not p.current])} \
+        if manager else {}
     unit_names = {u.id: u.display_short for u in db.session.scalars(
         sa.select(Unit).where(Unit.id.in_({u for units in missing.values() for u in units})))} if missing else {}
     return render("meetings/table.html", status=status, meeting=meeting, series=series, manager=manager, rows=rows,

@@ -1,0 +1,264 @@
+"""No N+1 on the pages that matter: each page is requested with a short list and again after
+the list has grown fivefold; the number of queries must not change and stays under a ceiling.
+
+The count is every statement the request sends (login and membership lookups, the audit entry
+and the commit included), less PostgreSQL's per-transaction tenant setting (``count_queries``)."""
+from datetime import date, timedelta
+from itertools import count
+
+import pytest
+
+from app.cases import services as cases
+from app.cases.models import FamilyCase
+from app.cases.reference import ContactMethod
+from app.core import tenancy
+from app.core.models import utcnow
+from app.intake import services as intake
+from app.intake.reference import ReportingChannel
+from app.meetings import services as meetings
+from app.meetings.models import Recommendation, SeriesKind
+from app.referrals import services as referrals
+from app.referrals.models import ReferralKind
+
+SMALL, LARGE = 5, 25
+CENTRE = "臺北市中正社會福利服務中心"
+P = intake.PersonInput
+_n = count(1)
+
+# Ceilings per page: queries per request, the same with 5 rows and with 25; counted 8, 10, 10, 10, 28,
+# 6, 9, 17 and 17 on SQLite (PostgreSQL within a query or two), with a little room.
+CEILINGS = {
+    "dispatch_queue": 10,
+    "unit_inbox": 12,
+    "search_by_name": 12,
+    "search_by_id": 12,
+    "family_record": 32,
+    "referral_inbox": 8,
+    "my_action_items": 11,
+    "tracking_table": 20,
+    "public_report": 20,
+}
+
+
+@pytest.fixture
+def taipei(factories):
+    return factories.county("臺北市")
+
+
+def _membership(factories, username, unit_name=None):
+    user = factories.user(username)
+    return user, next(m for m in user.memberships if unit_name is None or m.unit.name == unit_name)
+
+
+def _report(taipei, persons=None, **fields):
+    district = next(d for d in taipei.districts if d.name == "中正區")
+    n = next(_n)
+    report, _ = intake.receive(taipei, intake.ReportInput(
+        district_id=district.id, concerns=["vulnerable_family"], narrative=f"查詢次數測試 {n}",
+        persons=persons or [P(f"測試家長{n}", "F", date(1985, 1, 1), relation="mother", phone="0912-000-111"),
+                            P(f"測試兒{n}", "M", date(2016, 1, 1), relation="child")], **fields),
+        ReportingChannel("36"))
+    return report
+
+
+def _case(taipei, factories, persons=None):
+    dispatcher = factories.user("tpe.dispatch")
+    report = _report(taipei, persons)
+    intake.claim(report, dispatcher)
+    return intake.dispatch(report, dispatcher, factories.unit(CENTRE))
+
+
+def _measure(count_queries, request, grow):
+    """Queries of ``request()`` with SMALL rows, then with LARGE rows (``grow(k)`` adds k rows)."""
+    grow(SMALL)
+    request()  # warm-up: the first request of a login fills caches once
+    with count_queries() as small:
+        request()
+    grow(LARGE - SMALL)
+    with count_queries() as large:
+        request()
+    return small, large
+
+
+def _check(name, small, large):
+    from collections import Counter
+
+    more = Counter(large["statements"]) - Counter(small["statements"])
+    repeated = "\n".join(f"{n}× {statement[:300]}" for statement, n in more.most_common(3))
+    assert large["n"] == small["n"], \
+        f"{name}: {small['n']} queries with {SMALL} rows, {large['n']} with {LARGE} (N+1); more of:\n{repeated}"
+    assert large["n"] <= CEILINGS[name], f"{name}: {large['n']} queries, ceiling {CEILINGS[name]}"
+
+
+def _ok(client, url):
+    def request():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+    return request
+
+
+def test_dispatch_queue(as_user, db, taipei, factories, count_queries):
+    dispatcher = factories.user("tpe.dispatch")
+
+    def grow(k):
+        with tenancy.tenant_scope(taipei.id):
+            for i in range(k):
+                report = _report(taipei)
+                if i % 2:
+                    intake.claim(report, dispatcher)  # the claimant's name shows on the row
+        db.session.commit()
+
+    _check("dispatch_queue", *_measure(count_queries, _ok(as_user("tpe.dispatch"), "/intake/queue"), grow))
+
+
+def test_unit_inbox(as_user, db, taipei, factories, count_queries):
+    sup, sup_m = _membership(factories, "tpe.sup")
+    sw1 = factories.user("tpe.sw1")
+
+    def grow(k):
+        with tenancy.tenant_scope(taipei.id):
+            for i in range(k):
+                case = _case(taipei, factories)
+                if i % 2:
+                    cases.assign(case, sup, sup_m, sw1)
+        db.session.commit()
+
+    _check("unit_inbox", *_measure(count_queries, _ok(as_user("tpe.sup"), "/cases/inbox?status="), grow))
+
+
+def test_search_by_name_and_by_id(as_user, db, taipei, factories, count_queries):
+    def grow(k):
+        with tenancy.tenant_scope(taipei.id):
+            for _ in range(k):
+                n = next(_n)
+                _case(taipei, factories, [P(f"查詢王{n}", "F", date(1985, 1, 1), relation="mother", id_number="A123456789"),
+                                          P(f"查詢王小{n}", "M", date(2016, 1, 1), relation="child")])
+        db.session.commit()
+
+    sup = as_user("tpe.sup")
+    small, large = _measure(count_queries, _ok(sup, "/cases/search?name=查詢王"), grow)
+    _check("search_by_name", small, large)
+    with count_queries() as by_id:
+        body = _ok(sup, "/cases/search?id_number=A123456789")().get_data(as_text=True)
+    assert f"共 {LARGE} 案" in body
+    grow(LARGE)
+    with count_queries() as by_id_more:
+        body = _ok(sup, "/cases/search?id_number=A123456789")().get_data(as_text=True)
+    assert "共 50 案" in body
+    _check("search_by_id", by_id, by_id_more)
+
+
+def test_family_record(as_user, db, taipei, factories, count_queries):
+    sup, sup_m = _membership(factories, "tpe.sup")
+    sw, sw_m = _membership(factories, "tpe.sw1")
+    with tenancy.tenant_scope(taipei.id):
+        case = _case(taipei, factories)
+        cases.assign(case, sup, sup_m, sw)
+        case_id = case.id
+    db.session.commit()
+
+    def grow(k):
+        with tenancy.tenant_scope(taipei.id):
+            case = db.session.get(FamilyCase, case_id)
+            child = next(m for m in case.members if m.is_child)
+            for i in range(k):
+                cases.record_contact(case, sw, sw_m, contacted_at=utcnow() - timedelta(hours=i + 1),
+                                     method=ContactMethod.HOME_VISIT, duration_minutes=30, persons_seen=[child.id],
+                                     child_seen=True, note=f"訪視 {i}")
+                cases.add_note(case, sw, sw_m, f"工作紀錄 {i}")
+                # another report about the family joins the case with a new member
+                report = _report(taipei, [P(f"同住者{next(_n)}", "U", relation="cohabitant")])
+                intake.claim(report, factories.user("tpe.dispatch"))
+                intake.dispatch(report, factories.user("tpe.dispatch"), factories.unit(CENTRE), attach_to_case=case)
+        db.session.commit()
+
+    _check("family_record", *_measure(count_queries, _ok(as_user("tpe.sw1"), f"/cases/{case_id}"), grow))
+
+
+def test_referral_inbox(as_user, db, taipei, factories, count_queries):
+    sw, sw_m = _membership(factories, "tpe.sw1")
+    dv_unit = factories.unit("臺北市家庭暴力暨性侵害防治中心")
+
+    def grow(k):
+        with tenancy.tenant_scope(taipei.id):
+            for _ in range(k):
+                case = _case(taipei, factories)
+                referrals.send(case, sw, sw_m, kind=ReferralKind.UNIT, reason="疑似兒虐", services_requested="保護調查",
+                               sections=["members", "reports"], to_unit=dv_unit)
+        db.session.commit()
+
+    _check("referral_inbox", *_measure(count_queries, _ok(as_user("tpe.dv1"), "/referrals"), grow))
+
+
+@pytest.fixture
+def progress_meeting(db, factories):
+    _, protect_m = _membership(factories, "moh.protect")
+    series = meetings.create_series(SeriesKind.PROGRESS, "查詢次數測試會議", protect_m,
+                                    secretariat_unit_id=factories.unit("保護服務司").id)
+    meeting = meetings.new_meeting(series, date(2026, 12, 1))
+    db.session.commit()
+    return meeting
+
+
+def _grow_items(db, factories, meeting):
+    sfaa = factories.unit("社會及家庭署")
+    others = [factories.unit("保護服務司")]
+    sfaa_user = factories.user("moh.sfaa")
+
+    def grow(k):
+        for i in range(k):
+            item = meetings.add_item(meeting, section=3, title=f"列管事項 {next(_n)}", instruction="請辦理。",
+                                     lead_unit_ids=[sfaa.id], assist_unit_ids=[u.id for u in others],
+                                     due_on=date(2027, 3, 31))
+            if i % 2:
+                meetings.write_progress(item, meeting, sfaa.id, "辦理中。", Recommendation.CONTINUE, sfaa_user)
+        db.session.commit()
+
+    return grow
+
+
+def test_my_action_items(as_user, db, factories, count_queries, progress_meeting):
+    grow = _grow_items(db, factories, progress_meeting)
+    _check("my_action_items", *_measure(count_queries, _ok(as_user("moh.sfaa"), "/meetings/mine"), grow))
+
+
+def test_tracking_table(as_user, db, factories, count_queries, progress_meeting):
+    grow = _grow_items(db, factories, progress_meeting)
+    url = f"/meetings/{progress_meeting.id}/table"
+    _check("tracking_table", *_measure(count_queries, _ok(as_user("moh.protect"), url), grow))
+
+
+def test_public_report_submission(client, db, taipei, count_queries):
+    district = next(d for d in taipei.districts if d.name == "中正區")
+
+    def form(persons):
+        data = {"county_id": taipei.id, "district_id": district.id, "address": "重慶南路一段122號",
+                "concerns": ["vulnerable_family"], "dimensions": ["economic"], "narrative": "案家繳不出房租",
+                "reporter_type": "public", "reporter_name": "熱心鄰居", "reporter_phone": "0912-000-111"}
+        for i in range(persons):
+            data.update({f"persons-{i}-name": f"王小明{i}", f"persons-{i}-sex": "M", f"persons-{i}-birth_date": "104/03/05",
+                         f"persons-{i}-relation": "child" if i else "subject", f"persons-{i}-id_number": ""})
+        return data
+
+    def existing(k):  # earlier reports about people of the same names: the duplicate check reads them
+        with tenancy.tenant_scope(taipei.id):
+            for _ in range(k):
+                _report(taipei, [P("王小明0", "M", date(2015, 3, 5), relation="subject")])
+        db.session.commit()
+
+    def submit(persons):
+        client.refresh_csrf("/report")
+        with count_queries() as box:
+            response = client.post("/report", form(persons))
+        assert response.status_code == 303, response.status_code
+        return box
+
+    # Three people on the form both times: the form holds at most ten, and SQLite's driver gets one
+    # INSERT per person (PostgreSQL's gets one for all); what must not matter is how many reports there are.
+    existing(SMALL)
+    submit(3)  # warm-up
+    small = submit(3)
+    existing(LARGE - SMALL)
+    large = submit(3)
+    _check("public_report", small, large)
