@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import g, redirect, request, session, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
 from ..core import tenancy
 from ..extensions import db, login_manager
+from ..tenants.models import Unit
 from .models import Membership, User
 
 UNIT_KEY = "unit_id"
@@ -18,7 +20,11 @@ def _load_user(token: str):
         user_id, version = (int(part) for part in token.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, user_id)
+    # Every page needs the user's memberships, their units and the units' county or organisation
+    # (the shell's header): loaded here in two queries rather than one lazy load each.
+    user = db.session.get(User, user_id, options=[
+        selectinload(User.memberships).joinedload(Membership.unit).options(
+            joinedload(Unit.county), joinedload(Unit.partner_org))])
     if user is None or not user.active or user.session_version != version:
         return None
     return user
