@@ -58,7 +58,8 @@ def main():
         meeting = conn.execute(sa.text("""SELECT m.id, count(i.id) AS open_items FROM meetings m
                                           JOIN action_items i ON i.series_id = m.series_id AND i.closed_at_id IS NULL
                                            AND i.merged_into_id IS NULL AND i.raised_at_id <= m.id
-                                          WHERE m.held_on = (SELECT max(held_on) FROM meetings m2 WHERE m2.series_id = m.series_id)
+                                          WHERE m.county_id IS NULL  -- the ministry's (the job runs without a county here)
+                                            AND m.held_on = (SELECT max(held_on) FROM meetings m2 WHERE m2.series_id = m.series_id)
                                           GROUP BY m.id ORDER BY count(i.id) DESC LIMIT 1""")).one()
     engine.dispose()
     print(f"largest county {largest.name} ({largest.cases:,} cases); {year} Q{quarter}; "
