@@ -114,17 +114,22 @@ def _refresh_pg_settings(session) -> None:
         _apply_pg_settings(session.connection(), session.info)
 
 
+def _set(session, key: str, value) -> None:
+    """Change one setting; the transaction under way hears of it only if it changed
+    (nested tenant scopes for the county already in force cost no round trip)."""
+    changed = key not in session.info or session.info[key] != value
+    session.info[key] = value
+    if changed:
+        _refresh_pg_settings(session)
+
+
 def set_tenant(tenant_id: int | None, session=None) -> None:
-    session = _session(session)
-    session.info[TENANT_KEY] = tenant_id
-    _refresh_pg_settings(session)
+    _set(_session(session), TENANT_KEY, tenant_id)
 
 
 def set_partner(partner_org_id: int | None, session=None) -> None:
     """A partner organisation's staff: no county, only what was referred to the organisation."""
-    session = _session(session)
-    session.info[PARTNER_KEY] = partner_org_id
-    _refresh_pg_settings(session)
+    _set(_session(session), PARTNER_KEY, partner_org_id)
 
 
 def current_partner_id(session=None) -> int | None:

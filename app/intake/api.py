@@ -160,7 +160,7 @@ def create_report():
             if seen.request_hash != request_hash:
                 return _error(422, "idempotency_conflict", "同一個 Idempotency-Key 已用於內容不同的請求。")
             report = db.session.get(Report, seen.report_id)
-            return _created(report, replay=True)
+            return _created(_out(report), replay=True)
     try:
         data = ReportIn.model_validate(payload)
     except ValidationError as exc:
@@ -188,18 +188,22 @@ def create_report():
         db.session.add(IdempotencyKey(token_id=token.id, key=key, request_hash=request_hash, report_id=report.id))
     if token.last_used_at is None or token.last_used_at < utcnow() - TOKEN_TOUCH_INTERVAL:
         token.last_used_at = utcnow()  # not on every request: each write locks the token's row until commit
+    body = _out(report)  # read before the commit expires the row (reading it after costs a transaction)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:  # the same key arrived twice at once: the first one stands
         db.session.rollback()
         seen = db.session.scalars(sa.select(IdempotencyKey).where(IdempotencyKey.token_id == token.id,
                                                                   IdempotencyKey.key == key)).one()
-        return _created(db.session.get(Report, seen.report_id), replay=True)
-    return _created(report, replay=False)
+        return _created(_out(db.session.get(Report, seen.report_id)), replay=True)
+    return _created(body, replay=False)
 
 
-def _created(report: Report, *, replay: bool):
-    body = ReportOut(report_no=report.report_no, status=report.status.label, deadline_at=report.deadline_at)
+def _out(report: Report) -> ReportOut:
+    return ReportOut(report_no=report.report_no, status=report.status.label, deadline_at=report.deadline_at)
+
+
+def _created(body: ReportOut, *, replay: bool):
     response = jsonify(json.loads(body.model_dump_json()))
     response.status_code = 200 if replay else 201
     if replay:

@@ -177,13 +177,13 @@ def receive(county: County, data: ReportInput, channel: ReportingChannel, actor=
                                          name="" if r.anonymous else r.name, phone="" if r.anonymous else r.phone,
                                          email="" if r.anonymous else r.email, profession=r.profession or None,
                                          organisation=r.organisation)
-        db.session.add(report)
-        db.session.flush()
+        # the first transition joins the new report before the flush (afterwards the list would be read back)
         report.transitions.append(ReportTransition(
             from_status=None, to_status=ReportStatus.RECEIVED, actor_id=getattr(actor, "id", None),
             actor_name=getattr(actor, "display_name", "線上通報" if channel.value == "7" else "系統"),
             at=received_at, reason=f"{channel.label}受理",
         ))
+        db.session.add(report)
         db.session.flush()
     return report, code
 
