@@ -23,6 +23,23 @@ SIZES = ["--reports", "2000", "--cases", "500", "--contacts", "5000", "--referra
          "--items", "50", "--staff", "300"]
 
 
+_CREATED: list[str] = []  # PostgreSQL databases this module made, dropped when it is done
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _drop_created_databases():
+    yield
+    if POSTGRES and _CREATED:
+        owner = make_url(os.environ["MIGRATIONS_DATABASE_URL"])
+        admin = sa.create_engine(owner.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                                 poolclass=sa.pool.NullPool)
+        with admin.connect() as conn:
+            for name in _CREATED:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+        _CREATED.clear()
+
+
 def _fresh_app(tmp_path_factory, tag: str):
     if POSTGRES:
         owner = make_url(os.environ["MIGRATIONS_DATABASE_URL"])
@@ -34,6 +51,7 @@ def _fresh_app(tmp_path_factory, tag: str):
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         admin.dispose()
+        _CREATED.append(name)
         application = build_app(runtime.set(database=name).render_as_string(hide_password=False),
                                 MIGRATIONS_DATABASE_URL=owner.set(database=name).render_as_string(hide_password=False))
     else:
