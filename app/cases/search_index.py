@@ -182,34 +182,26 @@ def _pending(target) -> dict:
     return object_session(target).info.setdefault(PENDING_KEY, {"out": [], "in": []})
 
 
-def _member_inserted(mapper, connection, member) -> None:
-    _pending(member)["in"].extend(_member_rows(member))
+def _source_hooks(rows, *fields):
+    """The mapper events of one kind of source (members, cases): its grams come on insert, go on
+    delete, and are rewritten on an update that touches ``fields``."""
+    def inserted(mapper, connection, target) -> None:
+        _pending(target)["in"].extend(rows(target))
+
+    def updated(mapper, connection, target) -> None:
+        if _changed(target, *fields):
+            work = _pending(target)
+            work["out"].extend(rows(target, previous=True))
+            work["in"].extend(rows(target))
+
+    def deleted(mapper, connection, target) -> None:
+        _pending(target)["out"].extend(rows(target, previous=True))
+
+    return {"after_insert": inserted, "after_update": updated, "after_delete": deleted}
 
 
-def _member_updated(mapper, connection, member) -> None:
-    if _changed(member, "name", "phone", "case_id", "tenant_id"):
-        work = _pending(member)
-        work["out"].extend(_member_rows(member, previous=True))
-        work["in"].extend(_member_rows(member))
-
-
-def _member_deleted(mapper, connection, member) -> None:
-    _pending(member)["out"].extend(_member_rows(member, previous=True))
-
-
-def _case_inserted(mapper, connection, case) -> None:
-    _pending(case)["in"].extend(_case_rows(case))
-
-
-def _case_updated(mapper, connection, case) -> None:
-    if _changed(case, "phone", "tenant_id"):
-        work = _pending(case)
-        work["out"].extend(_case_rows(case, previous=True))
-        work["in"].extend(_case_rows(case))
-
-
-def _case_deleted(mapper, connection, case) -> None:
-    _pending(case)["out"].extend(_case_rows(case, previous=True))
+_HOOKS = {CaseMember: _source_hooks(_member_rows, "name", "phone", "case_id", "tenant_id"),
+          FamilyCase: _source_hooks(_case_rows, "phone", "tenant_id")}
 
 
 def _before_flush(session, flush_context, instances) -> None:
@@ -232,10 +224,9 @@ def _after_flush(session, flush_context) -> None:
 
 
 # Installed on import (models.py imports this module): once per process.
-for _target, _name, _fn in ((CaseMember, "after_insert", _member_inserted), (CaseMember, "after_update", _member_updated),
-                            (CaseMember, "after_delete", _member_deleted), (FamilyCase, "after_insert", _case_inserted),
-                            (FamilyCase, "after_update", _case_updated), (FamilyCase, "after_delete", _case_deleted),
-                            (Session, "before_flush", _before_flush), (Session, "after_flush", _after_flush)):
+_LISTENERS = [(model, name, fn) for model, hooks in _HOOKS.items() for name, fn in hooks.items()] + [
+    (Session, "before_flush", _before_flush), (Session, "after_flush", _after_flush)]
+for _target, _name, _fn in _LISTENERS:
     if not event.contains(_target, _name, _fn):
         event.listen(_target, _name, _fn)
 

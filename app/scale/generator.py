@@ -1213,10 +1213,8 @@ class Generator:
             for unit in fam.collaborators:
                 unit_rows.append((None, cid, fam.id, unit.id, "collaborator", fam.decided + timedelta(hours=rng.uniform(1, 200))))
             self._case_history(rng, cid, fam, transition_rows)
-        unit_first = self.w.reserve("case_units", len(unit_rows))
-        unit_rows = [(unit_first + i,) + r[1:] for i, r in enumerate(unit_rows)]
-        t_first = self.w.reserve("case_transitions", len(transition_rows))
-        transition_rows = [(t_first + i,) + r for i, r in enumerate(transition_rows)]
+        unit_rows = self.w.numbered("case_units", [r[1:] for r in unit_rows])
+        transition_rows = self.w.numbered("case_transitions", transition_rows)
         self.w.write("family_cases", CASE_COLS, case_rows)
         self.w.write("case_units", CASE_UNIT_COLS, unit_rows)
         self.w.write("case_members", MEMBER_COLS, member_rows)
@@ -1268,12 +1266,9 @@ class Generator:
             rows, persons, reporters, transitions = [], [], [], []
             for rep in part:
                 self._report_rows(rng, county, rep, rows, persons, reporters, transitions)
-            p_first = self.w.reserve("report_persons", len(persons))
-            persons = [(p_first + i,) + r for i, r in enumerate(persons)]
-            r_first = self.w.reserve("report_reporters", len(reporters))
-            reporters = [(r_first + i,) + r for i, r in enumerate(reporters)]
-            t_first = self.w.reserve("report_transitions", len(transitions))
-            transitions = [(t_first + i,) + r for i, r in enumerate(transitions)]
+            persons = self.w.numbered("report_persons", persons)
+            reporters = self.w.numbered("report_reporters", reporters)
+            transitions = self.w.numbered("report_transitions", transitions)
             self.w.write("reports", REPORT_COLS, rows)
             self.w.write("report_persons", PERSON_COLS, persons)
             self.w.write("report_reporters", REPORTER_COLS, reporters)
@@ -1455,8 +1450,7 @@ class Generator:
     def _flush_events(self):
         rows = self._pending_events
         if rows:
-            first = self.w.reserve("case_events", len(rows))
-            self.w.write("case_events", EVENT_COLS, [(first + i,) + r for i, r in enumerate(rows)])
+            self.w.write("case_events", EVENT_COLS, self.w.numbered("case_events", rows))
         self._pending_events = []
         return len(rows)
 
@@ -1489,8 +1483,7 @@ class Generator:
                 rows = buf[table]
                 if rows:
                     if table != "service_plans":  # plans carry the id their reviews point at
-                        first = self.w.reserve(table, len(rows))
-                        rows = [(first + i,) + r for i, r in enumerate(rows)]
+                        rows = self.w.numbered(table, rows)
                     self.w.write(table, cols, rows)
                     tallies[table] += len(rows)
                     buf[table] = []
@@ -1651,12 +1644,9 @@ class Generator:
         rows = [r[:27] + (None,) + r[28:] for r in rows]
         self.w.write("referrals", REFERRAL_COLS, rows)
         self.w.update_many("referrals", "forwarded_to_id", forwards)
-        first = self.w.reserve("referral_events", len(events))
-        self.w.write("referral_events", REFERRAL_EVENT_COLS, [(first + j,) + e for j, e in enumerate(events)])
-        first = self.w.reserve("partner_service_records", len(records))
-        self.w.write("partner_service_records", PARTNER_RECORD_COLS, [(first + j,) + r for j, r in enumerate(records)])
-        first = self.w.reserve("case_units", len(case_units))
-        self.w.write("case_units", CASE_UNIT_COLS, [(first + j,) + r for j, r in enumerate(case_units)])
+        self.w.write("referral_events", REFERRAL_EVENT_COLS, self.w.numbered("referral_events", events))
+        self.w.write("partner_service_records", PARTNER_RECORD_COLS, self.w.numbered("partner_service_records", records))
+        self.w.write("case_units", CASE_UNIT_COLS, self.w.numbered("case_units", case_units))
         disputes, handovers = self._disputes(county, plan)
         n_events = self._flush_events()
         return {"referrals": len(rows), "referral_events": len(events), "partner_service_records": len(records),
@@ -2042,8 +2032,7 @@ class Generator:
         self.w.write("item_decisions", ("id", "item_id", "meeting_id", "decision", "decided_by_id", "decided_at",
                                         "county_id"), decision_rows)
         if event_rows:
-            first = self.w.reserve("case_events", len(event_rows))
-            self.w.write("case_events", EVENT_COLS, [(first + i,) + r for i, r in enumerate(event_rows)])
+            self.w.write("case_events", EVENT_COLS, self.w.numbered("case_events", event_rows))
         rows = (len(series_rows) + len(meeting_rows) + len(item_rows) + len(number_rows) + len(unit_rows)
                 + len(instruction_rows) + len(progress_rows) + len(decision_rows))
         del rng

@@ -132,6 +132,11 @@ class Writer:
         self.next_ids[table] = first + n
         return first
 
+    def numbered(self, table: str, rows: list[tuple]) -> list[tuple]:
+        """``rows`` with a new id of ``table`` put in front of each."""
+        first = self.reserve(table, len(rows))
+        return [(first + i,) + r for i, r in enumerate(rows)]
+
     # --- writing -----------------------------------------------------------------
 
     def _sqlite_converters(self, table: str, columns: tuple[str, ...]) -> list:
