@@ -73,6 +73,9 @@ def configure_security(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
+    from .core import converters
+
+    converters.install(app)  # before any route is added
     from .accounts.views import bp as accounts_bp
     from .audit.views import bp as audit_bp
     from .core.health import bp as health_bp

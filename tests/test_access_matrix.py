@@ -165,7 +165,7 @@ ROUTES = {
                                     party=(SW,)),  # a partner only for families assigned to its unit
 }
 
-# persona -> (username, tokens, other county?)
+# persona -> (username, tokens, other county? — True, False or "unit": same county, a unit on none of the objects)
 PERSONAS = {
     "anonymous": (None, set(), False),
     "tpe_worker": ("tpe.sw1", {MEMBER, SW}, False),
@@ -177,6 +177,8 @@ PERSONAS = {
     "hua_dispatcher": ("hua.dispatch", {MEMBER, DISPATCH}, True),
     "hua_admin": ("hua.admin", {MEMBER, COUNTY_ADMIN}, True),
     "partner": ("ngo.staff", {MEMBER, PARTNER}, True),  # not party to anything of 臺北市's here: 404
+    # 臺北市's community mental-health team: same county, a serving unit, but on none of the objects
+    "tpe_unit_not_on_case": ("tpe.mh1", {MEMBER, SW}, "unit"),
     "ministry": ("moh.protect", {MEMBER, MINISTRY}, False),
     "sysadmin": ("sysadmin", {SYSADMIN}, False),
 }
@@ -332,13 +334,14 @@ def _expected(username, tokens, other_county, route: Route) -> str:
         if route.party is not None and not set(route.party) & tokens:
             return "not_found"
         return "ok"
-    return "forbidden"
+    # refused: a URL naming a record answers as if the record did not exist
+    return "not_found" if any(arg.endswith("_id") for arg in route.params) else "forbidden"
 
 
 def _classify(response) -> str:
     code = response.status_code
-    location = response.headers.get("Location", "")
-    if code in (302, 303) and "/login" in location and "next=" in location:
+    location = response.headers.get("Location", "") or response.headers.get("HX-Redirect", "")
+    if code in (302, 303, 401) and "/login" in location and "next=" in location:
         return "login"
     if code == 403:
         return "forbidden"
@@ -349,16 +352,23 @@ def _classify(response) -> str:
     return "ok"
 
 
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 @pytest.mark.parametrize("persona", list(PERSONAS))
-def test_access_matrix(persona, app, client, as_user, factories, db, taipei_objects):
+def test_access_matrix(persona, htmx, app, client, as_user, factories, db, taipei_objects):
+    """Every route, as a full page and as an htmx request (fragments answer the same)."""
     username, tokens, other_county = PERSONAS[persona]
     user_client = as_user(username) if username else client
+    headers = HTMX if htmx else {}
     failures = []
     for endpoint, method, url, route in requests_for(app, resolvers(factories, taipei_objects)):
         if endpoint == "accounts.logout":  # checked last: it ends the session
             continue
         expected = _expected(username, tokens, other_county, route)
-        response = user_client.get(url) if method == "GET" else user_client.post(url, {})
+        response = (user_client.get(url, headers=headers) if method == "GET"
+                    else user_client.post(url, {}, headers=headers))
         got = _classify(response)
         if got != expected:
             failures.append(f"{method} {url} ({endpoint}): expected {expected}, got {got} [{response.status_code}]")

@@ -55,14 +55,23 @@ def allowed(access: Access) -> bool:
     return not access.unit_kinds or g.membership.unit.kind in access.unit_kinds
 
 
+def names_an_object(view_args: dict | None) -> bool:
+    """Does the URL name a record (``…/cases/<case_id>``)? Refusals there are 404."""
+    return any(key.endswith("_id") for key in (view_args or {}))
+
+
 def _guarded(view, access: Access):
-    """Wrap a view: log in first, then the declared access, else 403."""
+    """Wrap a view: log in first, then the declared access, else refuse.
+
+    A refusal is 403 on pages anyone may know exist (a list, a form), and 404 on
+    a URL naming a record: whoever may not use the route learns nothing of the
+    record either (whether that case, report or referral number exists)."""
 
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not allowed(access):
-            abort(403)
+            abort(404 if names_an_object(kwargs) else 403)
         return view(*args, **kwargs)
 
     return _mark(wrapped, access)

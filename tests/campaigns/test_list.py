@@ -87,7 +87,7 @@ def test_county_administrator_computes_and_sets_the_visiting_unit(taipei_cases, 
     page = admin.get(f"/campaigns/{cid}").text
     assert plain in page and "案父失業" in page
     assert drug not in as_user("hua.admin").get(f"/campaigns/{cid}").text
-    assert as_user("tpe.sw1").get(f"/campaigns/{cid}").status_code == 403
+    assert as_user("tpe.sw1").get(f"/campaigns/{cid}").status_code == 404  # a URL naming a record: refused as absent
     ministry = as_user("moh.protect")
     assert ministry.get("/campaigns/rules").status_code == 200
     bad = ministry.post("/campaigns/rules", {"ru-rules": "{not json", "ru-note": "試"})
