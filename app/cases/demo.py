@@ -109,6 +109,23 @@ def seed_demo_cases() -> int:
         services.propose_closing(c, sw1, sw1_m, "經濟改善。", Level.LOW)
         services.review_closing(c, sup, sup_m, True)
         family("賴", 1)  # re-report within 12 months
+        # closed long ago, past the county's retention period (保存期限審查): one that may be disposed,
+        # and a joint case, which may not
+        for surname, years, joint in (("簡", 9, False), ("溫", 8, True)):
+            c = family(surname, 365 * years + 200)
+            services.assign(c, sup, sup_m, sw1)
+            visit(c, 3)
+            assessed(c)
+            services.decide(c, sw1, sw1_m, AssessmentOutcome.CASE_MANAGEMENT)
+            services.review_opening(c, sup, sup_m, True)
+            services.propose_closing(c, sw1, sw1_m, "目標達成，家庭功能穩定。", Level.LOW)
+            services.review_closing(c, sup, sup_m, True)
+            if joint:
+                from .models import CaseUnit, CaseUnitRole
+
+                c.units.append(CaseUnit(unit_id=_one(Unit, name="臺北市萬華社會福利服務中心").id,
+                                        role=CaseUnitRole.COLLABORATOR))
+            c.closed_at = utcnow() - timedelta(days=365 * years)
         # not opened: welfare consultation only
         c = family("周", 25)
         services.assign(c, sup, sup_m, sw1)

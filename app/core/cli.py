@@ -63,6 +63,9 @@ def register(app) -> None:
     from ..scale.command import seed_scale
 
     app.cli.add_command(seed_scale)
+    from ..retention.cli import retention_purge
+
+    app.cli.add_command(retention_purge)
 
     @app.cli.command("seed-reference")
     def seed_reference():
