@@ -1,6 +1,7 @@
 """Closed cases of 臺北市 with a chosen closing date (Taipei), made through intake's dispatch."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -10,6 +11,22 @@ from app.core.filters import TAIPEI
 
 def taipei_noon(day: date) -> datetime:
     return datetime.combine(day, time(12, 0), TAIPEI)
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """What a test needs of a case outside the county's scope (on PostgreSQL an expired ORM object cannot be
+    reloaded there); ``load()`` gives the ORM object inside ``tenant_scope``."""
+
+    id: int
+    case_no: str
+    family_name: str
+
+    def load(self):
+        from app.cases.models import FamilyCase
+        from app.extensions import db
+
+        return db.session.get(FamilyCase, self.id)
 
 
 @pytest.fixture
@@ -44,7 +61,8 @@ def make_closed(db, factories, taipei):
             case = intake.dispatch(report, dispatcher, centre)
             case.status = CaseStatus.CLOSED
             case.closed_at = datetime.combine(closed_on, time(23, 30), TAIPEI)
+            ref = CaseRef(case.id, case.case_no, case.family_name)
             db.session.commit()
-            return case
+            return ref
 
     return make

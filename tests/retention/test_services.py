@@ -34,14 +34,15 @@ def test_closing_date_is_the_taipei_date(make_closed, taipei, db):
 
     from app.core.filters import TAIPEI
 
-    case = make_closed(date(2019, 1, 1))
+    ref = make_closed(date(2019, 1, 1))
     with tenancy.tenant_scope(taipei.id):
+        case = ref.load()
         case.closed_at = datetime.combine(date(2019, 1, 1), time(7, 30), TAIPEI)
         assert services.closed_on(case) == date(2019, 1, 1)
         assert case.closed_at.astimezone(TAIPEI).date() != case.closed_at.astimezone(timezone.utc).date()
         db.session.commit()
-    assert case.id not in _listed(taipei, date(2025, 12, 31))
-    assert case.id in _listed(taipei, date(2026, 1, 1))
+    assert ref.id not in _listed(taipei, date(2025, 12, 31))
+    assert ref.id in _listed(taipei, date(2026, 1, 1))
 
 
 def test_leap_day_closing(make_closed, taipei):
@@ -59,7 +60,7 @@ def test_open_and_recent_cases_are_not_listed(make_closed, taipei, db):
     recent = make_closed(date(2024, 5, 1))
     reopened = make_closed(date(2015, 5, 1))
     with tenancy.tenant_scope(taipei.id):
-        reopened.status = CaseStatus.ASSESSING
+        reopened.load().status = CaseStatus.ASSESSING
         db.session.commit()
     listed = _listed(taipei, date(2026, 12, 2))
     assert recent.id not in listed and reopened.id not in listed
@@ -161,7 +162,7 @@ def _link_everything(case, factories, db, taipei):
 def test_cases_with_open_links_are_listed_but_not_disposable(make_closed, taipei, factories, db):
     case = make_closed(date(2018, 4, 4))
     with tenancy.tenant_scope(taipei.id):
-        _link_everything(case, factories, db, taipei)
+        _link_everything(case.load(), factories, db, taipei)
         row = next(r for r in services.due_for_review(taipei, date(2026, 12, 2)) if r.case.id == case.id)
         assert not row.disposable
         text = "；".join(row.blockers)
