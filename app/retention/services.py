@@ -251,6 +251,7 @@ def decide(county: County, case_ids: list[int], user, *, choice: RetentionChoice
     """Record one decision for each of the cases (all or none): each must be on today's review list,
     a reason is required, "retain" needs a later date, "dispose" a case with no open links."""
     reason = (reason or "").strip()
+    case_ids = list(dict.fromkeys(case_ids))  # a case ticked twice gets one decision
     if not case_ids:
         raise RetentionError("請勾選至少一個案家。", "case_ids")
     if not reason:

@@ -69,7 +69,7 @@ def test_nothing_ticked_and_a_bad_date_are_chinese_422s(as_user, make_closed):
 def test_deciding_for_the_ticked_cases(as_user, make_closed, taipei, db):
     first, second, third = (make_closed(date(2017, 3, d), n) for d, n in ((4, "甲"), (5, "乙"), (6, "丙")))
     admin = as_user("tpe.admin")
-    response = admin.post("/admin/retention/decide", {"case_ids": [str(first.id), str(third.id)],
+    response = admin.post("/admin/retention/decide", {"case_ids": [str(first.id), str(third.id), str(third.id)],
                                                       "decision": "dispose", "reason": "逾期無後續服務"})
     assert response.status_code == 303
     with tenancy.tenant_scope(taipei.id):
