@@ -85,6 +85,7 @@ def configure_blueprints(app: Flask) -> None:
     from .reports.views import bp as reports_bp
     from .campaigns.views import bp as campaigns_bp
     from .referrals.views import bp as referrals_bp
+    from .retention.views import bp as retention_bp
     from .dashboard.views import bp as dashboard_bp
     from .intake.api import bp as api_bp
     from .intake.public_views import bp as public_bp
@@ -92,7 +93,7 @@ def configure_blueprints(app: Flask) -> None:
     from .tenants.views import bp as tenants_bp
 
     for bp in (health_bp, accounts_bp, dashboard_bp, tenants_bp, audit_bp, public_bp, intake_bp, api_bp, cases_bp,
-               reference_bp, referrals_bp, meetings_bp, reports_bp, campaigns_bp):
+               reference_bp, referrals_bp, meetings_bp, reports_bp, campaigns_bp, retention_bp):
         app.register_blueprint(bp)
     from .intake.public_views import rate_limited_form
 

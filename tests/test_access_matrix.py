@@ -163,6 +163,10 @@ ROUTES = {
     "campaigns.progress": Route((COUNTY_ADMIN, MINISTRY), {"campaign_id": "campaign"}),
     "campaigns.record_visit": Route((SW, PARTNER), {"campaign_id": "campaign", "entry_id": "tpe_entry"}, True,
                                     party=(SW,)),  # a partner only for families assigned to its unit
+    # Step 9: retention review, the county administrator's only; a case of 臺北市 is 404 elsewhere.
+    "retention.review": Route((COUNTY_ADMIN,)),
+    "retention.decide": Route((COUNTY_ADMIN,)),
+    "retention.case_review": Route((COUNTY_ADMIN,), {"case_id": "tpe_case"}, True),
 }
 
 # persona -> (username, tokens, other county? — True, False or "unit": same county, a unit on none of the objects)

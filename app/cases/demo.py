@@ -99,16 +99,30 @@ def seed_demo_cases() -> int:
         services.review_opening(c, sup, sup_m, True)
         services.assign(c, sup, sup_m, sw2)  # 改派: the timeline shows the handover
         services.propose_closing(c, sup, sup_m, "案母穩定就業，目標達成。", Level.LOW)
+        def closed(surname, days_ago, reason):
+            c = family(surname, days_ago)
+            services.assign(c, sup, sup_m, sw1)
+            visit(c, 3)
+            assessed(c)
+            services.decide(c, sw1, sw1_m, AssessmentOutcome.CASE_MANAGEMENT)
+            services.review_opening(c, sup, sup_m, True)
+            services.propose_closing(c, sw1, sw1_m, reason, Level.LOW)
+            services.review_closing(c, sup, sup_m, True)
+            return c
+
         # closed, and a re-report of the same family
-        c = family("賴", 200)
-        services.assign(c, sup, sup_m, sw1)
-        visit(c, 3)
-        assessed(c)
-        services.decide(c, sw1, sw1_m, AssessmentOutcome.CASE_MANAGEMENT)
-        services.review_opening(c, sup, sup_m, True)
-        services.propose_closing(c, sw1, sw1_m, "經濟改善。", Level.LOW)
-        services.review_closing(c, sup, sup_m, True)
+        closed("賴", 200, "經濟改善。")
         family("賴", 1)  # re-report within 12 months
+        # closed long ago, past the county's retention period (保存期限審查): one that may be disposed,
+        # and a joint case, which may not
+        for surname, years, joint in (("簡", 9, False), ("溫", 8, True)):
+            c = closed(surname, 365 * years + 200, "目標達成，家庭功能穩定。")
+            if joint:
+                from .models import CaseUnit, CaseUnitRole
+
+                c.units.append(CaseUnit(unit_id=_one(Unit, name="臺北市萬華社會福利服務中心").id,
+                                        role=CaseUnitRole.COLLABORATOR))
+            c.closed_at = utcnow() - timedelta(days=365 * years)
         # not opened: welfare consultation only
         c = family("周", 25)
         services.assign(c, sup, sup_m, sw1)

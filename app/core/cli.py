@@ -34,7 +34,7 @@ def register(app) -> None:
         cases = seed_demo_cases()
         db.session.commit()
         if cases:
-            click.echo(f"示範個案：臺北市 {cases} 案（待指派、評估中、首次訪視逾期、開案審查、服務中、結案審查、已結案、再通報、不開案）")
+            click.echo(f"示範個案：臺北市 {cases} 案（待指派、評估中、首次訪視逾期、開案審查、服務中、結案審查、已結案、再通報、不開案、逾保存年限待審查）")
         from ..referrals.demo import seed_demo_referrals
 
         referrals = seed_demo_referrals()
@@ -63,6 +63,9 @@ def register(app) -> None:
     from ..scale.command import seed_scale
 
     app.cli.add_command(seed_scale)
+    from ..retention.cli import retention_purge
+
+    app.cli.add_command(retention_purge)
 
     @app.cli.command("seed-reference")
     def seed_reference():

@@ -38,6 +38,7 @@ NAV: list[NavItem] = [
     NavItem("時限設定", "intake.deadline_rules", "admin"),
     NavItem("通報 API 金鑰", "intake.api_tokens", "admin"),
     NavItem("爭議案件", "referrals.dispute_list", "admin"),
+    NavItem("保存期限審查", "retention.review", "admin"),
     NavItem("稽核紀錄", "audit.log", "admin"),
     NavItem("縣市", "tenants.counties", "admin"),
     NavItem("民間團體", "tenants.partners", "admin"),

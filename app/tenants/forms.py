@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import InputRequired, NumberRange
 
 from ..core.forms import BaseForm, chosen, max_length, optional, required
 
@@ -14,8 +15,23 @@ class UnitForm(BaseForm):
     is_active = BooleanField("啟用中", default=True)
 
 
+class WholeYearsField(IntegerField):
+    """An integer field whose "not a number" message is ours, in Chinese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("「結案後保存年限」需為 1 到 30 的整數。") from None
+
+
 class CountyForm(BaseForm):
     name = StringField("縣市名稱", validators=[required("縣市名稱"), max_length("縣市名稱", 20)])
+    retention_years = WholeYearsField(
+        "結案後保存年限（年）",
+        validators=[InputRequired(message="請填寫「結案後保存年限」，為 1 到 30 的整數。"),
+                    NumberRange(min=1, max=30, message="「結案後保存年限」需為 1 到 30 年。")],
+        default=7)
     is_active = BooleanField("啟用中", default=True)
 
 

@@ -63,12 +63,15 @@ class County(TimestampMixin, db.Model):
     """A 直轄市/縣市: the tenant. Codes from twss-county-city-code."""
 
     __tablename__ = "counties"
+    __table_args__ = (sa.CheckConstraint("retention_years BETWEEN 1 AND 30", name="retention_years_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(10), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(sa.String(20), unique=True, nullable=False)
     sort_order: Mapped[int] = mapped_column(nullable=False, default=0)
     is_active: Mapped[bool] = mapped_column(nullable=False, default=True)
+    # Closed cases are listed for retention review this many years after closing.
+    retention_years: Mapped[int] = mapped_column(nullable=False, default=7, server_default="7")
 
     districts: Mapped[list[District]] = relationship(
         back_populates="county", order_by="District.sort_order", cascade="all, delete-orphan"

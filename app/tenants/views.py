@@ -106,6 +106,7 @@ def county_edit(county_id: int):
     if form.validate_on_submit():
         county.name = form.name.data.strip()
         county.is_active = form.is_active.data
+        county.retention_years = form.retention_years.data
         db.session.commit()
         flash(f"已儲存「{county.name}」。", "success")
         return redirect_to(url_for("tenants.counties"))
