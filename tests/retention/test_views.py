@@ -119,7 +119,7 @@ def test_case_page_decision_and_access(as_user, make_closed, taipei, db):
     assert as_user("hua.admin").post(f"/admin/retention/cases/{case.id}",
                                      {"decision": "dispose", "reason": "x"}).status_code == 404
     for username in ("tpe.sw1", "tpe.sup", "tpe.dispatch", "moh.protect", "sysadmin"):
-        assert as_user(username).get(f"/admin/retention/cases/{case.id}").status_code == 403, username
+        assert as_user(username).get(f"/admin/retention/cases/{case.id}").status_code == 404, username  # a URL naming a record
         assert as_user(username).get("/admin/retention").status_code == 403, username
 
 
