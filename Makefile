@@ -20,6 +20,7 @@ run: install system-deps-runtime
 	$(FLASK) seed-demo
 	@echo ""
 	@echo "社安網協作平台：http://$(HOST):$(PORT)  （Ctrl-C 結束）"
+	@echo "管理者的兩步驟驗證碼：另開終端機執行 $(FLASK) totp-code tpe.admin（或 hua.admin、sysadmin）"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## test: install and run the whole suite (SQLite; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)

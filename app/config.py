@@ -85,6 +85,9 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PUBLIC_REPORT_RATE": env.get("PUBLIC_REPORT_RATE", "20 per hour"),
         "STATUS_LOOKUP_RATE": env.get("STATUS_LOOKUP_RATE", "30 per hour"),
         "API_RATE": env.get("API_RATE", "600 per minute"),
+        # Login POSTs (password and second-factor steps together) per client address, besides the
+        # per-account lockout above.
+        "LOGIN_RATE": env.get("LOGIN_RATE", "20 per minute"),
         # Server-Timing headers (app and SQL time per request) for the benchmarks; off unless asked for.
         "SERVER_TIMING": env.get("SERVER_TIMING", "") == "1",
     }

@@ -35,6 +35,7 @@ def build_app(database_url: str | None, **overrides):
     config = {"TESTING": True, "REDIS_URL": REDIS_URL, "SECRET_KEY": "test-secret",
               # generous limits: tests of the limits lower them themselves
               "PUBLIC_REPORT_RATE": "1000 per minute", "STATUS_LOOKUP_RATE": "1000 per minute",
+              "LOGIN_RATE": "100000 per minute",
               "RATELIMIT_STORAGE_URI": "memory://", **overrides}
     if database_url:
         config["SQLALCHEMY_DATABASE_URI"] = database_url
@@ -133,11 +134,32 @@ class UserClient:
         return self._run(self.client.post, url, data=data, headers=headers or {}, **kw)
 
 
+def totp_code(username: str) -> str:
+    """The code a user's authenticator app would show now, from the secret stored for them: the next
+    step's when this one was used; when that is used too (a third login within 30 seconds), the
+    last accepted step is moved back a minute first, as if the test had waited."""
+    from app.accounts.models import User
+    from app.accounts.services import next_totp_code
+
+    user = _db.session.scalars(sa.select(User).where(User.username == username)).one()
+    _db.session.refresh(user)
+    code = next_totp_code(user)
+    if code is None:
+        user.totp_last_step -= 2
+        _db.session.commit()
+        code = next_totp_code(user)
+    return code
+
+
 def _login(app, username: str, password: str = DEMO_PASSWORD) -> UserClient:
     user_client = UserClient(app.test_client(), username)
     user_client.refresh_csrf("/login")
     response = user_client.post("/login", {"username": username, "password": password})
     assert response.status_code == 303, f"login of {username} failed: {response.status_code}"
+    if response.headers["Location"].endswith("/login/verify"):  # the account has a second factor
+        user_client.refresh_csrf("/login/verify")
+        response = user_client.post("/login/verify", {"code": totp_code(username)})
+        assert response.status_code == 303, f"second step of {username} failed: {response.status_code}"
     user_client.refresh_csrf("/")
     return user_client
 

@@ -34,6 +34,9 @@ ROUTES = {
     "accounts.logout": Route((ACCOUNT,)),
     "accounts.switch_unit": Route((ACCOUNT,)),
     "accounts.change_password": Route((ACCOUNT,)),
+    "accounts.login_verify": Route((PUBLIC,)),  # without a pending login it sends back to /login
+    "accounts.totp_setup": Route((ACCOUNT,)),
+    "accounts.totp_disable": Route((ACCOUNT,)),
     "dashboard.home": Route((MEMBER, SYSADMIN)),
     "accounts.admin_users": Route((COUNTY_ADMIN, SYSADMIN)),
     "accounts.admin_user_new": Route((COUNTY_ADMIN, SYSADMIN)),
@@ -43,6 +46,7 @@ ROUTES = {
         (COUNTY_ADMIN, SYSADMIN), {"user_id": "tpe_user", "membership_id": "tpe_membership"}, True
     ),
     "accounts.admin_user_reset": Route((COUNTY_ADMIN, SYSADMIN), {"user_id": "tpe_user"}, True),
+    "accounts.admin_user_reset_totp": Route((COUNTY_ADMIN, SYSADMIN), {"user_id": "tpe_user"}, True),
     "accounts.admin_user_deactivate": Route((COUNTY_ADMIN, SYSADMIN), {"user_id": "tpe_user"}, True),
     "accounts.admin_user_activate": Route((COUNTY_ADMIN, SYSADMIN), {"user_id": "tpe_user"}, True),
     "tenants.units": Route((COUNTY_ADMIN,)),

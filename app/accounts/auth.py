@@ -83,13 +83,25 @@ def _before_request():
     else:
         audit.set_actor(_client_actor())
     tenancy.set_tenant(tenant)
-    if (
-        current_user.is_authenticated
-        and current_user.must_change_password
-        and request.endpoint not in ("accounts.change_password", "accounts.logout", "static", "health.healthz")
-    ):
-        return redirect(url_for("accounts.change_password"))
+    if not current_user.is_authenticated or request.endpoint in ("accounts.logout", "static", "health.healthz"):
+        return None
+    if current_user.must_change_password and request.endpoint != "accounts.change_password":
+        return _only(url_for("accounts.change_password"))
+    if current_user.must_have_totp and not current_user.has_totp and request.endpoint != "accounts.totp_setup":
+        # Administrators do nothing else until they have a second factor.
+        return _only(url_for("accounts.totp_setup"))
     return None
+
+
+def _only(url: str):
+    """Send a user who must do one thing first to its page (htmx follows with a full page load)."""
+    if request.headers.get("HX-Request") == "true":
+        from flask import make_response
+
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 def install(app) -> None:

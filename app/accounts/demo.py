@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
+from ..core.models import utcnow
 from ..extensions import db
 from ..tenants.models import County, PartnerOrganisation, Unit
 from .models import Membership, Role, User
@@ -32,6 +33,16 @@ DEMO_USERS = [
     ("moh.sfaa", "林佳蓉", [(None, "社會及家庭署", Role.MINISTRY_STAFF)]),
     ("sysadmin", "系統管理者", []),
 ]
+
+
+# The demo's administrators must have a second factor, like real ones: fixed, published demo secrets
+# (base32) so that anyone can add them to an authenticator app or run ``flask --app app totp-code
+# tpe.admin``. Development only, like the password.
+DEMO_TOTP_SECRETS = {
+    "tpe.admin": "DEMOTPEADMIN2345DEMOTPEADMIN2345",
+    "hua.admin": "DEMOHUAADMIN2345DEMOHUAADMIN2345",
+    "sysadmin": "DEMOSYSADMIN2345DEMOSYSADMIN2345",
+}
 
 
 class DemoRefused(RuntimeError):
@@ -68,6 +79,9 @@ def seed_demo_users() -> list[tuple[str, str, str]]:
             unit = _unit(owner, unit_name)
             if not any(m.unit_id == unit.id and m.role == role for m in user.memberships):
                 user.memberships.append(Membership(unit=unit, role=role))
+        if username in DEMO_TOTP_SECRETS and user.totp_secret is None:
+            user.totp_secret = DEMO_TOTP_SECRETS[username]
+            user.totp_enabled_at = utcnow()
         where = "；".join(f"{_unit(o, u).organisation_name} {u} {r.label}" for o, u, r in roles) or "系統管理者"
         rows.append((username, name, where))
     db.session.flush()

@@ -10,6 +10,10 @@ class LoginForm(BaseForm):
     password = PasswordField("密碼", validators=[required("密碼"), max_length("密碼", 200)])
 
 
+class TotpCodeForm(BaseForm):
+    code = StringField("驗證碼", validators=[required("驗證碼"), max_length("驗證碼", 12)])
+
+
 class ChangePasswordForm(BaseForm):
     current = PasswordField("目前的密碼", validators=[required("目前的密碼")])
     new = PasswordField("新密碼", validators=[required("新密碼"), max_length("新密碼", 200)])

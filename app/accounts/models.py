@@ -53,13 +53,20 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on password change, reset and deactivation: every older session ends.
     session_version: Mapped[int] = mapped_column(nullable=False, default=1)
+    # TOTP second factor (app/accounts/totp.py): the base32 secret, set while enrolling and kept once
+    # confirmed (never shown again, never logged or audited); confirmed when totp_enabled_at is set;
+    # the last accepted time-step, so that a code is accepted once.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Membership.id"
     )
 
     __audited__ = True
-    __audit_exclude__ = ("password_hash", "failed_login_count", "updated_at", "session_version")
+    __audit_exclude__ = ("password_hash", "failed_login_count", "updated_at", "session_version",
+                         "totp_secret", "totp_last_step")
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -70,6 +77,15 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def is_locked(self, now: datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or utcnow())
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_enabled_at is not None
+
+    @property
+    def must_have_totp(self) -> bool:
+        """County administrators and system administrators may not work without a second factor."""
+        return self.is_sysadmin or any(m.role == Role.COUNTY_ADMIN for m in self.active_memberships)
 
     @property
     def active_memberships(self) -> list[Membership]:

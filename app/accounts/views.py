@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 import secrets
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+import segno
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..audit import services as audit
 from ..audit.models import AuditAction
 from ..core.permissions import account_only, public, requires
 from ..core.rendering import form_error, redirect_to, render
-from ..extensions import db
+from ..extensions import db, limiter
 from .auth import UNIT_KEY
-from .forms import ChangePasswordForm, ConfirmForm, GrantRoleForm, LoginForm, UserCreateForm
-from .models import Role
+from .forms import ChangePasswordForm, ConfirmForm, GrantRoleForm, LoginForm, TotpCodeForm, UserCreateForm
+from .models import Role, User
 from .queries import (
     admin_scope,
     manageable_units,
@@ -38,8 +40,44 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+# The password step of a login with a second factor leaves only this in the (new) session.
+PENDING_KEY = "login_pending"
+PENDING_SECONDS = 300
+
+
+def _login_rate():
+    return current_app.config["LOGIN_RATE"]
+
+
+# Per client address, the password and the code steps together, on top of the per-account lockout.
+_login_limit = limiter.shared_limit(_login_rate, scope="login", methods=["POST"])
+
+
+def rate_limited_login():
+    """429 on either login step: the login form again (the account name kept), said in Chinese."""
+    form = LoginForm()
+    form.password.data = ""
+    return render("accounts/login.html", status=429, form=form,
+                  error="此網路位址短時間內嘗試登入太多次，請稍候一分鐘再試。")
+
+
+def _fresh_session() -> None:
+    """A new session: nothing from before survives (fixation), and a new id."""
+    session.clear()
+    session["sid"] = secrets.token_urlsafe(24)
+
+
+def _sign_in(user, next_url: str):
+    _fresh_session()
+    login_user(user)
+    session.permanent = True
+    db.session.commit()
+    return redirect(next_url, code=303)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@_login_limit
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
@@ -47,15 +85,18 @@ def login():
     error = None
     if form.validate_on_submit():
         result = services.authenticate(form.username.data, form.password.data)
-        if result.user is not None:
-            next_url = _safe_next(request.args.get("next"))
-            # A fresh session at login: nothing from before survives (fixation).
-            session.clear()
-            session["sid"] = secrets.token_urlsafe(24)
-            login_user(result.user)
-            session.permanent = True
+        if result.needs_second_factor:
+            _fresh_session()
+            session[PENDING_KEY] = {
+                "user": result.user.id, "version": result.user.session_version,
+                # Bound to the last accepted time-step: once a code is accepted, this state is spent.
+                "step": result.user.totp_last_step, "until": int(time.time()) + PENDING_SECONDS,
+                "next": _safe_next(request.args.get("next")),
+            }
             db.session.commit()
-            return redirect(next_url, code=303)
+            return redirect(url_for("accounts.login_verify"), code=303)
+        if result.user is not None:
+            return _sign_in(result.user, _safe_next(request.args.get("next")))
         error = result.error
         db.session.commit()  # keep the failure count and its audit entry
         form.password.data = ""
@@ -66,10 +107,53 @@ def login():
     return render("accounts/login.html", form=form, error=error)
 
 
+def _pending_user():
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+        return None, None
+    user = db.session.get(User, pending.get("user"))
+    if (user is None or user.session_version != pending.get("version")
+            or user.totp_last_step != pending.get("step")):
+        return None, None
+    return user, pending
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@public
+@_login_limit
+def login_verify():
+    """The second step: the 6-digit code of the user's authenticator app."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.home"))
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash("登入逾時或已失效，請重新輸入帳號密碼。", "warning")
+        return redirect(url_for("accounts.login"), code=303)
+    form = TotpCodeForm()
+    if form.validate_on_submit():
+        result = services.verify_second_factor(user, form.code.data)
+        if result.user is not None:
+            return _sign_in(user, pending["next"])
+        db.session.commit()  # the failure count and its audit entry
+        if result.locked_until is not None:
+            session.pop(PENDING_KEY, None)
+            form = LoginForm(formdata=None, username=user.username)
+            return form_error("accounts/login.html", form=form, error=result.error)
+        form.code.data = ""
+        return form_error("accounts/login_verify.html", form=form, error=result.error)
+    if request.method == "POST":
+        return form_error("accounts/login_verify.html", form=form, error=None)
+    return render("accounts/login_verify.html", form=form, error=None)
+
+
 @bp.post("/logout")
 @account_only
 def logout():
     audit.record(AuditAction.LOGOUT, summary="登出", record_type="users", record_id=current_user.id)
+    # The session is a signed cookie: a copy of it would stay valid. A new session version ends it
+    # (and the user's other sessions with it).
+    current_user.session_version += 1
     db.session.commit()
     logout_user()
     session.clear()
@@ -116,6 +200,63 @@ def change_password():
     if request.method == "POST":
         return form_error("accounts/change_password.html", form=form)
     return render("accounts/change_password.html", form=form)
+
+
+# --- The second factor, one's own ---------------------------------------
+
+
+def _qr_svg(uri: str) -> str:
+    """The otpauth:// URI as an inline SVG QR code (drawn here; no outside service sees the secret)."""
+    return segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+
+
+def _totp_page(form, *, status=200, error=None):
+    user = current_user
+    context = {"form": form, "error": error, "disable_form": TotpCodeForm()}
+    if not user.has_totp:
+        services.start_totp_enrolment(user)
+        db.session.commit()
+        uri = services.totp_provisioning_uri(user)
+        context.update(secret=user.totp_secret, qr_svg=_qr_svg(uri))
+    return render("accounts/totp.html", status=status, **context)
+
+
+@bp.route("/account/totp", methods=["GET", "POST"])
+@account_only
+def totp_setup():
+    """「設定兩步驟驗證」: scan, type a code to confirm. Administrators land here until they have."""
+    form = TotpCodeForm()
+    if current_user.has_totp:
+        return _totp_page(form)
+    if form.validate_on_submit():
+        try:
+            services.confirm_totp_enrolment(current_user, form.code.data)
+        except services.AccountError as exc:
+            db.session.commit()  # the last accepted step stays as it was; nothing else changed
+            form.code.data = ""
+            return _totp_page(form, status=422, error=str(exc))
+        db.session.commit()
+        flash("已啟用兩步驟驗證。之後登入時，輸入密碼後還需輸入驗證 App 上的 6 位數字。", "success")
+        return redirect_to(url_for("dashboard.home"))
+    if request.method == "POST":
+        return _totp_page(form, status=422)
+    return _totp_page(form)
+
+
+@bp.post("/account/totp/disable")
+@account_only
+def totp_disable():
+    form = TotpCodeForm()
+    if not form.validate_on_submit():
+        return _totp_page(TotpCodeForm(formdata=None), status=422, error="請輸入驗證 App 上目前顯示的 6 位數字。")
+    try:
+        services.disable_totp(current_user, form.code.data)
+    except services.AccountError as exc:
+        db.session.commit()
+        return _totp_page(TotpCodeForm(formdata=None), status=422, error=str(exc))
+    db.session.commit()
+    flash("已停用兩步驟驗證。", "success")
+    return redirect_to(url_for("accounts.totp_setup"))
 
 
 # --- Administration -------------------------------------------------------
@@ -269,6 +410,21 @@ def admin_user_reset(user_id: int):
     temporary = services.reset_password(user)
     db.session.commit()
     return render("accounts/temporary_password.html", user=user, temporary=temporary, created=False)
+
+
+@bp.post("/admin/users/<int:user_id>/reset-totp")
+@requires(*ADMINS, sysadmin=True)
+def admin_user_reset_totp(user_id: int):
+    user, scope, refusal = _whole_account_action(user_id)
+    if refusal is not None:
+        return refusal
+    try:
+        services.reset_totp(user)
+    except services.AccountError as exc:
+        return _user_page(user, scope, status=422, message=str(exc))
+    db.session.commit()
+    flash(f"已重設 {user.display_name} 的兩步驟驗證；本人下次登入時需重新設定。", "success")
+    return redirect_to(url_for("accounts.admin_user", user_id=user.id))
 
 
 @bp.post("/admin/users/<int:user_id>/deactivate")

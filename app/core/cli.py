@@ -59,6 +59,27 @@ def register(app) -> None:
         click.echo(f"\n示範帳號（密碼皆為 {password}，僅限開發環境）：")
         for username, name, where in rows:
             click.echo(f"  {username:<13} {name}  {where}")
+        click.echo("\n縣市管理者與系統管理者需兩步驟驗證：示範帳號已設定固定的示範金鑰，"
+                   "登入時的 6 位數字請另開終端機執行 flask --app app totp-code tpe.admin（或 hua.admin、sysadmin）。")
+
+    @app.cli.command("totp-code")
+    @click.argument("username")
+    def totp_code(username):
+        """Print the current second-factor code of an account (development and demo only)."""
+        import sqlalchemy as sa
+
+        from ..accounts.models import User
+        from ..accounts.services import next_totp_code
+
+        if current_app.config["PRODUCTION"]:
+            raise click.ClickException("正式環境不提供此指令。")
+        user = db.session.scalars(sa.select(User).where(User.username == username.strip().lower())).first()
+        if user is None or not user.has_totp:
+            raise click.ClickException(f"帳號 {username} 不存在或未啟用兩步驟驗證。")
+        code = next_totp_code(user)
+        if code is None:
+            raise click.ClickException("這 30 秒內的驗證碼都已使用過，請稍候 30 秒再執行。")
+        click.echo(code)
 
     from ..scale.command import seed_scale
 

@@ -118,6 +118,10 @@ def rate_limited_form(error):
                       rate_limited=True)
     if request.endpoint == "public.report_status":
         return render("intake/public_status.html", status=429, form=StatusLookupForm(), rate_limited=True)
+    if request.endpoint in ("accounts.login", "accounts.login_verify"):
+        from ..accounts.views import rate_limited_login
+
+        return rate_limited_login()
     from flask import jsonify
 
     if request.path.startswith("/api/"):

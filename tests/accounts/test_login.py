@@ -1,4 +1,6 @@
 
+import re
+
 import sqlalchemy as sa
 
 from app.audit.models import AuditAction, AuditEvent
@@ -102,3 +104,146 @@ def test_password_is_never_logged(client, db, caplog):
     with tenancy.all_tenants("test"):
         rows = db.session.scalars(sa.select(AuditEvent)).all()
     assert not any("Sekrit-Value-99" in (e.summary + str(e.changes)) for e in rows)
+
+
+def test_login_is_rate_limited_per_address_besides_the_account_lockout(app, db, factories):
+    from app.extensions import limiter
+    from tests.conftest import UserClient
+
+    app.config["LOGIN_RATE"] = "20 per minute"
+    limiter.reset()
+    try:
+        attacker = UserClient(app.test_client(), None)
+        attacker.client.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+        attacker.refresh_csrf()
+        answers = [attacker.post("/login", {"username": "tpe.sw2", "password": f"guess-{n}"}).status_code
+                   for n in range(20)]
+        assert answers == [422] * 20
+        limited = attacker.post("/login", {"username": "tpe.sw2", "password": "guess-21"})
+        assert limited.status_code == 429
+        body = limited.get_data(as_text=True)
+        assert "嘗試登入太多次" in body and 'value="tpe.sw2"' in body and "guess-21" not in body
+        # the lockout counted every attempt that got through: locked after the fifth, audited 20 times
+        user = factories.user("tpe.sw2")
+        assert user.is_locked()
+        failed = [e for e in _events(db, AuditAction.LOGIN_FAILED) if e.record_id == str(user.id)]
+        assert len(failed) == 20
+        # the second step shares the address's budget
+        assert attacker.post("/login/verify", {"code": "123456"}).status_code == 429
+        # another address is not limited, but the account stays locked there
+        office = UserClient(app.test_client(), None)
+        office.client.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+        office.refresh_csrf()
+        locked = office.post("/login", {"username": "tpe.sw2", "password": "demo1234"})
+        assert locked.status_code == 422 and "暫時鎖定" in locked.get_data(as_text=True)
+        assert office.post("/login", {"username": "tpe.sw1", "password": "demo1234"}).status_code == 303
+    finally:
+        app.config["LOGIN_RATE"] = "100000 per minute"
+        limiter.reset()
+
+
+def _scan_for(db, caplog, *secrets):
+    """No secret in the captured log or anywhere in the audit log (summaries and change JSON)."""
+    with tenancy.all_tenants("test"):
+        rows = db.session.scalars(sa.select(AuditEvent)).all()
+    stored = "\n".join(e.summary + " " + str(e.changes) for e in rows)
+    for secret in secrets:
+        assert secret not in caplog.text, secret
+        assert secret not in stored, secret
+
+
+def test_password_change_and_reset_are_never_logged(as_user, db, factories, caplog):
+    sw1 = as_user("tpe.sw1")
+    with caplog.at_level("DEBUG"):
+        response = sw1.post("/account/password", {"current": "demo1234", "new": "Fresh-Passw0rd-42",
+                                                  "confirm": "Fresh-Passw0rd-42"})
+        assert response.status_code == 303
+        admin = as_user("tpe.admin")
+        page = admin.post(f"/admin/users/{factories.user('tpe.sw1').id}/reset-password").get_data(as_text=True)
+    temporary = re.search(r'id="temporary-password">([^<]+)<', page).group(1)
+    assert len(temporary) == 15
+    _scan_for(db, caplog, "Fresh-Passw0rd-42", "demo1234", temporary)
+    changes = [e for e in _events(db, AuditAction.PASSWORD_CHANGE) + _events(db, AuditAction.PASSWORD_RESET)]
+    assert len(changes) == 2  # both audited, without the secrets
+
+
+def test_totp_secrets_and_codes_are_never_logged(app, db, factories, caplog):
+    import pyotp
+
+    from tests.conftest import UserClient
+
+    c = UserClient(app.test_client(), "tpe.sw1")
+    with caplog.at_level("DEBUG"):
+        c.refresh_csrf()
+        c.post("/login", {"username": "tpe.sw1", "password": "demo1234"})
+        page = c.get("/account/totp").get_data(as_text=True)
+        secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
+        code = pyotp.TOTP(secret).now()
+        c.refresh_csrf("/account/totp")
+        assert c.post("/account/totp", {"code": code}).status_code == 303
+        admin = UserClient(app.test_client(), "tpe.admin")
+        admin.refresh_csrf()
+        admin.post("/login", {"username": "tpe.admin", "password": "demo1234"})
+        admin_code = pyotp.TOTP(factories.user("tpe.admin").totp_secret).now()
+        admin.refresh_csrf("/login/verify")
+        assert admin.post("/login/verify", {"code": admin_code}).status_code == 303
+    _scan_for(db, caplog, secret, code, admin_code, factories.user("tpe.admin").totp_secret)
+
+
+def test_access_logs_carry_no_request_bodies(caplog):
+    """werkzeug's (``flask run``) and gunicorn's (the Procfile) access lines have the request line,
+    never the body: a password posted to /login does not reach them."""
+    import io
+    import threading
+    import urllib.request
+    from datetime import timedelta
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+    from werkzeug.serving import make_server
+
+    def echo(environ, start_response):
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        start_response("303 See Other", [("Location", "/")])
+        return [b""]
+
+    body = b"username=tpe.sw1&password=Body-Secret-77"
+    server = make_server("127.0.0.1", 0, echo)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    with caplog.at_level("INFO", logger="werkzeug"):
+        request = urllib.request.Request(f"http://127.0.0.1:{server.server_port}/login", data=body, method="POST")
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        try:
+            urllib.request.build_opener(NoRedirect).open(request)
+        except urllib.error.HTTPError:
+            pass
+        thread.join(timeout=10)
+    server.server_close()
+    werkzeug_lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("POST /login" in line for line in werkzeug_lines)
+    assert not any("Body-Secret-77" in line for line in werkzeug_lines)
+
+    procfile = (Path(__file__).resolve().parents[2] / "Procfile").read_text()
+    assert "--access-logfile -" in procfile and "--access-logformat" not in procfile  # gunicorn's default format
+    caplog.clear()
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    logger = Logger(cfg)
+    environ = {"REQUEST_METHOD": "POST", "RAW_URI": "/login", "PATH_INFO": "/login", "QUERY_STRING": "",
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.7", "wsgi.input": io.BytesIO(body),
+               "CONTENT_LENGTH": str(len(body))}
+    response = SimpleNamespace(status="303 See Other", sent=0, headers=[("Location", "/")])
+    with caplog.at_level("INFO", logger="gunicorn.access"):
+        logger.access_log.propagate = True
+        logger.access(response, SimpleNamespace(headers=[("Content-Type", "application/x-www-form-urlencoded")]),
+                      environ, timedelta(milliseconds=5))
+    lines = [r.getMessage() for r in caplog.records if r.name == "gunicorn.access"]
+    assert lines and '"POST /login HTTP/1.1" 303' in lines[0]
+    assert "Body-Secret-77" not in lines[0]

@@ -149,3 +149,21 @@ def test_schemathesis_finds_no_failures(app, token, mode):
         case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
     check()
+
+
+def test_api_is_rate_limited_per_token_in_chinese(app, client, token, db):
+    from app.extensions import limiter
+
+    saved = app.config["API_RATE"]
+    app.config["API_RATE"] = "2 per minute"
+    limiter.reset()
+    try:
+        assert [post(client, payload()).status_code for _ in range(2)] == [201, 201]
+        limited = post(client, payload())
+        assert limited.status_code == 429
+        assert limited.get_json() == {"error": "rate_limited", "message": "請求過於頻繁，請稍後再試。"}
+        # per token: another organisation's token is not held up by this one's burst
+        assert post(client, payload(), token_value="snk_other_not-a-token").status_code == 401
+    finally:
+        app.config["API_RATE"] = saved
+        limiter.reset()

@@ -223,3 +223,19 @@ def test_original_report_lists_its_duplicates(as_user, db, factories):
         original_id, dup_no = dup.duplicate_of_id, dup.report_no
     page = as_user("tpe.dispatch").get(f"/intake/reports/{original_id}").get_data(as_text=True)
     assert "後續重複通報" in page and dup_no in page and "距受理" in page
+
+
+def test_status_lookup_is_rate_limited_in_chinese(app, client, db):
+    app.config["STATUS_LOOKUP_RATE"] = "3 per hour"
+    limiter.reset()
+    try:
+        client.refresh_csrf("/report/status")
+        for _ in range(3):
+            assert client.post("/report/status", {"report_no": "115000000001", "code": "AAAAAAAA"}).status_code == 422
+        limited = client.post("/report/status", {"report_no": "115000000001", "code": "AAAAAAAA"})
+        assert limited.status_code == 429
+        assert "稍候" in limited.get_data(as_text=True)
+        assert client.get("/report/status").status_code == 200  # only the lookups (POST) are limited
+    finally:
+        app.config["STATUS_LOOKUP_RATE"] = "1000 per minute"
+        limiter.reset()
