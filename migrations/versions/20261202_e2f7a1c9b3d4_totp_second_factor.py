@@ -8,7 +8,7 @@ tenant table: no policy, and the runtime role's grants on it already cover
 new columns.
 
 Revision ID: e2f7a1c9b3d4
-Revises: d8aa53aad8ca
+Revises: f4b8c2d6e0a1
 Create Date: 2026-12-02 05:40:00.000000
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e2f7a1c9b3d4'
-down_revision = 'd8aa53aad8ca'
+down_revision = 'f4b8c2d6e0a1'
 branch_labels = None
 depends_on = None
 
