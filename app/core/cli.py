@@ -117,7 +117,10 @@ def register(app) -> None:
 
     @app.cli.command("rq-worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-    def rq_worker(burst):
+    @click.option("--job-monitoring-interval", type=int, default=30, show_default=True,
+                  help="Seconds between heartbeats of a running job; a job whose worker died is noticed "
+                       "this long plus 60 seconds after its last heartbeat.")
+    def rq_worker(burst, job_monitoring_interval):
         """Run an RQ worker for this app's queue (needs REDIS_URL)."""
         from rq import Worker
 
@@ -125,5 +128,5 @@ def register(app) -> None:
 
         if not current_app.config.get("REDIS_URL"):
             raise click.ClickException("REDIS_URL 未設定：沒有 Redis 時工作會直接在網頁程序中執行，不需要 worker。")
-        worker = Worker([queue()], connection=redis_connection())
+        worker = Worker([queue()], connection=redis_connection(), job_monitoring_interval=job_monitoring_interval)
         worker.work(burst=burst)
