@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from app.core import tenancy
 JobsUnavailable = RuntimeError  # TEMP
 from app.extensions import db
-from tests.conftest import UserClient, _login
+from tests.conftest import UserClient, _login, build_app
 from tests.hardening.conftest import seeded_app
 from tests.hardening.servers import PrivatePostgres, PrivateRedis
 
@@ -266,3 +266,166 @@ def test_a_worker_killed_mid_pdf_leaves_a_failed_run_with_a_retry_that_a_new_wor
     row = _rows(app, sa.select(ReportRun.status, ReportRun.pdf, ReportRun.attempts).where(ReportRun.id == run_id))[0]
     assert row.status == RunStatus.DONE and row.pdf.startswith(b"%PDF") and row.attempts == 2
     print(f"killed worker noticed after {noticed:.0f} s")
+
+
+# --- 3. PostgreSQL restarts under the app -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def private_pg():
+    if not PrivatePostgres.available:
+        pytest.skip("PostgreSQL server binaries not installed")
+    server = PrivatePostgres()
+    server.init()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(scope="module")
+def pg_app(private_pg):
+    """The demo data on the private cluster, migrated as its superuser, served as the runtime role
+    (row-level security applies), jobs inline."""
+    private_pg.create_database("safetynet")
+    return seeded_app(private_pg.url("safetynet", "safetynet_app"), private_pg.url("safetynet"), REDIS_URL=None)
+
+
+def _unavailable_or_ok(response) -> bool:
+    if response.status_code == 200:
+        return True
+    body = response.get_data(as_text=True)
+    return response.status_code == 503 and "資料庫暫時無法連線" in body and "Traceback" not in body
+
+
+@needs_postgres
+def test_the_app_recovers_from_a_database_restart_without_restarting(pg_app, private_pg):
+    from app.intake.models import Report
+
+    app = pg_app
+    supervisor = _login(app, "tpe.sup")
+    anonymous = UserClient(app.test_client(), None)
+    form = _public_form(app)
+    for _ in range(3):  # the pool holds live connections
+        assert supervisor.get("/cases/inbox").status_code == 200
+
+    private_pg.restart()  # every connection in the pool is now dead
+    first = supervisor.get("/cases/inbox")
+    assert _unavailable_or_ok(first), first.status_code  # pool_pre_ping: in practice already a 200
+    print(f"first request after the restart: {first.status_code}")
+    for url in ("/cases/inbox", "/", "/cases/mine"):
+        assert supervisor.get(url).status_code == 200
+    before = _count(app, Report)
+    anonymous.refresh_csrf("/report")
+    assert anonymous.post("/report", form).status_code == 303
+    assert _count(app, Report) == before + 1
+
+    # While it is down: a Chinese 503 (the error page cannot even load the signed-in user), and health says so.
+    private_pg.stop()
+    try:
+        down = supervisor.get("/cases/inbox")
+        body = down.get_data(as_text=True)
+        assert down.status_code == 503 and "資料庫暫時無法連線" in body and "Traceback" not in body
+        assert down.headers["Retry-After"] == "30"
+        health = anonymous.get("/healthz")
+        assert health.status_code == 503 and health.get_json()["database"] == "down"
+    finally:
+        private_pg.start()
+    assert supervisor.get("/cases/inbox").status_code == 200
+    assert anonymous.get("/healthz").status_code == 200
+
+
+# --- 4. A migration fails half-way -------------------------------------------------------------------
+
+HEAD = "d8aa53aad8ca"
+GOOD_REVISION = '''"""fault test: a revision that works"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "fa0170000001"
+down_revision = "{head}"
+
+
+def upgrade():
+    op.create_table("fault_probe", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("fault_probe")
+'''
+BAD_REVISION = '''"""fault test: a revision that fails after its first operation"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "fa0170000002"
+down_revision = "fa0170000001"
+
+
+def upgrade():
+    with op.batch_alter_table("counties") as batch:
+        batch.add_column(sa.Column("fault_probe", sa.Text(), nullable=True))
+    op.execute("INSERT INTO no_such_table VALUES (1)")
+
+
+def downgrade():
+    pass
+'''
+
+
+def _migrations_with_a_failing_pair(tmp_path) -> Path:
+    """The app's migrations plus two new revisions: one that works, then one that fails half-way."""
+    import shutil
+
+    directory = tmp_path / "migrations"
+    shutil.copytree(ROOT / "migrations", directory, ignore=shutil.ignore_patterns("__pycache__"))
+    (directory / "versions" / "29990101_fa0170000001_fault_good.py").write_text(GOOD_REVISION.format(head=HEAD))
+    (directory / "versions" / "29990101_fa0170000002_fault_bad.py").write_text(BAD_REVISION)
+    return directory
+
+
+def _schema(url: str) -> dict:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        inspector = sa.inspect(engine)
+        with engine.connect() as conn:
+            version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+        return {"tables": sorted(inspector.get_table_names()),
+                "county_columns": [c["name"] for c in inspector.get_columns("counties")], "version": version}
+    finally:
+        engine.dispose()
+
+
+def _upgrade_fails(app, directory: Path) -> str:
+    """``flask db upgrade`` against the migrations in ``directory``: it must fail, and say why."""
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "MIGRATIONS_DATABASE_URL": app.config["MIGRATIONS_DATABASE_URL"], "SECRET_KEY": "test-secret"}
+    env.pop("REDIS_URL", None)
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade", "--directory", str(directory)],
+                            env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "no_such_table" in output  # the runner names the statement that failed
+    return output
+
+
+@needs_postgres
+def test_a_migration_failing_half_way_leaves_postgresql_unchanged(pg_app, tmp_path):
+    url = pg_app.config["MIGRATIONS_DATABASE_URL"]
+    before = _schema(url)
+    assert before["version"] == [HEAD]
+    output = _upgrade_fails(pg_app, _migrations_with_a_failing_pair(tmp_path))
+    assert "Running upgrade d8aa53aad8ca -> fa0170000001" in output and "fa0170000001 -> fa0170000002" in output
+    assert _schema(url) == before  # neither revision's table, column nor version: one transaction, rolled back
+
+
+def test_a_migration_failing_half_way_leaves_sqlite_unchanged(tmp_path):
+    """SQLite's DDL is transactional too once the driver leaves transactions to SQLAlchemy (app/core/database.py);
+    env.py runs every pending revision in one transaction there as on PostgreSQL."""
+    from flask_migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+    app = build_app(url, MIGRATIONS_DATABASE_URL=url, REDIS_URL=None)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    before = _schema(url)
+    assert before["version"] == [HEAD] and "fault_probe" not in before["tables"]
+    _upgrade_fails(app, _migrations_with_a_failing_pair(tmp_path))
+    assert _schema(url) == before
