@@ -38,3 +38,24 @@ def _limiter_back_to_memory():
 
     build_app("sqlite://")  # init_app of a fresh app resets the shared limiter's storage to memory://
     limiter._storage_dead = False
+
+
+@pytest.fixture(scope="session")
+def private_pg():
+    """A PostgreSQL cluster of the tests' own (see servers.py), for restarts and dumps."""
+    from tests.hardening.servers import PrivatePostgres
+
+    if not PrivatePostgres.available:
+        pytest.skip("PostgreSQL server binaries not installed")
+    server = PrivatePostgres()
+    server.init()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(scope="session")
+def pg_app(private_pg):
+    """The demo data on the private cluster, migrated as its superuser, served as the runtime role
+    (row-level security applies), jobs inline."""
+    private_pg.create_database("safetynet")
+    return seeded_app(private_pg.url("safetynet", "safetynet_app"), private_pg.url("safetynet"), REDIS_URL=None)

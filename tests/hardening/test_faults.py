@@ -270,24 +270,6 @@ def test_a_worker_killed_mid_pdf_leaves_a_failed_run_with_a_retry_that_a_new_wor
 
 # --- 3. PostgreSQL restarts under the app -----------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def private_pg():
-    if not PrivatePostgres.available:
-        pytest.skip("PostgreSQL server binaries not installed")
-    server = PrivatePostgres()
-    server.init()
-    yield server
-    server.destroy()
-
-
-@pytest.fixture(scope="module")
-def pg_app(private_pg):
-    """The demo data on the private cluster, migrated as its superuser, served as the runtime role
-    (row-level security applies), jobs inline."""
-    private_pg.create_database("safetynet")
-    return seeded_app(private_pg.url("safetynet", "safetynet_app"), private_pg.url("safetynet"), REDIS_URL=None)
-
-
 def _unavailable_or_ok(response) -> bool:
     if response.status_code == 200:
         return True
