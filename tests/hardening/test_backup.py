@@ -19,9 +19,12 @@ import sqlalchemy as sa
 from app.core import backup, tenancy
 from app.extensions import db
 from tests.conftest import _login, build_app
-from tests.hardening.conftest import seeded_app
+from tests.hardening import fixtures_faults
+from tests.hardening.fixtures_faults import seeded_app
 
 ROOT = Path(__file__).resolve().parents[2]
+limiter_back_to_memory = fixtures_faults.limiter_back_to_memory  # a fixture, used by name
+private_pg = fixtures_faults.private_pg  # a fixture, used by name
 
 
 def _flask(app_url: str, owner_url: str, *args: str) -> subprocess.CompletedProcess:

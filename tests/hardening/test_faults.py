@@ -28,10 +28,14 @@ from app.core import tenancy
 JobsUnavailable = RuntimeError  # TEMP
 from app.extensions import db
 from tests.conftest import UserClient, _login, build_app
-from tests.hardening.conftest import seeded_app
+from tests.hardening import fixtures_faults
+from tests.hardening.fixtures_faults import seeded_app
 from tests.hardening.servers import PrivatePostgres, PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[2]
+limiter_back_to_memory = fixtures_faults.limiter_back_to_memory  # a fixture, used by name
+pg_app = fixtures_faults.pg_app  # a fixture, used by name
+private_pg = fixtures_faults.private_pg  # a fixture, used by name
 MONTH = "month:2026-09-01:2026-09-30"  # a period the demo data has no report for
 needs_redis = pytest.mark.skipif(not PrivateRedis.available, reason="redis-server not installed")
 needs_postgres = pytest.mark.skipif(not PrivatePostgres.available, reason="PostgreSQL server binaries not installed")

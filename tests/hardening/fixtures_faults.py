@@ -1,5 +1,6 @@
-"""Fixtures of the fault and backup tests: apps on databases of their own (committed for real,
-since workers, restarts and dumps must see the data), seeded with the demo data."""
+"""Fixtures of the fault and backup tests (the test modules take them by name; no conftest of their own): apps on databases of their
+own, committed for real since workers, restarts and dumps must see the data, seeded with the
+demo data."""
 from __future__ import annotations
 
 import pytest
@@ -30,7 +31,7 @@ def seeded_app(database_url: str, migrations_url: str | None = None, **overrides
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _limiter_back_to_memory():
+def limiter_back_to_memory():
     """Flask-Limiter is one object for every app: an app of these tests pointing it at a private
     Redis leaves it there; afterwards the suite's apps get in-memory storage again."""
     yield
