@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install system-deps-runtime system-deps-test migrate seed worker ci clean bench-data bench
+.PHONY: run test install system-deps-runtime system-deps-test migrate seed worker ci clean bench-data bench backup restore verify-backup
 
 # The national benchmark (bench/README.md): a PostgreSQL database of its own, filled by seed-scale.
 PG_ADMIN ?= postgresql://postgres@127.0.0.1:5432
@@ -51,6 +51,22 @@ seed: install
 ## worker: an RQ worker (needs REDIS_URL); without Redis jobs run inline and no worker is needed
 worker: install
 	$(FLASK) rq-worker
+
+## backup: dump the database (PDFs are in it) into backups/ with a manifest of row counts, checksums and PDF SHA-256
+backup: install
+	@sh scripts/system-deps.sh backup
+	$(FLASK) backup --output-dir backups
+
+## restore FILE=backups/safetynet-….dump|.sqlite3 [TARGET=url]: into an EMPTY database, then verified against the manifest
+restore: install
+	@test -n "$(FILE)" || { echo "用法：make restore FILE=backups/safetynet-YYYYmmdd-HHMMSS.dump [TARGET=資料庫網址]"; exit 2; }
+	@sh scripts/system-deps.sh backup
+	$(FLASK) restore "$(FILE)" $(if $(TARGET),--database-url "$(TARGET)")
+
+## verify-backup MANIFEST=backups/….manifest.json [TARGET=url]: recompute counts/checksums/PDF SHA-256 and compare
+verify-backup: install
+	@test -n "$(MANIFEST)" || { echo "用法：make verify-backup MANIFEST=backups/safetynet-YYYYmmdd-HHMMSS.manifest.json"; exit 2; }
+	$(FLASK) verify-backup "$(MANIFEST)" $(if $(TARGET),--database-url "$(TARGET)")
 
 ## bench-data: (re)create $(BENCH_DB) and fill it with national-scale data (SCALE=1.0 is the full size)
 bench-data: install

@@ -82,6 +82,10 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Rate limits (Flask-Limiter); shared through Redis when there is one.
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in this process's memory until it is back (the public form keeps taking
+        # reports, still limited), and never turn a storage error into a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "PUBLIC_REPORT_RATE": env.get("PUBLIC_REPORT_RATE", "20 per hour"),
         "STATUS_LOOKUP_RATE": env.get("STATUS_LOOKUP_RATE", "30 per hour"),
         "API_RATE": env.get("API_RATE", "600 per minute"),

@@ -56,6 +56,12 @@ def run_migrations_online():
     else:
         connectable = sa.create_engine(migrations_url, poolclass=sa.pool.NullPool)
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # All pending revisions in one transaction, as on PostgreSQL: a revision failing half-way
+            # leaves the database as it was. SQLite's DDL is transactional; Alembic only assumes it
+            # is not because of the pysqlite driver, whose transaction handling app/core/database.py
+            # replaces with plain BEGIN/COMMIT.
+            conf_args.setdefault("transactional_ddl", True)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         with context.begin_transaction():
             context.run_migrations()

@@ -16,3 +16,19 @@ def count_counties(tenant_id: int, user_id: int | None = None) -> dict:
 
 def fail() -> None:
     raise RuntimeError("boom")
+
+
+def slow_report(run_id: int, county_id: int, user_id: int | None) -> int:
+    """The report job, held for two minutes inside the PDF rendering (a worker is killed then)."""
+    import time
+
+    from app.reports import services
+
+    real = services.render_pdf
+
+    def slow_render(html):
+        time.sleep(120)
+        return real(html)
+
+    services.render_pdf = slow_render
+    return services.make(run_id, county_id, user_id)

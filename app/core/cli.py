@@ -1,5 +1,8 @@
-"""Command-line entry points: ``flask seed-demo``, ``flask rq-worker``, ``flask create-admin``."""
+"""Command-line entry points: ``flask seed-demo``, ``flask rq-worker``, ``flask create-admin``,
+``flask backup`` / ``restore`` / ``verify-backup``."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -139,9 +142,67 @@ def register(app) -> None:
         db.session.commit()
         click.echo(f"已重建案家搜尋索引：{count:,} 筆")
 
+    @app.cli.command("backup")
+    @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("backups"),
+                  show_default=True)
+    def backup_command(output_dir):
+        """Dump the database (PDFs included) and write its manifest: row counts, checksums, PDF SHA-256."""
+        from . import backup
+
+        try:
+            dump, manifest_path, body = backup.backup(current_app.config["MIGRATIONS_DATABASE_URL"], output_dir)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        rows = sum(t["rows"] for t in body["tables"].values())
+        click.echo(f"已備份：{dump}（{len(body['tables'])} 個資料表、{rows:,} 筆、{len(body['pdfs'])} 份 PDF）")
+        click.echo(f"備份清單：{manifest_path}")
+        for problem in body["problems"]:
+            click.echo(f"注意：{problem}", err=True)
+
+    @app.cli.command("restore")
+    @click.argument("dump", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--database-url", help="The empty database to restore into (default MIGRATIONS_DATABASE_URL).")
+    def restore_command(dump, database_url):
+        """Restore a backup into an empty database, then check it against the backup's manifest."""
+        from ..config import _normalise_db_url
+        from . import backup
+
+        url = _normalise_db_url(database_url) if database_url else current_app.config["MIGRATIONS_DATABASE_URL"]
+        try:
+            backup.restore(dump, url)
+            _, problems = backup.verify(dump.with_suffix(".manifest.json"), url)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        _report_verification(problems, f"已還原 {dump}")
+
+    @app.cli.command("verify-backup")
+    @click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--database-url", help="The database to check (default MIGRATIONS_DATABASE_URL).")
+    def verify_backup(manifest, database_url):
+        """Recompute row counts, checksums and PDF SHA-256 on a database and compare with a backup's manifest."""
+        from ..config import _normalise_db_url
+        from . import backup
+
+        url = _normalise_db_url(database_url) if database_url else current_app.config["MIGRATIONS_DATABASE_URL"]
+        try:
+            expected, problems = backup.verify(manifest, url)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        _report_verification(problems, f"{len(expected['tables'])} 個資料表、{len(expected['pdfs'])} 份 PDF")
+
+    def _report_verification(problems, what):
+        if problems:
+            for problem in problems:
+                click.echo(f"不符：{problem}", err=True)
+            raise click.ClickException(f"驗證失敗：{len(problems)} 項不符")
+        click.echo(f"{what}：筆數、檢查碼與 PDF SHA-256 全部相符")
+
     @app.cli.command("rq-worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-    def rq_worker(burst):
+    @click.option("--job-monitoring-interval", type=int, default=30, show_default=True,
+                  help="Seconds between heartbeats of a running job; a job whose worker died is noticed "
+                       "this long plus 60 seconds after its last heartbeat.")
+    def rq_worker(burst, job_monitoring_interval):
         """Run an RQ worker for this app's queue (needs REDIS_URL)."""
         from rq import Worker
 
@@ -149,5 +210,5 @@ def register(app) -> None:
 
         if not current_app.config.get("REDIS_URL"):
             raise click.ClickException("REDIS_URL 未設定：沒有 Redis 時工作會直接在網頁程序中執行，不需要 worker。")
-        worker = Worker([queue()], connection=redis_connection())
+        worker = Worker([queue()], connection=redis_connection(), job_monitoring_interval=job_monitoring_interval)
         worker.work(burst=burst)

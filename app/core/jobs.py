@@ -44,10 +44,20 @@ def any_busy(rows) -> bool:
     return any(row.state() == "busy" for row in rows)
 
 
+class JobsUnavailable(RuntimeError):
+    """The job queue (Redis) cannot be reached: the request is refused, nothing is half-queued."""
+
+    MESSAGE = "背景工作服務暫時無法使用，請稍後再試；已保存的資料不受影響。"
+
+    def __init__(self, message: str = MESSAGE):
+        super().__init__(message)
+
+
 def redis_connection():
     from redis import Redis
 
-    return Redis.from_url(current_app.config["REDIS_URL"])
+    # A stopped or unreachable Redis fails fast instead of holding the request.
+    return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=3)
 
 
 def queue():
@@ -57,9 +67,17 @@ def queue():
 
 
 def enqueue(func, *args, job_timeout: int = 600, **kwargs):
-    """Run ``func(*args, **kwargs)`` as a job; inline when there is no Redis."""
+    """Run ``func(*args, **kwargs)`` as a job; inline when there is no Redis. Raises
+    :class:`JobsUnavailable` when Redis is configured but down: the caller marks its row failed
+    (retriable) rather than leaving it queued for a job that does not exist."""
     if current_app.config.get("REDIS_URL"):
-        return queue().enqueue(func, *args, job_timeout=job_timeout, **kwargs)
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        try:
+            return queue().enqueue(func, *args, job_timeout=job_timeout, **kwargs)
+        except (ConnectionError, TimeoutError) as exc:
+            current_app.logger.error("job queue unreachable, %s not queued: %s", getattr(func, "__name__", func), exc)
+            raise JobsUnavailable() from exc
     import uuid
 
     job = InlineJob(id=f"inline-{uuid.uuid4().hex}")
@@ -69,6 +87,34 @@ def enqueue(func, *args, job_timeout: int = 600, **kwargs):
         current_app.logger.exception("inline job %s failed", getattr(func, "__name__", func))
         job.error = str(exc)
     return job
+
+
+def job_status(job_id: str) -> str:
+    """The RQ status of a job ('queued', 'started', 'finished', 'failed', …, or 'missing').
+
+    A job whose worker was killed stays 'started' in RQ until someone cleans the started
+    registry: its entry expires when the worker's heartbeat stops (about 90 seconds with RQ's
+    defaults), and cleaning then moves it to failed (AbandonedJobError). Asking here does that
+    cleaning, so a page learns of a dead worker within that time rather than at the stale rule."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    connection = redis_connection()
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return "missing"
+    status = _status_value(job.get_status(refresh=True))
+    if status == "started":
+        from rq.registry import StartedJobRegistry
+
+        StartedJobRegistry(job.origin, connection=connection).cleanup()
+        status = _status_value(job.get_status(refresh=True))
+    return status
+
+
+def _status_value(status) -> str:
+    return getattr(status, "value", status) or "missing"
 
 
 @contextmanager

@@ -45,6 +45,31 @@ def _error_page(status: int, title: str, message: str):
     return render("errors/error.html", status=status, fragment="content", title=title, message=message)
 
 
+UNAVAILABLE_HTML = ('<!doctype html><html lang="zh-Hant-TW"><head><meta charset="utf-8"><title>{title}</title></head>'
+                    '<body><main><h1>{title}</h1><p>{message}</p><p><a href="/">回到首頁</a></p></main></body></html>')
+
+
+def _unavailable_page(title: str, message: str):
+    """503 with the usual error page, or a bare page when even rendering that needs the broken
+    service (the layout loads the signed-in user from the database)."""
+    from flask import make_response
+    from markupsafe import escape
+
+    from ..extensions import db
+
+    try:
+        db.session.rollback()
+        response = _error_page(503, title, message)
+    except Exception:
+        try:
+            db.session.rollback()
+        except Exception:
+            pass
+        response = make_response(UNAVAILABLE_HTML.format(title=escape(title), message=escape(message)), 503)
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def install(app) -> None:
     app.after_request(_headers)
 
@@ -63,6 +88,25 @@ def install(app) -> None:
     @app.errorhandler(405)
     def method_not_allowed(error):
         return _error_page(405, "不支援的操作", "此網址不接受這種請求。")
+
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    from .jobs import JobsUnavailable
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
+    def database_unavailable(error):
+        # The database went away (restart, failover, network): a Chinese 503, never a traceback.
+        # The pool drops the broken connection (and pre-pings the others), so the next request
+        # reconnects without restarting the app.
+        app.logger.error("database unavailable: %s", error)
+        return _unavailable_page("資料庫暫時無法連線",
+                                 "系統暫時無法連上資料庫，您這次送出的資料尚未儲存。請稍候片刻再試一次。")
+
+    @app.errorhandler(JobsUnavailable)
+    def jobs_unavailable(error):
+        return _unavailable_page("背景工作服務暫時無法使用", str(error))
 
     @app.errorhandler(500)
     def server_error(error):

@@ -39,12 +39,18 @@ def pdf_bytes(html: str) -> tuple[bytes, int]:
 
 
 def request(meeting: Meeting, kind: DocumentKind, user) -> MeetingDocument:
-    """Queue a PDF; the row exists (queued) before the job runs, so the page can show its progress."""
+    """Queue a PDF; the row exists (queued) before the job runs, so the page can show its progress.
+    When the job queue is down the row is marked failed and :class:`jobs.JobsUnavailable` is raised."""
     doc = MeetingDocument(meeting_id=meeting.id, county_id=meeting.county_id, kind=kind,
                           requested_by_id=getattr(user, "id", None))
     db.session.add(doc)
     db.session.commit()
-    jobs.enqueue(make, doc.id, meeting.county_id, getattr(user, "id", None))
+    try:
+        jobs.enqueue(make, doc.id, meeting.county_id, getattr(user, "id", None))
+    except jobs.JobsUnavailable as exc:  # no job will ever fill the row: it is failed now, not queued forever
+        doc.status, doc.error, doc.finished_at = DocumentStatus.FAILED, str(exc), utcnow()
+        db.session.commit()
+        raise
     return doc
 
 

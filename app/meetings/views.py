@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..accounts.models import Role
 from ..cases import services as cases
 from ..cases.models import FamilyCase
+from ..core.jobs import JobsUnavailable
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import file_response, form_error, redirect_to, render
@@ -505,7 +506,10 @@ def documents_view(meeting_id: int):
         form = DocumentForm(request.form)
         if not form.validate():
             return _meeting_page(meeting, series, error="請選擇要產製的文件。", status=422)
-        doc = documents.request(meeting, DocumentKind(form.kind.data), current_user)
+        try:
+            doc = documents.request(meeting, DocumentKind(form.kind.data), current_user)
+        except JobsUnavailable as exc:
+            return _meeting_page(meeting, series, error=str(exc), status=503)
         db.session.refresh(doc)
         flash(f"已開始產製{doc.kind.label}。" if doc.status != DocumentStatus.DONE else f"{doc.kind.label}已產製完成。",
               "success")

@@ -74,7 +74,14 @@ def request(kind: ReportKind, period: Period, user, county_id: int, *, correctio
 
 
 def enqueue(run: ReportRun) -> None:
-    job = jobs.enqueue(make, run.id, run.tenant_id, run.requested_by_id, job_timeout=JOB_TIMEOUT)
+    """Hand the run to a job. When the queue is down the run is failed at once (shown with a
+    retry) and :class:`jobs.JobsUnavailable` goes up to the page: never a run queued for no job."""
+    try:
+        job = jobs.enqueue(make, run.id, run.tenant_id, run.requested_by_id, job_timeout=JOB_TIMEOUT)
+    except jobs.JobsUnavailable as exc:
+        run.status, run.error, run.finished_at, run.job_id = RunStatus.FAILED, str(exc), utcnow(), ""
+        db.session.commit()
+        raise
     if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):  # inline jobs have finished already
         run.job_id = job.id
         db.session.commit()
@@ -92,14 +99,12 @@ def reconcile(run: ReportRun) -> ReportRun:
 
     if not current_app.config.get("REDIS_URL"):
         return run
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
+    from redis.exceptions import RedisError
 
     try:
-        status = Job.fetch(run.job_id, connection=jobs.redis_connection()).get_status(refresh=True)
-        status = getattr(status, "value", status)
-    except NoSuchJobError:
-        status = "missing"
+        status = jobs.job_status(run.job_id)
+    except RedisError:  # Redis is down: nothing to learn now; the stale rule still ends the wait
+        return run
     if status in DEAD_JOB_STATES or status == "missing":
         run.status, run.finished_at = RunStatus.FAILED, utcnow()
         run.error = {"missing": "工作已不在佇列中（背景程式可能已重啟）"}.get(status, f"背景工作中斷（{status}）")

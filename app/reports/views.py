@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
+from ..core.jobs import JobsUnavailable
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import FILE_TYPES, file_response, redirect_to, render
@@ -60,6 +61,8 @@ def request_report():
     except (services.ReportError, ValueError) as exc:
         db.session.rollback()
         return _index(_request_form(request.form), error=str(exc), status=422)
+    except JobsUnavailable as exc:  # the run is kept as failed, with a retry
+        return _index(_request_form(request.form), error=str(exc), status=503)
     flash(f"已開始產製{run.kind.label}（{period.label}，第 {run.version} 版）。", "success")
     return redirect_to(url_for("reports.detail", run_id=run.id))
 
@@ -112,6 +115,8 @@ def retry(run_id: int):
     except services.ReportError as exc:
         db.session.rollback()
         return _detail(_run_or_404(run_id), error=str(exc), status=422)
+    except JobsUnavailable as exc:
+        return _detail(_run_or_404(run_id), error=str(exc), status=503)
     flash("已重新產製。", "success")
     return redirect_to(url_for("reports.detail", run_id=run.id))
 
