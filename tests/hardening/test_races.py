@@ -391,3 +391,130 @@ def test_two_items_numbered_in_one_meeting(app, committed):
         _in(app, tenant, check)
 
 
+
+
+# --- The same races over HTTP: the loser's page says what happened ------------------------------
+
+class _MeetAtFirstUpdate:
+    """Holds each request's first UPDATE of ``table`` until the other request reaches its own:
+    both have read the row by then, so both write from the same version. (Timing only: the
+    requests run the real views, services and database.)"""
+
+    def __init__(self, table):
+        self.prefix = f"UPDATE {table} "
+        self.barrier = threading.Barrier(2)
+        self.local = threading.local()
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith(self.prefix) and not getattr(self.local, "met", False):
+            self.local.met = True
+            try:
+                self.barrier.wait(5)
+            except threading.BrokenBarrierError:
+                pass
+
+
+def http_race(app, posts, table):
+    """``posts``: two (client, url, form), sent at once. Returns the winner's index and the loser's page."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = _db.engine
+    meet = _MeetAtFirstUpdate(table)
+    responses: list = [None, None]
+
+    def run(index):
+        client, url, form = posts[index]
+        responses[index] = client.post(url, form)
+
+    event.listen(engine, "before_cursor_execute", meet)
+    try:
+        threads = [threading.Thread(target=run, args=(i,)) for i in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        event.remove(engine, "before_cursor_execute", meet)
+    assert all(r is not None for r in responses)
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [303, 409], codes
+    loser = next(r for r in responses if r.status_code == 409)
+    winner = next(i for i, r in enumerate(responses) if r.status_code == 303)
+    return winner, loser.get_data(as_text=True)
+
+
+def _clients(app, *usernames):
+    from tests.conftest import _login
+
+    return [_login(app, u) for u in usernames]
+
+
+def test_two_dispatchers_claiming_over_http(app, committed):
+    tenant = committed
+    clients = _clients(app, "tpe.dispatch", "tpe.dsup")
+    names = ("陳怡君", _in(app, tenant, lambda: _user("tpe.dsup").display_name))
+    for _ in range(ROUNDS):
+        report_id = _in(app, tenant, _new_report)
+        winner, body = http_race(app, [(c, f"/intake/reports/{report_id}/claim", {}) for c in clients], "reports")
+        TALLY["http report claim/claim: rounds"] += 1
+        TALLY["http report claim/claim: loser got 409"] += 1
+        TALLY[f"http report claim/claim: won by {winner}"] += 1
+        assert f"此通報剛由 {names[winner]} 處理（目前：篩案中）" in body and "未儲存" in body
+        _in(app, tenant, lambda: _check_claimed(report_id, ("tpe.dispatch", "tpe.dsup")[winner]))
+
+
+def _check_claimed(report_id, username):
+    report = _db.session.get(Report, report_id)
+    assert report.status == ReportStatus.SCREENING and report.claimed_by.username == username
+    assert [t.to_status for t in report.transitions] == [ReportStatus.RECEIVED, ReportStatus.SCREENING]
+
+
+def test_two_workers_deciding_one_case_over_http(app, committed):
+    tenant = committed
+    clients = _clients(app, "tpe.sw1", "tpe.sup")
+    outcomes = ("welfare_consultation", "refer_network")
+    for _ in range(ROUNDS):
+        case_id, _version = _in(app, tenant, _assigned_case)
+        posts = [(c, f"/cases/{case_id}/decision", {"d-outcome": o, "d-note": f"第 {i} 人打的評估說明"})
+                 for i, (c, o) in enumerate(zip(clients, outcomes))]
+        winner, body = http_race(app, posts, "family_cases")
+        TALLY["http case decide/decide: rounds"] += 1
+        TALLY["http case decide/decide: loser got 409"] += 1
+        TALLY[f"http case decide/decide: won by {winner}"] += 1
+        assert "此案剛被其他人更新；您的內容尚未儲存" in body
+        assert 'id="unsaved-input"' in body and f"第 {1 - winner} 人打的評估說明" in body
+
+        def check():
+            case = _db.session.get(FamilyCase, case_id)
+            assert case.outcome == AssessmentOutcome(outcomes[winner]) and case.status == CaseStatus.NOT_OPENED
+            notes = _db.session.scalars(sa.select(CaseTransition.reason).where(
+                CaseTransition.case_id == case_id, CaseTransition.to_status == CaseStatus.NOT_OPENED)).all()
+            assert len(notes) == 1 and f"第 {winner} 人打的評估說明" in notes[0]
+        _in(app, tenant, check)
+
+
+def test_accept_and_decline_of_one_referral_over_http(app, committed):
+    tenant = committed
+    accept, decline = _clients(app, "tpe.dv1", "tpe.dvsup")
+    for _ in range(ROUNDS):
+        referral_id, _case_id = _in(app, tenant, _waiting_referral)
+        winner, body = http_race(app, [
+            (accept, f"/referrals/{referral_id}/accept", {"ac-served_by": "受案者打的黃雅婷"}),
+            (decline, f"/referrals/{referral_id}/decline", {"de-reason": "no_capacity", "de-comment": "督導打的不受案理由"}),
+        ], "referrals")
+        TALLY["http referral accept/decline: rounds"] += 1
+        TALLY["http referral accept/decline: loser got 409"] += 1
+        TALLY[f"http referral accept/decline: won by {winner}"] += 1
+        now = ("受案服務中", "不受案")[winner]
+        assert f"此轉介剛被他人更新（目前：{now}），您的操作未儲存" in body
+        assert ("督導打的不受案理由" if winner == 0 else "受案者打的黃雅婷") in body
+
+        def check():
+            referral = _db.session.get(Referral, referral_id)
+            assert referral.status == (ReferralStatus.IN_SERVICE, ReferralStatus.DECLINED)[winner]
+            assert (referral.served_by == "受案者打的黃雅婷") == (winner == 0)
+            assert (referral.closing_text == "督導打的不受案理由") == (winner == 1)
+            assert _db.session.scalar(sa.select(sa.func.count(ReferralEvent.id)).where(
+                ReferralEvent.referral_id == referral_id, ReferralEvent.kind == "status")) == 2
+        _in(app, tenant, check)
