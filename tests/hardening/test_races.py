@@ -357,21 +357,15 @@ def test_two_people_answering_one_referral(app, committed, first, second):
 def test_two_items_numbered_in_one_meeting(app, committed):
     tenant = committed
 
-    def new_meeting(day):
-        def make():
-            admin, admin_m = _member("tpe.admin")
-            series = meetings.create_series(SeriesKind.HIGH_RISK, f"臺北市高危機網絡會議（競爭測試 {day}）", admin_m)
-            return meetings.new_meeting(series, day).id, _unit(ZHONGZHENG).id
-        return make
-
     def add(title):
         def move(loaded):
             meeting, unit_id = loaded
-            return meetings.add_item(meeting, section=3, title=title, instruction="請追蹤", lead_unit_ids=[unit_id]).id
+            return meetings.add_item_to_open_meeting(meeting, section=3, title=title, instruction="請追蹤",
+                                                     lead_unit_ids=[unit_id]).id
         return move
 
     for round_no in range(ROUNDS):
-        meeting_id, unit_id = _in(app, tenant, new_meeting(date(2026, 1, 5) + timedelta(days=round_no)))
+        meeting_id, unit_id = _in(app, tenant, _draft_meeting(date(2026, 1, 5) + timedelta(days=round_no)))
         from app.meetings.models import Meeting
 
         results = race(app, tenant, lambda: (_db.session.get(Meeting, meeting_id), unit_id),
@@ -391,6 +385,90 @@ def test_two_items_numbered_in_one_meeting(app, committed):
         _in(app, tenant, check)
 
 
+
+
+def _draft_meeting(day):
+    def make():
+        admin, admin_m = _member("tpe.admin")
+        series = meetings.create_series(SeriesKind.HIGH_RISK, f"臺北市高危機網絡會議（競爭測試 {day}）", admin_m)
+        return meetings.new_meeting(series, day).id, _unit(ZHONGZHENG).id
+    return make
+
+
+def test_an_item_arriving_while_the_minutes_are_finalised_waits_and_is_refused(app, committed):
+    """Found by this race: the page checked the status, then added; an item could land in minutes
+    already final. Now the meeting's row is locked and its status read again."""
+    from app.meetings.models import ActionItem, Meeting, MeetingStatus
+
+    tenant = committed
+
+    def finalise(loaded):
+        meetings.finalise(loaded[0], _user("tpe.admin"))
+
+    def add_a_moment_later(loaded):
+        time.sleep(0.05)  # the finalising has updated the row and holds it until its commit
+        meeting, unit_id = loaded
+        return meetings.add_item_to_open_meeting(meeting, section=3, title="晚到的事項", instruction="請追蹤",
+                                                 lead_unit_ids=[unit_id])
+
+    for round_no in range(ROUNDS):
+        meeting_id, unit_id = _in(app, tenant, _draft_meeting(date(2026, 2, 2) + timedelta(days=round_no)))
+        results = race(app, tenant, lambda: (_db.session.get(Meeting, meeting_id), unit_id),
+                       [finalise, add_a_moment_later], hold=0.3)
+        winner, error = one_winner(results, "meeting finalise/add_item")
+        assert winner == 0 and isinstance(error, meetings.MeetingError) and "已確定" in str(error)
+
+        def check():
+            assert _db.session.get(Meeting, meeting_id).status == MeetingStatus.FINAL
+            assert _db.session.scalar(sa.select(sa.func.count(ActionItem.id)).where(
+                ActionItem.raised_at_id == meeting_id)) == 0
+        _in(app, tenant, check)
+
+
+def test_two_secretariats_finalising_one_meeting(app, committed):
+    from app.meetings.models import Meeting
+
+    tenant = committed
+    for round_no in range(ROUNDS):
+        meeting_id, _ = _in(app, tenant, _draft_meeting(date(2026, 4, 1) + timedelta(days=round_no)))
+        results = race(app, tenant, lambda: _db.session.get(Meeting, meeting_id),
+                       [lambda m: meetings.finalise(m, _user("tpe.admin")), lambda m: meetings.finalise(m, None)])
+        winner, error = one_winner(results, "meeting finalise/finalise")
+        assert isinstance(error, (StaleDataError, meetings.MeetingError))
+        _in(app, tenant, lambda: _check_finalised_by(meeting_id, ("tpe.admin", None)[winner]))
+
+
+def _check_finalised_by(meeting_id, username):
+    from app.meetings.models import Meeting, MeetingStatus
+
+    meeting = _db.session.get(Meeting, meeting_id)
+    assert meeting.status == MeetingStatus.FINAL
+    assert (meeting.finalised_by.username if meeting.finalised_by else None) == username
+
+
+@pytest.mark.parametrize("typed", [None, 7])
+def test_two_secretariats_creating_the_next_meeting(app, committed, typed):
+    """Found by this race: both read the highest number, the second insert broke the unique
+    (series, number) constraint (a 500). Now the series is locked: consecutive numbers, or, for a
+    number typed twice, the second is told it exists."""
+    from app.meetings.models import Meeting
+
+    tenant = committed
+    for round_no in range(ROUNDS):
+        meeting_id, _ = _in(app, tenant, _draft_meeting(date(2026, 6, 1) + timedelta(days=round_no)))
+        series_id = _in(app, tenant, lambda: _db.session.get(Meeting, meeting_id).series_id)
+        create = [lambda s, d=d: meetings.new_meeting(s, d, number=typed).number
+                  for d in (date(2026, 7, 1), date(2026, 7, 2))]
+        results = race(app, tenant, lambda: _db.session.get(MeetingSeries, series_id), create)
+        if typed is None:
+            assert sorted(r[1] for r in results) == [2, 3], results
+            TALLY["meeting new/new (next number): rounds, both saved"] += 1
+        else:
+            winner, error = one_winner(results, "meeting new/new (same typed number)")
+            assert isinstance(error, meetings.MeetingError) and "第 7 次會議已存在" in str(error)
+        numbers = _in(app, tenant, lambda: sorted(_db.session.scalars(
+            sa.select(Meeting.number).where(Meeting.series_id == series_id))))
+        assert numbers == ([1, 2, 3] if typed is None else [1, 7])
 
 
 # --- The same races over HTTP: the loser's page says what happened ------------------------------
@@ -518,3 +596,15 @@ def test_accept_and_decline_of_one_referral_over_http(app, committed):
             assert _db.session.scalar(sa.select(sa.func.count(ReferralEvent.id)).where(
                 ReferralEvent.referral_id == referral_id, ReferralEvent.kind == "status")) == 2
         _in(app, tenant, check)
+
+
+def test_two_secretariats_finalising_over_http(app, committed):
+    tenant = committed
+    clients = _clients(app, "tpe.admin", "tpe.admin")
+    for round_no in range(ROUNDS):
+        meeting_id, _ = _in(app, tenant, _draft_meeting(date(2026, 9, 1) + timedelta(days=round_no)))
+        winner, body = http_race(app, [(c, f"/meetings/{meeting_id}/finalise", {}) for c in clients], "meetings")
+        TALLY["http meeting finalise/finalise: rounds"] += 1
+        TALLY["http meeting finalise/finalise: loser got 409"] += 1
+        assert "會議紀錄剛由" in body and "確定" in body
+        _in(app, tenant, lambda: _check_finalised_by(meeting_id, "tpe.admin"))
