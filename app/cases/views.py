@@ -97,6 +97,14 @@ def _assign_form(loads, formdata=None):
     return form
 
 
+def _version(form, *, required: bool = False) -> int | None:
+    """The hidden version a form was rendered with (None when a client sends none and may)."""
+    try:
+        return int(form.version.data) if form.version.data or required else None
+    except (TypeError, ValueError):
+        raise services.CaseError("表單版本資訊遺失，請重新載入頁面。") from None
+
+
 @bp.post("/<int:case_id>/assign")
 @requires(Role.SUPERVISOR, **SERVING)
 def assign(case_id: int):
@@ -108,7 +116,7 @@ def assign(case_id: int):
         if not form.validate() or not form.worker_id.data:
             raise services.CaseError("請選擇要指派的社工。")
         worker = db.session.get(User, form.worker_id.data)
-        services.assign(case, current_user, g.membership, worker)
+        services.assign(case, current_user, g.membership, worker, version=_version(form))
         flash(f"已將 {case.case_no} 指派給 {worker.display_name}。", "success")
         return redirect_to(request.form.get("next") or url_for("cases.case_detail", case_id=case.id))
 
@@ -437,10 +445,7 @@ def household(case_id: int):
     form = HouseholdForm(request.form)
 
     def act():
-        try:
-            version = int(form.version.data)
-        except (TypeError, ValueError):
-            raise services.CaseError("表單版本資訊遺失，請重新載入頁面。") from None
+        version = _version(form, required=True)
         from ..core.forms import parse_flexible_date
 
         members = {}

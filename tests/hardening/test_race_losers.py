@@ -124,6 +124,28 @@ def test_the_second_decision_on_a_case_is_refused_and_keeps_the_text(as_user, db
                                                                   CaseEvent.summary.contains("督導打的"))).first()
 
 
+def test_a_reassignment_from_a_stale_page_does_not_overwrite_the_one_made_meanwhile(as_user, db, taipei, factories):
+    """Found here: 改派 had no version; the second supervisor's page silently replaced the first's choice."""
+    case_id = _assigned_case(db, taipei, factories)
+    with tenancy.tenant_scope(taipei.id):
+        version = db.session.get(FamilyCase, case_id).version
+    sw2 = factories.user("tpe.sw2").id
+    first_tab, second_tab = as_user("tpe.sup"), as_user("tpe.sup")
+    page = first_tab.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'name="a-version" value="{version}"' in page
+    assert first_tab.post(f"/cases/{case_id}/assign", {"a-worker_id": sw2, "a-version": version}).status_code == 303
+    sw1 = factories.user("tpe.sw1").id
+    lost = second_tab.post(f"/cases/{case_id}/assign", {"a-worker_id": sw1, "a-version": version})
+    assert lost.status_code == 409
+    body = lost.get_data(as_text=True)
+    assert "此案在您開啟後已由" in body and "尚未儲存" in body
+    assert f'<option selected value="{sw1}">' in body or f'value="{sw1}" selected' in body  # the choice is kept
+    with tenancy.tenant_scope(taipei.id):
+        assert db.session.get(FamilyCase, case_id).assigned_worker_id == sw2
+        assert not db.session.scalars(sa.select(CaseEvent).where(
+            CaseEvent.case_id == case_id, CaseEvent.kind == "assign", CaseEvent.summary.endswith("王淑芬"))).first()
+
+
 # --- Referral -------------------------------------------------------------------------------------
 
 def _waiting_referral(db, taipei, factories):
