@@ -15,6 +15,7 @@ class AssignForm(ActionForm):
     PREFIX = "a"
 
     worker_id = SelectField("指派社工", coerce=int, validators=[chosen("指派社工")], validate_choice=True)
+    version = HiddenField()  # the case as the supervisor saw it: a reassignment made meanwhile is not overwritten
 
 
 class ContactForm(ActionForm):

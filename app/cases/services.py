@@ -259,8 +259,10 @@ def workers_with_load(unit_id: int) -> list[Load]:
     return [Load(w, counts.get(w.id, 0)) for w in workers]
 
 
-def assign(case: FamilyCase, supervisor: User, membership: Membership, worker: User) -> None:
+def assign(case: FamilyCase, supervisor: User, membership: Membership, worker: User, *,
+           version: int | None = None) -> None:
     _require_lead_supervisor(case, membership)
+    check_version(case, version)
     if worker.id not in {load.user.id for load in workers_with_load(membership.unit_id)}:
         raise CaseError(f"{worker.display_name} 不是本單位的社工，不能指派。")
     previous = case.assigned_worker

@@ -97,6 +97,14 @@ def _assign_form(loads, formdata=None):
     return form
 
 
+def _version(form, *, required: bool = False) -> int | None:
+    """The hidden version a form was rendered with (None when a client sends none and may)."""
+    try:
+        return int(form.version.data) if form.version.data or required else None
+    except (TypeError, ValueError):
+        raise services.CaseError("表單版本資訊遺失，請重新載入頁面。") from None
+
+
 @bp.post("/<int:case_id>/assign")
 @requires(Role.SUPERVISOR, **SERVING)
 def assign(case_id: int):
@@ -108,7 +116,7 @@ def assign(case_id: int):
         if not form.validate() or not form.worker_id.data:
             raise services.CaseError("請選擇要指派的社工。")
         worker = db.session.get(User, form.worker_id.data)
-        services.assign(case, current_user, g.membership, worker)
+        services.assign(case, current_user, g.membership, worker, version=_version(form))
         flash(f"已將 {case.case_no} 指派給 {worker.display_name}。", "success")
         return redirect_to(request.form.get("next") or url_for("cases.case_detail", case_id=case.id))
 
@@ -150,8 +158,11 @@ def _choices(case, forms, table, tipvda_version):
         entry.label.text = text
 
 
+STATE_SECTIONS = ("decision", "review", "closing", "reopen")  # forms shown only in some states of the case
+
+
 def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, section: str | None = None,
-          forms: dict | None = None):
+          forms: dict | None = None, unsaved=None):
     reports = db.session.scalars(sa.select(Report).where(Report.case_id == case.id).order_by(Report.received_at)).all()
     events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
                                 .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())).all()
@@ -195,7 +206,7 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
         vulnerability=vulnerability, assessment_report=assessment_report, tipvdas=tipvdas, safeties=safeties,
         plans=plans, services_done=services_done, notes=notes, factor_text=factor_text, users=users,
         dues=deadlines.case_deadlines(case, utcnow(), services.next_plan_review(case)),
-        forms=_forms(case, forms), error=error, section=section, table=table,
+        forms=_forms(case, forms), error=error, section=section, table=table, unsaved_forms=[unsaved] if unsaved else None,
         can_write=services.can_write(case, membership), lead_supervisor=services.is_lead_supervisor(case, membership),
         decider=case.assigned_worker_id == current_user.id or services.is_lead_supervisor(case, membership),
         dimension_label={d.value: d.label for d in VulnerabilityDimension},
@@ -223,11 +234,17 @@ def _act(case: FamilyCase, action, section: str, form=None):
         db.session.rollback()
         status = 409 if isinstance(exc, services.StaleEdit) else 422
         return _page(_case_or_404(case.id), status=status, error=str(exc), section=section,
-                     forms={section: form} if form is not None else None)
+                     forms={section: form} if form is not None else None, unsaved=_unsaved(form, section))
     except StaleDataError:
         db.session.rollback()
         return _page(_case_or_404(case.id), status=409, section=section, forms={section: form} if form is not None else None,
+                     unsaved=_unsaved(form, section),
                      error="此案剛被其他人更新；您的內容尚未儲存，仍保留在畫面上。請確認後再送出。")
+
+
+def _unsaved(form, section):
+    """A refused form of a step the case may have moved past (its form no longer on the page): shown as typed."""
+    return form if section in STATE_SECTIONS and form is not None and not form.errors else None
 
 
 def _back(case, anchor):
@@ -428,10 +445,7 @@ def household(case_id: int):
     form = HouseholdForm(request.form)
 
     def act():
-        try:
-            version = int(form.version.data)
-        except (TypeError, ValueError):
-            raise services.CaseError("表單版本資訊遺失，請重新載入頁面。") from None
+        version = _version(form, required=True)
         from ..core.forms import parse_flexible_date
 
         members = {}

@@ -109,8 +109,10 @@ def _apply_pg_settings(connection, info) -> None:
 
 
 def _refresh_pg_settings(session) -> None:
-    """Apply a change of tenant to the transaction already under way, if any."""
-    if session.in_transaction():
+    """Apply a change of tenant to the transaction already under way, if any (not to one a
+    failed flush has ended: leaving a scope must not hide that failure behind PendingRollbackError)."""
+    transaction = session.get_transaction()
+    if transaction is not None and transaction.is_active:
         _apply_pg_settings(session.connection(), session.info)
 
 

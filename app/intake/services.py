@@ -215,7 +215,9 @@ def _hm(value) -> str:
 
 def _require_claimed_by(report: Report, user) -> None:
     if report.status in (S.DISPATCHED, S.REFERRED, S.SCREENED_OUT, S.TRANSFERRED):
-        raise IntakeError(f"通報 {report.report_no} 已於 {_hm(report.decided_at)} 完成決定（{report.status.label}），不能再次決定。")
+        who = f"由 {report.decided_by.display_name} " if report.decided_by else ""
+        raise IntakeError(f"通報 {report.report_no} 已{who}於 {_hm(report.decided_at)} 完成決定（{report.status.label}），"
+                          "不能再次決定；您的決定未儲存。")
     if report.status != S.SCREENING:
         raise IntakeError("請先認領此通報再做決定。")
     if report.claimed_by_id != user.id:

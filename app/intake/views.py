@@ -35,7 +35,7 @@ from .forms import (
     ScreenOutForm,
     TransferForm,
 )
-from .models import ApiToken, ChildClass, ChildGrade, DispatchRule, InvalidReason, Report
+from .models import ApiToken, ChildClass, ChildGrade, DispatchRule, InvalidReason, Report, ReportStatus
 from .reference import ReportingChannel, tipvda, tipvda_band
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
@@ -137,10 +137,16 @@ def _decision_forms(report: Report, duplicates):
             "transfer_form": transfer, "release_form": ReleaseForm(prefix="rel")}
 
 
+DECISION_FORMS = ("screen_form", "dispatch_form", "refer_form", "transfer_form", "release_form")
+
+
 def _detail(report: Report, *, status: int = 200, error: str | None = None, forms: dict | None = None):
     duplicates = find_possible_duplicates(report)
     context = _decision_forms(report, duplicates)
     context.update(forms or {})
+    if error and not (report.status == ReportStatus.SCREENING and report.claimed_by_id == current_user.id):
+        # the decision forms are gone from the page (someone else decided or holds it): show what was typed
+        context["unsaved_forms"] = [context[k] for k in DECISION_FORMS]
     proposed = services.proposed_lead_unit(report)
     repeats = db.session.scalars(sa.select(Report).where(Report.duplicate_of_id == report.id)
                                  .order_by(Report.received_at)).all()
@@ -174,8 +180,10 @@ def _act(report_id: int, action):
     except StaleDataError:
         db.session.rollback()
         report = _report_or_404(report_id)
-        who = report.claimed_by.display_name if report.claimed_by else "其他人"
-        return _detail(report, status=409, error=f"此通報剛由 {who} 處理（目前：{report.status.label}），請確認後再操作。")
+        by = report.decided_by or report.claimed_by
+        who = by.display_name if by else "其他人"
+        return _detail(report, status=409,
+                       error=f"此通報剛由 {who} 處理（目前：{report.status.label}），您的操作未儲存，請確認後再操作。")
 
 
 @bp.post("/reports/<int:report_id>/claim")

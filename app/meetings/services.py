@@ -146,7 +146,16 @@ def case_number(meeting: Meeting, section: int) -> str:
             return candidate
 
 
+def _lock(model, row_id: int) -> None:
+    """Hold the row until commit (PostgreSQL; SQLite writes one at a time anyway). FOR NO KEY UPDATE:
+    rows that merely refer to it (items, numbers) are not held up."""
+    db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update(key_share=True))
+
+
 def new_meeting(series: MeetingSeries, held_on: date, **fields) -> Meeting:
+    """The series is locked first: two secretariats creating the next meeting at once get
+    consecutive numbers (or, for a number typed twice, the second is told it exists)."""
+    _lock(MeetingSeries, series.id)
     number = (db.session.scalar(sa.select(sa.func.max(Meeting.number)).where(Meeting.series_id == series.id)) or 0) + 1
     number = fields.pop("number", None) or number
     if db.session.scalar(sa.select(sa.func.count(Meeting.id)).where(Meeting.series_id == series.id,
@@ -198,6 +207,15 @@ def finalise(meeting: Meeting, user=None) -> Meeting:
     meeting.finalised_by_id = getattr(user, "id", None)
     db.session.flush()
     return meeting
+
+
+def add_item_to_open_meeting(meeting: Meeting, **fields) -> ActionItem:
+    """An item from the meeting's page. The meeting is locked and its status read again, so an
+    item and the finalising of the minutes cannot cross: the item is in the minutes, or refused."""
+    _lock(Meeting, meeting.id)
+    if db.session.scalar(sa.select(Meeting.status).where(Meeting.id == meeting.id)) == MeetingStatus.FINAL:
+        raise MeetingError("會議紀錄已確定，不能再新增列管事項。")
+    return add_item(meeting, **fields)
 
 
 def add_item(meeting: Meeting, *, section: int, title: str, instruction: str, lead_unit_ids: list[int],

@@ -284,10 +284,15 @@ def finalise(meeting_id: int):
     meeting, series = _managed_meeting_or_404(meeting_id)
     try:
         services.finalise(meeting, current_user)
+        db.session.commit()
     except services.MeetingError as exc:
         db.session.rollback()
         return _meeting_page(*_meeting_or_404(meeting_id), error=str(exc), status=422)
-    db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        meeting, series = _meeting_or_404(meeting_id)
+        who = meeting.finalised_by.display_name if meeting.finalised_by else "他人"
+        return _meeting_page(meeting, series, status=409, error=f"會議紀錄剛由 {who} 確定，您的操作未重複執行。")
     flash("會議紀錄已確定；之後的修改都會記錄為修正。", "success")
     return redirect_to(url_for("meetings.meeting", meeting_id=meeting.id))
 
@@ -300,9 +305,7 @@ def item_new(meeting_id: int):
     if not form.validate():
         return _meeting_page(meeting, series, item_form=form, status=422)
     try:
-        if meeting.status == MeetingStatus.FINAL:
-            raise services.MeetingError("會議紀錄已確定，不能再新增列管事項。")
-        item = services.add_item(meeting, section=form.section.data, title=form.title.data,
+        item = services.add_item_to_open_meeting(meeting, section=form.section.data, title=form.title.data,
                                  instruction=form.instruction.data, lead_unit_ids=form.lead_unit_ids.data,
                                  assist_unit_ids=form.assist_unit_ids.data or [], due_on=form.due_on.date,
                                  case_id=_case_by_number(form.case_no.data), origin=form.origin.data or "")

@@ -152,7 +152,9 @@ def _referral_or_404(referral_id: int) -> tuple[Referral, str]:
     return referral, side or "observer"
 
 
-def _detail(referral: Referral, side: str, *, status: int = 200, error: str | None = None):
+def _detail(referral: Referral, side: str, *, status: int = 200, error: str | None = None, kept=None):
+    """``kept``: the form of a refused action, back on the page as typed (and listed under the
+    message, its step may be gone from the page now that the referral moved on)."""
     events = db.session.scalars(sa.select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
                                 .order_by(ReferralEvent.at, ReferralEvent.id)).all()
     records = db.session.scalars(sa.select(PartnerServiceRecord).where(PartnerServiceRecord.referral_id == referral.id)
@@ -166,11 +168,19 @@ def _detail(referral: Referral, side: str, *, status: int = 200, error: str | No
     forward_county = referral.to_county_id or referral.tenant_id
     forward.to_unit_id.choices = [(0, "請選擇")] + [(u.id, u.name) for u in _receiving_units(forward_county)
                                                    if u.id != referral.to_unit_id]
+    forms = {"accept": accept, "decline": DeclineForm(formdata=None), "comment": CommentForm(formdata=None),
+             "forward": forward, "complete": CompleteForm(formdata=None), "message": MessageForm(formdata=None),
+             "service": ServiceRecordForm(formdata=None)}
+    for key, blank in list(forms.items()):
+        if kept is not None and type(kept) is type(blank):
+            if hasattr(blank, "lead_unit_id"):
+                kept.lead_unit_id.choices = blank.lead_unit_id.choices
+            if hasattr(blank, "to_unit_id"):
+                kept.to_unit_id.choices = blank.to_unit_id.choices
+            forms[key] = kept
     return render("referrals/detail.html", status=status, referral=referral, side=side, events=events, records=records,
-                  error=error, overdue=services.is_overdue(referral), shareable=SHAREABLE,
-                  forms={"accept": accept, "decline": DeclineForm(formdata=None), "comment": CommentForm(formdata=None),
-                         "forward": forward, "complete": CompleteForm(formdata=None), "message": MessageForm(formdata=None),
-                         "service": ServiceRecordForm(formdata=None)})
+                  error=error, overdue=services.is_overdue(referral), shareable=SHAREABLE, forms=forms,
+                  unsaved_forms=[kept] if kept is not None and not kept.errors else None)
 
 
 @bp.get("/referrals/<int:referral_id>")
@@ -197,11 +207,12 @@ def _act(referral_id: int, form_class, do):
     except services.ReferralError as exc:
         db.session.rollback()
         referral, side = _referral_or_404(referral_id)
-        return _detail(referral, side, status=422, error=str(exc))
+        return _detail(referral, side, status=422, error=str(exc), kept=form)
     except StaleDataError:
         db.session.rollback()
         referral, side = _referral_or_404(referral_id)
-        return _detail(referral, side, status=409, error="此轉介剛被對方更新，請確認目前狀態後再操作。")
+        return _detail(referral, side, status=409, kept=form,
+                       error=f"此轉介剛被他人更新（目前：{referral.status.label}），您的操作未儲存，請確認目前狀態後再操作。")
 
 
 @bp.post("/referrals/<int:referral_id>/accept")
