@@ -56,6 +56,14 @@ def install(app) -> None:
     def not_found(error):
         return _error_page(404, "找不到頁面", "您要找的資料不存在，或您沒有查閱的權限。")
 
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _error_page(400, "無法處理的請求", "送出的資料格式不正確，請回上一頁檢查後再送出。")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return _error_page(413, "資料過大", "送出的資料超過系統可接受的大小，請縮短內容或分批送出。")
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return _error_page(400, "表單已過期", "表單驗證碼已失效（可能停留過久或已登出）。請重新整理頁面後再送出。")
