@@ -47,7 +47,7 @@ def taipei_time(value, fmt: str = "%H:%M") -> str:
     return "" if value is None else to_taipei(value).strftime(fmt)
 
 
-def css_string(value) -> "Markup":
+def css_string(value):
     """Text for inside a CSS string (``content: "…"`` of a PDF's page header): every character that could end
     the string, the rule or the ``<style>`` element is a CSS escape, so user text shows as typed and stays text."""
     from markupsafe import Markup

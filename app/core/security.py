@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from flask import request
+from flask import Request
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
 
 CSP = "; ".join(
     (
@@ -45,7 +48,34 @@ def _error_page(status: int, title: str, message: str):
     return render("errors/error.html", status=status, fragment="content", title=title, message=message)
 
 
+# --- Input that no column can hold --------------------------------------------------------
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL or a form is simply not found
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in routes: ids beyond the database's integer are 404, never a query that fails."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+class CleanRequest(Request):
+    """Form fields without NUL characters (PostgreSQL text cannot hold them, and no person types one),
+    removed once here for every form and every view that reads ``request.form`` itself."""
+
+    def _load_form_data(self):
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form is not None and any("\x00" in k or "\x00" in v for k, v in form.items(multi=True)):
+            self.__dict__["form"] = ImmutableMultiDict(
+                [(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in form.items(multi=True)])
+
+
 def install(app) -> None:
+    app.request_class = CleanRequest
+    app.url_map.converters["int"] = IdConverter
     app.after_request(_headers)
 
     @app.errorhandler(403)

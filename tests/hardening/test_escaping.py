@@ -13,10 +13,9 @@ import subprocess
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
 from app.core import tenancy
-from tests.test_access_matrix import requests_for, resolvers, taipei_objects  # noqa: F401
+from tests.test_access_matrix import requests_for, resolvers
 
 
 def short(tag: str) -> str:
@@ -50,7 +49,7 @@ def hostile(db, factories, taipei_objects):
 
     o = taipei_objects
     taipei = factories.county("臺北市")
-    sw1, dv1, admin = factories.user("tpe.sw1"), factories.user("tpe.dv1"), factories.user("tpe.admin")
+    sw1, dv1 = factories.user("tpe.sw1"), factories.user("tpe.dv1")
     with tenancy.tenant_scope(taipei.id):
         report = db.session.get(Report, o["tpe_report"])
         report.narrative, report.address = long("rn"), short("ra")
