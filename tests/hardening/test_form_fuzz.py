@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.test_access_matrix import (ACCOUNT, COUNTY_ADMIN, DISPATCH, MEMBER, MINISTRY, PARTNER, PUBLIC, ROUTES,
@@ -35,6 +35,8 @@ from tests.test_access_matrix import (ACCOUNT, COUNTY_ADMIN, DISPATCH, MEMBER, M
 
 EXAMPLES_PER_ROUTE = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 SUMMARY: dict[str, int] = {}
+# Shrinking replays a failing route hundreds of times on a shared database; the unshrunk example is reported.
+PHASES = [Phase.explicit, Phase.generate] + ([Phase.shrink] if os.environ.get("FUZZ_SHRINK") else [])
 
 
 # --- Which form each POST route reads ---------------------------------------------------------
@@ -351,7 +353,7 @@ def test_form_fuzz(endpoint, app, db, client, as_user, factories, taipei_objects
     state = {"now": snapshot(db)}  # what the database holds before the next example
 
     @given(url=st.sampled_from(urls), body=bodies(fields), htmx=st.booleans())
-    @settings(max_examples=EXAMPLES_PER_ROUTE, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=EXAMPLES_PER_ROUTE, deadline=None, derandomize=True, database=None, phases=PHASES,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.data_too_large, HealthCheck.large_base_example])
     def check(url, body, htmx):
