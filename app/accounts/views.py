@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..core.security import safe_next
 from ..core.permissions import account_only, public, requires
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
@@ -30,12 +30,7 @@ bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if not target:
-        return url_for("dashboard.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("dashboard.home")
-    return target
+    return safe_next(target, url_for("dashboard.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -48,6 +48,16 @@ def _error_page(status: int, title: str, message: str):
     return render("errors/error.html", status=status, fragment="content", title=title, message=message)
 
 
+def safe_next(target: str | None, default: str) -> str:
+    """A ``next`` address from the user: a path of this site only (no scheme, host, ``//`` or ``/\\``), else ``default``."""
+    from urllib.parse import urlsplit
+
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or any(c < " " for c in target):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
+
 # --- Input that no column can hold --------------------------------------------------------
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id in a URL or a form is simply not found

@@ -47,3 +47,15 @@ def test_api_refuses_nul_with_a_message(client, db, factories):
     response = client.client.post("/api/v1/reports", data=json.dumps(body),
                                   headers={"Authorization": "Bearer snk_nulnul00_secret", "Content-Type": "application/json"})
     assert response.status_code == 422 and "NUL" in response.get_json()["message"]
+
+
+def test_assign_redirects_only_within_the_site(as_user, taipei_objects):
+    from app.core.security import safe_next
+
+    for outside in ("https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)", "/x\r\nSet-Cookie: a=b"):
+        assert safe_next(outside, "/home") == "/home", outside
+    assert safe_next("/cases/inbox?page=2", "/home") == "/cases/inbox?page=2"
+    supervisor = as_user("tpe.sup")
+    response = supervisor.post(f"/cases/{taipei_objects['tpe_case']}/assign",
+                               {"a-worker_id": "0", "next": "https://evil.example/"})
+    assert "evil.example" not in response.headers.get("Location", "")
