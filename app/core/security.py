@@ -71,7 +71,7 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-class CleanRequest(Request):
+class CleanRequest(Request):  # mixed into the app's request class (htmx-flask's), see install()
     """Form fields without NUL characters (PostgreSQL text cannot hold them, and no person types one),
     removed once here for every form and every view that reads ``request.form`` itself."""
 
@@ -84,7 +84,7 @@ class CleanRequest(Request):
 
 
 def install(app) -> None:
-    app.request_class = CleanRequest
+    app.request_class = type("CleanRequest", (CleanRequest, app.request_class), {})  # keeps request.htmx
     app.url_map.converters["int"] = IdConverter
     app.after_request(_headers)
 
