@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from urllib.parse import urlsplit
 
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
@@ -11,6 +10,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..core.security import safe_next
 from ..core.permissions import account_only, public, requires
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db, limiter
@@ -32,12 +32,7 @@ bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if not target:
-        return url_for("dashboard.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("dashboard.home")
-    return target
+    return safe_next(target, url_for("dashboard.home"))
 
 
 # The password step of a login with a second factor leaves only this in the (new) session.

@@ -40,7 +40,8 @@ from .models import (
     TipvdaVersion,
     VulnerabilityAssessment,
 )
-from .reference import IN_PERSON, LEVEL_RANK, SERVICE_ITEMS, AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus
+from .reference import (IN_PERSON, LEVEL_RANK, SERVICE_ITEMS, AssessmentOutcome, ContactMethod, Level, MemberFlag, SafetyResult,
+                        ServiceStatus, WelfareType)
 
 C = CaseStatus
 TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
@@ -581,9 +582,18 @@ def update_household(case: FamilyCase, user: User, membership: Membership, *, ve
         member = by_id.get(member_id)
         if member is None:
             continue
-        member.flags = sorted(set(values.get("flags", [])))
-        member.welfare_type = values.get("welfare_type") or None
+        who = member.name or "成員"
+        flags = set(values.get("flags", []))
+        if not flags <= {f.value for f in MemberFlag}:
+            raise CaseError(f"{who}的註記不在選項中，請重新載入頁面後再選。")
+        welfare = values.get("welfare_type") or None
+        if welfare is not None and welfare not in {w.value for w in WelfareType}:
+            raise CaseError(f"{who}的福利身分別不在選項中，請重新載入頁面後再選。")
+        member.flags = sorted(flags)
+        member.welfare_type = WelfareType(welfare) if welfare else None
         if "phone" in values:
+            if len(values["phone"].strip()) > 30:
+                raise CaseError(f"{who}的電話最多 30 個字。")
             member.phone = values["phone"].strip()
         if "placement_ended_on" in values:
             returned = values["placement_ended_on"]

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..accounts.models import Role, User
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..core.security import safe_next
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..core.permissions import requires
@@ -118,7 +119,7 @@ def assign(case_id: int):
         worker = db.session.get(User, form.worker_id.data)
         services.assign(case, current_user, g.membership, worker, version=_version(form))
         flash(f"已將 {case.case_no} 指派給 {worker.display_name}。", "success")
-        return redirect_to(request.form.get("next") or url_for("cases.case_detail", case_id=case.id))
+        return redirect_to(safe_next(request.form.get("next"), url_for("cases.case_detail", case_id=case.id)))
 
     return _act(case, act, "assign", form)
 

@@ -47,7 +47,16 @@ def taipei_time(value, fmt: str = "%H:%M") -> str:
     return "" if value is None else to_taipei(value).strftime(fmt)
 
 
+def css_string(value):
+    """Text for inside a CSS string (``content: "…"`` of a PDF's page header): every character that could end
+    the string, the rule or the ``<style>`` element is a CSS escape, so user text shows as typed and stays text."""
+    from markupsafe import Markup
+
+    return Markup("".join(c if c.isalnum() or c in " 　-_.,:：;()（）/" else f"\\{ord(c):x} " for c in str(value or "")))
+
+
 def install(app) -> None:
+    app.add_template_filter(css_string, "css_string")
     app.add_template_filter(roc_date, "roc_date")
     app.add_template_filter(roc_datetime, "roc_datetime")
     app.add_template_filter(taipei_time, "taipei_time")

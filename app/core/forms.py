@@ -6,11 +6,28 @@ from wtforms import Form as _Form
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 
+def database_int(value):
+    """``coerce`` for id choices: a number the database's integer can hold, else WTForms' invalid choice."""
+    number = int(value)
+    if not -2**31 <= number < 2**31:
+        raise ValueError("out of range")
+    return number
+
+
+class _Meta:
+    locales = ("zh_TW", "zh")
+
+    def bind_field(self, form, unbound_field, options):
+        if unbound_field.kwargs.get("coerce") is int:  # every coerce=int select holds ids or small codes
+            options = {**options, "coerce": database_int}
+        return super().bind_field(form, unbound_field, options)
+
+
 class BaseForm(FlaskForm):
     """Every form of the app: WTForms' own messages in Traditional Chinese."""
 
-    class Meta:
-        locales = ("zh_TW", "zh")
+    class Meta(_Meta):
+        pass
 
 
 class ActionForm(BaseForm):
@@ -30,8 +47,8 @@ class ActionForm(BaseForm):
 class SubForm(_Form):
     """A form nested in another (FieldList/FormField), also in Chinese."""
 
-    class Meta:
-        locales = ("zh_TW", "zh")
+    class Meta(_Meta):
+        pass
 
 
 def required(label: str):

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from flask import request
+from flask import Request
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 
 CSP = "; ".join(
     (
@@ -70,7 +72,32 @@ def _unavailable_page(title: str, message: str):
     return response
 
 
+def safe_next(target: str | None, default: str) -> str:
+    """A ``next`` address from the user: a path of this site only (no scheme, host, ``//`` or ``/\\``), else ``default``."""
+    from urllib.parse import urlsplit
+
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or any(c < " " for c in target):
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
+
+# --- Input that no column can hold --------------------------------------------------------
+
+class CleanRequest(Request):  # mixed into the app's request class (htmx-flask's), see install()
+    """Form fields without NUL characters (PostgreSQL text cannot hold them, and no person types one),
+    removed once here for every form and every view that reads ``request.form`` itself."""
+
+    def _load_form_data(self):
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form is not None and any("\x00" in k or "\x00" in v for k, v in form.items(multi=True)):
+            self.__dict__["form"] = ImmutableMultiDict(
+                [(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in form.items(multi=True)])
+
+
 def install(app) -> None:
+    app.request_class = type("CleanRequest", (CleanRequest, app.request_class), {})  # keeps request.htmx
     app.after_request(_headers)
 
     @app.errorhandler(403)
@@ -80,6 +107,14 @@ def install(app) -> None:
     @app.errorhandler(404)
     def not_found(error):
         return _error_page(404, "找不到頁面", "您要找的資料不存在，或您沒有查閱的權限。")
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _error_page(400, "無法處理的請求", "送出的資料格式不正確，請回上一頁檢查後再送出。")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return _error_page(413, "資料過大", "送出的資料超過系統可接受的大小，請縮短內容或分批送出。")
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -108,6 +108,17 @@ class ReportOut(BaseModel):
     deadline_at: datetime = Field(description="派案時限")
 
 
+def _has_nul(value) -> bool:
+    """A NUL anywhere in the JSON (keys or strings): PostgreSQL text cannot hold it."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _error(status: int, code: str, message: str, fields: dict | None = None):
     body = {"error": code, "message": message}
     if fields:
@@ -149,6 +160,9 @@ def create_report():
         payload = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
         return _error(400, "malformed_json", "內容不是有效的 JSON。")
+    if _has_nul(payload):
+        return _error(422, "validation_error", "內容含有 NUL 字元（\\u0000），請移除後再送。",
+                      {"body": ["不可含 NUL 字元（\\u0000）"]})
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 100:
         return _error(422, "validation_error", "Idempotency-Key 最長 100 字元。", {"Idempotency-Key": ["最長 100 字元"]})
