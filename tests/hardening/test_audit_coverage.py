@@ -319,21 +319,22 @@ def _amend(c, client):
 
     meeting_id = c.objects["tpe_meeting"]
     assert client.post(f"/meetings/{meeting_id}/finalise", {}).status_code == 303
-    meeting = c.get(Meeting, meeting_id)
-    c.db.session.refresh(meeting)
+    with tenancy.all_tenants("test: the finalised meeting's version"):
+        version = c.db.session.scalar(sa.select(Meeting.version).where(Meeting.id == meeting_id))
     return client.post(f"/meetings/{meeting_id}/minutes", {"place": "稽核更正地點", "reason": "依與會單位意見修正",
-                                                          "version": str(meeting.version)}), None
+                                                          "version": str(version)}), None
 
 
 def _dispute_decide(c, client):
     from app.referrals.models import Dispute, DisputeStatus
 
-    dispute = c.get(Dispute, c.objects["tpe_dispute"])
+    dispute_id = c.objects["tpe_dispute"]
+    dispute = c.get(Dispute, dispute_id)
     with tenancy.tenant_scope(dispute.tenant_id):
         dispute.status = DisputeStatus.AWAITING_ARBITER  # as if the sender had not answered in time
         c.db.session.commit()
-    return client.post(f"/disputes/{dispute.id}/decide", {"dd-outcome": "maintain",
-                                                          "dd-reason": "維持原派，稽核"}), dispute.id
+    return client.post(f"/disputes/{dispute_id}/decide", {"dd-outcome": "maintain",
+                                                          "dd-reason": "維持原派，稽核"}), dispute_id
 
 
 def _campaign_open(c, client):
@@ -489,8 +490,10 @@ def test_every_privileged_route_is_in_the_table(app):
 
 def _entries_after(db, last_id):
     with tenancy.all_tenants("test: the entries an action wrote"):
-        return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.id > last_id)
-                                  .order_by(AuditEvent.id)).all()
+        # plain rows, not instances: on PostgreSQL an expired entry could not be reloaded outside this scope
+        columns = [AuditEvent.id, AuditEvent.actor_username, AuditEvent.record_type, AuditEvent.record_id,
+                   AuditEvent.action, AuditEvent.summary, AuditEvent.changes]
+        return db.session.execute(sa.select(*columns).where(AuditEvent.id > last_id).order_by(AuditEvent.id)).all()
 
 
 def _last_id(db):
