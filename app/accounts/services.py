@@ -313,6 +313,12 @@ def revoke_membership(membership: Membership, *, last_in_scope: bool = False) ->
     # Open sessions pick the change up at their next request (memberships are
     # read afresh each time), so nobody needs to be logged out.
     user = membership.user
+    # An orphan removed from a collection is not in session.deleted, so the flush hook
+    # would not see it: the revocation is recorded here, naming the role and the account.
+    audit.record(AuditAction.DELETE, summary=f"移除 {user.username} 的角色 {membership}", record_type="memberships",
+                 record_id=membership.id, tenant_id=membership.audit_tenant_id(),
+                 changes={"user_id": [user.id, None], "unit_id": [membership.unit_id, None],
+                          "role": [membership.role.value, None]})
     user.memberships.remove(membership)
     db.session.flush()
 

@@ -112,6 +112,9 @@ class ManualIndicator(TenantMixin, db.Model):
 
     __audited__ = True
 
+    def __str__(self) -> str:
+        return f"人工勾選指標 {self.code}"
+
 
 class VisitMethod(LabeledEnum):
     IN_PERSON = ("in_person", "面訪")

@@ -289,6 +289,11 @@ class RiskFactor(db.Model):
 
     table: Mapped[RiskFactorTable] = relationship(back_populates="factors")
 
+    __audited__ = True  # the ministry's factor rows decide a family's level
+
+    def __str__(self) -> str:
+        return f"風險因子 {self.text[:30]}"
+
 
 class TipvdaVersion(TimestampMixin, db.Model):
     """A version of the TIPVDA form: its 15 items and its bands."""

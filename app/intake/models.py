@@ -167,6 +167,8 @@ class ReportPerson(TenantMixin, db.Model):
 
     report: Mapped[Report] = relationship(back_populates="persons", overlaps="persons")
 
+    __audited__ = True  # who is named in a report, and any correction of it
+
     @property
     def age_text(self) -> str:
         if self.birth_date:

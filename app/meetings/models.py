@@ -171,6 +171,11 @@ class ItemUnit(CountyOrNationalMixin, db.Model):
     item: Mapped[ActionItem] = relationship(back_populates="units")
     unit = relationship("Unit")
 
+    __audited__ = True  # who leads an item (主辦) and who helps is a decision of the secretariat
+
+    def __str__(self) -> str:
+        return f"列管事項{'主辦' if self.lead else '協辦'}單位"
+
 
 class ChairInstruction(CountyOrNationalMixin, db.Model):
     """The chair's later instructions, dated: 「1080605 主席提示 一、…」."""
@@ -186,6 +191,9 @@ class ChairInstruction(CountyOrNationalMixin, db.Model):
     meeting = relationship("Meeting")
 
     __audited__ = True
+
+    def __str__(self) -> str:
+        return "主席指示"
 
 
 class ProgressEntry(CountyOrNationalMixin, db.Model):
@@ -211,6 +219,9 @@ class ProgressEntry(CountyOrNationalMixin, db.Model):
 
     __audited__ = True
 
+    def __str__(self) -> str:
+        return f"辦理情形（{self.recommendation.label}）"
+
 
 class ItemDecision(CountyOrNationalMixin, db.Model):
     """The chair's decision on an item at a meeting."""
@@ -229,6 +240,9 @@ class ItemDecision(CountyOrNationalMixin, db.Model):
 
     __audited__ = True
 
+    def __str__(self) -> str:
+        return f"列管決定（{self.decision.label}）"
+
 
 class MeetingAmendment(CountyOrNationalMixin, db.Model):
     """A change to finalised minutes: which section, what it said, what it says now, why and who."""
@@ -245,6 +259,11 @@ class MeetingAmendment(CountyOrNationalMixin, db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     by = relationship("User")
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"會議紀錄更正（{self.field}）"
 
 
 class MeetingDocument(CountyOrNationalMixin, db.Model):
@@ -267,6 +286,12 @@ class MeetingDocument(CountyOrNationalMixin, db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     requested_by = relationship("User")
+
+    __audited__ = True
+    __audit_exclude__ = ("pdf", "seconds")  # the PDF itself is kept with its SHA-256, which is recorded
+
+    def __str__(self) -> str:
+        return f"會議文件（{self.kind.label}）"
 
     # A job still "queued" or "running" after this long has died with its worker (RQ's own
     # timeout is 10 minutes): it is shown as failed, with a retry, never as endless progress.

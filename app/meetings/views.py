@@ -20,6 +20,8 @@ from ..core.jobs import JobsUnavailable
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import file_response, form_error, redirect_to, render
+from ..audit import services as audit
+from ..audit.models import AuditAction
 from ..extensions import db
 from ..tenants.models import Unit
 from ..tenants.services import active_county_units
@@ -530,4 +532,8 @@ def document_pdf(document_id: int):
     meeting, series = _meeting_or_404(doc.meeting_id)
     if not services.is_manager(series, g.membership) or doc.status != DocumentStatus.DONE:
         abort(404)
-    return file_response(doc.pdf, doc.filename.removesuffix(".pdf"), "pdf")
+    response = file_response(doc.pdf, doc.filename.removesuffix(".pdf"), "pdf")
+    audit.record(AuditAction.READ, record_type="meeting_documents", record_id=doc.id, tenant_id=doc.county_id,
+                 summary=f"下載{doc.kind.label} PDF（{meeting}）")
+    db.session.commit()
+    return response

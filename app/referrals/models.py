@@ -168,6 +168,11 @@ class PartnerServiceRecord(SharedMixin, db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recorded_by_name: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
 
+    __audited__ = True  # a partner's report-back on a family it serves
+
+    def __str__(self) -> str:
+        return "民間團體服務紀錄"
+
 
 class PartnerService(TimestampMixin, db.Model):
     """The directory (Open Referral HSDS core: organisation, service, service area):

@@ -12,6 +12,8 @@ from ..core.jobs import JobsUnavailable
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import FILE_TYPES, file_response, redirect_to, render
+from ..audit import services as audit
+from ..audit.models import AuditAction
 from ..extensions import db
 from . import exports, queries, services
 from .forms import OverviewForm, RequestForm, parse_period, period_choices, period_token
@@ -141,7 +143,11 @@ def download(run_id: int, fmt: str):
             abort(404)
     else:
         run = _run_or_404(run_id)
-    return _file(getattr(run, fmt), fmt, f"report-{run.kind.value}-{run.period_start:%Y%m%d}-v{run.version}")
+    response = _file(getattr(run, fmt), fmt, f"report-{run.kind.value}-{run.period_start:%Y%m%d}-v{run.version}")
+    audit.record(AuditAction.READ, record_type="report_runs", record_id=run.id, tenant_id=run.tenant_id,
+                 summary=f"下載{run.kind.label}（{run.period_start:%Y-%m-%d} 起，第 {run.version} 版）{fmt.upper()}")
+    db.session.commit()
+    return response
 
 
 # --- The ministry ----------------------------------------------------------------------------

@@ -220,3 +220,10 @@ class InstitutionArea(db.Model):
 
     unit: Mapped[Unit] = relationship(back_populates="responsibility_areas")
     county: Mapped[County] = relationship()
+
+    # Edited with a ministry unit by the system administrator; the entry stays national
+    # (no audit_tenant_id): it is about the ministry's unit, not the county's records.
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return "部屬機構責任區域"
