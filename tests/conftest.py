@@ -158,15 +158,7 @@ def _login(app, username: str, password: str = DEMO_PASSWORD) -> UserClient:
     assert response.status_code == 303, f"login of {username} failed: {response.status_code}"
     if response.headers["Location"].endswith("/login/verify"):  # the account has a second factor
         user_client.refresh_csrf("/login/verify")
-        from contextlib import nullcontext
-
-        from flask import current_app, has_app_context
-
-        # another app than the test's (a restored backup, say): read the secret from its database
-        same = has_app_context() and current_app._get_current_object() is app
-        with nullcontext() if same else app.app_context():
-            code = totp_code(username)
-        response = user_client.post("/login/verify", {"code": code})
+        response = user_client.post("/login/verify", {"code": totp_code(username)})
         assert response.status_code == 303, f"second step of {username} failed: {response.status_code}"
     user_client.refresh_csrf("/")
     return user_client

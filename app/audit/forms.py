@@ -10,6 +10,7 @@ RECORD_TYPES = [
     ("memberships", "單位角色"),
     ("units", "單位"),
     ("counties", "縣市"),
+    ("retention_decisions", "保存期限決定"),
     ("partner_organisations", "民間團體"),
     ("partner_services", "民間團體服務項目"),
     ("institution_areas", "部屬機構責任區域"),

@@ -64,6 +64,13 @@ FORMS: dict[str, Spec] = {
     "accounts.admin_user_grant": Spec(f"{A}:GrantRoleForm"),
     "accounts.admin_user_revoke": Spec(f"{A}:ConfirmForm"),
     "accounts.admin_user_reset": Spec(f"{A}:ConfirmForm"),
+    "accounts.admin_user_reset_totp": Spec(),
+    # a wrong code counts toward the account's lockout (users) and is audited
+    "accounts.login_verify": Spec(f"{A}:TotpCodeForm", records=("audit_events", "users")),
+    "accounts.totp_setup": Spec(f"{A}:TotpCodeForm", persona="tpe.sw1", records=("audit_events", "users")),
+    "accounts.totp_disable": Spec(f"{A}:TotpCodeForm", persona="tpe.sw1", records=("audit_events", "users")),
+    "retention.decide": Spec("app.retention.forms:DecisionForm", extra={"case_ids": "int"}),
+    "retention.case_review": Spec("app.retention.forms:DecisionForm"),
     "accounts.admin_user_deactivate": Spec(f"{A}:ConfirmForm"),
     "accounts.admin_user_activate": Spec(f"{A}:ConfirmForm"),
     "tenants.unit_new": Spec(f"{T}:UnitForm"),
