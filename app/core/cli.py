@@ -2,6 +2,7 @@
 ``flask backup`` / ``restore`` / ``verify-backup``."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -149,10 +150,8 @@ def register(app) -> None:
         """Dump the database (PDFs included) and write its manifest: row counts, checksums, PDF SHA-256."""
         from . import backup
 
-        try:
+        with _backup_errors():
             dump, manifest_path, body = backup.backup(current_app.config["MIGRATIONS_DATABASE_URL"], output_dir)
-        except backup.BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
         rows = sum(t["rows"] for t in body["tables"].values())
         click.echo(f"已備份：{dump}（{len(body['tables'])} 個資料表、{rows:,} 筆、{len(body['pdfs'])} 份 PDF）")
         click.echo(f"備份清單：{manifest_path}")
@@ -164,15 +163,12 @@ def register(app) -> None:
     @click.option("--database-url", help="The empty database to restore into (default MIGRATIONS_DATABASE_URL).")
     def restore_command(dump, database_url):
         """Restore a backup into an empty database, then check it against the backup's manifest."""
-        from ..config import _normalise_db_url
         from . import backup
 
-        url = _normalise_db_url(database_url) if database_url else current_app.config["MIGRATIONS_DATABASE_URL"]
-        try:
+        url = _target_url(database_url)
+        with _backup_errors():
             backup.restore(dump, url)
             _, problems = backup.verify(dump.with_suffix(".manifest.json"), url)
-        except backup.BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
         _report_verification(problems, f"已還原 {dump}")
 
     @app.cli.command("verify-backup")
@@ -180,15 +176,27 @@ def register(app) -> None:
     @click.option("--database-url", help="The database to check (default MIGRATIONS_DATABASE_URL).")
     def verify_backup(manifest, database_url):
         """Recompute row counts, checksums and PDF SHA-256 on a database and compare with a backup's manifest."""
-        from ..config import _normalise_db_url
         from . import backup
 
-        url = _normalise_db_url(database_url) if database_url else current_app.config["MIGRATIONS_DATABASE_URL"]
+        with _backup_errors():
+            expected, problems = backup.verify(manifest, _target_url(database_url))
+        _report_verification(problems, f"{len(expected['tables'])} 個資料表、{len(expected['pdfs'])} 份 PDF")
+
+    def _target_url(database_url):
+        """The database a restore or a check works on: the one given, else the app's (as its owner)."""
+        from ..config import _normalise_db_url
+
+        return _normalise_db_url(database_url) if database_url else current_app.config["MIGRATIONS_DATABASE_URL"]
+
+    @contextmanager
+    def _backup_errors():
+        """A backup step's own failure (pg_dump missing, a non-empty target…) as the command's message."""
+        from . import backup
+
         try:
-            expected, problems = backup.verify(manifest, url)
+            yield
         except backup.BackupError as exc:
             raise click.ClickException(str(exc)) from exc
-        _report_verification(problems, f"{len(expected['tables'])} 個資料表、{len(expected['pdfs'])} 份 PDF")
 
     def _report_verification(problems, what):
         if problems:
