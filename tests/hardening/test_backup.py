@@ -90,11 +90,10 @@ def _check_manifest(manifest: dict, made: dict, target_owner_url: str) -> None:
 
 def _the_restored_app_serves_the_same_pdf(app_url: str, made: dict) -> None:
     restored = build_app(app_url, REDIS_URL=None)
-    with restored.app_context():  # the second factor's secret is read from the restored database
-        admin = _login(restored, "tpe.admin")
-        pdf = admin.get(f"/reports/{made['run']}/file.pdf")
-        assert pdf.status_code == 200 and hashlib.sha256(pdf.data).hexdigest() == made["run_sha"]
-        db.session.remove()
+    admin = _login(restored, "tpe.admin")
+    pdf = admin.get(f"/reports/{made['run']}/file.pdf")
+    assert pdf.status_code == 200 and hashlib.sha256(pdf.data).hexdigest() == made["run_sha"]
+    with restored.app_context():
         db.engine.dispose()
 
 

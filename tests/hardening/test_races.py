@@ -525,8 +525,7 @@ def http_race(app, posts, table):
 def _clients(app, *usernames):
     from tests.conftest import _login
 
-    with app.app_context():  # a second factor's code is computed from the stored secret
-        return [_login(app, u) for u in usernames]
+    return [_login(app, u) for u in usernames]
 
 
 def test_two_dispatchers_claiming_over_http(app, committed):
