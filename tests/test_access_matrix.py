@@ -68,6 +68,7 @@ ROUTES = {
     "public.report_status": Route((PUBLIC,)),
     "api.create_report": Route((PUBLIC,)),  # bearer token, tested in tests/intake/test_api.py
     "api.openapi": Route((PUBLIC,)),
+    "api.report_status": Route((PUBLIC,), {"report_no": "115120200001"}),  # bearer token: tests/intake/test_api.py
     "intake.queue": Route((DISPATCH,)),
     "intake.report_new": Route((DISPATCH,)),
     "intake.report_detail": Route((DISPATCH,), {"report_id": "tpe_report"}, True),

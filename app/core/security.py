@@ -41,7 +41,18 @@ def _headers(response):
     return response
 
 
+API_ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                   413: "too_large", 500: "server_error", 503: "unavailable"}
+
+
 def _error_page(status: int, title: str, message: str):
+    """The error page, or under /api/ the same message as the API's JSON error (other systems read it)."""
+    if request.path.startswith("/api/"):
+        from flask import jsonify
+
+        response = jsonify({"error": API_ERROR_CODES.get(status, "error"), "message": message})
+        response.status_code = status
+        return response
     from .rendering import render
 
     return render("errors/error.html", status=status, fragment="content", title=title, message=message)

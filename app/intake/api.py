@@ -102,6 +102,13 @@ class ReportIn(BaseModel):
         return self
 
 
+class ReportStatusOut(BaseModel):
+    report_no: str = Field(description="通報編號")
+    state: Literal[tuple(dict.fromkeys(services.PUBLIC_STATE.values()))] = Field(  # type: ignore[valid-type]
+        description="received 已受理、processing 處理中、dispatched 已派案、referred 已轉介其他單位、not_accepted 不受理")
+    status: str = Field(description="狀態（中文）")
+
+
 class ReportOut(BaseModel):
     report_no: str = Field(description="通報編號")
     status: str = Field(description="目前狀態")
@@ -195,7 +202,7 @@ def create_report():
         actions_taken=data.actions_taken, received_at=data.received_at, learned_at=data.learned_at,
         tipvda_answers=data.tipvda_answers, victim_wishes=data.victim_wishes, source_name=token.organisation,
         persons=[services.PersonInput(**p.model_dump()) for p in data.persons],
-        reporter=services.ReporterInput(**data.reporter.model_dump()),
+        reporter=services.ReporterInput(**data.reporter.model_dump()), api_token_id=token.id,
     )
     report, _code = services.receive(county, report_input, token.channel)
     if key:
@@ -211,6 +218,23 @@ def create_report():
                                                                   IdempotencyKey.key == key)).one()
         return _created(_out(db.session.get(Report, seen.report_id)), replay=True)
     return _created(body, replay=False)
+
+
+@bp.get("/reports/<report_no>")
+@public  # authenticated by the bearer token below, not by a session
+@limiter.limit(lambda: current_app.config["API_RATE"], key_func=_token_key)
+def report_status(report_no: str):
+    """Where a report this organisation sent stands: the coarse status the public form's reporter
+    sees, nothing about the family. Another organisation's report answers like one that does not exist."""
+    token = _token()
+    if token is None:
+        return _error(401, "unauthorized", "API 金鑰無效或已撤銷。")
+    status = services.sender_status(report_no, token) if len(report_no) <= 20 else None
+    if status is None:
+        return _error(404, "not_found", "查無此通報編號，或該通報不是由本機關的金鑰送出。")
+    body = ReportStatusOut(report_no=report_no.strip(), state=services.PUBLIC_STATE[status],
+                           status=services.PUBLIC_STATUS[status])
+    return jsonify(body.model_dump())
 
 
 def _out(report: Report) -> ReportOut:
@@ -234,7 +258,9 @@ def openapi():
 def openapi_document() -> dict:
     request_schema = ReportIn.model_json_schema(ref_template="#/components/schemas/{model}")
     response_schema = ReportOut.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas = {**request_schema.pop("$defs", {}), "ReportIn": request_schema, "ReportOut": response_schema}
+    status_schema = ReportStatusOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = {**request_schema.pop("$defs", {}), "ReportIn": request_schema, "ReportOut": response_schema,
+               "ReportStatusOut": status_schema}
     error = {"type": "object", "required": ["error", "message"],
              "properties": {"error": {"type": "string"}, "message": {"type": "string"},
                             "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
@@ -243,8 +269,8 @@ def openapi_document() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "社安網協作平台 通報 API", "version": "1.0.0",
-                 "description": "其他系統將通報送入縣市集中篩派案中心。以縣市管理者核發的 API 金鑰（Bearer）驗證；"
-                                "同一 Idempotency-Key 重送不會重複建立。"},
+                 "description": "其他系統將通報送入縣市集中篩派案中心，並查詢自己送出通報的處理狀態。"
+                                "以縣市管理者核發的 API 金鑰（Bearer）驗證；同一 Idempotency-Key 重送不會重複建立。"},
         "servers": [{"url": "/api/v1"}],
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
@@ -267,6 +293,20 @@ def openapi_document() -> dict:
                         "422": err("欄位驗證錯誤"), "429": err("請求過於頻繁"),
                     },
                 }
-            }
+            },
+            "/reports/{report_no}": {
+                "get": {
+                    "operationId": "getReportStatus",
+                    "summary": "查詢本機關送出之通報的處理狀態（不含案家資料）",
+                    "parameters": [{"name": "report_no", "in": "path", "required": True, "description": "通報編號",
+                                    "schema": {"type": "string", "minLength": 1, "maxLength": 20}}],
+                    "responses": {
+                        "200": {"description": "處理狀態", "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/ReportStatusOut"}}}},
+                        "401": err("金鑰無效或已撤銷"),
+                        "404": err("查無此通報編號，或不是本機關送出的通報"), "429": err("請求過於頻繁"),
+                    },
+                }
+            },
         },
     }

@@ -68,6 +68,8 @@ class Report(TenantMixin, TimestampMixin, db.Model):
     lookup_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
     channel: Mapped[ReportingChannel] = mapped_column(enum_column_type(ReportingChannel, "channel"), nullable=False)
     source_name: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")  # API client, agency
+    # The API token it came in with: that organisation's system may read back its coarse status.
+    api_token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_tokens.id"), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
     learned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"), index=True)

@@ -57,6 +57,15 @@ PUBLIC_STATUS = {
     S.SCREENED_OUT: "不受理",
     S.TRANSFERRED: "處理中",
 }
+# The same, as codes for other systems (GET /api/v1/reports/{report_no}).
+PUBLIC_STATE = {
+    S.RECEIVED: "received",
+    S.SCREENING: "processing",
+    S.DISPATCHED: "dispatched",
+    S.REFERRED: "referred",
+    S.SCREENED_OUT: "not_accepted",
+    S.TRANSFERRED: "processing",
+}
 
 
 class IntakeError(ValueError):
@@ -103,6 +112,7 @@ class ReportInput:
     tipvda_answers: list[bool] | None = None
     victim_wishes: str = ""
     source_name: str = ""
+    api_token_id: int | None = None
 
 
 def _lookup_hash(code: str) -> str:
@@ -151,6 +161,7 @@ def receive(county: County, data: ReportInput, channel: ReportingChannel, actor=
             lookup_hash=_lookup_hash(code),
             channel=channel,
             source_name=data.source_name,
+            api_token_id=data.api_token_id,
             received_at=received_at,
             learned_at=data.learned_at,
             district_id=data.district_id,
@@ -379,11 +390,31 @@ def public_status(report_no: str, code: str) -> str | None:
         report = db.session.scalars(sa.select(Report).where(Report.report_no == report_no)).first()
         if report is None or not hmac.compare_digest(report.lookup_hash, _lookup_hash(code)):
             return None
-        seen = set()
-        while report.status == S.TRANSFERRED and report.transferred_to_id and report.id not in seen:
-            seen.add(report.id)
-            report = db.session.get(Report, report.transferred_to_id)
-        return PUBLIC_STATUS[report.status]
+        return PUBLIC_STATUS[_where_it_stands(report)]
+
+
+def sender_status(report_no: str, token) -> ReportStatus | None:
+    """Where a report sent through the API stands, for the organisation that sent it: any of
+    its county's tokens under the same organisation name (a rotated key keeps following its
+    reports), or None for a number it did not send or that does not exist."""
+    from .models import ApiToken
+
+    senders = sa.select(ApiToken.id).where(ApiToken.tenant_id == token.tenant_id,
+                                           ApiToken.organisation == token.organisation)
+    with tenancy.all_tenants("the sending organisation follows its reports, also after a transfer"):
+        report = db.session.scalars(sa.select(Report).where(Report.report_no == (report_no or "").strip(),
+                                                            Report.tenant_id == token.tenant_id,
+                                                            Report.api_token_id.in_(senders))).first()
+        return None if report is None else _where_it_stands(report)
+
+
+def _where_it_stands(report: Report) -> ReportStatus:
+    """A report moved to another county stands where its copy there stands."""
+    seen = set()
+    while report.status == S.TRANSFERRED and report.transferred_to_id and report.id not in seen:
+        seen.add(report.id)
+        report = db.session.get(Report, report.transferred_to_id)
+    return report.status
 
 
 def district_in_county(county_id: int, district_id: int | None) -> bool:

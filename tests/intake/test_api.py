@@ -127,8 +127,83 @@ def test_openapi_document_describes_the_endpoint(client):
     assert "ReportIn" in doc["components"]["schemas"]
 
 
+def get_status(client, report_no, token_value=TOKEN):
+    return client.client.get(f"/api/v1/reports/{report_no}", headers={"Authorization": f"Bearer {token_value}"})
+
+
+def _issue(db, county, organisation, value):
+    with tenancy.tenant_scope(county.id):
+        db.session.add(ApiToken(organisation=organisation, channel=ReportingChannel("16"), token_prefix=value[4:12],
+                                token_hash=hash_token(value)))
+        db.session.commit()
+
+
+def test_the_sending_system_follows_its_report_and_learns_nothing_about_the_family(client, token, db, factories):
+    from app.intake import services
+    from app.intake.models import InvalidReason
+
+    report_no = post(client, payload()).get_json()["report_no"]
+    first = get_status(client, report_no)
+    assert first.status_code == 200
+    assert first.get_json() == {"report_no": report_no, "state": "received", "status": "已受理"}
+    taipei = factories.county("臺北市")
+    with tenancy.tenant_scope(taipei.id):
+        report = db.session.scalars(sa.select(Report).where(Report.report_no == report_no)).one()
+        dispatcher = factories.user("tpe.dispatch")
+        services.claim(report, dispatcher)
+        db.session.commit()
+    assert get_status(client, report_no).get_json()["state"] == "processing"
+    with tenancy.tenant_scope(taipei.id):
+        report = db.session.scalars(sa.select(Report).where(Report.report_no == report_no)).one()
+        services.screen_out(report, factories.user("tpe.dispatch"), InvalidReason.DATA_ERROR, note="資料不全")
+        db.session.commit()
+    body = get_status(client, report_no).get_json()
+    assert body == {"report_no": report_no, "state": "not_accepted", "status": "不受理"}
+    # the same organisation's new key (rotation) still follows it
+    _issue(db, taipei, "臺大醫院", "snk_rotated1_another-secret-for-tests")
+    assert get_status(client, report_no, "snk_rotated1_another-secret-for-tests").status_code == 200
+
+
+def test_a_report_the_organisation_did_not_send_answers_like_one_that_does_not_exist(client, token, db, factories):
+    report_no = post(client, payload()).get_json()["report_no"]
+    _issue(db, factories.county("臺北市"), "馬偕醫院", "snk_mackay01_another-secret-for-tests")
+    _issue(db, factories.county("花蓮縣"), "臺大醫院", "snk_hualien1_another-secret-for-tests")
+    never = get_status(client, "999999999999")
+    assert never.status_code == 404 and never.get_json()["error"] == "not_found"
+    for other in ("snk_mackay01_another-secret-for-tests", "snk_hualien1_another-secret-for-tests"):
+        refused = get_status(client, report_no, other)
+        assert (refused.status_code, refused.get_data()) == (never.status_code, never.get_data()), other
+    # a report from the public form or the hotline has no sender to answer to
+    from app.intake import services
+
+    taipei = factories.county("臺北市")
+    district = next(d for d in taipei.districts if d.name == "大安區")
+    with tenancy.tenant_scope(taipei.id):
+        hotline, _code = services.receive(taipei, services.ReportInput(
+            district_id=district.id, concerns=["vulnerable_family"], narrative="專線通報", source_name="臺大醫院",
+            persons=[services.PersonInput(name="李小華", relation="subject")]), ReportingChannel("36"))
+        db.session.commit()
+        hotline_no = hotline.report_no
+    assert get_status(client, hotline_no).get_data() == never.get_data()
+    assert get_status(client, report_no, token_value="snk_nope_nope").status_code == 401
+    assert get_status(client, "1" * 300).get_data() == never.get_data()
+
+
+def test_unknown_api_addresses_answer_in_json(client):
+    for url, status in [("/api/v1/nowhere", 404), ("/api/v1/reports/a/b", 404)]:
+        response = client.client.get(url)
+        assert response.status_code == status and response.is_json, url
+        assert response.get_json()["error"] == "not_found" and "不存在" in response.get_json()["message"]
+    wrong_method = client.client.delete("/api/v1/reports")
+    assert wrong_method.status_code == 405 and wrong_method.get_json()["error"] == "method_not_allowed"
+
+
+OPERATIONS = [("/reports", "POST"), ("/reports/{report_no}", "GET")]
+
+
+@pytest.mark.parametrize("path, method", OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
 @pytest.mark.parametrize("mode", ["positive", "negative"])
-def test_schemathesis_finds_no_failures(app, token, mode):
+def test_schemathesis_finds_no_failures(app, token, mode, path, method):
     """Generated requests, valid and invalid, against the published document:
     never a 5xx, always a documented status, a matching content type and body,
     and invalid data always refused. (Schemathesis's pytest plugin is not yet
@@ -138,7 +213,8 @@ def test_schemathesis_finds_no_failures(app, token, mode):
     from schemathesis.specs.openapi.checks import positive_data_acceptance
 
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    operation = schema["/reports"]["POST"]
+    assert sorted((p, m.upper()) for p, ops in schema.raw_schema["paths"].items() for m in ops) == sorted(OPERATIONS)
+    operation = schema[path][method]
     strategy = operation.as_strategy(GenerationMode(mode), headers={"Authorization": f"Bearer {TOKEN}"})
 
     @given(case=strategy)
