@@ -57,6 +57,9 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "APP_ENV": app_env,
         "PRODUCTION": production,
         "SECRET_KEY": secret_key,
+        # Keys sealing secret columns (TOTP secrets), comma-separated Fernet keys, the first one sealing;
+        # without it one key is derived from SECRET_KEY (app/core/sealed.py).
+        "DATA_ENCRYPTION_KEYS": env.get("DATA_ENCRYPTION_KEYS", ""),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATIONS_DATABASE_URL": migrations_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
+from ..core.sealed import Sealed
 from ..extensions import db
 from ..tenants.models import Unit, UnitKind
 
@@ -53,10 +54,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on password change, reset and deactivation: every older session ends.
     session_version: Mapped[int] = mapped_column(nullable=False, default=1)
-    # TOTP second factor (app/accounts/totp.py): the base32 secret, set while enrolling and kept once
-    # confirmed (never shown again, never logged or audited); confirmed when totp_enabled_at is set;
-    # the last accepted time-step, so that a code is accepted once.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # TOTP second factor (app/accounts/services.py): the base32 secret, set while enrolling and kept once
+    # confirmed (never shown again, never logged or audited), stored sealed (app/core/sealed.py);
+    # confirmed when totp_enabled_at is set; the last accepted time-step, so that a code is accepted once.
+    totp_secret: Mapped[str | None] = mapped_column(Sealed())
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
 

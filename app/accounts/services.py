@@ -228,6 +228,26 @@ def reset_totp(user: User) -> None:
                  record_id=user.id, tenant_id=_user_tenant(user))
 
 
+def reseal_totp_secrets() -> int:
+    """Seal every stored TOTP secret again with the first of DATA_ENCRYPTION_KEYS (after a key rotation);
+    returns how many. A secret no configured key opens is left as it is and is not counted."""
+    from cryptography.fernet import InvalidToken
+
+    from ..core.sealed import reseal
+
+    raw = sa.table("users", sa.column("id"), sa.column("totp_secret"))  # the stored tokens, not the opened values
+    count = 0
+    for user_id, token in db.session.execute(sa.select(raw.c.id, raw.c.totp_secret)
+                                             .where(raw.c.totp_secret.isnot(None))).all():
+        try:
+            fresh = reseal(token)
+        except InvalidToken:
+            continue
+        db.session.execute(raw.update().where(raw.c.id == user_id).values(totp_secret=fresh))
+        count += 1
+    return count
+
+
 def _locked_message(until: datetime | None) -> str:
     from ..core.filters import taipei_time
 

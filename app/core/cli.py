@@ -85,6 +85,15 @@ def register(app) -> None:
             raise click.ClickException("這 30 秒內的驗證碼都已使用過，請稍候 30 秒再執行。")
         click.echo(code)
 
+    @app.cli.command("reseal")
+    def reseal_command():
+        """Seal the stored TOTP secrets again with the first key of DATA_ENCRYPTION_KEYS (key rotation)."""
+        from ..accounts.services import reseal_totp_secrets
+
+        count = reseal_totp_secrets()
+        db.session.commit()
+        click.echo(f"已以新金鑰重新加密 {count} 組兩步驟驗證金鑰。")
+
     from ..scale.command import seed_scale
 
     app.cli.add_command(seed_scale)
