@@ -270,6 +270,8 @@ def import_network_csv(campaign: Campaign, county_id: int, data: bytes, user=Non
             if id_number and not case_no:  # the report shows no full ID number
                 shown = [cell if cell.strip().upper() != id_number else id_number[:3] + "****" + id_number[-3:] for cell in shown]
             result.rejected.append((line, shown, str(exc).rstrip("。")))
+    if not (result.added or result.updated or result.rejected):
+        raise CampaignError("檔案只有欄名，沒有任何資料列；請在第 2 列起填入要加入的家庭。")
     return result
 
 

@@ -72,6 +72,8 @@ def test_a_csv_import_adds_the_valid_rows_and_reports_each_rejected_one(computed
             services.import_network_csv(t["campaign"], t["taipei"].id, "姓名,電話\n王,02\n".encode())
         with pytest.raises(services.CampaignError, match="編碼"):
             services.import_network_csv(t["campaign"], t["taipei"].id, b"\xff\xfe\x00\x81\x00")
+        with pytest.raises(services.CampaignError, match="沒有任何資料列"):  # found by test_form_fuzz
+            services.import_network_csv(t["campaign"], t["taipei"].id, "案號,網絡單位,說明\n,,\n\n".encode())
 
 
 def test_the_import_page_shows_the_report_and_the_single_form_keeps_what_was_typed(computed, as_user, db):
@@ -94,3 +96,5 @@ def test_the_import_page_shows_the_report_and_the_single_form_keeps_what_was_typ
                                       {"im-file": (io.BytesIO(f"案號,網絡單位,說明\n{young},衛生,x\n".encode()), "l.csv")},
                                       content_type="multipart/form-data")
     assert other.status_code == 422 and f"找不到本縣市案號 {young}" in other.text
+    # nothing imported is an error, announced as one (found by test_form_fuzz: it read as a success box)
+    assert 'alert-danger" id="import-report"' in other.text and 'role="alert"' in other.text
