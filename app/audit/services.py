@@ -128,6 +128,28 @@ def _column_changes(obj, *, new: bool) -> dict:
             new_value = hist.added[0] if hist.added else None
             if old != new_value:
                 changes[key] = [_jsonable(old), _jsonable(new_value)]
+    changes.update(_link_changes(obj, new=new, exclude=exclude))
+    return changes
+
+
+def _link_changes(obj, *, new: bool, exclude: set) -> dict:
+    """Links kept in a plain table with no model of its own (``secondary=``: the districts a unit
+    serves, the counties a partner works in): the names before and after, 「中正區 → 中正區、大同區」.
+    Other collections are their own audited (or exempt) models."""
+    state = inspect(obj)
+    changes = {}
+    for rel in state.mapper.relationships:
+        if rel.secondary is None or rel.viewonly or rel.key in exclude:
+            continue
+        hist = state.attrs[rel.key].history  # never loads: an unloaded collection was not changed
+        if not (hist.added or hist.deleted):
+            continue
+        before = "、".join(sorted(_describe(o) for o in (*hist.unchanged, *hist.deleted)))
+        after = "、".join(sorted(_describe(o) for o in (*hist.unchanged, *hist.added)))
+        if new and after:
+            changes[rel.key] = [None, after]
+        elif not new and before != after:
+            changes[rel.key] = [before, after]
     return changes
 
 
@@ -144,7 +166,8 @@ def _after_flush(session, flush_context) -> None:
                 session=session,
             )
     for obj in list(session.dirty):
-        if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=False):
+        # collections too: a change of links only (a unit's districts) is an update of the record
+        if getattr(obj, "__audited__", False) and session.is_modified(obj):
             changes = _column_changes(obj, new=False)
             if changes:
                 record(

@@ -93,7 +93,9 @@ class VisitEntry(TenantMixin, TimestampMixin, db.Model):
     __audited__ = True
 
     def __str__(self) -> str:
-        return f"春節關懷名單 {self.case_id}"
+        from ..cases.models import case_number_of
+
+        return f"春節關懷名單 {case_number_of(self, self.case_id)}"
 
 
 class ManualIndicator(TenantMixin, db.Model):

@@ -115,6 +115,17 @@ class FamilyCase(TenantMixin, TimestampMixin, db.Model):
         return f"{self.case_no} {self.family_name}"
 
 
+def case_number_of(record, case_id: int | None) -> str:
+    """How a record about a family names it in its ``__str__`` (the audit summary): the case number
+    when the record's session holds the case (a one-family action), else 「個案#id」. Never a query:
+    it runs inside a flush, for each of a recomputed list's thousands of rows too."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(record)
+    case = session.identity_map.get(session.identity_key(FamilyCase, case_id)) if session and case_id else None
+    return case.case_no if case is not None else f"個案#{case_id}"
+
+
 class CaseUnit(TenantMixin, db.Model):
     """The lead unit and collaborating units of a case (「一主責、多協力」)."""
 

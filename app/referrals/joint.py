@@ -56,10 +56,10 @@ def request_handover(case: FamilyCase, user: User, membership: Membership, to_un
                                                                LeadHandover.status == HandoverStatus.PENDING)).first()
     if pending is not None:
         raise JointError("已有一筆待接受的主責移轉。")
-    handover = LeadHandover(tenant_id=case.tenant_id, case_id=case.id, from_unit_id=membership.unit_id,
-                            to_unit_id=to_unit_id, reason=reason.strip(), requested_by_id=user.id)
-    db.session.add(handover)
     unit = db.session.get(Unit, to_unit_id)
+    handover = LeadHandover(tenant_id=case.tenant_id, case_id=case.id, from_unit_id=membership.unit_id,
+                            to_unit=unit, reason=reason.strip(), requested_by_id=user.id)  # the entry names it
+    db.session.add(handover)
     cases.add_event(case, "handover", f"提出主責移轉至 {unit.name}：{reason.strip()}", user, membership)
     notify.notify(notify.people_of_unit(to_unit_id), f"{case.case_no} 請求由貴單位接任主責", f"/cases/{case.id}")
     db.session.flush()

@@ -227,7 +227,10 @@ class LeadHandover(TenantMixin, db.Model):
     __audited__ = True
 
     def __str__(self) -> str:
-        return "主責移轉"
+        from ..cases.models import case_number_of
+
+        to = self.to_unit.name if self.to_unit is not None else f"單位#{self.to_unit_id}"
+        return f"{case_number_of(self, self.case_id)} 主責移轉至 {to}"
 
 
 class DisputeStatus(LabeledEnum):
