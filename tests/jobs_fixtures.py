@@ -18,17 +18,29 @@ def fail() -> None:
     raise RuntimeError("boom")
 
 
-def slow_report(run_id: int, county_id: int, user_id: int | None) -> int:
-    """The report job, held for two minutes inside the PDF rendering (a worker is killed then)."""
+def _held_in_the_pdf(module, name: str, job, *args) -> int:
+    """Run ``job`` with ``module.name`` (its PDF renderer) held for two minutes first (a worker is killed then)."""
     import time
 
-    from app.reports import services
+    real = getattr(module, name)
 
-    real = services.render_pdf
-
-    def slow_render(html):
+    def slow(html):
         time.sleep(120)
         return real(html)
 
-    services.render_pdf = slow_render
-    return services.make(run_id, county_id, user_id)
+    setattr(module, name, slow)
+    return job(*args)
+
+
+def slow_report(run_id: int, county_id: int, user_id: int | None) -> int:
+    """The report job, held inside the PDF rendering."""
+    from app.reports import services
+
+    return _held_in_the_pdf(services, "render_pdf", services.make, run_id, county_id, user_id)
+
+
+def slow_meeting_document(document_id: int, county_id: int | None, user_id: int | None) -> int:
+    """The meeting PDF job, held inside the rendering."""
+    from app.meetings import documents
+
+    return _held_in_the_pdf(documents, "pdf_bytes", documents.make, document_id, county_id, user_id)

@@ -113,6 +113,26 @@ def job_status(job_id: str) -> str:
     return status
 
 
+DEAD_JOB_STATES = {"failed", "stopped", "canceled", "missing"}
+
+
+def death_of(job_id: str) -> str | None:
+    """Why the job a row waits for will never finish it (failed, stopped by a timeout or a killed
+    worker, vanished from Redis), in words for the page; None while it may still finish, or when
+    nothing can be learnt (an inline job, no Redis, Redis down: the stale rule ends that wait)."""
+    if not job_id or job_id.startswith("inline-") or not current_app.config.get("REDIS_URL"):
+        return None
+    from redis.exceptions import RedisError
+
+    try:
+        status = job_status(job_id)
+    except RedisError:
+        return None
+    if status not in DEAD_JOB_STATES:
+        return None
+    return "工作已不在佇列中（背景程式可能已重啟）" if status == "missing" else f"背景工作中斷（{status}）"
+
+
 def _status_value(status) -> str:
     return getattr(status, "value", status) or "missing"
 

@@ -46,12 +46,30 @@ def request(meeting: Meeting, kind: DocumentKind, user) -> MeetingDocument:
     db.session.add(doc)
     db.session.commit()
     try:
-        jobs.enqueue(make, doc.id, meeting.county_id, getattr(user, "id", None))
+        job = jobs.enqueue(make, doc.id, meeting.county_id, getattr(user, "id", None))
     except jobs.JobsUnavailable as exc:  # no job will ever fill the row: it is failed now, not queued forever
         doc.status, doc.error, doc.finished_at = DocumentStatus.FAILED, str(exc), utcnow()
         db.session.commit()
         raise
+    db.session.refresh(doc)
+    if doc.status in (DocumentStatus.QUEUED, DocumentStatus.RUNNING):  # an inline job has finished already
+        doc.job_id = job.id
+        db.session.commit()
     return doc
+
+
+def reconcile(docs: list[MeetingDocument]) -> list[MeetingDocument]:
+    """Documents still queued/running whose job failed, was stopped (a killed worker) or vanished are
+    failed, shown with a retry within RQ's heartbeat cutoff rather than at the stale rule."""
+    changed = False
+    for doc in docs:
+        if doc.status in (DocumentStatus.QUEUED, DocumentStatus.RUNNING):
+            why = jobs.death_of(doc.job_id)
+            if why:
+                doc.status, doc.finished_at, doc.error, changed = DocumentStatus.FAILED, utcnow(), why, True
+    if changed:
+        db.session.commit()
+    return docs
 
 
 def make(document_id: int, county_id: int | None, user_id: int | None) -> int:

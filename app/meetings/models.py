@@ -281,6 +281,7 @@ class MeetingDocument(CountyOrNationalMixin, db.Model):
     pages: Mapped[int] = mapped_column(nullable=False, default=0)
     seconds: Mapped[float] = mapped_column(sa.Float(), nullable=False, default=0.0)
     error: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    job_id: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")  # the RQ job, to notice a dead worker
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -498,8 +498,10 @@ def mine():
 # --- Documents ---------------------------------------------------------------------------------------------
 
 def _documents(meeting: Meeting):
-    return db.session.scalars(sa.select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id)
+    docs = db.session.scalars(sa.select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id)
                               .order_by(MeetingDocument.id.desc())).all()
+    # Only a page being read learns of dead jobs (it commits that): a refused form's page commits nothing.
+    return documents.reconcile(docs) if request.method == "GET" else docs
 
 
 @bp.route("/<int:meeting_id>/documents", methods=["GET", "POST"])

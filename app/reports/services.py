@@ -87,27 +87,14 @@ def enqueue(run: ReportRun) -> None:
         db.session.commit()
 
 
-DEAD_JOB_STATES = {"failed", "stopped", "canceled"}
-
-
 def reconcile(run: ReportRun) -> ReportRun:
     """A run still marked queued/running whose RQ job failed, was stopped (timeout, a killed
     worker) or has vanished is failed: shown with a retry, never as endless progress."""
-    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING) or not run.job_id or run.job_id.startswith("inline-"):
+    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return run
-    from flask import current_app
-
-    if not current_app.config.get("REDIS_URL"):
-        return run
-    from redis.exceptions import RedisError
-
-    try:
-        status = jobs.job_status(run.job_id)
-    except RedisError:  # Redis is down: nothing to learn now; the stale rule still ends the wait
-        return run
-    if status in DEAD_JOB_STATES or status == "missing":
-        run.status, run.finished_at = RunStatus.FAILED, utcnow()
-        run.error = {"missing": "工作已不在佇列中（背景程式可能已重啟）"}.get(status, f"背景工作中斷（{status}）")
+    why = jobs.death_of(run.job_id)
+    if why:
+        run.status, run.finished_at, run.error = RunStatus.FAILED, utcnow(), why
         db.session.commit()
     return run
 

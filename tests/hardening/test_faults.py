@@ -219,6 +219,19 @@ def _wait_for(check, timeout: float, what: str):
     raise AssertionError(f"{what}: not within {timeout} s")
 
 
+def _kill_a_worker_mid_job(app, running) -> float:
+    """Start a worker, wait until its job is ``running()``, then SIGKILL the worker and its work-horse
+    (as an OOM kill or a lost machine) well inside the PDF rendering. Returns when it was killed."""
+    worker = _start_worker(app, "--job-monitoring-interval", "5")
+    try:
+        _wait_for(running, 60, "the job starts")
+        time.sleep(2)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    return time.monotonic()
+
+
 @needs_redis
 def test_a_worker_killed_mid_pdf_leaves_a_failed_run_with_a_retry_that_a_new_worker_completes(outage_app, monkeypatch):
     from app.accounts.models import User
@@ -243,15 +256,8 @@ def test_a_worker_killed_mid_pdf_leaves_a_failed_run_with_a_retry_that_a_new_wor
     monkeypatch.setitem(app.config, "RQ_QUEUE", f"faults-kill-{os.getpid()}")
     assert job_id and not job_id.startswith("inline-")
 
-    worker = _start_worker(app, "--job-monitoring-interval", "5")
     status = lambda: _rows(app, sa.select(ReportRun.status).where(ReportRun.id == run_id))[0][0]  # noqa: E731
-    try:
-        _wait_for(lambda: status() == RunStatus.RUNNING, 60, "the job starts")
-        time.sleep(2)  # well inside the PDF rendering
-    finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work-horse, as an OOM kill or a lost machine
-        worker.wait(timeout=10)
-    killed_at = time.monotonic()
+    killed_at = _kill_a_worker_mid_job(app, lambda: status() == RunStatus.RUNNING)
 
     admin = _login(app, "tpe.admin")
     page = admin.get(f"/reports/{run_id}").get_data(as_text=True)
@@ -270,6 +276,55 @@ def test_a_worker_killed_mid_pdf_leaves_a_failed_run_with_a_retry_that_a_new_wor
     row = _rows(app, sa.select(ReportRun.status, ReportRun.pdf, ReportRun.attempts).where(ReportRun.id == run_id))[0]
     assert row.status == RunStatus.DONE and row.pdf.startswith(b"%PDF") and row.attempts == 2
     print(f"killed worker noticed after {noticed:.0f} s")
+
+
+@needs_redis
+def test_a_worker_killed_mid_meeting_pdf_shows_it_failed_and_a_new_request_completes(outage_app, monkeypatch):
+    from app.accounts.models import User
+    from app.meetings import documents
+    from app.meetings.models import DocumentKind, DocumentStatus, Meeting, MeetingDocument
+    from app.tenants.models import County
+    from tests.jobs_fixtures import slow_meeting_document
+
+    app = outage_app
+    queue = f"faults-kill-meeting-{os.getpid()}"
+    monkeypatch.setitem(app.config, "RQ_QUEUE", queue)
+    monkeypatch.setattr(documents, "make", slow_meeting_document)  # the real job, held inside the PDF
+    with app.test_request_context():
+        taipei = db.session.scalars(sa.select(County).where(County.name == "臺北市")).one()
+        admin_user = db.session.scalars(sa.select(User).where(User.username == "tpe.admin")).one()
+        tenancy.set_tenant(taipei.id)
+        meeting = db.session.scalars(sa.select(Meeting).where(Meeting.county_id == taipei.id)
+                                     .order_by(Meeting.id)).first()
+        doc = documents.request(meeting, DocumentKind.TRACKING, admin_user)
+        meeting_id, doc_id, job_id = meeting.id, doc.id, doc.job_id
+        db.session.remove()
+    monkeypatch.undo()
+    monkeypatch.setitem(app.config, "RQ_QUEUE", queue)
+    assert job_id and not job_id.startswith("inline-")
+
+    status = lambda: _rows(app, sa.select(MeetingDocument.status).where(MeetingDocument.id == doc_id))[0][0]  # noqa: E731
+    killed_at = _kill_a_worker_mid_job(app, lambda: status() == DocumentStatus.RUNNING)
+
+    admin = _login(app, "tpe.admin")
+    fragment = lambda: admin.get(f"/meetings/{meeting_id}/documents", headers={"HX-Request": "true"}).get_data(  # noqa: E731
+        as_text=True)
+    assert 'hx-trigger="every 2s"' in fragment()  # still within RQ's heartbeat: shown busy, polled
+    body = _wait_for(lambda: (lambda b: b if "重試" in b else None)(fragment()), 150, "the killed job shows failed")
+    noticed = time.monotonic() - killed_at
+    assert noticed < MeetingDocument.STALE_AFTER_SECONDS  # RQ's abandoned-job cleanup, long before the stale rule
+    assert 'hx-trigger="every 2s"' not in body  # the page stops polling
+    failed = _rows(app, sa.select(MeetingDocument.status, MeetingDocument.pdf, MeetingDocument.error)
+                   .where(MeetingDocument.id == doc_id))[0]
+    assert failed.status == DocumentStatus.FAILED and failed.pdf is None and "背景工作中斷" in failed.error
+
+    assert admin.post(f"/meetings/{meeting_id}/documents", {"doc-kind": "tracking"}).status_code == 303  # 重試
+    second = _start_worker(app, "--burst")
+    assert second.wait(timeout=180) == 0
+    done = _rows(app, sa.select(MeetingDocument.status, MeetingDocument.pdf).where(
+        MeetingDocument.meeting_id == meeting_id, MeetingDocument.id > doc_id))
+    assert [row.status for row in done] == [DocumentStatus.DONE] and done[0].pdf.startswith(b"%PDF")
+    print(f"killed meeting-PDF worker noticed after {noticed:.0f} s")
 
 
 # --- 3. PostgreSQL restarts under the app -----------------------------------------------------------
