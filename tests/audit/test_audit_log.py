@@ -1,5 +1,5 @@
 """The audit log: what it records, who reads it, and that nobody changes it."""
-from datetime import date
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -47,7 +47,9 @@ def test_county_admin_filters_by_person_date_and_record(as_user, factories, db):
     body = admin.get("/admin/audit?username=tpe.sw1").get_data(as_text=True)
     assert "tpe.sw1" in body and "tpe.sup" not in body
     assert "hua." not in admin.get("/admin/audit").get_data(as_text=True)  # only 臺北市's log
-    today = date.today().isoformat()
+    from app.core.filters import TAIPEI
+
+    today = datetime.now(TAIPEI).date().isoformat()  # the filter's days are Taipei days (UTC+8: after 16:00 UTC, tomorrow)
     assert "登入成功" in admin.get(f"/admin/audit?date_from={today}&date_to={today}").get_data(as_text=True)
     assert "登入成功" not in admin.get("/admin/audit?date_from=2000-01-01&date_to=2000-01-02").get_data(as_text=True)
     sw1 = factories.user("tpe.sw1")
