@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import Form as _Form
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms import RadioField as _RadioField
+from wtforms import SelectField as _SelectField
+from wtforms import SelectMultipleField as _SelectMultipleField
+from wtforms.fields.core import UnboundField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 
 def database_int(value):
@@ -14,12 +18,130 @@ def database_int(value):
     return number
 
 
+# --- Choices checked on the server ----------------------------------------
+#
+# Every select, radio group and multiple choice of every form is checked here, whatever the
+# browser sent: a placeholder (「請選擇」, value 0 or "") counts as nothing chosen (an error when
+# the field is required), a value that is not among the field's choices is refused, and a value
+# that is not even a number where one is expected is refused, each with a Chinese message naming
+# the field. The choices a view sets are the only acceptable values (a county's districts, the
+# units of the caller's county...), so a district of another county or an id of another county's
+# record is refused as "not in the list" before any service sees it. Fields whose choices a view
+# never sets (choices None) cannot be checked here: their services check them.
+
+def is_placeholder(value) -> bool:
+    """「請選擇」: an empty value, or 0 for a choice of ids (ids start at 1). A text choice "0"
+    is a real answer (否), not a placeholder."""
+    return value is None or value == "" or (value == 0 and not isinstance(value, str))
+
+
+def _label(field) -> str:
+    return field.label.text if field.label is not None else field.name
+
+
+def not_chosen_message(field) -> str:
+    return f"請選擇「{_label(field)}」。"
+
+
+def not_in_list_message(field) -> str:
+    if isinstance(getattr(field, "invalid_choice_message", None), str):
+        return field.invalid_choice_message
+    return f"「{_label(field)}」的選項不在清單中，請重新選擇。"
+
+
+def _acceptable(field) -> set | None:
+    choices = field.choices
+    if not choices:
+        return None
+    values = set()
+    for choice in field._choices_from_input(choices) or []:
+        try:
+            values.add(field.coerce(choice.value))
+        except (ValueError, TypeError):
+            continue
+    return values
+
+
+class _CheckedChoice:
+    """The check shared by single choices (select and radio)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unreadable = False
+
+    def process_formdata(self, valuelist):
+        self.unreadable = False
+        if valuelist and str(valuelist[0]).strip() == "" and self.coerce is not str:
+            self.data = None  # an empty placeholder of a numeric choice: nothing chosen
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            self.unreadable = True  # checked in pre_validate, with the field's own message
+
+    def pre_validate(self, form):
+        if self.unreadable:
+            raise StopValidation(not_in_list_message(self))
+        if is_placeholder(self.data):
+            if self.flags.required:
+                raise StopValidation(not_chosen_message(self))
+            return  # an optional field left on its placeholder: nothing chosen
+        acceptable = _acceptable(self)
+        if acceptable is not None and self.data not in acceptable:
+            raise StopValidation(not_in_list_message(self))
+
+
+class CheckedSelectField(_CheckedChoice, _SelectField):
+    pass
+
+
+class CheckedRadioField(_CheckedChoice, _RadioField):
+    pass
+
+
+class CheckedSelectMultipleField(_SelectMultipleField):
+    """Several choices: placeholders are dropped, every other value must be in the list."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unreadable = False
+
+    def process_formdata(self, valuelist):
+        self.unreadable = False
+        try:
+            super().process_formdata([v for v in valuelist if str(v).strip() != ""])
+        except ValueError:
+            self.data = []
+            self.unreadable = True
+
+    def pre_validate(self, form):
+        if self.unreadable:
+            raise StopValidation(not_in_list_message(self))
+        data = [v for v in (self.data or []) if not is_placeholder(v)]
+        self.data = data
+        if not data:
+            if self.flags.required:
+                raise StopValidation(not_chosen_message(self))
+            return
+        acceptable = _acceptable(self)
+        if acceptable is not None and any(v not in acceptable for v in data):
+            raise StopValidation(not_in_list_message(self))
+
+
+CHECKED = {_SelectField: CheckedSelectField, _RadioField: CheckedRadioField,
+           _SelectMultipleField: CheckedSelectMultipleField}
+
+
 class _Meta:
     locales = ("zh_TW", "zh")
 
     def bind_field(self, form, unbound_field, options):
         if unbound_field.kwargs.get("coerce") is int:  # every coerce=int select holds ids or small codes
             options = {**options, "coerce": database_int}
+        checked = CHECKED.get(unbound_field.field_class)
+        if checked is not None:
+            unbound_field = UnboundField(checked, *unbound_field.args, **unbound_field.kwargs)
         return super().bind_field(form, unbound_field, options)
 
 

@@ -47,7 +47,8 @@ class PersonForm(SubForm):
 class ReportFieldsMixin:
     """What every report says, whoever writes it down."""
 
-    district_id = SelectField("案家所在行政區", coerce=int, validators=[chosen("案家所在行政區")], validate_choice=False)
+    district_id = SelectField("案家所在行政區", coerce=int, validators=[chosen("案家所在行政區")],
+                              invalid_choice_message="行政區不在所選的縣市內，請重新選擇。")
     address = StringField("案家地址（村里、路街）", validators=[optional(), max_length("案家地址", 200)])
     child_location = StringField("兒少目前所在地（若與住址不同）", validators=[optional(), max_length("兒少目前所在地", 200)])
     persons = FieldList(FormField(PersonForm), min_entries=1, max_entries=MAX_PERSONS)
