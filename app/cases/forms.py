@@ -52,7 +52,7 @@ class AssessmentReportForm(ActionForm):
 class TipvdaForm(ActionForm):
     PREFIX = "t"
 
-    answers = FieldList(RadioField(choices=[("1", "是"), ("0", "否")], validators=[Optional()]), min_entries=15, max_entries=40)
+    answers = FieldList(RadioField(choices=[("1", "是"), ("0", "否")], validators=[Optional()]), label="TIPVDA 題目", min_entries=15, max_entries=40)
 
 
 class SafetyForm(ActionForm):

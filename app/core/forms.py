@@ -145,11 +145,58 @@ class _Meta:
         return super().bind_field(form, unbound_field, options)
 
 
+def error_summary(form) -> list[str]:
+    """The lines of a form's error summary, each starting with the field's Chinese label
+    (a list's entries by their number and their own labels), never a field's code name."""
+    from wtforms.fields import FieldList, FormField
+
+    lines: list[str] = []
+
+    def walk(field, prefix: str):
+        label = field.label.text if field.label is not None else ""
+        if isinstance(field, FormField):
+            for sub in field.form:
+                walk(sub, prefix)
+            return
+        if isinstance(field, FieldList):
+            name = f"{prefix}{label}"
+            for number, entry in enumerate(field.entries, start=1):
+                if isinstance(entry, FormField):
+                    for sub in entry.form:
+                        walk(sub, f"{name}第 {number} 筆 ")
+                else:
+                    text = entry.label.text if entry.label is not None else ""
+                    if not text or text.replace(" ", "").replace("-", "").isascii():
+                        text = f"第 {number} 題"
+                    for e in entry.errors:
+                        lines.append(f"{name}{text}：{e}")
+            for e in field.errors:
+                if isinstance(e, str):
+                    lines.append(f"{name}：{e}")
+            return
+        for e in field.errors:
+            if isinstance(e, str):
+                lines.append(f"{prefix}{label}：{e}")
+
+    for field in form:
+        if field.type == "CSRFTokenField":
+            if field.errors:
+                lines.append("安全驗證：表單已逾時或不完整，請重新整理頁面後再送出（您輸入的內容仍在頁面上）。")
+            continue
+        walk(field, "")
+    for e in getattr(form, "form_errors", None) or []:
+        lines.append(str(e))
+    return lines
+
+
 class BaseForm(FlaskForm):
     """Every form of the app: WTForms' own messages in Traditional Chinese."""
 
     class Meta(_Meta):
         pass
+
+    def error_summary(self) -> list[str]:
+        return error_summary(self)
 
 
 class ActionForm(BaseForm):

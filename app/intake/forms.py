@@ -51,7 +51,7 @@ class ReportFieldsMixin:
                               invalid_choice_message="行政區不在所選的縣市內，請重新選擇。")
     address = StringField("案家地址（村里、路街）", validators=[optional(), max_length("案家地址", 200)])
     child_location = StringField("兒少目前所在地（若與住址不同）", validators=[optional(), max_length("兒少目前所在地", 200)])
-    persons = FieldList(FormField(PersonForm), min_entries=1, max_entries=MAX_PERSONS)
+    persons = FieldList(FormField(PersonForm), label="相關的人", min_entries=1, max_entries=MAX_PERSONS)
     concerns = SelectMultipleField("您擔心的情形", choices=Concern.choices(), validate_choice=True)
     dimensions = SelectMultipleField("脆弱家庭面向", choices=VulnerabilityDimension.choices(), validate_choice=True)
     narrative = TextAreaField("發生了什麼事（事由）", validators=[required("發生了什麼事"), max_length("事由", 5000)])
@@ -94,7 +94,7 @@ class IntakeReportForm(ReportFieldsMixin, BaseForm):
     received_at = DateTimeLocalField("受理時間", format="%Y-%m-%dT%H:%M", validators=[required("受理時間")])
     learned_at = DateTimeLocalField("通報人知悉時間", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     actions_taken = TextAreaField("已採取的處置", validators=[optional(), max_length("已採取的處置", 2000)])
-    tipvda = FieldList(RadioField(choices=[("1", "是"), ("0", "否")], validators=[Optional()]), min_entries=15,
+    tipvda = FieldList(RadioField(choices=[("1", "是"), ("0", "否")], validators=[Optional()]), label="TIPVDA 親密關係暴力危險評估", min_entries=15,
                        max_entries=15)
     victim_wishes = TextAreaField("被害人意願及協助事項", validators=[optional(), max_length("被害人意願", 2000)])
 

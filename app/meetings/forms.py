@@ -50,7 +50,7 @@ class MinutesForm(BaseForm):
     motions = TextAreaField("臨時動議", validators=[optional(), max_length("臨時動議", 8000)])
     adjourned_at = StringField("散會時間", validators=[optional(), max_length("散會時間", 20)])
     reason = TextAreaField("修正理由（紀錄確定後修正時必填）", validators=[optional(), max_length("修正理由", 2000)])
-    version = IntegerField(validators=[optional()])
+    version = IntegerField("紀錄版本", validators=[optional()])
 
     def agenda(self, name: str) -> list[dict]:
         out = []

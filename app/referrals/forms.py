@@ -8,9 +8,11 @@ from .models import SHAREABLE, DeclineReason, DisputeOutcome, ReferralKind, Refe
 
 class ReferralForm(BaseForm):
     kind = RadioField("轉介對象", choices=ReferralKind.choices(), default=ReferralKind.UNIT.value, validators=[chosen("轉介對象")])
-    to_unit_id = SelectField("縣市內單位", coerce=int, default=0, validate_choice=False)
+    to_unit_id = SelectField("縣市內單位", coerce=int, default=0, validate_choice=False,
+        invalid_choice_message="請選擇本縣市的社福中心、家防中心或衛生局心衛社工。")
     to_county_id = SelectField("遷入縣市", coerce=int, default=0, validate_choice=False)
-    partner_service_id = SelectField("民間團體服務", coerce=int, default=0, validate_choice=False)
+    partner_service_id = SelectField("民間團體服務", coerce=int, default=0, validate_choice=False,
+        invalid_choice_message="這項民間團體服務不在本縣市提供，請重新選擇。")
     reason = TextAreaField("轉介理由", validators=[required("轉介理由"), max_length("轉介理由", 2000)])
     services_requested = TextAreaField("請求的服務", validators=[optional(), max_length("請求的服務", 2000)])
     sections = SelectMultipleField("分享的資料（不含通報人身分）", choices=list(SHAREABLE.items()),
@@ -24,7 +26,8 @@ class ReferralForm(BaseForm):
 class AcceptForm(ActionForm):
     PREFIX = "ac"
     served_by = StringField("服務人員", validators=[required("服務人員"), max_length("服務人員", 60)])
-    lead_unit_id = SelectField("主責單位（跨縣市轉銜）", coerce=int, default=0, validate_choice=False)
+    lead_unit_id = SelectField("主責單位（跨縣市轉銜）", coerce=int, default=0, validate_choice=False,
+        invalid_choice_message="跨縣市轉銜受案時，請指定本縣市的主責單位。")
 
 
 class DeclineForm(ActionForm):
@@ -40,7 +43,8 @@ class CommentForm(ActionForm):
 
 class ForwardForm(ActionForm):
     PREFIX = "fw"
-    to_unit_id = SelectField("再轉至", coerce=int, default=0, validate_choice=False)
+    to_unit_id = SelectField("再轉至", coerce=int, default=0, validate_choice=False,
+        invalid_choice_message="請選擇本縣市的單位。")
     comment = TextAreaField("再轉理由", validators=[required("再轉理由"), max_length("再轉理由", 2000)])
 
 
@@ -62,7 +66,8 @@ class ServiceRecordForm(ActionForm):
 
 class HandoverForm(ActionForm):
     PREFIX = "ho"
-    to_unit_id = SelectField("移轉主責給", coerce=int, default=0, validate_choice=False)
+    to_unit_id = SelectField("移轉主責給", coerce=int, default=0, validate_choice=False,
+        invalid_choice_message="請選擇本縣市的單位。")
     reason = TextAreaField("理由", validators=[required("理由"), max_length("理由", 2000)])
 
 
@@ -76,7 +81,8 @@ class DisputeForm(BaseForm):
     reason = TextAreaField("爭議理由", validators=[required("爭議理由"), max_length("爭議理由", 3000)])
     proposed = SelectField("建議處理", choices=[(o.value, o.label) for o in DisputeOutcome if o != DisputeOutcome.MAINTAIN],
                            validate_choice=True)
-    proposed_unit_id = SelectField("改派或共案的單位", coerce=int, default=0, validate_choice=False)
+    proposed_unit_id = SelectField("改派或共案的單位", coerce=int, default=0, validate_choice=False,
+        invalid_choice_message="改派或共案需指明本縣市的單位。")
 
 
 class DisputeResponseForm(ActionForm):
@@ -88,7 +94,8 @@ class DisputeResponseForm(ActionForm):
 class DisputeDecisionForm(ActionForm):
     PREFIX = "dd"
     outcome = SelectField("裁決", choices=DisputeOutcome.choices(), validate_choice=True)
-    lead_unit_id = SelectField("主責單位（改派、共案）", coerce=int, default=0, validate_choice=False)
+    lead_unit_id = SelectField("主責單位（改派、共案）", coerce=int, default=0, validate_choice=False,
+        invalid_choice_message="改派或共案需指定本縣市的主責單位。")
     collaborator_ids = SelectMultipleField("協力單位（共案）", coerce=int, validate_choice=False)
     reason = TextAreaField("裁決理由", validators=[required("裁決理由"), max_length("裁決理由", 3000)])
 

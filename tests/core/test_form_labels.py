@@ -1,0 +1,76 @@
+"""Defect 6 of step 10 (error summaries): every summary line starts with the field's Chinese
+label, never its code name (「Persons：」「Tipvda：」)."""
+import importlib
+import pkgutil
+import re
+
+import pytest
+from wtforms.fields import HiddenField
+from wtforms.fields.core import UnboundField
+
+import app as app_package
+from app.core.forms import BaseForm, SubForm, error_summary
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _form_classes():
+    for module in pkgutil.iter_modules(app_package.__path__):
+        try:
+            importlib.import_module(f"app.{module.name}.forms")
+        except ModuleNotFoundError:
+            continue
+    seen, todo = set(), [BaseForm, SubForm]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return sorted(seen, key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+def _label(unbound):
+    if "label" in unbound.kwargs:
+        return unbound.kwargs["label"]
+    return unbound.args[0] if unbound.args else None
+
+
+def test_every_field_of_every_form_has_a_chinese_label():
+    missing = []
+    classes = _form_classes()
+    assert len(classes) > 40
+    for cls in classes:
+        for name in dir(cls):
+            unbound = getattr(cls, name, None)
+            if not isinstance(unbound, UnboundField) or issubclass(unbound.field_class, HiddenField):
+                continue
+            label = _label(unbound)
+            if name == "website":  # the honeypot people never see
+                continue
+            if not label or not CJK.search(str(label)):
+                missing.append(f"{cls.__module__}.{cls.__qualname__}.{name}")
+    assert not missing, missing
+
+
+def test_summary_names_list_entries_by_their_chinese_labels(app):
+    from app.intake.forms import IntakeReportForm, PublicReportForm
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.test_request_context(method="POST", data={"persons-0-id_number": "A123456788", "tipvda-0": "7"}):
+        form = PublicReportForm()
+        form.county_id.choices = [(0, "請選擇縣市")]
+        form.district_id.choices = [(0, "請先選擇縣市")]
+        form.validate()
+        lines = error_summary(form)
+        assert any(line.startswith("相關的人第 1 筆 身分證／居留證號：") for line in lines), lines
+        assert any(line.startswith("案家所在縣市：請選擇") for line in lines), lines
+        form = IntakeReportForm()
+        form.district_id.choices = [(0, "請選擇")]
+        form.validate()
+        lines = error_summary(form)
+        assert any(line.startswith("TIPVDA 親密關係暴力危險評估") for line in lines), lines
+    for line in lines:
+        head = line.split("：", 1)[0]
+        assert CJK.search(head), line
+        assert not re.match(r"^[A-Za-z_ -]+$", head), line
