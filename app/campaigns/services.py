@@ -341,6 +341,36 @@ def indicator_labels(rule_set: RuleSet) -> dict[str, str]:
 SERVICE_KINDS = {"emergency_cash": "急難紓困（現金）", "in_kind": "實物給付", "meals": "送餐／餐食", "other": "其他"}
 
 
+VISIT_DATE_MARGIN = timedelta(days=30)
+
+
+def visit_date_range(campaign: Campaign) -> tuple[date, date]:
+    """The dates a visit of the campaign may carry: from 30 days before the caring period to 30 days
+    after it, and never after today (an empty range while the period is more than 30 days away)."""
+    return campaign.starts_on - VISIT_DATE_MARGIN, min(today(), campaign.ends_on + VISIT_DATE_MARGIN)
+
+
+def visit_date_allowed(campaign: Campaign, day: date | None) -> bool:
+    first, last = visit_date_range(campaign)
+    return day is not None and first <= day <= last
+
+
+def default_visit_date(campaign: Campaign) -> date | None:
+    """What the visit form offers: today when today is allowed, else nothing (never a date it refuses)."""
+    return today() if visit_date_allowed(campaign, today()) else None
+
+
+def visit_date_message(campaign: Campaign) -> str:
+    from ..core.filters import roc_date
+
+    first, last = visit_date_range(campaign)
+    if first > last:
+        return (f"訪視日期需在 {roc_date(first, 'short')} 以後（關懷期間前 30 天起），且不可晚於今天；"
+                "目前尚不能登錄這個專案的訪視。")
+    return (f"訪視日期需在 {roc_date(first, 'short')} 至 {roc_date(last, 'short')} 之間"
+            "（關懷期間前後 30 天內，且不可晚於今天）。")
+
+
 def record_visit(entry: VisitEntry, user, membership, *, visited_on: date, method, persons_seen: str = "",
                  children: list[dict] | None = None, needs: str = "", services: list[dict] | None = None,
                  referrals: str = "", finding: str = ""):
@@ -354,8 +384,8 @@ def record_visit(entry: VisitEntry, user, membership, *, visited_on: date, metho
     if membership is None or membership.unit_id != entry.visiting_unit_id:
         raise CampaignError("只有負責訪視的單位可以登錄此戶的訪視。")
     campaign = db.session.get(Campaign, entry.campaign_id)
-    if not campaign.starts_on - timedelta(days=30) <= visited_on <= min(today(), campaign.ends_on + timedelta(days=30)):
-        raise CampaignError("訪視日期需在關懷期間前後，且不可晚於今天。")
+    if not visit_date_allowed(campaign, visited_on):
+        raise CampaignError(visit_date_message(campaign))
     children = children or []
     if method != VisitMethod.NOT_REACHED:
         unconfirmed = [c.get("name", "") for c in children if not c.get("care_ok")]

@@ -270,7 +270,9 @@ def my_visits(campaign_id: int):
             visits.setdefault(v.entry_id, []).append(v)
     labels = services.indicator_labels(db.session.get(RuleSet, campaign.rule_set_id))
     return render("campaigns/my_visits.html", campaign=campaign, entries=entries, visits=visits, labels=labels,
-                  today=services.today(), partner=_is_partner())
+                  today=services.today(), partner=_is_partner(),
+                  default_date=services.default_visit_date(campaign),
+                  date_range=services.visit_date_range(campaign))
 
 
 def _entry_for_worker(campaign_id: int, entry_id: int) -> tuple[Campaign, VisitEntry]:
@@ -307,7 +309,7 @@ def record_visit(campaign_id: int, entry_id: int):
 
 
 def _record_visit(campaign: Campaign, entry: VisitEntry):
-    from ..core.forms import parse_flexible_date
+    from ..core.forms import parse_amount, parse_flexible_date, too_long
     from .models import VisitMethod
 
     campaign_id, entry_id = campaign.id, entry.id
@@ -321,28 +323,38 @@ def _record_visit(campaign: Campaign, entry: VisitEntry):
             except ValueError as exc:
                 raise services.CampaignError(f"訪視日期：{exc}") from None
             if visited_on is None:
-                raise services.CampaignError("請填寫訪視日期。")
+                raise services.CampaignError("請填寫訪視日期。" + services.visit_date_message(campaign))
+            if not services.visit_date_allowed(campaign, visited_on):
+                raise services.CampaignError(services.visit_date_message(campaign))
             try:
                 method = VisitMethod(values.get("method", ""))
             except ValueError:
                 raise services.CampaignError("請選擇訪視方式。") from None
+            texts = {"persons_seen": ("見到的人", 500), "needs": ("發現的需求", 2000), "referrals": ("轉介", 1000),
+                     "finding": ("發現疑似受虐或疏忽", 2000)}
+            texts.update({f"child-{m.id}-note": (f"{m.name or '兒少'} 照顧情形說明", 500) for m, _ in children})
+            for name, (label, maximum) in texts.items():
+                message = too_long(values.get(name, ""), label, maximum)
+                if message:  # refused with everything kept, never cut
+                    raise services.CampaignError(message)
             kids = [{"member_id": m.id, "name": m.name, "seen": bool(values.get(f"child-{m.id}-seen")),
-                     "care_ok": bool(values.get(f"child-{m.id}-care")), "note": values.get(f"child-{m.id}-note", "")[:500]}
+                     "care_ok": bool(values.get(f"child-{m.id}-care")), "note": values.get(f"child-{m.id}-note", "")}
                     for m, _ in children]
             given = []
-            amount = values.get("cash", "").strip()
-            if amount:
-                if not amount.isdigit():
-                    raise services.CampaignError("急難紓困金額請填整數（元）。")
-                given.append({"kind": "emergency_cash", "amount": int(amount)})
+            try:
+                amount = parse_amount(values.get("cash", ""), "急難紓困（元）")
+            except ValueError as exc:
+                raise services.CampaignError(str(exc)) from None
+            if amount is not None:
+                given.append({"kind": "emergency_cash", "amount": amount})
             for kind in ("in_kind", "meals"):
                 if values.get(kind):
                     given.append({"kind": kind})
             visit = services.record_visit(entry, current_user, g.membership, visited_on=visited_on, method=method,
-                                          persons_seen=values.get("persons_seen", "")[:500], children=kids,
-                                          needs=values.get("needs", "")[:2000], services=given,
-                                          referrals=values.get("referrals", "")[:1000],
-                                          finding=values.get("finding", "")[:2000])
+                                          persons_seen=values.get("persons_seen", ""), children=kids,
+                                          needs=values.get("needs", ""), services=given,
+                                          referrals=values.get("referrals", ""),
+                                          finding=values.get("finding", ""))
             db.session.commit()
             flash("已登錄訪視。" + ("發現的情形已成為新通報，送入篩派案中心。" if visit.new_report_id else ""), "success")
             return redirect_to(url_for("campaigns.my_visits", campaign_id=campaign.id) + f"#entry-{entry.id}")
@@ -354,7 +366,9 @@ def _record_visit(campaign: Campaign, entry: VisitEntry):
     labels = services.indicator_labels(db.session.get(RuleSet, campaign.rule_set_id))
     return render("campaigns/visit.html", status=422 if error else 200, campaign=campaign, entry=entry,
                   children=children, values=values, error=error, labels=labels, methods=list(VisitMethod),
-                  today=services.today(), partner=_is_partner())
+                  today=services.today(), partner=_is_partner(),
+                  default_date=services.default_visit_date(campaign),
+                  date_range=services.visit_date_range(campaign))
 
 
 # --- Progress ------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import BooleanField, DateTimeLocalField, FieldList, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from ..core.forms import ActionForm, BaseForm, FlexibleDateField, chosen, max_length, optional, required
+from ..core.forms import ActionForm, AmountField, BaseForm, FlexibleDateField, chosen, max_length, optional, required
 from ..intake.reference import VulnerabilityDimension
 from .models import CaseStatus
 from .reference import AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus, service_choices
@@ -113,7 +113,7 @@ class ServiceForm(ActionForm):
                        validate_choice=True)
     status = RadioField("狀態", choices=ServiceStatus.choices(), default=ServiceStatus.DELIVERED.value, validators=[chosen("狀態")])
     on = FlexibleDateField("日期", validators=[required("日期")], allow_future=True)
-    amount = IntegerField("金額（新臺幣元；現金、實物給付）", validators=[Optional(), NumberRange(0, 10_000_000, message="金額需為 0 到 1,000 萬元。")])
+    amount = AmountField("金額（新臺幣元；現金、實物給付）", validators=[Optional(), NumberRange(0, 10_000_000, message="金額需為 0 到 1,000 萬元。")])
     note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
 
 

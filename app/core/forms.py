@@ -144,6 +144,15 @@ class _Meta:
             unbound_field = UnboundField(checked, *unbound_field.args, **unbound_field.kwargs)
         return super().bind_field(form, unbound_field, options)
 
+    def render_field(self, field, render_kw):
+        """A text field with a maximum gets a visible counter (static/js/counters.js) instead of the
+        browser's maxlength, which cuts typed or pasted text silently; the server refuses what is
+        too long with a message (max_length) and keeps it on the page."""
+        maximum = getattr(field.flags, "maxlength", None)
+        if maximum and field.type in ("StringField", "TextAreaField", "EmailField", "SearchField"):
+            render_kw = {"maxlength": False, "data-maxlength": maximum, **render_kw}
+        return super().render_field(field, render_kw)
+
 
 def error_summary(form) -> list[str]:
     """The lines of a form's error summary, each starting with the field's Chinese label
@@ -304,3 +313,46 @@ class FlexibleDateField(_StringField):
 
     def _value(self):
         return self.data or ""
+
+
+# --- Amounts as people write them ------------------------------------------
+
+from wtforms import IntegerField as _IntegerField
+
+_AMOUNT = _re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$")
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
+def parse_amount(text: str | None, label: str = "金額") -> int | None:
+    """``3000``, ``3,000``, full-width ``３，０００``, ``NT$3,000`` or ``3,000 元`` → 3000; empty → None."""
+    value = (text or "").translate(_FULLWIDTH).replace("\u3000", " ").strip()
+    for noise in ("NT$", "$", "新臺幣", "新台幣", "元", " "):
+        value = value.replace(noise, "")
+    if not value:
+        return None
+    if not _AMOUNT.match(value):
+        raise ValueError(f"「{label}」請填整數金額（元），例如 3000 或 3,000。")
+    return int(value.replace(",", ""))
+
+
+class AmountField(_IntegerField):
+    """An amount in NT dollars that takes thousands separators and full-width digits."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "placeholder": "例：3,000"})
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_amount(valuelist[0], self.label.text if self.label else "金額")
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(exc)) from None
+
+
+def too_long(text: str | None, label: str, maximum: int) -> str | None:
+    """The message for text over its maximum (refused with the text kept, never cut), else None."""
+    length = len(text or "")
+    return f"「{label}」最多 {maximum} 個字，目前 {length} 個字，請刪減 {length - maximum} 個字。" if length > maximum else None
