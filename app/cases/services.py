@@ -57,7 +57,12 @@ RE_REPORT_MONTHS = 12
 
 
 class CaseError(ValueError):
-    """Something a person tried that the rules do not allow, said in Chinese."""
+    """Something a person tried that the rules do not allow, said in Chinese; ``field`` names the
+    form field it is about (the page shows the message beside it too)."""
+
+    def __init__(self, message: str = "", field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class StaleEdit(CaseError):
@@ -285,8 +290,13 @@ def record_contact(case: FamilyCase, user: User, membership: Membership, *, cont
     _require_write(case, membership)
     if contacted_at > utcnow() + timedelta(minutes=5):
         raise CaseError("訪視時間不可晚於現在。")
-    if contacted_at < case.received_at - timedelta(days=1):
-        raise CaseError("訪視時間早於收案時間，請確認日期。")
+    if contacted_at < case.received_at.replace(second=0, microsecond=0):
+        # A contact before the report was received is not a visit of this case and must never count
+        # as its first visit (the 10-day first-visit deadline runs from the report).
+        from ..core.filters import roc_datetime
+
+        raise CaseError(f"訪視時間（{roc_datetime(contacted_at)}）早於本案受理通報的時間（{roc_datetime(case.received_at)}），"
+                        "請確認日期；受理前的聯繫不列為訪視，請寫在工作紀錄。", field="contacted_at")
     members = {m.id: m for m in case.members}
     seen = [i for i in persons_seen if i in members]
     if child_seen and method not in IN_PERSON:
@@ -297,7 +307,8 @@ def record_contact(case: FamilyCase, user: User, membership: Membership, *, cont
                           duration_minutes=duration_minutes, persons_seen=seen, child_seen=child_seen, note=note,
                           worker_id=user.id, worker_name=user.display_name)
     db.session.add(contact)
-    if method in IN_PERSON and (case.first_visit_at is None or contacted_at < case.first_visit_at):
+    if method in IN_PERSON and contacted_at >= case.received_at.replace(second=0, microsecond=0) and (
+            case.first_visit_at is None or contacted_at < case.first_visit_at):
         case.first_visit_at = contacted_at
     if child_seen and (case.child_seen_at is None or contacted_at < case.child_seen_at):
         case.child_seen_at = contacted_at

@@ -234,6 +234,8 @@ def _act(case: FamilyCase, action, section: str, form=None):
     except services.CaseError as exc:
         db.session.rollback()
         status = 409 if isinstance(exc, services.StaleEdit) else 422
+        if form is not None and getattr(exc, "field", None) and exc.field in form:
+            form[exc.field].errors = [*form[exc.field].errors, str(exc)]  # beside the field as well
         return _page(_case_or_404(case.id), status=status, error=str(exc), section=section,
                      forms={section: form} if form is not None else None, unsaved=_unsaved(form, section))
     except StaleDataError:
@@ -259,8 +261,7 @@ def _validated(form, case, message="請修正表單中的欄位。"):
                     "tipvda": form if isinstance(form, TipvdaForm) else TipvdaForm(formdata=None)},
              services.factor_table_in_force(), services.tipvda_in_force())
     if not form.validate():
-        errors = "；".join(f"{form[name].label.text}：{e}" if name in form else str(e)
-                          for name, errs in form.errors.items() for e in errs if isinstance(e, str))
+        errors = "；".join(form.error_summary())
         raise services.CaseError(errors or message)
     return form
 

@@ -1,0 +1,42 @@
+"""Step 10, defect 10: a visit dated before the report was received is refused (with the message
+beside 訪視時間 and the input kept) and never counts as the case's first visit."""
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.cases.models import CaseContact, ContactMethod, FamilyCase
+from app.core import tenancy
+from app.core.filters import roc_datetime, to_taipei
+from tests.cases.test_pages import demo  # noqa: F401  (fixture)
+
+
+def _unvisited(db, county):
+    with tenancy.tenant_scope(county.id):
+        case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.family_name == "郭○○家")).first()
+        assert case.first_visit_at is None
+        return case.id, case.received_at
+
+
+def _local(at):
+    return to_taipei(at).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_a_visit_before_the_report_was_received_is_refused_and_is_not_the_first_visit(as_user, demo, db):  # noqa: F811
+    case_id, received = _unvisited(db, demo)
+    worker = as_user("tpe.sw1")
+    form = {"c-method": ContactMethod.HOME_VISIT.value, "c-duration_minutes": "30", "c-note": "到宅看見孩子與阿嬤"}
+    early = worker.post(f"/cases/{case_id}/contacts", {**form, "c-contacted_at": _local(received - timedelta(hours=3))})
+    assert early.status_code == 422
+    body = early.get_data(as_text=True)
+    assert "早於本案受理通報的時間" in body and roc_datetime(received) in body
+    assert 'id="c-contacted_at-error"' in body  # beside the field
+    assert "到宅看見孩子與阿嬤" in body and _local(received - timedelta(hours=3)) in body  # kept
+    with tenancy.tenant_scope(demo.id):
+        assert db.session.get(FamilyCase, case_id).first_visit_at is None
+        assert db.session.scalar(sa.select(sa.func.count(CaseContact.id)).where(CaseContact.case_id == case_id)) == 0
+    fixed = worker.post(f"/cases/{case_id}/contacts", {**form, "c-contacted_at": _local(received + timedelta(hours=3))})
+    assert fixed.status_code == 303
+    with tenancy.tenant_scope(demo.id):
+        db.session.expire_all()
+        first = db.session.get(FamilyCase, case_id).first_visit_at
+        assert first is not None and first >= received.replace(second=0, microsecond=0)
