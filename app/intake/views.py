@@ -140,10 +140,14 @@ def _decision_forms(report: Report, duplicates):
 DECISION_FORMS = ("screen_form", "dispatch_form", "refer_form", "transfer_form", "release_form")
 
 
-def _detail(report: Report, *, status: int = 200, error: str | None = None, forms: dict | None = None):
+def _detail(report: Report, *, status: int = 200, error: str | None = None, forms: dict | None = None,
+            open_decision: str | None = None):
+    """``open_decision``: the decision whose form was refused (screen, dispatch, refer, transfer): the
+    page opens that form, not 派案, with the message inside it and what was typed."""
     duplicates = find_possible_duplicates(report)
     context = _decision_forms(report, duplicates)
     context.update(forms or {})
+    context["open_decision"] = open_decision or "dispatch"
     if error and not (report.status == ReportStatus.SCREENING and report.claimed_by_id == current_user.id):
         # the decision forms are gone from the page (someone else decided or holds it): show what was typed
         context["unsaved_forms"] = [context[k] for k in DECISION_FORMS]
@@ -167,16 +171,19 @@ def report_detail(report_id: int):
     return response
 
 
-def _act(report_id: int, action):
-    """Run a decision; a refusal or a lost race comes back as the page with a message."""
+def _act(report_id: int, action, decision: str | None = None):
+    """Run a decision; a refusal or a lost race comes back as the page with a message. A decision
+    form (``decision``) is built with the page's own choices, handed to the action, and comes back
+    open with its errors and everything typed."""
     report = _report_or_404(report_id)
+    forms = _decision_forms(report, find_possible_duplicates(report)) if decision else None
     try:
-        result = action(report)
+        result = action(report, forms) if decision else action(report)
         db.session.commit()
         return result
     except services.IntakeError as exc:
         db.session.rollback()
-        return _detail(_report_or_404(report_id), status=422, error=str(exc))
+        return _detail(_report_or_404(report_id), status=422, error=str(exc), forms=forms, open_decision=decision)
     except StaleDataError:
         db.session.rollback()
         report = _report_or_404(report_id)
@@ -212,39 +219,35 @@ def report_release(report_id: int):
 @bp.post("/reports/<int:report_id>/screen-out")
 @requires(*CENTRE_ROLES, **CENTRE)
 def report_screen_out(report_id: int):
-    form = ScreenOutForm(prefix="so")
-    form.duplicate_case_id.choices = [(0, "")]
-
-    def act(report):
+    def act(report, forms):
+        form = forms["screen_form"]
         if not form.validate_on_submit():
-            raise services.IntakeError("；".join(e for errs in form.errors.values() for e in errs))
+            raise services.IntakeError("；".join(form.error_summary()))
         original = None
         if (form.duplicate_of.data or "").strip():
             original = db.session.scalars(sa.select(Report).where(Report.report_no == form.duplicate_of.data.strip())).first()
             if original is None:
-                raise services.IntakeError(f"本縣市查無通報編號 {form.duplicate_of.data.strip()}。")
+                message = f"本縣市查無通報編號 {form.duplicate_of.data.strip()}。"
+                form.duplicate_of.errors = [message]
+                raise services.IntakeError(message)
         case = db.session.get(FamilyCase, form.duplicate_case_id.data) if form.duplicate_case_id.data else None
         services.screen_out(report, current_user, InvalidReason(form.reason.data), duplicate_of=original,
                             duplicate_case=case, directed_to=form.directed_to.data or "", note=form.note.data or "")
         flash(f"通報 {report.report_no} 已判定無效（{report.invalid_reason.label}）。", "success")
         return redirect_to(url_for("intake.queue"))
 
-    return _act(report_id, act)
+    return _act(report_id, act, "screen")
 
 
 @bp.post("/reports/<int:report_id>/dispatch")
 @requires(*CENTRE_ROLES, **CENTRE)
 def report_dispatch(report_id: int):
-    def act(report):
-        form = DispatchForm(prefix="d")
-        units = db.session.scalars(sa.select(Unit).where(Unit.county_id == report.tenant_id,
-                                                         Unit.kind.in_(services.DISPATCHABLE))).all()
-        form.lead_unit_id.choices = [(0, "")] + [(u.id, u.name) for u in units]
-        form.collaborator_ids.choices = [(u.id, u.name) for u in units]
-        form.attach_case_id.choices = [(0, "")]
-        if not form.validate_on_submit() or not form.lead_unit_id.data:
-            raise services.IntakeError("請選擇主責單位。")
-        by_id = {u.id: u for u in units}
+    def act(report, forms):
+        form = forms["dispatch_form"]
+        if not form.validate_on_submit():
+            raise services.IntakeError("；".join(form.error_summary()))
+        by_id = {u.id: u for u in db.session.scalars(sa.select(Unit).where(
+            Unit.id.in_([form.lead_unit_id.data, *(form.collaborator_ids.data or [])])))}
         case = None
         if form.attach_case_id.data:
             case = db.session.get(FamilyCase, form.attach_case_id.data)
@@ -260,39 +263,36 @@ def report_dispatch(report_id: int):
         flash(f"通報 {report.report_no} 已派案至 {by_id[form.lead_unit_id.data].name}（個案 {result.case_no}）。", "success")
         return redirect_to(url_for("intake.queue"))
 
-    return _act(report_id, act)
+    return _act(report_id, act, "dispatch")
 
 
 @bp.post("/reports/<int:report_id>/refer")
 @requires(*CENTRE_ROLES, **CENTRE)
 def report_refer(report_id: int):
-    form = ReferForm(prefix="r")
-
-    def act(report):
+    def act(report, forms):
+        form = forms["refer_form"]
         if not form.validate_on_submit():
-            raise services.IntakeError("請寫明轉介的資源或單位。")
+            raise services.IntakeError("；".join(form.error_summary()))
         services.refer(report, current_user, form.referred_to.data, form.note.data or "")
         flash(f"通報 {report.report_no} 已轉介：{report.referred_to}。", "success")
         return redirect_to(url_for("intake.queue"))
 
-    return _act(report_id, act)
+    return _act(report_id, act, "refer")
 
 
 @bp.post("/reports/<int:report_id>/transfer")
 @requires(*CENTRE_ROLES, **CENTRE)
 def report_transfer(report_id: int):
-    form = TransferForm(prefix="t")
-    form.county_id.choices = [(0, "")] + [(c.id, c.name) for c in db.session.scalars(sa.select(County))]
-
-    def act(report):
-        if not form.validate_on_submit() or not form.county_id.data:
-            raise services.IntakeError("請選擇移轉的縣市並寫明理由。")
+    def act(report, forms):
+        form = forms["transfer_form"]
+        if not form.validate_on_submit():
+            raise services.IntakeError("；".join(form.error_summary()))
         county = db.session.get(County, form.county_id.data)
         services.transfer(report, current_user, county, form.note.data or "")
         flash(f"通報 {report.report_no} 已移轉至 {county.name}。", "success")
         return redirect_to(url_for("intake.queue"))
 
-    return _act(report_id, act)
+    return _act(report_id, act, "transfer")
 
 
 # --- Today's figures ------------------------------------------------------
