@@ -86,6 +86,10 @@ class _CheckedChoice:
         if is_placeholder(self.data):
             if self.flags.required:
                 raise StopValidation(not_chosen_message(self))
+            acceptable = _acceptable(self)
+            if (self.validate_choice and not self.flags.optional and acceptable is not None
+                    and not any(is_placeholder(v) for v in acceptable)):
+                raise StopValidation(not_chosen_message(self))  # the list offers no "none": one must be chosen
             return  # an optional field left on its placeholder: nothing chosen
         acceptable = _acceptable(self)
         if acceptable is not None and self.data not in acceptable:
@@ -172,7 +176,7 @@ def error_summary(form) -> list[str]:
             for number, entry in enumerate(field.entries, start=1):
                 if isinstance(entry, FormField):
                     for sub in entry.form:
-                        walk(sub, f"{name}第 {number} 筆 ")
+                        walk(sub, f"{name} {number} ")
                 else:
                     text = entry.label.text if entry.label is not None else ""
                     if not text or text.replace(" ", "").replace("-", "").isascii():
@@ -185,7 +189,10 @@ def error_summary(form) -> list[str]:
             return
         for e in field.errors:
             if isinstance(e, str):
-                lines.append(f"{prefix}{label}：{e}")
+                if label and f"「{label}」" in e:  # the message names the field already
+                    lines.append(f"{prefix.strip()}：{e}" if prefix else e)
+                else:
+                    lines.append(f"{prefix}{label}：{e}")
 
     for field in form:
         if field.type == "CSRFTokenField":
@@ -237,8 +244,22 @@ def chosen(label: str):
     return InputRequired(message=f"請選擇「{label}」。")
 
 
+class _MaxLength(Length):
+    """Length with the count in the message: the text is refused and kept whole, never cut."""
+
+    def __init__(self, label: str, n: int):
+        super().__init__(max=n, message=f"「{label}」最多 {n} 個字。")
+        self.label = label
+
+    def __call__(self, form, field):
+        length = len(field.data or "") if isinstance(field.data, str) else 0
+        if length > self.max:
+            raise ValidationError(f"「{self.label}」最多 {self.max} 個字，目前 {length} 個字，請刪減 {length - self.max} 個字。")
+        super().__call__(form, field)
+
+
 def max_length(label: str, n: int):
-    return Length(max=n, message=f"「{label}」最多 {n} 個字。")
+    return _MaxLength(label, n)
 
 
 def length_between(label: str, lo: int, hi: int):

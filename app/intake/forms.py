@@ -51,7 +51,7 @@ class ReportFieldsMixin:
                               invalid_choice_message="行政區不在所選的縣市內，請重新選擇。")
     address = StringField("案家地址（村里、路街）", validators=[optional(), max_length("案家地址", 200)])
     child_location = StringField("兒少目前所在地（若與住址不同）", validators=[optional(), max_length("兒少目前所在地", 200)])
-    persons = FieldList(FormField(PersonForm), label="相關的人", min_entries=1, max_entries=MAX_PERSONS)
+    persons = FieldList(FormField(PersonForm), label="相關人員", min_entries=1, max_entries=MAX_PERSONS)
     concerns = SelectMultipleField("您擔心的情形", choices=Concern.choices(), validate_choice=True)
     dimensions = SelectMultipleField("脆弱家庭面向", choices=VulnerabilityDimension.choices(), validate_choice=True)
     narrative = TextAreaField("發生了什麼事（事由）", validators=[required("發生了什麼事"), max_length("事由", 5000)])
@@ -86,6 +86,11 @@ class ReportFieldsMixin:
 class PublicReportForm(ReportFieldsMixin, BaseForm):
     county_id = SelectField("案家所在縣市", coerce=int, validators=[chosen("案家所在縣市")], validate_choice=True)
     website = StringField("請勿填寫此欄")  # honeypot: people never see it
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("district_id", "county_id"):  # the page's order (縣市, 行政區 first): the error summary follows it
+            self._fields.move_to_end(name, last=False)
 
 
 class IntakeReportForm(ReportFieldsMixin, BaseForm):

@@ -21,7 +21,7 @@
     if (!max) return;
     var length = Array.from(input.value || "").length;
     var counter = counterFor(input);
-    var long = input.tagName === "TEXTAREA" || max >= 200;
+    var long = input.tagName === "TEXTAREA";  /* one-line fields: shown near the maximum */
     counter.hidden = !long && length < max * 0.8;
     var over = length - max;
     counter.textContent = over > 0 ? length + " / " + max + " 字，超過 " + over + " 字，請刪減後再送出"

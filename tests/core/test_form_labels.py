@@ -63,8 +63,8 @@ def test_summary_names_list_entries_by_their_chinese_labels(app):
         form.district_id.choices = [(0, "請先選擇縣市")]
         form.validate()
         lines = error_summary(form)
-        assert any(line.startswith("相關的人第 1 筆 身分證／居留證號：") for line in lines), lines
-        assert any(line.startswith("案家所在縣市：請選擇") for line in lines), lines
+        assert any(line.startswith("相關人員 1 身分證／居留證號：") for line in lines), lines
+        assert any(line == "請選擇「案家所在縣市」。" for line in lines), lines
         form = IntakeReportForm()
         form.district_id.choices = [(0, "請選擇")]
         form.validate()
