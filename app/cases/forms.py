@@ -109,7 +109,7 @@ class PlanReviewForm(ActionForm):
 class ServiceForm(ActionForm):
     PREFIX = "sv"
 
-    item = SelectField("服務項目", choices={"": [("", "請選擇服務項目")], **dict(service_choices())}, default="",
+    item = SelectField("服務項目", choices={"": [("", "請選擇服務項目")], **dict(service_choices())}, default="", validators=[chosen("服務項目")],
                        validate_choice=True)
     status = RadioField("狀態", choices=ServiceStatus.choices(), default=ServiceStatus.DELIVERED.value, validators=[chosen("狀態")])
     on = FlexibleDateField("日期", validators=[required("日期")], allow_future=True)

@@ -40,3 +40,21 @@ def test_a_visit_before_the_report_was_received_is_refused_and_is_not_the_first_
         db.session.expire_all()
         first = db.session.get(FamilyCase, case_id).first_visit_at
         assert first is not None and first >= received.replace(second=0, microsecond=0)
+
+
+def test_a_service_amount_takes_thousands_separators_and_full_width_digits(as_user, demo, db):  # noqa: F811
+    from app.cases.models import CaseService
+
+    case_id, _ = _unvisited(db, demo)
+    worker = as_user("tpe.sw1")
+    form = {"sv-item": "s1_emergency", "sv-status": "delivered", "sv-on": "115/12/01", "sv-note": "急難紓困"}
+    for typed in ("3,000", "３，０００", "NT$3,000 元"):
+        assert worker.post(f"/cases/{case_id}/services", {**form, "sv-amount": typed}).status_code == 303, typed
+    refused = worker.post(f"/cases/{case_id}/services", {**form, "sv-amount": "3.000,5", "sv-note": "留著的說明"})
+    assert refused.status_code == 422 and "例如 3000 或 3,000" in refused.text and "留著的說明" in refused.text
+    no_item = worker.post(f"/cases/{case_id}/services", {**form, "sv-item": "", "sv-amount": "3000"})
+    assert no_item.status_code == 422 and "請選擇「服務項目」" in no_item.text
+    with tenancy.tenant_scope(demo.id):
+        amounts = db.session.scalars(sa.select(CaseService.amount).where(CaseService.case_id == case_id,
+                                                                         CaseService.note == "急難紓困")).all()
+    assert amounts == [3000, 3000, 3000]
