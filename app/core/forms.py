@@ -67,6 +67,7 @@ class _CheckedChoice:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.type = type(self).__mro__[2].__name__  # templates see SelectField / RadioField
         self.unreadable = False
 
     def process_formdata(self, valuelist):
@@ -109,6 +110,7 @@ class CheckedSelectMultipleField(_SelectMultipleField):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.type = "SelectMultipleField"
         self.unreadable = False
 
     def process_formdata(self, valuelist):
