@@ -273,6 +273,8 @@ class Dispute(TenantMixin, TimestampMixin, db.Model):
     decision: Mapped[DisputeOutcome | None] = mapped_column(enum_column_type(DisputeOutcome, "decision"))
     decision_lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     decision_collaborator_ids: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
+    # What the decision made of the former lead: collaborator (留任協力) or former (唯讀).
+    decision_former_role: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="", server_default="")
     decision_reason: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Role
 from ..cases import services as cases
-from ..cases.models import FamilyCase
+from ..cases.models import CaseUnit, CaseUnitRole, FamilyCase
 from ..core.models import utcnow
 from ..core.permissions import requires, signed_in
 from ..core.rendering import form_error, redirect_to, render
@@ -116,8 +116,11 @@ def referral_new(case_id: int):
 
 def _mine(stmt, box: str):
     m = g.membership
-    if box == "sent":
-        return stmt.where(Referral.from_unit_id == m.unit_id)
+    if box == "sent":  # what the unit sent, and what it took over with the lead of a case
+        led = sa.select(CaseUnit.case_id).where(CaseUnit.unit_id == m.unit_id, CaseUnit.role == CaseUnitRole.LEAD)
+        return stmt.where(sa.or_(Referral.from_unit_id == m.unit_id,
+                                 sa.and_(Referral.case_id.in_(led), Referral.tenant_id == m.county_id,
+                                         sa.or_(Referral.to_unit_id.is_(None), Referral.to_unit_id != m.unit_id))))
     if m.unit.is_partner_unit:
         return stmt.where(Referral.to_partner_org_id == m.unit.partner_org_id)
     return stmt.where(Referral.to_unit_id == m.unit_id)
@@ -146,9 +149,8 @@ def _referral_or_404(referral_id: int) -> tuple[Referral, str]:
     if referral is None:
         abort(404)
     side = services.side_of(referral, g.membership)
-    county_admin = g.membership.role == Role.COUNTY_ADMIN and g.membership.county_id in (referral.tenant_id, referral.to_county_id)
-    if side is None and not county_admin:
-        abort(404)
+    if side is None and not services.can_read(referral, g.membership):
+        abort(404)  # (a sender that is now a read-only former lead still reads it: "observer")
     return referral, side or "observer"
 
 
