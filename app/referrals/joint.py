@@ -11,7 +11,7 @@ from ..core.models import utcnow
 from ..extensions import db
 from ..tenants.models import Unit
 from . import notify
-from .models import HandoverStatus, LeadHandover
+from .models import FORMER_CHOICES, HandoverStatus, LeadHandover
 
 
 class JointError(ValueError):
@@ -22,11 +22,6 @@ def leads(case: FamilyCase) -> list[CaseUnit]:
     return [u for u in case.units if u.role == CaseUnitRole.LEAD]
 
 
-FORMER_CHOICES = {
-    "auto": "依現況：仍有進行中的服務或轉介時留任協力，否則保留唯讀",
-    "collaborator": "留任協力單位（繼續提供服務）",
-    "former": "不再服務，保留唯讀（可閱覽本單位所寫紀錄與所送轉介）",
-}
 
 
 def has_open_work(case: FamilyCase, unit_id: int) -> bool:

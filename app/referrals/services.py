@@ -312,6 +312,11 @@ def _open_received_case(referral: Referral, lead: Unit, user, membership) -> Fam
     db.session.flush()
     cases.add_event(case, "referral", f"跨縣市轉銜受案：{referral.referral_no}（由{referral.from_unit.name}轉出：{referral.reason}）",
                     user, membership)
+    # The new lead's supervisors assign a worker; the sending side (the former lead, which keeps its
+    # own case and reads the referral) hears of it through the referral's status change.
+    notify.notify(notify.supervisors_of_unit(lead.id),
+                  f"{case.case_no} 跨縣市轉銜案家由貴單位主責（轉介 {referral.referral_no}），請指派社工", f"/cases/{case.id}",
+                  skip=getattr(user, "id", None))
     return case
 
 

@@ -429,8 +429,9 @@ def _dispute_or_404(dispute_id: int) -> Dispute:
     return dispute
 
 
-def _dispute_page(dispute: Dispute, status: int = 200, error: str | None = None):
-    decision = DisputeDecisionForm(formdata=None)
+def _dispute_page(dispute: Dispute, status: int = 200, error: str | None = None, kept=None):
+    """``kept``: the refused decision form, back on the page as the arbiter filled it in."""
+    decision = kept if isinstance(kept, DisputeDecisionForm) else DisputeDecisionForm(formdata=None)
     units = _receiving_units(dispute.tenant_id)
     decision.lead_unit_id.choices = [(0, "（不需指定）")] + [(u.id, u.name) for u in units]
     decision.collaborator_ids.choices = [(u.id, u.name) for u in units]
@@ -460,7 +461,7 @@ def _dispute_act(dispute_id: int, form_class, do):
         return redirect_to(url_for("referrals.dispute_detail", dispute_id=dispute.id))
     except disputes.DisputeError as exc:
         db.session.rollback()
-        return _dispute_page(_dispute_or_404(dispute_id), 422, str(exc))
+        return _dispute_page(_dispute_or_404(dispute_id), 422, str(exc), kept=form)
     except StaleDataError:
         db.session.rollback()
         return _dispute_page(_dispute_or_404(dispute_id), 409, "此爭議剛被其他人更新，請確認後再操作。")
@@ -481,7 +482,8 @@ def dispute_decide(dispute_id: int):
     def do(d, f):
         disputes.decide(d, current_user, g.membership, outcome=DisputeOutcome(f.outcome.data), reason=f.reason.data,
                         lead_unit=db.session.get(Unit, f.lead_unit_id.data) if f.lead_unit_id.data else None,
-                        collaborators=[db.session.get(Unit, i) for i in f.collaborator_ids.data or []])
+                        collaborators=[db.session.get(Unit, i) for i in f.collaborator_ids.data or []],
+                        former_lead=f.former_lead.data)
         return "已裁決並執行。"
     return _dispute_act(dispute_id, DisputeDecisionForm, do)
 
