@@ -39,6 +39,12 @@ OPEN_STATUSES = (CaseStatus.AWAITING_ASSIGNMENT, CaseStatus.ASSESSING, CaseStatu
 class CaseUnitRole(LabeledEnum):
     LEAD = ("lead", "主責")
     COLLABORATOR = ("collaborator", "協力")
+    # A former lead (or a unit taken off the case by a decision) that keeps reading what it
+    # wrote and the referrals it sent, without writing any more: nobody loses a family unseen.
+    FORMER = ("former", "前主責（唯讀）")
+
+
+SERVING_ROLES = (CaseUnitRole.LEAD, CaseUnitRole.COLLABORATOR)
 
 
 def _child_fk():

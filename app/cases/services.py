@@ -32,6 +32,7 @@ from .models import (
     CaseUnit,
     CaseUnitRole,
     FamilyCase,
+    SERVING_ROLES,
     PlanReview,
     RiskFactor,
     RiskFactorTable,
@@ -88,12 +89,29 @@ def can_read(case: FamilyCase, membership: Membership | None) -> bool:
         return False
     if membership.role == Role.COUNTY_ADMIN or membership.unit.kind == UnitKind.DISPATCH_CENTRE:
         return True
-    return unit_on_case(case, membership.unit_id) is not None
+    return unit_on_case(case, membership.unit_id) is not None  # a former lead too: it reads, it no longer writes
+
+
+def unit_can_read(case: FamilyCase, unit: Unit | None) -> bool:
+    """Whether the people of ``unit`` can read the case (what notices may be addressed to it)."""
+    if unit is None or unit.county_id != case.tenant_id:
+        return False
+    return unit.kind in (UnitKind.DISPATCH_CENTRE, UnitKind.SOCIAL_AFFAIRS_BUREAU) or unit_on_case(case, unit.id) is not None
 
 
 def can_write(case: FamilyCase, membership: Membership | None) -> bool:
+    on = unit_on_case(case, membership.unit_id) if membership is not None else None
     return (membership is not None and membership.role in (Role.SOCIAL_WORKER, Role.SUPERVISOR)
-            and unit_on_case(case, membership.unit_id) is not None)
+            and on is not None and on.role in SERVING_ROLES)
+
+
+def notify_lead_supervisors(case: FamilyCase, text: str, url: str | None = None, *, skip: int | None = None) -> None:
+    """An in-app notice to the supervisors of the case's lead unit (approvals wait for them)."""
+    from ..referrals import notify
+
+    lead = case.lead_unit
+    if lead is not None:
+        notify.notify(notify.supervisors_of_unit(lead.id), text, url or f"/cases/{case.id}", skip=skip)
 
 
 def is_lead_supervisor(case: FamilyCase, membership: Membership | None) -> bool:
@@ -443,6 +461,8 @@ def decide(case: FamilyCase, user: User, membership: Membership, outcome: Assess
         case.outcome = outcome
         case.outcome_at = utcnow()
         _move(case, CaseStatus.OPENING_REVIEW, user, membership, f"評估結果：{outcome.label}，送督導審核" + (f"；{note}" if note else ""))
+        notify_lead_supervisors(case, f"{case.case_no} {case.family_name} 待開案審核（{user.display_name} 送審）",
+                                skip=user.id)
     else:
         case.outcome = outcome
         case.outcome_at = utcnow()
@@ -479,6 +499,7 @@ def propose_closing(case: FamilyCase, user: User, membership: Membership, reason
     case.closing_reason = reason.strip()
     case.closing_level = closing_level
     _move(case, CaseStatus.CLOSING_REVIEW, user, membership, f"申請結案：{reason.strip()}")
+    notify_lead_supervisors(case, f"{case.case_no} {case.family_name} 待結案審核（{user.display_name} 送審）", skip=user.id)
     db.session.flush()
 
 

@@ -122,7 +122,9 @@ def escalate_silent(now: datetime | None = None) -> int:
 
 
 def decide(dispute: Dispute, user: User, membership: Membership, *, outcome: DisputeOutcome, reason: str,
-           lead_unit: Unit | None = None, collaborators: list[Unit] | None = None) -> None:
+           lead_unit: Unit | None = None, collaborators: list[Unit] | None = None, former_lead: str = "auto") -> None:
+    """``former_lead``: what becomes of the lead a 改派 or 共案 replaces ('auto': it stays as
+    協力 while it has open referrals or services, else keeps read access; 'collaborator'; 'former')."""
     case = dispute.case
     if membership.role != Role.COUNTY_ADMIN or membership.county_id != case.tenant_id:
         raise DisputeError("爭議由縣市管理者（社會局／處）裁決。")
@@ -130,10 +132,16 @@ def decide(dispute: Dispute, user: User, membership: Membership, *, outcome: Dis
         raise DisputeError("此爭議目前不在待裁決。")
     if not reason.strip():
         raise DisputeError("請寫明裁決理由。")
-    collaborators = collaborators or []
+    if former_lead not in joint.FORMER_CHOICES:
+        raise DisputeError("請選擇原主責單位的去留。")
+    collaborators = [u for u in collaborators or [] if u is not None]
     if outcome in (DisputeOutcome.REASSIGN, DisputeOutcome.JOINT):
         if lead_unit is None or lead_unit.county_id != case.tenant_id or lead_unit.kind not in RECEIVING_KINDS:
             raise DisputeError("改派或共案需指定本縣市的主責單位。")
+        check_lead_not_collaborator(lead_unit.id, [u.id for u in collaborators])
+        if any(u.county_id != case.tenant_id or u.kind not in RECEIVING_KINDS for u in collaborators):
+            raise DisputeError("協力單位需為本縣市的社福中心、家防中心或衛生局心衛社工。")
+    before = case.lead_unit
     _move(dispute, D.DECIDED, case, user, membership, f"裁決：{outcome.label}：{reason.strip()}")
     dispute.decision = outcome
     dispute.decision_reason = reason.strip()
@@ -141,28 +149,46 @@ def decide(dispute: Dispute, user: User, membership: Membership, *, outcome: Dis
     dispute.decision_collaborator_ids = [u.id for u in collaborators]
     dispute.decided_by_id = user.id
     dispute.decided_at = utcnow()
-    carry_out(dispute, case, outcome, lead_unit.id if lead_unit else None, [u.id for u in collaborators], user, membership)
-    for unit_id in {dispute.filed_by_unit_id, dispute.other_unit_id}:
-        notify.notify(notify.people_of_unit(unit_id), f"{case.case_no} 爭議已裁決：{outcome.label}", f"/disputes/{dispute.id}")
+    carry_out(dispute, case, outcome, lead_unit.id if lead_unit else None, [u.id for u in collaborators], user, membership,
+              former_lead=former_lead)
+    if before is not None and case.lead_unit is not None and before.id != case.lead_unit.id:
+        on = cases.unit_on_case(case, before.id)
+        dispute.decision_former_role = on.role.value if on is not None else ""
+    told = {dispute.filed_by_unit_id, dispute.other_unit_id}
+    for unit_id in told:
+        notify.notify(notify.people_of_unit(unit_id), f"{case.case_no} 爭議已裁決：{outcome.label}", f"/disputes/{dispute.id}",
+                      skip=user.id)
     db.session.flush()
 
 
-def carry_out(dispute, case, outcome, lead_unit_id, collaborator_ids, user, membership) -> None:
+def check_lead_not_collaborator(lead_unit_id: int | None, collaborator_ids: list[int]) -> None:
+    """One unit cannot be the lead and a collaborator of the same case at once."""
+    if lead_unit_id and lead_unit_id in collaborator_ids:
+        unit = db.session.get(Unit, lead_unit_id)
+        raise DisputeError(f"「{unit.name if unit else '此單位'}」不能同時是主責單位與協力單位，請取消其中一項。")
+
+
+def carry_out(dispute, case, outcome, lead_unit_id, collaborator_ids, user, membership, *, former_lead: str = "auto") -> None:
+    from ..cases.models import CaseUnit, CaseUnitRole
+
     if outcome == DisputeOutcome.MAINTAIN:
         return
+    check_lead_not_collaborator(lead_unit_id, collaborator_ids)
+    why = f"爭議 #{dispute.id} {outcome.label}"
     if outcome == DisputeOutcome.REASSIGN:
-        joint.set_lead(case, lead_unit_id, old_lead="remove")
-        filer = cases.unit_on_case(case, dispute.filed_by_unit_id)
-        if filer is not None and filer.unit_id != lead_unit_id:
-            case.units.remove(filer)
-        case.assigned_worker_id = None
+        joint.change_lead(case, lead_unit_id, old_lead=former_lead, why=why, user=user, membership=membership)
+        if dispute.filed_by_unit_id != lead_unit_id and cases.unit_on_case(case, dispute.filed_by_unit_id) is not None:
+            on = cases.unit_on_case(case, dispute.filed_by_unit_id)
+            if on.role == CaseUnitRole.COLLABORATOR and not joint.has_open_work(case, on.unit_id):
+                joint.step_back(case, on.unit_id)  # the filer asked to leave: it keeps reading what it wrote
     elif outcome == DisputeOutcome.JOINT:
-        joint.set_lead(case, lead_unit_id)
-        from ..cases.models import CaseUnit, CaseUnitRole
-
+        joint.change_lead(case, lead_unit_id, old_lead="collaborator", why=why, user=user, membership=membership)
         for unit_id in [dispute.filed_by_unit_id, *collaborator_ids]:
-            if cases.unit_on_case(case, unit_id) is None:
+            on = cases.unit_on_case(case, unit_id)
+            if on is None:
                 case.units.append(CaseUnit(tenant_id=case.tenant_id, unit_id=unit_id, role=CaseUnitRole.COLLABORATOR))
+            elif on.role == CaseUnitRole.FORMER:
+                on.role = CaseUnitRole.COLLABORATOR
     elif outcome == DisputeOutcome.RETURN:
         # Back to the screening centre: a new entry in its queue, linked to the case; the
         # current lead keeps serving until the centre dispatches again.

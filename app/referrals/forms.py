@@ -3,7 +3,9 @@ from __future__ import annotations
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from ..core.forms import ActionForm, BaseForm, chosen, max_length, optional, required
-from .models import SHAREABLE, DeclineReason, DisputeOutcome, ReferralKind, ReferralOutcome, Urgency
+from wtforms.validators import ValidationError
+
+from .models import FORMER_CHOICES, SHAREABLE, DeclineReason, DisputeOutcome, ReferralKind, ReferralOutcome, Urgency
 
 
 class ReferralForm(BaseForm):
@@ -97,7 +99,13 @@ class DisputeDecisionForm(ActionForm):
     lead_unit_id = SelectField("主責單位（改派、共案）", coerce=int, default=0, validate_choice=False,
         invalid_choice_message="改派或共案需指定本縣市的主責單位。")
     collaborator_ids = SelectMultipleField("協力單位（共案）", coerce=int, validate_choice=False)
+    former_lead = SelectField("原主責單位的去留（改派、共案）", choices=list(FORMER_CHOICES.items()), default="auto",
+                              validate_choice=True)
     reason = TextAreaField("裁決理由", validators=[required("裁決理由"), max_length("裁決理由", 3000)])
+
+    def validate_collaborator_ids(self, field):
+        if self.lead_unit_id.data and self.lead_unit_id.data in (field.data or []):
+            raise ValidationError("同一單位不能同時是主責單位與協力單位：請取消勾選主責單位，或改選其他主責單位。")
 
 
 class PartnerServiceForm(BaseForm):

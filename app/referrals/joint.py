@@ -11,7 +11,7 @@ from ..core.models import utcnow
 from ..extensions import db
 from ..tenants.models import Unit
 from . import notify
-from .models import HandoverStatus, LeadHandover
+from .models import FORMER_CHOICES, HandoverStatus, LeadHandover
 
 
 class JointError(ValueError):
@@ -22,18 +22,49 @@ def leads(case: FamilyCase) -> list[CaseUnit]:
     return [u for u in case.units if u.role == CaseUnitRole.LEAD]
 
 
-def set_lead(case: FamilyCase, unit_id: int, *, old_lead: str = "collaborator") -> None:
-    """Make ``unit_id`` the one lead. The old lead stays as a collaborator or leaves
-    (``old_lead='remove'``). Demote first, then promote: the database allows at
-    most one lead per case, and nobody outside this transaction sees the step between."""
-    current = leads(case)
-    for unit in current:
+
+
+def has_open_work(case: FamilyCase, unit_id: int) -> bool:
+    """Whether the unit still serves the family here: an open referral it sent or receives on the
+    case, or a planned service recorded by its people."""
+    from ..accounts.models import Membership
+    from ..cases.models import CaseService
+    from ..cases.reference import ServiceStatus
+    from .models import OPEN_REFERRAL_STATUSES, Referral
+
+    referral = db.session.scalars(sa.select(Referral.id).where(
+        Referral.case_id == case.id, Referral.status.in_(OPEN_REFERRAL_STATUSES),
+        sa.or_(Referral.from_unit_id == unit_id, Referral.to_unit_id == unit_id)).limit(1)).first()
+    if referral is not None:
+        return True
+    people = sa.select(Membership.user_id).where(Membership.unit_id == unit_id)
+    return db.session.scalars(sa.select(CaseService.id).where(
+        CaseService.case_id == case.id, CaseService.status == ServiceStatus.PLANNED,
+        CaseService.recorded_by_id.in_(people)).limit(1)).first() is not None
+
+
+def _former_role(case: FamilyCase, unit_id: int, former: str) -> CaseUnitRole:
+    if former == "collaborator":
+        return CaseUnitRole.COLLABORATOR
+    if former == "former":
+        return CaseUnitRole.FORMER
+    if former != "auto":
+        raise JointError("請選擇原主責單位的去留。")
+    return CaseUnitRole.COLLABORATOR if has_open_work(case, unit_id) else CaseUnitRole.FORMER
+
+
+def set_lead(case: FamilyCase, unit_id: int, *, old_lead: str = "collaborator") -> dict[int, CaseUnitRole]:
+    """Make ``unit_id`` the one lead. The old lead stays as a collaborator or as a read-only
+    former lead (``old_lead``: 'collaborator', 'former', or 'auto' = collaborator while it has
+    open referrals or services): a change of lead never takes a unit off the case. Demote
+    first, then promote: the database allows at most one lead per case, and nobody outside
+    this transaction sees the step between. Returns {former lead unit id: its new role}."""
+    changed: dict[int, CaseUnitRole] = {}
+    for unit in leads(case):
         if unit.unit_id == unit_id:
             continue
-        if old_lead == "remove":
-            case.units.remove(unit)
-        else:
-            unit.role = CaseUnitRole.COLLABORATOR
+        unit.role = _former_role(case, unit.unit_id, old_lead)
+        changed[unit.unit_id] = unit.role
     db.session.flush()
     target = cases.unit_on_case(case, unit_id)
     if target is None:
@@ -42,6 +73,37 @@ def set_lead(case: FamilyCase, unit_id: int, *, old_lead: str = "collaborator") 
         target.role = CaseUnitRole.LEAD
     db.session.flush()
     assert len(leads(case)) == 1, "a case must have exactly one lead unit"
+    return changed
+
+
+def step_back(case: FamilyCase, unit_id: int) -> None:
+    """A unit a decision takes off the case keeps reading it (what it wrote, the referrals it sent)."""
+    on = cases.unit_on_case(case, unit_id)
+    if on is not None and on.role != CaseUnitRole.LEAD:
+        on.role = CaseUnitRole.FORMER
+
+
+def change_lead(case: FamilyCase, unit_id: int, *, old_lead: str, why: str, user=None, membership=None) -> None:
+    """Every change of lead (dispute decision or agreement, hand-over) goes through here: one
+    lead after it, the former lead kept on the case as the decision says, the open referrals
+    following the case to the new lead (``services.side_of``), and both units told."""
+    before = case.lead_unit
+    changed = set_lead(case, unit_id, old_lead=old_lead)
+    if before is None or before.id == unit_id:
+        return
+    case.assigned_worker_id = None  # the new lead assigns its own worker
+    new = db.session.get(Unit, unit_id)
+    role = changed.get(before.id)
+    stays = "留任協力單位" if role == CaseUnitRole.COLLABORATOR else "保留唯讀閱覽"
+    cases.add_event(case, "lead", f"主責由 {before.name} 改為 {new.name}（{why}）；{before.name}{stays}；"
+                    "進行中的轉介改由新主責接續", user, membership)
+    url = f"/cases/{case.id}"
+    skip = getattr(user, "id", None)
+    notify.notify(notify.supervisors_of_unit(unit_id),
+                  f"{case.case_no} {case.family_name} 改由貴單位主責（{why}），請指派社工", url, skip=skip)
+    notify.notify(notify.people_of_unit(before.id),
+                  f"{case.case_no} {case.family_name} 主責已改為 {new.name}（{why}）；貴單位{stays}", url, skip=skip)
+    db.session.flush()
 
 
 def request_handover(case: FamilyCase, user: User, membership: Membership, to_unit_id: int, reason: str) -> LeadHandover:
@@ -79,10 +141,9 @@ def answer_handover(handover: LeadHandover, case: FamilyCase, user: User, member
     handover.answered_at = utcnow()
     handover.answer_note = note.strip()
     if accept:
-        set_lead(case, handover.to_unit_id)
-        case.assigned_worker_id = None  # the new lead assigns its own worker
+        change_lead(case, handover.to_unit_id, old_lead="collaborator", why="主責移轉", user=user, membership=membership)
     cases.add_event(case, "handover", f"{membership.unit.name}{'接受' if accept else '不接受'}主責移轉" + (f"：{note.strip()}" if note.strip() else ""),
                     user, membership)
-    notify.notify(notify.people_of_unit(handover.from_unit_id),
-                  f"{case.case_no} 主責移轉{'已被接受' if accept else '未被接受'}", f"/cases/{case.id}")
+    if not accept:  # an accepted hand-over is told by change_lead
+        notify.notify(notify.people_of_unit(handover.from_unit_id), f"{case.case_no} 主責移轉未被接受", f"/cases/{case.id}")
     db.session.flush()

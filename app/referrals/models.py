@@ -248,6 +248,14 @@ class DisputeOutcome(LabeledEnum):
     JOINT = ("joint", "共案")
 
 
+# What a change of lead makes of the former lead (the arbiter's choice on the decision form).
+FORMER_CHOICES = {
+    "auto": "依現況：仍有進行中的服務或轉介時留任協力，否則保留唯讀",
+    "collaborator": "留任協力單位（繼續提供服務）",
+    "former": "不再服務，保留唯讀（可閱覽案件紀錄與所送轉介）",
+}
+
+
 class Dispute(TenantMixin, TimestampMixin, db.Model):
     """爭議案件處理機制: filed by a unit serving a family it judges wrongly sent to it."""
 
@@ -273,6 +281,8 @@ class Dispute(TenantMixin, TimestampMixin, db.Model):
     decision: Mapped[DisputeOutcome | None] = mapped_column(enum_column_type(DisputeOutcome, "decision"))
     decision_lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     decision_collaborator_ids: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
+    # What the decision made of the former lead: collaborator (留任協力) or former (唯讀).
+    decision_former_role: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="", server_default="")
     decision_reason: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -15,6 +15,13 @@ def people_of_unit(unit_id: int) -> list[int]:
         Membership.unit_id == unit_id, User.active.is_(True)).distinct()))
 
 
+def supervisors_of_unit(unit_id: int) -> list[int]:
+    from ..accounts.models import Role
+
+    return list(db.session.scalars(sa.select(Membership.user_id).join(User).where(
+        Membership.unit_id == unit_id, Membership.role == Role.SUPERVISOR, User.active.is_(True)).distinct()))
+
+
 def people_of_partner(org_id: int) -> list[int]:
     return list(db.session.scalars(sa.select(Membership.user_id).join(Unit, Unit.id == Membership.unit_id).join(User)
                                    .where(Unit.partner_org_id == org_id, User.active.is_(True)).distinct()))

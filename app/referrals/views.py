@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Role
 from ..cases import services as cases
-from ..cases.models import FamilyCase
+from ..cases.models import CaseUnit, CaseUnitRole, FamilyCase
 from ..core.models import utcnow
 from ..core.permissions import requires, signed_in
 from ..core.rendering import form_error, redirect_to, render
@@ -116,8 +116,11 @@ def referral_new(case_id: int):
 
 def _mine(stmt, box: str):
     m = g.membership
-    if box == "sent":
-        return stmt.where(Referral.from_unit_id == m.unit_id)
+    if box == "sent":  # what the unit sent, and what it took over with the lead of a case
+        led = sa.select(CaseUnit.case_id).where(CaseUnit.unit_id == m.unit_id, CaseUnit.role == CaseUnitRole.LEAD)
+        return stmt.where(sa.or_(Referral.from_unit_id == m.unit_id,
+                                 sa.and_(Referral.case_id.in_(led), Referral.tenant_id == m.county_id,
+                                         sa.or_(Referral.to_unit_id.is_(None), Referral.to_unit_id != m.unit_id))))
     if m.unit.is_partner_unit:
         return stmt.where(Referral.to_partner_org_id == m.unit.partner_org_id)
     return stmt.where(Referral.to_unit_id == m.unit_id)
@@ -146,9 +149,8 @@ def _referral_or_404(referral_id: int) -> tuple[Referral, str]:
     if referral is None:
         abort(404)
     side = services.side_of(referral, g.membership)
-    county_admin = g.membership.role == Role.COUNTY_ADMIN and g.membership.county_id in (referral.tenant_id, referral.to_county_id)
-    if side is None and not county_admin:
-        abort(404)
+    if side is None and not services.can_read(referral, g.membership):
+        abort(404)  # (a sender that is now a read-only former lead still reads it: "observer")
     return referral, side or "observer"
 
 
@@ -427,8 +429,9 @@ def _dispute_or_404(dispute_id: int) -> Dispute:
     return dispute
 
 
-def _dispute_page(dispute: Dispute, status: int = 200, error: str | None = None):
-    decision = DisputeDecisionForm(formdata=None)
+def _dispute_page(dispute: Dispute, status: int = 200, error: str | None = None, kept=None):
+    """``kept``: the refused decision form, back on the page as the arbiter filled it in."""
+    decision = kept if isinstance(kept, DisputeDecisionForm) else DisputeDecisionForm(formdata=None)
     units = _receiving_units(dispute.tenant_id)
     decision.lead_unit_id.choices = [(0, "（不需指定）")] + [(u.id, u.name) for u in units]
     decision.collaborator_ids.choices = [(u.id, u.name) for u in units]
@@ -458,7 +461,7 @@ def _dispute_act(dispute_id: int, form_class, do):
         return redirect_to(url_for("referrals.dispute_detail", dispute_id=dispute.id))
     except disputes.DisputeError as exc:
         db.session.rollback()
-        return _dispute_page(_dispute_or_404(dispute_id), 422, str(exc))
+        return _dispute_page(_dispute_or_404(dispute_id), 422, str(exc), kept=form)
     except StaleDataError:
         db.session.rollback()
         return _dispute_page(_dispute_or_404(dispute_id), 409, "此爭議剛被其他人更新，請確認後再操作。")
@@ -479,7 +482,8 @@ def dispute_decide(dispute_id: int):
     def do(d, f):
         disputes.decide(d, current_user, g.membership, outcome=DisputeOutcome(f.outcome.data), reason=f.reason.data,
                         lead_unit=db.session.get(Unit, f.lead_unit_id.data) if f.lead_unit_id.data else None,
-                        collaborators=[db.session.get(Unit, i) for i in f.collaborator_ids.data or []])
+                        collaborators=[db.session.get(Unit, i) for i in f.collaborator_ids.data or []],
+                        former_lead=f.former_lead.data)
         return "已裁決並執行。"
     return _dispute_act(dispute_id, DisputeDecisionForm, do)
 

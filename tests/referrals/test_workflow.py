@@ -221,7 +221,12 @@ def test_agreement_carries_out_the_proposal(world, db):
         dispute = disputes.file(case, sup, sup_m, reason="案家住萬華", proposed=DisputeOutcome.REASSIGN, proposed_unit=wanhua)
         disputes.respond(dispute, dispatcher, dispatch_m, agrees=True, reason="同意")
         assert dispute.status == DisputeStatus.AGREED
-        assert [(u.unit.name, u.role) for u in case.units] == [(wanhua.name, CaseUnitRole.LEAD)]
+        # The former lead, with nothing open on the case, keeps read access (never taken off unseen).
+        assert {u.unit.name: u.role for u in case.units} == {wanhua.name: CaseUnitRole.LEAD,
+                                                             "臺北市中正社會福利服務中心": CaseUnitRole.FORMER}
+        from app.cases import services as case_services
+
+        assert case_services.can_read(case, sup_m) and not case_services.can_write(case, sup_m)
 
 
 OPS = st.lists(st.sampled_from(["refer_dv", "accept_all", "handover", "dispute_joint", "dispute_reassign",
