@@ -542,6 +542,19 @@ def _household_act(case: FamilyCase, form, key, action):
                  fragment="household" if wants_fragment() else "content")
 
 
+def _household_done(case: FamilyCase, anchor: str):
+    """After a member action: a full page load (htmx: HX-Redirect), so the whole record and the message show.
+    (HX-Location would swap only the page's content block into the body.)"""
+    url = url_for("cases.case_detail", case_id=case.id)
+    if getattr(request, "htmx", None):
+        from flask import make_response
+
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url  # no #anchor: a same-document jump would not reload the page
+        return response
+    return redirect_to(f"{url}#{anchor}")
+
+
 def _flash_duplicates(matches) -> None:
     if matches:
         flash("可能重複，請確認是否為同一人：" + "；".join(
@@ -564,7 +577,7 @@ def add_member(case_id: int):
             phone=form.phone.data or "")
         flash(f"已新增成員 {member.name}（{member.relation.label}）。", "success")
         _flash_duplicates(matches)
-        return _back(case, "household")
+        return _household_done(case, "household")
 
     return _household_act(case, MemberForm(request.form), "add", act)
 
@@ -581,7 +594,7 @@ def correct_member(case_id: int, member_id: int):
                                           reason=form.reason.data)
         flash(f"已更正 {member.name} 的資料，原資料保留於成員歷程。", "success")
         _flash_duplicates(matches)
-        return _back(case, f"member-{member.id}")
+        return _household_done(case, f"member-{member.id}")
 
     return _household_act(case, MemberCorrectionForm(request.form), ("correct", member_id), act)
 
@@ -596,7 +609,7 @@ def end_member(case_id: int, member_id: int):
         services.end_membership(case, current_user, g.membership, member, reason=MembershipEnd(form.reason.data),
                                 on=form.ended_on.date, note=form.note.data or "")
         flash(f"{member.name}已列為「已離開」（{member.end_reason_label}），歷程保留。", "success")
-        return _back(case, "former-members")
+        return _household_done(case, "former-members")
 
     return _household_act(case, MemberEndForm(request.form), ("end", member_id), act)
 

@@ -279,3 +279,9 @@ def test_a_member_of_another_family_is_404_in_this_familys_url(as_user, db, fami
     response = as_user("tpe.sw1").post(f"/cases/{family['case']}/members/{other}/end",
                                        {"me-reason": "moved_out", "me-ended_on": "115/11/30"})
     assert response.status_code == 404
+
+
+def test_an_htmx_success_reloads_the_whole_record_so_the_message_and_timeline_show(as_user, db, family):
+    response = as_user("tpe.sw1").post(f"/cases/{family['case']}/members", ADD, headers=HTMX)
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == f"/cases/{family['case']}"
