@@ -102,6 +102,10 @@ ROUTES = {
     "cases.add_service": Route((SW,), {"case_id": "tpe_case"}, True),
     "cases.add_note": Route((SW,), {"case_id": "tpe_case"}, True),
     "cases.household": Route((SW,), {"case_id": "tpe_case"}, True),
+    # Step 10: household members, by the lead unit's workers and supervisors (a 協力 unit: 403, tests/cases/test_members.py)
+    "cases.add_member": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.correct_member": Route((SW,), {"case_id": "tpe_case", "member_id": "tpe_member"}, True),
+    "cases.end_member": Route((SW,), {"case_id": "tpe_case", "member_id": "tpe_member"}, True),
     "reference.index": Route((MINISTRY, SYSADMIN)),
     "reference.factor_table_new": Route((MINISTRY, SYSADMIN)),
     "reference.tipvda_new": Route((MINISTRY, SYSADMIN)),
@@ -269,7 +273,7 @@ def taipei_objects(db, factories):
         duty = campaigns.add_duty(campaign, case.tenant_id, on_date=date(2027, 2, 6), hours="全日", unit=None,
                                   person="值勤社工", phone="02-2345-6789")
         db.session.flush()
-        ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_token": token.id, "tpe_plan": plan.id,
+        ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_member": case.members[0].id, "tpe_token": token.id, "tpe_plan": plan.id,
                "tpe_referral": referral.id, "tpe_dispute": dispute.id, "tpe_handover": handover.id,
                "tpe_series": series.id, "tpe_meeting": meeting.id, "tpe_item": item.id, "tpe_document": document.id,
                "tpe_run": run.id, "campaign": campaign.id, "tpe_entry": entry.id,

@@ -4,9 +4,11 @@ from wtforms import BooleanField, DateTimeLocalField, FieldList, HiddenField, In
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from ..core.forms import ActionForm, AmountField, BaseForm, FlexibleDateField, chosen, max_length, optional, required
-from ..intake.reference import VulnerabilityDimension
-from .models import CaseStatus
-from .reference import AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus, service_choices
+from ..core import idnumbers
+from ..intake.reference import Relation, Sex, VulnerabilityDimension
+from .models import CaseStatus, MembershipEnd
+from .reference import (AssessmentOutcome, ContactMethod, Level, MemberFlag, SafetyResult, ServiceStatus, WelfareType,
+                        service_choices)
 from .search_index import PHONE_MIN_DIGITS
 
 
@@ -129,6 +131,62 @@ class HouseholdForm(ActionForm):
     version = HiddenField()
     address = StringField("地址", validators=[optional(), max_length("地址", 200)])
     phone = StringField("聯絡電話", validators=[optional(), max_length("聯絡電話", 30)])
+
+
+def _checked_id_number(field):
+    """The ID number's format and check digit (身分證、居留證), normalised; blank is 「不詳」."""
+    message = idnumbers.problem(field.data or "")
+    if message:
+        raise ValidationError(message)
+    field.data = idnumbers.normalise(field.data or "")
+
+
+class MemberForm(ActionForm):
+    """A new member of the household."""
+
+    PREFIX = "mb"
+
+    relation = SelectField("與案主關係", choices=[("", "請選擇")] + Relation.choices(), default="",
+                           validators=[chosen("與案主關係")], validate_choice=True)
+    name = StringField("姓名", validators=[required("姓名"), max_length("姓名", 60)])
+    sex = SelectField("性別", choices=Sex.choices(), default=Sex.UNKNOWN.value, validate_choice=True)
+    birth_date = FlexibleDateField("出生日期（民國，如 105/03/14）", validators=[optional()])
+    id_number = StringField("身分證號或居留證號（不詳請留空）", validators=[optional(), max_length("身分證號", 12)])
+    flags = SelectMultipleField("註記", choices=MemberFlag.choices(), validate_choice=True)
+    welfare_type = SelectField("福利身分別", choices=[("", "（未填）")] + WelfareType.choices(), default="",
+                               validate_choice=True)
+    phone = StringField("電話", validators=[optional(), max_length("電話", 30)])
+
+    def validate_relation(self, field):
+        if not field.data:
+            raise ValidationError("請選擇「與案主關係」。")
+
+    def validate_id_number(self, field):
+        _checked_id_number(field)
+
+
+class MemberCorrectionForm(ActionForm):
+    """Correct a member's name, ID number or birth date (the previous value stays in the history)."""
+
+    PREFIX = "mc"
+
+    name = StringField("姓名", validators=[required("姓名"), max_length("姓名", 60)])
+    id_number = StringField("身分證號或居留證號（不詳請留空）", validators=[optional(), max_length("身分證號", 12)])
+    birth_date = FlexibleDateField("出生日期（民國，如 105/03/14）", validators=[optional()])
+    reason = StringField("更正原因", validators=[required("更正原因"), max_length("更正原因", 200)])
+
+    def validate_id_number(self, field):
+        _checked_id_number(field)
+
+
+class MemberEndForm(ActionForm):
+    """A member leaves the household: moved out, deceased, other."""
+
+    PREFIX = "me"
+
+    reason = RadioField("離開原因", choices=MembershipEnd.choices(), validators=[chosen("離開原因")])
+    ended_on = FlexibleDateField("離開日期（民國，如 115/12/01）", validators=[required("離開日期")])
+    note = StringField("說明", validators=[optional(), max_length("說明", 200)])
 
 
 class SearchForm(BaseForm):

@@ -177,10 +177,22 @@ class CaseMember(TenantMixin, db.Model):
     flags: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
     placement_ended_on: Mapped[date | None] = mapped_column(sa.Date())  # a child's return home from placement
     welfare_type: Mapped[WelfareType | None] = mapped_column(enum_column_type(WelfareType, "welfare_type"))
+    # The end of a membership (moved out, deceased): the member and their history stay on the record.
+    ended_on: Mapped[date | None] = mapped_column(sa.Date())
+    end_reason: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="", server_default="")
+    end_note: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="", server_default="")
 
     case: Mapped[FamilyCase] = relationship(back_populates="members", overlaps="members")
 
     __audited__ = True
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
+
+    @property
+    def end_reason_label(self) -> str:
+        return MembershipEnd.label_of(self.end_reason)
 
     def age(self, on: date | None = None) -> int | None:
         return age_on(self.birth_date, on or date.today(), self.estimated_age)
@@ -198,6 +210,44 @@ class CaseMember(TenantMixin, db.Model):
 
     def __str__(self) -> str:
         return self.name or "（姓名不詳）"
+
+
+class MembershipEnd(LabeledEnum):
+    """Why a person is no longer a member of the household."""
+
+    MOVED_OUT = ("moved_out", "遷出")
+    DECEASED = ("deceased", "死亡")
+    OTHER = ("other", "其他")
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        return next((m.label for m in cls if m.value == value), "")
+
+
+class CaseMemberChange(TenantMixin, db.Model):
+    """One correction of a member's name, ID number or birth date, or the end of a membership: the
+    previous value stays readable on the family record (append-only; the flush hook also audits the
+    member's own row)."""
+
+    __tablename__ = "case_member_changes"
+    __table_args__ = (_child_fk(), sa.Index("ix_case_member_changes_member", "member_id", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("case_members.id", ondelete="CASCADE"), nullable=False)
+    field: Mapped[str] = mapped_column(sa.String(20), nullable=False)  # name | id_number | birth_date | membership
+    old_value: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    new_value: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    reason: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    FIELD_LABELS = {"name": "姓名", "id_number": "身分證號", "birth_date": "出生日期", "membership": "成員關係"}
+
+    @property
+    def field_label(self) -> str:
+        return self.FIELD_LABELS.get(self.field, self.field)
 
 
 class CaseSearchGram(TenantMixin, db.Model):

@@ -24,6 +24,7 @@ from .models import (
     CaseContact,
     CaseEvent,
     CaseMember,
+    CaseMemberChange,
     CaseNote,
     CaseService,
     CaseStatus,
@@ -32,6 +33,7 @@ from .models import (
     CaseUnit,
     CaseUnitRole,
     FamilyCase,
+    MembershipEnd,
     SERVING_ROLES,
     PlanReview,
     RiskFactor,
@@ -117,6 +119,17 @@ def notify_lead_supervisors(case: FamilyCase, text: str, url: str | None = None,
 def is_lead_supervisor(case: FamilyCase, membership: Membership | None) -> bool:
     on = unit_on_case(case, membership.unit_id) if membership is not None else None
     return on is not None and on.role == CaseUnitRole.LEAD and membership.role == Role.SUPERVISOR
+
+
+def can_edit_household(case: FamilyCase, membership: Membership | None) -> bool:
+    """Members are added, corrected and ended by the lead unit's workers and supervisors; 協力 units read."""
+    return is_lead_unit_staff(case, membership)
+
+
+def is_lead_unit_staff(case: FamilyCase, membership: Membership | None) -> bool:
+    on = unit_on_case(case, membership.unit_id) if membership is not None else None
+    return (on is not None and on.role == CaseUnitRole.LEAD
+            and membership.role in (Role.SOCIAL_WORKER, Role.SUPERVISOR))
 
 
 def _require_write(case, membership):
@@ -635,3 +648,143 @@ def update_household(case: FamilyCase, user: User, membership: Membership, *, ve
     case.updated_at = utcnow()  # the case row changes, so its version moves on
     add_event(case, "household", "更新案家資料（地址、電話、成員註記）", user, membership)
     db.session.flush()
+
+
+# --- Household members: add, correct, end ---------------------------------------------------
+
+def _require_household_editor(case: FamilyCase, membership: Membership) -> None:
+    if not can_edit_household(case, membership):
+        raise CaseError("只有主責單位的社工、督導可以新增或更正案家成員；協力單位可以查看。")
+    if case.status in (CaseStatus.CLOSED, CaseStatus.NOT_OPENED):
+        raise CaseError(f"個案已{case.status.label}，不能修改成員；請先由督導重新開啟。")
+
+
+def _roc(d: date | None) -> str:
+    from ..core.filters import roc_date
+
+    return roc_date(d, "short") if d else ""
+
+
+def _same_id_in_case(case: FamilyCase, id_number: str, but: CaseMember | None = None) -> CaseMember | None:
+    if not id_number:
+        return None
+    return next((m for m in case.members if m.is_current and m.id_number == id_number and m is not but), None)
+
+
+def _record_change(case, member, user, field: str, old: str, new: str, reason: str) -> CaseMemberChange:
+    change = CaseMemberChange(tenant_id=case.tenant_id, case_id=case.id, member_id=member.id, field=field,
+                              old_value=old, new_value=new, reason=reason, actor_id=getattr(user, "id", None),
+                              actor_name=getattr(user, "display_name", "系統"))
+    db.session.add(change)
+    return change
+
+
+def add_member(case: FamilyCase, user: User, membership: Membership, *, relation, name: str, sex, birth_date: date | None,
+               id_number: str, flags: list[str], welfare_type: WelfareType | None, phone: str = ""):
+    """A new member of the household; returns the member and its possible duplicates elsewhere in the county."""
+    from ..intake.reference import Relation, Sex
+
+    _require_household_editor(case, membership)
+    name = (name or "").strip()
+    if not name:
+        raise CaseError("請填寫成員姓名（不詳時可寫「不詳」）。")
+    if not set(flags) <= {f.value for f in MemberFlag}:
+        raise CaseError("成員註記不在選項中，請重新載入頁面後再選。")
+    other = _same_id_in_case(case, id_number)
+    if other is not None:
+        raise CaseError(f"身分證號 {id_number} 已是本案成員「{other.name}」的證號，請勿重複新增。")
+    member = CaseMember(tenant_id=case.tenant_id, name=name, relation=Relation(relation), sex=Sex(sex),
+                        birth_date=birth_date, id_number=id_number, flags=sorted(set(flags)),
+                        welfare_type=welfare_type, phone=(phone or "").strip())
+    case.members.append(member)
+    db.session.flush()
+    matches = member_duplicates(case, member)
+    note = ("；可能與 " + "、".join(f"{m.label}（{'、'.join(m.reasons)}）" for m in matches) + " 重複") if matches else ""
+    add_event(case, "household", f"新增成員 {name}（{member.relation.label}）{note}", user, membership)
+    db.session.flush()
+    return member, matches
+
+
+def correct_member(case: FamilyCase, user: User, membership: Membership, member: CaseMember, *, name: str,
+                   id_number: str, birth_date: date | None, reason: str):
+    """Correct a member's name, ID number or birth date; each previous value is kept in the member's history
+    (and the flush hook audits the member's row with before and after)."""
+    _require_household_editor(case, membership)
+    if not member.is_current:
+        raise CaseError(f"{member.name}已離開本案家，不能更正；歷程仍保留。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseError("請填寫更正原因。")
+    name = (name or "").strip()
+    if not name:
+        raise CaseError("姓名不可空白（不詳時可寫「不詳」）。")
+    changes = [(f, old, new) for f, old, new in (
+        ("name", member.name, name),
+        ("id_number", member.id_number, id_number),
+        ("birth_date", _roc(member.birth_date), _roc(birth_date)),
+    ) if old != new]
+    if not changes:
+        raise CaseError("姓名、身分證號與出生日期都與原本相同，沒有需要更正的內容。")
+    other = _same_id_in_case(case, id_number, but=member)
+    if other is not None:
+        raise CaseError(f"身分證號 {id_number} 已是本案成員「{other.name}」的證號。")
+    for field, old, new in changes:
+        _record_change(case, member, user, field, old, new, reason)
+    member.name, member.id_number, member.birth_date = name, id_number, birth_date
+    db.session.flush()
+    matches = member_duplicates(case, member) if any(f in ("name", "id_number", "birth_date") for f, *_ in changes) else []
+    labels = "、".join(CaseMemberChange.FIELD_LABELS[f] for f, *_ in changes)
+    note = ("；可能與 " + "、".join(f"{m.label}（{'、'.join(m.reasons)}）" for m in matches) + " 重複") if matches else ""
+    add_event(case, "household", f"更正成員 {name} 的{labels}（{reason}）{note}", user, membership)
+    db.session.flush()
+    return matches
+
+
+def end_membership(case: FamilyCase, user: User, membership: Membership, member: CaseMember, *,
+                   reason: MembershipEnd, on: date, note: str = ""):
+    """A member leaves the household (遷出, 死亡, 其他): nothing of theirs is deleted."""
+    _require_household_editor(case, membership)
+    if not member.is_current:
+        raise CaseError(f"{member.name}已於 {_roc(member.ended_on)} 離開本案家。")
+    today = to_taipei(utcnow()).date()
+    if on > today:
+        raise CaseError("離開日期不可晚於今天。")
+    if member.birth_date and on < member.birth_date:
+        raise CaseError("離開日期不可早於出生日期。")
+    note = (note or "").strip()
+    if reason == MembershipEnd.OTHER and not note:
+        raise CaseError("離開原因為「其他」時，請說明。")
+    member.ended_on, member.end_reason, member.end_note = on, reason.value, note
+    _record_change(case, member, user, "membership", "在籍", f"{reason.label}（{_roc(on)}）", note)
+    add_event(case, "household", f"成員 {member.name} {reason.label}（{_roc(on)}）" + (f"：{note}" if note else ""),
+              user, membership)
+    db.session.flush()
+
+
+def member_duplicates(case: FamilyCase, member: CaseMember):
+    """The intake duplicate detection, for one member: other open cases and recent reports of the same
+    county with the same ID number, the same name and birth date, or a similar name at the same address.
+    This case and its own reports are left out; other counties are never searched."""
+    from types import SimpleNamespace
+
+    from ..intake.duplicates import find_possible_duplicates
+    from ..intake.models import Report
+
+    probe = SimpleNamespace(id=None, received_at=utcnow(), address=case.address or "", persons=[member],
+                            tenant_id=case.tenant_id)
+    own_reports = set(db.session.scalars(sa.select(Report.id).where(Report.case_id == case.id)))
+    matches = []
+    for match in find_possible_duplicates(probe):
+        if (match.kind == "case" and match.id == case.id) or (match.kind == "report" and match.id in own_reports):
+            continue
+        matches.append(match)
+    if not matches:
+        return []
+    # The county's own records only, whatever scope the session is in.
+    case_ids = {m.id for m in matches if m.kind == "case"}
+    report_ids = {m.id for m in matches if m.kind == "report"}
+    same_county_cases = set(db.session.scalars(sa.select(FamilyCase.id).where(
+        FamilyCase.id.in_(case_ids or {0}), FamilyCase.tenant_id == case.tenant_id)))
+    same_county_reports = set(db.session.scalars(sa.select(Report.id).where(
+        Report.id.in_(report_ids or {0}), Report.tenant_id == case.tenant_id)))
+    return [m for m in matches if (m.id in same_county_cases if m.kind == "case" else m.id in same_county_reports)]

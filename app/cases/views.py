@@ -16,7 +16,7 @@ from ..core.security import safe_next
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..core.permissions import requires
-from ..core.rendering import redirect_to, render
+from ..core.rendering import redirect_to, render, wants_fragment
 from ..extensions import db
 from ..intake.models import Report
 from ..intake.reference import VulnerabilityDimension
@@ -29,6 +29,9 @@ from .forms import (
     ContactForm,
     DecisionForm,
     HouseholdForm,
+    MemberCorrectionForm,
+    MemberEndForm,
+    MemberForm,
     NoteForm,
     PlanForm,
     PlanReviewForm,
@@ -44,12 +47,14 @@ from .models import (
     AssessmentReport,
     CaseContact,
     CaseEvent,
+    CaseMemberChange,
     CaseNote,
     CaseService,
     CaseStatus,
     CaseTipvda,
     CaseUnit,
     FamilyCase,
+    MembershipEnd,
     SafetyAssessment,
     ServicePlan,
 )
@@ -148,9 +153,10 @@ def _forms(case: FamilyCase, override: dict | None = None) -> dict:
 
 
 def _choices(case, forms, table, tipvda_version):
-    forms["contact"].persons_seen.choices = [(m.id, f"{m.name or '（不詳）'}（{m.relation.label}）") for m in case.members]
+    current = [m for m in case.members if m.is_current]  # a member who left is not seen or assessed any more
+    forms["contact"].persons_seen.choices = [(m.id, f"{m.name or '（不詳）'}（{m.relation.label}）") for m in current]
     forms["vulnerability"].factor_ids.choices = [(f.id, f.text) for f in table.factors] if table else []
-    forms["safety"].member_id.choices = [(0, "請選擇")] + [(m.id, m.name or "（不詳）") for m in case.members if m.is_child]
+    forms["safety"].member_id.choices = [(0, "請選擇")] + [(m.id, m.name or "（不詳）") for m in current if m.is_child]
     items = tipvda_version.items if tipvda_version else []
     tip = forms["tipvda"]
     while len(tip.answers.entries) < len(items):
@@ -162,8 +168,34 @@ def _choices(case, forms, table, tipvda_version):
 STATE_SECTIONS = ("decision", "review", "closing", "reopen")  # forms shown only in some states of the case
 
 
+def _ided(form, prefix: str):
+    """Give a member's form unique element ids (one form per member on the page); names stay the form's own."""
+    for f in form:
+        f.id = f"{prefix}-{f.short_name}"
+        f.label.field_id = f.id
+    return form
+
+
+def _household_forms(case: FamilyCase, override: dict | None = None) -> dict:
+    """The add-member form and, for each current member, the correction and end forms (the refused one
+    as typed, with its errors)."""
+    from ..core.filters import roc_date
+
+    override = override or {}
+    forms = {"add": override.get("add") or MemberForm(formdata=None), "correct": {}, "end": {}}
+    for m in case.members:
+        if not m.is_current:
+            continue
+        correct = override.get(("correct", m.id)) or MemberCorrectionForm(
+            formdata=None, name=m.name, id_number=m.id_number,
+            birth_date=roc_date(m.birth_date, "short") if m.birth_date else "")
+        forms["correct"][m.id] = _ided(correct, f"mc{m.id}")
+        forms["end"][m.id] = _ided(override.get(("end", m.id)) or MemberEndForm(formdata=None), f"me{m.id}")
+    return forms
+
+
 def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, section: str | None = None,
-          forms: dict | None = None, unsaved=None):
+          forms: dict | None = None, unsaved=None, household: dict | None = None, fragment: str = "content"):
     reports = db.session.scalars(sa.select(Report).where(Report.case_id == case.id).order_by(Report.received_at)).all()
     events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
                                 .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())).all()
@@ -201,8 +233,17 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
     handover_form = HandoverForm(formdata=None)
     handover_form.to_unit_id.choices = [(0, "請選擇協力單位")] + [(u.unit_id, u.unit.name) for u in case.units
                                                              if u.role.value == "collaborator"]
+    household = household or {}
+    changes: dict[int, list] = {}
+    for change in db.session.scalars(sa.select(CaseMemberChange).where(CaseMemberChange.case_id == case.id)
+                                     .order_by(CaseMemberChange.at, CaseMemberChange.id)):
+        changes.setdefault(change.member_id, []).append(change)
     return render(
-        "cases/case_detail.html", case_referrals=case_referrals, pending_handover=pending_handover,
+        "cases/case_detail.html", fragment=fragment, household_forms=_household_forms(case, household.get("override")),
+        household_error=household.get("error"), household_open=set((household.get("override") or {}).keys()),
+        member_changes=changes, can_edit_household=services.can_edit_household(case, membership),
+        current_members=[m for m in case.members if m.is_current],
+        former_members=[m for m in case.members if not m.is_current], case_referrals=case_referrals, pending_handover=pending_handover,
         case_disputes=case_disputes, handover_form=handover_form, handover_answer=HandoverAnswerForm(formdata=None), status=status, case=case, reports=reports, events=events, contacts=contacts,
         vulnerability=vulnerability, assessment_report=assessment_report, tipvdas=tipvdas, safeties=safeties,
         plans=plans, services_done=services_done, notes=notes, factor_text=factor_text, users=users,
@@ -451,7 +492,7 @@ def household(case_id: int):
         from ..core.forms import parse_flexible_date
 
         members = {}
-        for member in case.members:
+        for member in (m for m in case.members if m.is_current):  # a member who left keeps what was recorded
             members[member.id] = {"flags": request.form.getlist(f"member-{member.id}-flags"),
                                   "welfare_type": request.form.get(f"member-{member.id}-welfare_type") or None,
                                   "phone": request.form.get(f"member-{member.id}-phone", member.phone)}
@@ -467,6 +508,111 @@ def household(case_id: int):
         return _back(case, "household")
 
     return _act(case, act, "household", form)
+
+
+# --- Household members: add, correct, end (the lead unit's workers and supervisors) ------------
+
+def _household_case(case_id: int) -> FamilyCase:
+    case = _case_or_404(case_id)
+    if not services.can_edit_household(case, g.membership):
+        abort(403)  # a 協力 unit reads the family record but does not change who is in the family
+    return case
+
+
+def _member_of(case: FamilyCase, member_id: int):
+    member = next((m for m in case.members if m.id == member_id), None)
+    if member is None:
+        abort(404)  # another family's member, or none
+    return member
+
+
+def _household_act(case: FamilyCase, form, key, action):
+    """Validate, run, commit once; a refusal comes back as the household section (htmx) or the page,
+    422, the error beside its field and everything typed still in the form."""
+    error = None
+    if form.validate():
+        try:
+            response = action(form)
+            db.session.commit()
+            return response
+        except services.CaseError as exc:
+            db.session.rollback()
+            error = str(exc)
+    case = _case_or_404(case.id)
+    return _page(case, status=422, household={"override": {key: form}, "error": error},
+                 fragment="household" if wants_fragment() else "content")
+
+
+def _household_done(case: FamilyCase, anchor: str):
+    """After a member action: a full page load (htmx: HX-Redirect), so the whole record and the message show.
+    (HX-Location would swap only the page's content block into the body.)"""
+    url = url_for("cases.case_detail", case_id=case.id)
+    if getattr(request, "htmx", None):
+        from flask import make_response
+
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url  # no #anchor: a same-document jump would not reload the page
+        return response
+    return redirect_to(f"{url}#{anchor}")
+
+
+def _flash_duplicates(matches) -> None:
+    if matches:
+        flash("可能重複，請確認是否為同一人：" + "；".join(
+            f"{m.label}（{m.status}）：{'、'.join(m.reasons)}" for m in matches), "info")
+
+
+@bp.post("/<int:case_id>/members")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def add_member(case_id: int):
+    from ..intake.reference import Relation, Sex
+    from .reference import WelfareType as Welfare
+
+    case = _household_case(case_id)
+
+    def act(form):
+        member, matches = services.add_member(
+            case, current_user, g.membership, relation=Relation(form.relation.data), name=form.name.data,
+            sex=Sex(form.sex.data), birth_date=form.birth_date.date, id_number=form.id_number.data or "",
+            flags=form.flags.data or [], welfare_type=Welfare(form.welfare_type.data) if form.welfare_type.data else None,
+            phone=form.phone.data or "")
+        flash(f"已新增成員 {member.name}（{member.relation.label}）。", "success")
+        _flash_duplicates(matches)
+        return _household_done(case, "household")
+
+    return _household_act(case, MemberForm(request.form), "add", act)
+
+
+@bp.post("/<int:case_id>/members/<int:member_id>/correct")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def correct_member(case_id: int, member_id: int):
+    case = _household_case(case_id)
+    member = _member_of(case, member_id)
+
+    def act(form):
+        matches = services.correct_member(case, current_user, g.membership, member, name=form.name.data,
+                                          id_number=form.id_number.data or "", birth_date=form.birth_date.date,
+                                          reason=form.reason.data)
+        flash(f"已更正 {member.name} 的資料，原資料保留於成員歷程。", "success")
+        _flash_duplicates(matches)
+        return _household_done(case, f"member-{member.id}")
+
+    return _household_act(case, MemberCorrectionForm(request.form), ("correct", member_id), act)
+
+
+@bp.post("/<int:case_id>/members/<int:member_id>/end")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def end_member(case_id: int, member_id: int):
+    case = _household_case(case_id)
+    member = _member_of(case, member_id)
+
+    def act(form):
+        services.end_membership(case, current_user, g.membership, member, reason=MembershipEnd(form.reason.data),
+                                on=form.ended_on.date, note=form.note.data or "")
+        flash(f"{member.name}已列為「已離開」（{member.end_reason_label}），歷程保留。", "success")
+        return _household_done(case, "former-members")
+
+    return _household_act(case, MemberEndForm(request.form), ("end", member_id), act)
 
 
 # --- Search and the worker's dashboard ---------------------------------------------

@@ -36,7 +36,7 @@ from .forms import (
     TransferForm,
 )
 from .models import ApiToken, ChildClass, ChildGrade, DispatchRule, InvalidReason, Report, ReportStatus
-from .reference import ReportingChannel, tipvda, tipvda_band
+from .reference import Concern, ReportingChannel, tipvda, tipvda_band
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
@@ -326,7 +326,7 @@ def deadline_rules():
         rule = DispatchRule(
             effective_from=form.effective_from.date, urgent_hours=form.urgent_hours.data,
             other_days=form.other_days.data, other_in_working_days=form.other_in_working_days.data,
-            tipvda_threshold=form.tipvda_threshold.data, urgent_concerns=list(form.urgent_concerns.data or []),
+            tipvda_threshold=form.tipvda_threshold.data, urgent_concerns=sorted(set(form.urgent_concerns.data or []) | set(deadlines.STATUTORY_24_HOUR)),
             urgent_flag_counts=form.urgent_flag_counts.data, note=(form.note.data or "").strip(),
             referral_response_days=form.referral_response_days.data, dispute_response_days=form.dispute_response_days.data,
             dispute_decision_days=form.dispute_decision_days.data,
@@ -336,8 +336,10 @@ def deadline_rules():
         flash(f"已新增自 {rule.effective_from} 起生效的派案時限。", "success")
         return redirect_to(url_for("intake.deadline_rules"))
     if request.method == "POST":
-        return form_error("intake/deadline_rules.html", form=form, rules=rules, default=deadlines.NATIONAL_DEFAULT)
-    return render("intake/deadline_rules.html", form=form, rules=rules, default=deadlines.NATIONAL_DEFAULT)
+        return form_error("intake/deadline_rules.html", form=form, rules=rules, default=deadlines.NATIONAL_DEFAULT,
+                          sources=deadlines.SOURCES, concern_label=dict(Concern.choices()))
+    return render("intake/deadline_rules.html", form=form, rules=rules, default=deadlines.NATIONAL_DEFAULT,
+                  sources=deadlines.SOURCES, concern_label=dict(Concern.choices()))
 
 
 def hash_token(token: str) -> str:

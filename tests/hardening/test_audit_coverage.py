@@ -34,10 +34,12 @@ EXEMPT = {
     "api_idempotency_keys": "derived: replay protection of API requests (the report made is audited)",
     "quarantined_submissions": "written only by the anonymous public form; it is itself the record (time, ip, payload)",
     "districts": "reference data loaded by the seed; no route edits it",
+    "case_member_changes": "append-only history of a member's corrections and end: actor_id, actor_name, at (the member's "
+                           "row is audited with before and after)",
 }
 
 # (table, actor column, time column) of the histories that are their own record
-HISTORIES = [("case_transitions", "actor_id", "at"), ("case_events", "actor_id", "at"),
+HISTORIES = [("case_transitions", "actor_id", "at"), ("case_events", "actor_id", "at"), ("case_member_changes", "actor_id", "at"),
              ("report_transitions", "actor_id", "at"), ("referral_events", "actor_id", "at")]
 
 
@@ -559,6 +561,31 @@ def _submit(c, client):
     return client.post(f"/reports/{run_id}/submit", {}), run_id
 
 
+def _add_member(c, client):
+    from app.cases.models import CaseMember, FamilyCase
+
+    case_id = c.objects["tpe_case"]
+    r = client.post(f"/cases/{case_id}/members", {"mb-relation": "mother", "mb-name": "稽核案母", "mb-sex": "F",
+                                                  "mb-birth_date": "75/03/14", "mb-id_number": "A223456781"})
+    case = c.get(FamilyCase, case_id)
+    with tenancy.tenant_scope(case.tenant_id):
+        member = c.db.session.scalars(sa.select(CaseMember).where(CaseMember.case_id == case_id,
+                                                                  CaseMember.name == "稽核案母")).first()
+    return r, member.id if member else None
+
+
+def _correct_member(c, client):
+    case_id, member_id = c.objects["tpe_case"], c.objects["tpe_member"]
+    return client.post(f"/cases/{case_id}/members/{member_id}/correct", {
+        "mc-name": "王小民", "mc-id_number": "A123456789", "mc-birth_date": "", "mc-reason": "稽核戶籍謄本更正"}), member_id
+
+
+def _end_member(c, client):
+    case_id, member_id = c.objects["tpe_case"], c.objects["tpe_member"]
+    return client.post(f"/cases/{case_id}/members/{member_id}/end", {
+        "me-reason": "moved_out", "me-ended_on": "115/11/30", "me-note": "稽核遷出"}), member_id
+
+
 def _read_case(c, client):
     case_id = c.objects["tpe_case"]
     return client.get(f"/cases/{case_id}"), case_id
@@ -640,6 +667,9 @@ ACTIONS = {
                                         AuditAction.UPDATE),
     "reports.retry": Action("tpe.admin", _retry, "report_runs", "failed", AuditAction.UPDATE),
     "reports.submit": Action("tpe.admin", _submit, "report_runs", "submitted_at", AuditAction.UPDATE),
+    "cases.add_member": Action("tpe.sw1", _add_member, "case_members", "稽核案母", AuditAction.CREATE),
+    "cases.correct_member": Action("tpe.sw1", _correct_member, "case_members", "王小民", AuditAction.UPDATE),
+    "cases.end_member": Action("tpe.sw1", _end_member, "case_members", "moved_out", AuditAction.UPDATE),
     "read: cases.case_detail": Action("tpe.sw1", _read_case, "family_cases", "查閱", AuditAction.READ),
     "read: reports.download": Action("tpe.admin", _report_pdf, "report_runs", "下載", AuditAction.READ),
     "read: meetings.document_pdf": Action("tpe.admin", _meeting_pdf, "meeting_documents", "下載", AuditAction.READ),

@@ -186,7 +186,7 @@ def test_county_admin_sets_a_new_deadline_rule(as_user, db, factories):
     admin = as_user("tpe.admin")
     bad = admin.post("/intake/settings/deadlines", {"effective_from": "115/13/01", "urgent_hours": 100, "other_days": 3,
                                                     "tipvda_threshold": 8})
-    assert bad.status_code == 422 and "1 到 72 小時" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "1 到 24 小時" in bad.get_data(as_text=True)
     ok = admin.post("/intake/settings/deadlines", {"effective_from": "115/01/01", "urgent_hours": 24, "other_days": 2,
                                                    "tipvda_threshold": 8, "urgent_concerns": ["sexual_assault"],
                                                    "urgent_flag_counts": "y"})

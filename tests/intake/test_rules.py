@@ -46,7 +46,7 @@ RECEIVED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # a Friday, 17:00 in Taipei
 @pytest.mark.parametrize("concerns,urgent,tipvda,kind", [
     (["sexual_assault"], False, None, DeadlineKind.HOURS_24),
     (["child_protection"], True, None, DeadlineKind.HOURS_24),   # urgent (第一級 situations)
-    (["child_protection"], False, None, DeadlineKind.DAYS_3),
+    (["child_protection"], False, None, DeadlineKind.HOURS_24),  # not urgent: 兒少法 §53 III, 24 hours all the same
     (["ipv"], False, 8, DeadlineKind.HOURS_24),                 # TIPVDA ≥ 8: high danger
     (["ipv"], False, 7, DeadlineKind.DAYS_3),                   # 7 is 注意危險
     (["vulnerable_family"], False, None, DeadlineKind.DAYS_3),
