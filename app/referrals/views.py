@@ -505,7 +505,7 @@ def _decision_confirmation(dispute_id: int):
         "title": f"確認裁決爭議 #{dispute.id}（{case.case_no}）：{outcome.label}？",
         "action": url_for("referrals.dispute_decide", dispute_id=dispute.id),
         "cancel": url_for("referrals.dispute_detail", dispute_id=dispute.id), "hidden": hidden,
-        "lead": "確認送出後立即執行，且不能撤回：",
+        "lead": "確認送出後立即執行，且不能撤回：", "edit": True,
         "frozen": [f"裁決結果「{outcome.label}」與裁決理由：{(form.reason.data or '').strip()[:120]}", effect,
                    f"爭議結案，{dispute.filed_by_unit.name}與{dispute.other_unit.name}都會收到裁決通知"]})
 
@@ -513,6 +513,8 @@ def _decision_confirmation(dispute_id: int):
 @bp.post("/disputes/<int:dispute_id>/decide")
 @requires(Role.COUNTY_ADMIN)
 def dispute_decide(dispute_id: int):
+    if request.form.get("edit") == "1":  # back from the confirmation to the form, as it was filled
+        return _dispute_page(_dispute_or_404(dispute_id), decision=DisputeDecisionForm(request.form))
     if request.form.get("confirm") != "1":
         return _decision_confirmation(dispute_id)
 

@@ -46,6 +46,9 @@ def test_deciding_asks_first_keeps_input_on_error_and_decides_once(as_user, fact
     assert "改派" in panel.text and "臺北市家庭暴力暨性侵害防治中心" in panel.text and "不能撤回" in panel.text
     assert f'name="dd-lead_unit_id" value="{dv.id}"' in panel.text and 'name="confirm" value="1"' in panel.text
     assert _decision(db, dispute_id) == (DisputeStatus.AWAITING_ARBITER, None)
+    back = admin.post(f"/disputes/{dispute_id}/decide", {**form, "confirm": "1", "edit": "1"})  # 返回修改
+    assert back.status_code == 200 and 'id="confirm-panel"' not in back.text and "家暴議題為主" in back.text
+    assert _decision(db, dispute_id) == (DisputeStatus.AWAITING_ARBITER, None)
     done = admin.post(f"/disputes/{dispute_id}/decide", {**form, "confirm": "1"})
     assert done.status_code == 303
     assert _decision(db, dispute_id) == (DisputeStatus.DECIDED, DisputeOutcome.REASSIGN)
