@@ -22,12 +22,39 @@ from .models import DocumentKind, DocumentStatus, Meeting, MeetingDocument
 TEMPLATES = {DocumentKind.TRACKING: "meetings/pdf/tracking.html", DocumentKind.MINUTES: "meetings/pdf/minutes.html"}
 
 
+# The tracking table's rows are never split across pages (break-inside: avoid), so that a 案號 is
+# never left alone at the foot of a page. A row taller than a page cannot be kept whole: WeasyPrint
+# then drops the repeated header. Such a row (estimated from its text: characters per line of each
+# column at 8.5 pt on landscape A4, lines per page under the header) starts on a page of its own
+# and breaks over the next pages under the header, which repeats.
+CHARS_PER_LINE = {"text": 15, "units": 6, "progress": 21}
+LINES_PER_PAGE = 34
+
+
+def _lines(texts, width: int) -> int:
+    return sum(max(1, -(-len(line) // width)) for text in texts for line in str(text or "").splitlines() or [""])
+
+
+def row_lines(row, instruction_lines=()) -> int:
+    """About how many lines the tallest cell of a tracking-table row takes."""
+    item = row.item
+    text = _lines([item.origin or "第 次會議", item.title, item.instruction, *instruction_lines], CHARS_PER_LINE["text"])
+    units = _lines(["主辦單位", *row.lead_units, *(["協辦單位", *row.assist_units] if row.assist_units else [])],
+                   CHARS_PER_LINE["units"])
+    previous = _lines([f"{p.unit_name}：{p.previous}" for p in row.progress if p.previous], CHARS_PER_LINE["progress"])
+    current = _lines([f"{p.unit_name}：{p.current}" for p in row.progress if p.current], CHARS_PER_LINE["progress"])
+    return max(text, units, previous, current)
+
+
 def html_for(meeting: Meeting, kind: DocumentKind, today=None) -> str:
     today = today or utcnow().date()
     context = {"meeting": meeting, "series": meeting.series, "today": today}
     if kind == DocumentKind.TRACKING:
-        context["rows"] = services.tracking_table(meeting, today=today)
+        rows = services.tracking_table(meeting, today=today)
+        context["rows"] = rows
         context["instruction_lines"] = services.instruction_lines
+        context["tall"] = {row.item.id for row in rows
+                           if row_lines(row, services.instruction_lines(row.item)) > LINES_PER_PAGE}
     else:
         context["items"] = [i for i in services.open_items(meeting) if i.raised_at_id == meeting.id]
         context["decisions"] = services.decisions_at(meeting)

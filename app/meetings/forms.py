@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from wtforms import FieldList, FormField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import NumberRange
+from wtforms.validators import DataRequired, NumberRange
 
 from ..core.forms import ActionForm, BaseForm, FlexibleDateField, SubForm, chosen, max_length, optional, required
 from .models import DocumentKind, Recommendation
@@ -46,9 +46,9 @@ class MinutesForm(BaseForm):
     items_review = TextAreaField("參、歷次會議列管事項辦理情形", validators=[optional(), max_length("列管事項辦理情形", 8000)])
     reports = FieldList(FormField(AgendaEntryForm), label="肆、報告案", min_entries=1, max_entries=30)
     discussions = FieldList(FormField(AgendaEntryForm), label="伍、討論案", min_entries=1, max_entries=30)
-    chair_instructions = TextAreaField("主席裁示事項", validators=[optional(), max_length("主席裁示事項", 8000)])
-    motions = TextAreaField("臨時動議", validators=[optional(), max_length("臨時動議", 8000)])
-    adjourned_at = StringField("散會時間", validators=[optional(), max_length("散會時間", 20)])
+    chair_instructions = TextAreaField("陸、主席裁示事項", validators=[optional(), max_length("主席裁示事項", 8000)])
+    motions = TextAreaField("柒、臨時動議", validators=[optional(), max_length("臨時動議", 8000)])
+    adjourned_at = StringField("捌、散會時間", validators=[optional(), max_length("散會時間", 20)])
     reason = TextAreaField("修正理由（紀錄確定後修正時必填）", validators=[optional(), max_length("修正理由", 2000)])
     version = IntegerField("紀錄版本", validators=[optional()])
 
@@ -68,7 +68,8 @@ class ItemForm(ActionForm):
     origin = StringField("來源（他次或他種會議，空白則為本次會議）", validators=[optional(), max_length("來源", 120)])
     title = StringField("案由（標題）", validators=[required("案由"), max_length("案由", 200)])
     instruction = TextAreaField("提示或交辦事項", validators=[required("提示或交辦事項"), max_length("提示或交辦事項", 4000)])
-    lead_unit_ids = SelectMultipleField("主辦單位", coerce=int, validate_choice=True)
+    lead_unit_ids = SelectMultipleField("主辦單位", coerce=int, validate_choice=True,
+                                        validators=[DataRequired(message="請至少勾選一個主辦單位。")])
     assist_unit_ids = SelectMultipleField("協辦單位", coerce=int, validate_choice=True)
     due_on = FlexibleDateField("預定完成日期", validators=[optional()], allow_future=True)
     case_no = StringField("連結個案（案號，限高危機網絡會議與個案研討）", validators=[optional(), max_length("個案案號", 30)])

@@ -48,7 +48,7 @@ MINUTES_FIELDS = {
     "starts_at": "時間", "place": "地點", "chair": "主持人", "invited": "應出席", "attendees": "出(列)席",
     "opening_remarks": "壹、主持人致詞", "previous_minutes": "貳、前次會議紀錄確認",
     "items_review": "參、歷次會議列管事項辦理情形", "reports": "肆、報告案", "discussions": "伍、討論案",
-    "chair_instructions": "主席裁示事項", "motions": "臨時動議", "adjourned_at": "散會",
+    "chair_instructions": "陸、主席裁示事項", "motions": "柒、臨時動議", "adjourned_at": "捌、散會",
 }
 
 
@@ -197,6 +197,16 @@ def _as_text(key: str, value) -> str:
         return "\n".join(f"{i}. {r.get('case', '')}（{r.get('unit', '')}）：" + "；".join(r.get("decisions", []))
                          for i, r in enumerate(value or [], start=1))
     return value or ""
+
+
+def frozen_on_finalise(meeting: Meeting) -> list[str]:
+    """What finalising the minutes freezes, as the confirmation step names it."""
+    raised = db.session.scalars(sa.select(ActionItem).where(ActionItem.raised_at_id == meeting.id)
+                                .order_by(ActionItem.id)).all()
+    numbers = "、".join(i.case_numbers for i in raised[:8]) + ("…" if len(raised) > 8 else "")
+    return ["會議紀錄全文（壹、主持人致詞至捌、散會）成為唯讀；之後每一處修改都要寫明理由，並留下修正紀錄",
+            f"本次會議新增的 {len(raised)} 項列管事項" + (f"（{numbers}）" if raised else "") + "不能再新增或刪除",
+            "各單位在本次會議的辦理情形與主席的決定不能再修改"]
 
 
 def finalise(meeting: Meeting, user=None) -> Meeting:

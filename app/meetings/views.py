@@ -210,13 +210,21 @@ def _units_for(series: MeetingSeries):
     return [(u.id, u.name if u.county_id is None else f"{u.name}") for u in services.eligible_units(series)]
 
 
+def _unit_groups(series: MeetingSeries) -> list[tuple[str, list[int]]]:
+    """The eligible units as the checkbox groups of the item form: by kind (中央部會單位, 社會福利服務中心…)."""
+    groups: dict[str, list[int]] = {}
+    for u in services.eligible_units(series):
+        groups.setdefault(u.kind.label, []).append(u.id)
+    return list(groups.items())
+
+
 def _item_form(series: MeetingSeries, formdata=None) -> ItemForm:
     form = ItemForm(formdata=formdata) if formdata is not None else ItemForm(formdata=None)
     form.lead_unit_ids.choices = form.assist_unit_ids.choices = _units_for(series)
     return form
 
 
-def _meeting_page(meeting: Meeting, series: MeetingSeries, *, item_form=None, error=None, status=200):
+def _meeting_page(meeting: Meeting, series: MeetingSeries, *, item_form=None, error=None, status=200, confirm=None):
     manager = services.is_manager(series, g.membership)
     raised = db.session.scalars(sa.select(ActionItem).where(ActionItem.raised_at_id == meeting.id)
                                 .order_by(ActionItem.id)).all()
@@ -228,7 +236,8 @@ def _meeting_page(meeting: Meeting, series: MeetingSeries, *, item_form=None, er
                   raised=raised, amendments=amendments, fields=services.MINUTES_FIELDS,
                   item_form=item_form or (_item_form(series) if manager and meeting.status == MeetingStatus.DRAFT else None),
                   doc_form=DocumentForm(formdata=None), documents=_documents(meeting), error=error,
-                  can_link=series.kind in services.CASE_LINK_KINDS, today=utcnow().date())
+                  can_link=series.kind in services.CASE_LINK_KINDS, today=utcnow().date(), confirm=confirm,
+                  unit_groups=_unit_groups(series) if manager and meeting.status == MeetingStatus.DRAFT else [])
 
 
 @bp.get("/<int:meeting_id>")
@@ -284,6 +293,14 @@ def minutes_edit(meeting_id: int):
 @requires(*MEMBERS)
 def finalise(meeting_id: int):
     meeting, series = _managed_meeting_or_404(meeting_id)
+    if request.form.get("confirm") != "1":  # the confirmation step: what will be frozen; nothing changes
+        if meeting.status == MeetingStatus.FINAL:
+            return _meeting_page(meeting, series, error="會議紀錄已確定。", status=422)
+        return _meeting_page(meeting, series, confirm={
+            "title": f"確定{series.name}第 {meeting.number} 次會議紀錄？",
+            "action": url_for("meetings.finalise", meeting_id=meeting.id),
+            "cancel": url_for("meetings.meeting", meeting_id=meeting.id), "frozen": services.frozen_on_finalise(meeting),
+            "after": "確定後，紀錄與列管事項追蹤表以此為準；此操作不能撤回。"})
     try:
         services.finalise(meeting, current_user)
         db.session.commit()

@@ -210,3 +210,19 @@ def carry_out(dispute, case, outcome, lead_unit_id, collaborator_ids, user, memb
 def open_disputes_stmt():
     return (sa.select(Dispute).where(Dispute.status.in_([D.AWAITING_RESPONSE, D.AWAITING_ARBITER]))
             .order_by(Dispute.filed_at))
+
+
+def check_decision(dispute: Dispute, membership: Membership, *, outcome: DisputeOutcome, reason: str,
+                   lead_unit: Unit | None = None) -> None:
+    """The refusals of decide() that the confirmation step can tell before anything is done
+    (DisputeError): who may decide, the dispute's state, a reason, a lead unit for 改派 / 共案."""
+    case = dispute.case
+    if membership.role != Role.COUNTY_ADMIN or membership.county_id != case.tenant_id:
+        raise DisputeError("爭議由縣市管理者（社會局／處）裁決。")
+    if dispute.status != D.AWAITING_ARBITER:
+        raise DisputeError("此爭議目前不在待裁決。")
+    if not reason.strip():
+        raise DisputeError("請寫明裁決理由。")
+    if outcome in (DisputeOutcome.REASSIGN, DisputeOutcome.JOINT):
+        if lead_unit is None or lead_unit.county_id != case.tenant_id or lead_unit.kind not in RECEIVING_KINDS:
+            raise DisputeError("改派或共案需指定本縣市的主責單位。")

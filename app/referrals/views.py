@@ -429,14 +429,14 @@ def _dispute_or_404(dispute_id: int) -> Dispute:
     return dispute
 
 
-def _dispute_page(dispute: Dispute, status: int = 200, error: str | None = None, kept=None):
-    """``kept``: the refused decision form, back on the page as the arbiter filled it in."""
-    decision = kept if isinstance(kept, DisputeDecisionForm) else DisputeDecisionForm(formdata=None)
+def _dispute_page(dispute: Dispute, status: int = 200, error: str | None = None, decision=None, confirm=None):
+    """``decision``: the arbiter's form as typed (kept on an error and behind the confirmation step)."""
+    decision = decision if decision is not None else DisputeDecisionForm(formdata=None)
     units = _receiving_units(dispute.tenant_id)
     decision.lead_unit_id.choices = [(0, "（不需指定）")] + [(u.id, u.name) for u in units]
     decision.collaborator_ids.choices = [(u.id, u.name) for u in units]
     return render("referrals/dispute_detail.html", status=status, dispute=dispute, error=error,
-                  response_form=DisputeResponseForm(formdata=None), decision_form=decision)
+                  response_form=DisputeResponseForm(formdata=None), decision_form=decision, confirm=confirm)
 
 
 @bp.get("/disputes/<int:dispute_id>")
@@ -461,7 +461,8 @@ def _dispute_act(dispute_id: int, form_class, do):
         return redirect_to(url_for("referrals.dispute_detail", dispute_id=dispute.id))
     except disputes.DisputeError as exc:
         db.session.rollback()
-        return _dispute_page(_dispute_or_404(dispute_id), 422, str(exc), kept=form)
+        kept = form if isinstance(form, DisputeDecisionForm) else None
+        return _dispute_page(_dispute_or_404(dispute_id), 422, str(exc), decision=kept)
     except StaleDataError:
         db.session.rollback()
         return _dispute_page(_dispute_or_404(dispute_id), 409, "此爭議剛被其他人更新，請確認後再操作。")
@@ -476,9 +477,49 @@ def dispute_respond(dispute_id: int):
     return _dispute_act(dispute_id, DisputeResponseForm, do)
 
 
+def _decision_confirmation(dispute_id: int):
+    """The arbiter's choice checked, then shown back with what it changes at once; nothing is decided yet."""
+    dispute = _dispute_or_404(dispute_id)
+    form = DisputeDecisionForm(request.form)
+    all_units = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.county_id == dispute.tenant_id))}
+    form.lead_unit_id.choices = [(0, "")] + [(i, u.name) for i, u in all_units.items()]
+    form.collaborator_ids.choices = [(i, u.name) for i, u in all_units.items()]
+    try:
+        if not form.validate():
+            raise disputes.DisputeError("；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str)))
+        outcome = DisputeOutcome(form.outcome.data)
+        lead = all_units.get(form.lead_unit_id.data)
+        collaborators = [all_units[i] for i in form.collaborator_ids.data or [] if i in all_units]
+        disputes.check_decision(dispute, g.membership, outcome=outcome, reason=form.reason.data or "", lead_unit=lead)
+    except disputes.DisputeError as exc:
+        return _dispute_page(dispute, 422, str(exc), decision=form)
+    case = dispute.case
+    current = case.lead_unit.name if case.lead_unit else "—"
+    effect = {
+        DisputeOutcome.MAINTAIN: f"個案維持由 {current} 主責",
+        DisputeOutcome.RETURN: f"個案退回篩派案中心重新篩派（新增一筆待篩派的通報）；重新派案前由 {current} 持續服務",
+        DisputeOutcome.REASSIGN: f"個案主責立即由 {current} 改為 {lead.name if lead else '—'}，原主責單位依裁決調整",
+        DisputeOutcome.JOINT: f"個案改為共案：{lead.name if lead else '—'} 主責"
+                              + (f"，{'、'.join(u.name for u in collaborators)} 協力" if collaborators else "") + "，立即生效",
+    }[outcome]
+    hidden = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "confirm")]
+    return _dispute_page(dispute, decision=form, confirm={
+        "title": f"確認裁決爭議 #{dispute.id}（{case.case_no}）：{outcome.label}？",
+        "action": url_for("referrals.dispute_decide", dispute_id=dispute.id),
+        "cancel": url_for("referrals.dispute_detail", dispute_id=dispute.id), "hidden": hidden,
+        "lead": "確認送出後立即執行，且不能撤回：", "edit": True,
+        "frozen": [f"裁決結果「{outcome.label}」與裁決理由：{(form.reason.data or '').strip()[:120]}", effect,
+                   f"爭議結案，{dispute.filed_by_unit.name}與{dispute.other_unit.name}都會收到裁決通知"]})
+
+
 @bp.post("/disputes/<int:dispute_id>/decide")
 @requires(Role.COUNTY_ADMIN)
 def dispute_decide(dispute_id: int):
+    if request.form.get("edit") == "1":  # back from the confirmation to the form, as it was filled
+        return _dispute_page(_dispute_or_404(dispute_id), decision=DisputeDecisionForm(request.form))
+    if request.form.get("confirm") != "1":
+        return _decision_confirmation(dispute_id)
+
     def do(d, f):
         disputes.decide(d, current_user, g.membership, outcome=DisputeOutcome(f.outcome.data), reason=f.reason.data,
                         lead_unit=db.session.get(Unit, f.lead_unit_id.data) if f.lead_unit_id.data else None,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import render_template
 
 from ..core import jobs, tenancy
-from ..core.filters import roc_date
+from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
 from ..core.pdf import render_pdf
 from ..extensions import db
@@ -158,7 +158,22 @@ def make(run_id: int, county_id: int, user_id: int | None) -> int:
         return pages
 
 
-def submit(run: ReportRun, user) -> ReportRun:
+def period_running(run: ReportRun, today: date | None = None) -> bool:
+    """The run's period has not ended yet (Taipei's date): its figures may still grow after it is sent."""
+    return not period_of(run).is_over(today or to_taipei(utcnow()).date())
+
+
+def frozen_parts(run: ReportRun) -> list[str]:
+    """What submitting freezes, as the confirmation step names it."""
+    period = period_of(run)
+    return [f"{run.kind.label}・{period.label}（{period.span}）第 {run.version} 版的統計數字",
+            f"PDF（{run.pages or 0} 頁）、CSV 與 XLSX 檔案，SHA-256 {(run.sha256 or '')[:12]}…",
+            "送出人與送出時間；衛生福利部即可看到並納入全國統計",
+            "送出後不能撤回或修改，數字有誤只能產製更正版並寫明原因"]
+
+
+def check_submittable(run: ReportRun) -> None:
+    """Refuse (ReportError) a run that cannot be sent: already sent, not finished, or not the newest."""
     if run.submitted:
         raise ReportError("此版本已送出。")
     if run.status != RunStatus.DONE:
@@ -166,6 +181,15 @@ def submit(run: ReportRun, user) -> ReportRun:
     newer = [r for r in versions(run.tenant_id, run.kind, period_of(run)) if r.version > run.version]
     if newer:
         raise ReportError(f"已有較新的第 {newer[-1].version} 版，請送出最新版本。")
+
+
+def submit(run: ReportRun, user, *, running_acknowledged: bool = False) -> ReportRun:
+    """Send a finished run to the ministry; it is frozen at once. A period that has not ended needs
+    the sender's explicit acknowledgement that the figures are those of a period still running."""
+    check_submittable(run)
+    if period_running(run) and not running_acknowledged:
+        raise ReportError(f"{period_of(run).label}尚未結束（至 {period_of(run).span.split('至')[1]}），"
+                          "送出後數字即凍結，期間內之後的資料不會納入；請勾選確認期間仍在進行中。")
     run.submitted_at, run.submitted_by_id = utcnow(), getattr(user, "id", None)
     db.session.flush()
     return run

@@ -76,7 +76,7 @@ def _run_or_404(run_id: int) -> ReportRun:
     return run
 
 
-def _detail(run: ReportRun, error=None, status=200):
+def _detail(run: ReportRun, error=None, status=200, confirm=None):
     derived = queries.derive(run.kind, run.figures) if run.figures else None
     period = services.period_of(run)
     siblings = services.versions(run.tenant_id, run.kind, period)
@@ -85,7 +85,7 @@ def _detail(run: ReportRun, error=None, status=200):
     return render("reports/detail.html", fragment="status" if request.headers.get("HX-Request") and status == 200 else "content",
                   status=status, run=run, period=period, derived=derived, error=error, versions=siblings,
                   tables=exports.tables(run.kind, derived) if derived else [], form=form,
-                  latest=siblings[-1].id == run.id)
+                  latest=siblings[-1].id == run.id, confirm=confirm)
 
 
 @bp.get("/<int:run_id>")
@@ -98,8 +98,26 @@ def detail(run_id: int):
 @requires(Role.COUNTY_ADMIN)
 def submit(run_id: int):
     run = _run_or_404(run_id)
+    running = services.period_running(run)
+    acknowledged = request.form.get("acknowledge") == "1"
+    if request.form.get("confirm") != "1" or (running and not acknowledged):
+        # No confirmation yet (or the running period not acknowledged): say what will be frozen, act on nothing.
+        try:
+            services.check_submittable(run)
+        except services.ReportError as exc:
+            return _detail(run, error=str(exc), status=422)
+        period = services.period_of(run)
+        missing_ack = request.form.get("confirm") == "1"
+        return _detail(run, status=422 if missing_ack else 200, confirm={
+            "title": f"確認送出{run.kind.label}（{period.label}）第 {run.version} 版至衛生福利部？",
+            "action": url_for("reports.submit", run_id=run.id), "cancel": url_for("reports.detail", run_id=run.id),
+            "frozen": services.frozen_parts(run),
+            "warning": (f"{period.label}尚未結束（{period.span}），期間仍在進行中。現在送出，數字立即凍結，"
+                        "期間內之後登錄的資料不會納入，只能再以更正版補送。") if running else None,
+            "ack": "我了解此期間仍在進行中，現在送出的數字會立即凍結" if running else None,
+            "ack_error": "期間仍在進行中，請勾選確認後再送出。" if missing_ack else None})
     try:
-        services.submit(run, current_user)
+        services.submit(run, current_user, running_acknowledged=acknowledged)
         db.session.commit()
     except (services.ReportError, FrozenReport) as exc:
         db.session.rollback()

@@ -15,7 +15,7 @@ def _add_item(page, title, instruction, lead):
     page.locator("summary", has_text="新增列管事項").click()
     page.get_by_label("案由（標題）").fill(title)
     page.get_by_label("提示或交辦事項").fill(instruction)
-    page.get_by_label("主辦單位", exact=True).select_option(label=lead)
+    page.locator("#it-lead_unit_ids-group").get_by_label(lead, exact=True).check()
     page.get_by_label("預定完成日期").fill("116/03/31")
     page.get_by_role("button", name="新增", exact=True).click()
     page.wait_for_load_state()
@@ -38,13 +38,21 @@ def test_secretariat_unit_and_chair_carry_items_to_the_next_meeting(page):
     meeting_url = page.url
     # bad input first: the message is in Chinese and what was typed stays
     page.locator("summary", has_text="新增列管事項").click()
+    lead_group = page.locator("#it-lead_unit_ids-group")  # 主辦單位: required, grouped checkboxes (no Ctrl-click list)
+    assert "必填" in lead_group.inner_text() and lead_group.locator("legend.required").count() == 1
+    assert lead_group.get_by_label("社會及家庭署", exact=True).get_attribute("aria-required") == "true"
+    page.locator("#it-assist_unit_ids-group").get_by_label("保護服務司", exact=True).check()
     page.get_by_label("提示或交辦事項").fill("請社家署規劃共識營。")
     page.get_by_role("button", name="新增", exact=True).click()
     page.locator("#it-title-error").wait_for()
     assert "請填寫「案由」" in page.locator("#it-title-error").inner_text()
+    assert "請至少勾選一個主辦單位" in page.locator("#it-lead_unit_ids-error").inner_text()  # beside the group
     assert page.get_by_label("提示或交辦事項").input_value() == "請社家署規劃共識營。"
+    assert page.locator("#it-assist_unit_ids-group").get_by_label("保護服務司", exact=True).is_checked()  # kept
+    shot(page, "meetings-item-units-required")
+    page.locator("#it-assist_unit_ids-group").get_by_label("保護服務司", exact=True).uncheck()
     page.get_by_label("案由（標題）").fill("請社家署規劃共識營")
-    page.get_by_label("主辦單位", exact=True).select_option(label="社會及家庭署")
+    page.locator("#it-lead_unit_ids-group").get_by_label("社會及家庭署", exact=True).check()
     page.get_by_role("button", name="新增", exact=True).click()
     page.wait_for_load_state()
     _add_item(page, "請於社安網平台建立文章分享專區", "請社家署建立文章分享專區。", "社會及家庭署")
@@ -81,9 +89,17 @@ def test_secretariat_unit_and_chair_carry_items_to_the_next_meeting(page):
     assert "決定：解除列管" in table and "決定：繼續追蹤" in table
     shot(page, "meetings-table-first")
     page.goto(meeting_url)
-    page.get_by_role("button", name="確定會議紀錄").click()
-    page.wait_for_load_state()
-    assert page.locator("#meeting-status").inner_text() == "紀錄確定"
+    draft = page.locator("#meeting-status").inner_text()
+    page.get_by_role("button", name="確定會議紀錄").click()  # first the confirmation: what will be frozen
+    panel = page.locator("#confirm-panel")
+    panel.wait_for()
+    assert "唯讀" in panel.inner_text() and "1151202-3-1" in panel.inner_text() and "辦理情形" in panel.inner_text()
+    assert page.locator("#meeting-status").inner_text() == draft  # nothing finalised yet
+    shot(page, "meetings-finalise-confirm")
+    panel.get_by_role("button", name="確認送出").dblclick()  # a double click sends it once
+    page.wait_for_url(meeting_url)
+    page.locator("#meeting-status", has_text="紀錄確定").wait_for()
+    assert page.locator("#form-errors").count() == 0  # no 「已確定」 from a second request
 
     page.goto(series_url)
     page.get_by_label("日期").fill("115/12/16")

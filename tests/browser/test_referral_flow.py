@@ -119,9 +119,16 @@ def test_dv_centre_disputes_a_dispatch_and_the_arbiter_decides_a_joint_case(page
     page.get_by_label("主責單位（改派、共案）").select_option(label="臺北市家庭暴力暨性侵害防治中心")
     page.get_by_label("臺北市中正社會福利服務中心").check()
     page.get_by_label("裁決理由").fill("保護與脆弱議題並存，家防中心主責、社福中心協力。")
-    page.get_by_role("button", name="裁決", exact=True).click()
-    page.wait_for_load_state()
-    assert page.locator("#dispute-status").inner_text() == "已裁決"
+    page.get_by_role("button", name="裁決…", exact=True).click()  # first the confirmation: what it changes at once
+    panel = page.locator("#confirm-panel")
+    panel.wait_for()
+    text = panel.inner_text()
+    assert "共案" in text and "臺北市家庭暴力暨性侵害防治中心 主責" in text and "臺北市中正社會福利服務中心 協力" in text
+    assert "不能撤回" in text and page.locator("#dispute-status").inner_text() == "待縣市裁決"  # nothing decided yet
+    shot(page, "dispute-decide-confirm")
+    panel.get_by_role("button", name="確認送出").dblclick()  # a double click decides once
+    page.locator("#dispute-status", has_text="已裁決").wait_for()
+    assert page.locator("#form-errors").count() == 0  # no 「不在待裁決」 from a second request
     shot(page, "dispute-decided")
     logout(page)
 

@@ -286,7 +286,7 @@ def _transfer(c, client):
 
 def _finalise(c, client):
     meeting_id = c.objects["tpe_meeting"]
-    return client.post(f"/meetings/{meeting_id}/finalise", {}), meeting_id
+    return client.post(f"/meetings/{meeting_id}/finalise", {"confirm": "1"}), meeting_id
 
 
 def _decide(c, client):
@@ -345,7 +345,7 @@ def _amend(c, client):
     from app.meetings.models import Meeting
 
     meeting_id = c.objects["tpe_meeting"]
-    assert client.post(f"/meetings/{meeting_id}/finalise", {}).status_code == 303
+    assert client.post(f"/meetings/{meeting_id}/finalise", {"confirm": "1"}).status_code == 303
     with tenancy.all_tenants("test: the finalised meeting's version"):
         version = c.db.session.scalar(sa.select(Meeting.version).where(Meeting.id == meeting_id))
     return client.post(f"/meetings/{meeting_id}/minutes", {"place": "稽核更正地點", "reason": "依與會單位意見修正",
@@ -361,7 +361,7 @@ def _dispute_decide(c, client):
         dispute.status = DisputeStatus.AWAITING_ARBITER  # as if the sender had not answered in time
         c.db.session.commit()
     return client.post(f"/disputes/{dispute_id}/decide", {"dd-outcome": "maintain",
-                                                          "dd-reason": "維持原派，稽核"}), dispute_id
+                                                          "dd-reason": "維持原派，稽核", "confirm": "1"}), dispute_id
 
 
 def _campaign_open(c, client):
@@ -558,7 +558,7 @@ def _submit(c, client):
     from app.reports.models import ReportKind, RunStatus
 
     run_id = _report_run(c, RunStatus.DONE, ReportKind.SCREENING)
-    return client.post(f"/reports/{run_id}/submit", {}), run_id
+    return client.post(f"/reports/{run_id}/submit", {"confirm": "1", "acknowledge": "1"}), run_id
 
 
 def _add_member(c, client):

@@ -216,7 +216,7 @@ def test_two_items_added_from_one_page_both_get_their_own_number(as_user, db, ta
     with tenancy.tenant_scope(taipei.id):
         items = db.session.scalars(sa.select(ActionItem).where(ActionItem.raised_at_id == meeting_id).order_by(ActionItem.id)).all()
         assert [(i.title, i.case_numbers) for i in items] == [("甲", "1150302-3-1"), ("乙", "1150302-3-2")]
-    assert one.post(f"/meetings/{meeting_id}/finalise").status_code == 303
+    assert one.post(f"/meetings/{meeting_id}/finalise", {"confirm": "1"}).status_code == 303
     late = two.post(f"/meetings/{meeting_id}/items", {**item, "it-title": "定稿後才送出的案由"})
     assert late.status_code == 422
     body = late.get_data(as_text=True)

@@ -603,7 +603,7 @@ def test_two_secretariats_finalising_over_http(app, committed):
     clients = _clients(app, "tpe.admin", "tpe.admin")
     for round_no in range(ROUNDS):
         meeting_id, _ = _in(app, tenant, _draft_meeting(date(2026, 9, 1) + timedelta(days=round_no)))
-        winner, body = http_race(app, [(c, f"/meetings/{meeting_id}/finalise", {}) for c in clients], "meetings")
+        winner, body = http_race(app, [(c, f"/meetings/{meeting_id}/finalise", {"confirm": "1"}) for c in clients], "meetings")
         TALLY["http meeting finalise/finalise: rounds"] += 1
         TALLY["http meeting finalise/finalise: loser got 409"] += 1
         assert "會議紀錄剛由" in body and "確定" in body

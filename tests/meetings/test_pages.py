@@ -41,7 +41,7 @@ def test_secretariat_unit_and_chair_work_an_item_through_two_meetings(as_user, f
     table = secretary.get(f"/meetings/{meeting_id}/table").text
     assert "已完成規劃，預定 3 月辦理。" in table and "尚未填寫辦理情形" not in table
     assert secretary.post(f"/meetings/{meeting_id}/items/{item.id}/decision", {"dc-decision": "continue"}).status_code == 303
-    assert secretary.post(f"/meetings/{meeting_id}/finalise", {}).status_code == 303
+    assert secretary.post(f"/meetings/{meeting_id}/finalise", {"confirm": "1"}).status_code == 303
 
     response = secretary.post(f"/meetings/series/{series_id}/meetings", {"nm-held_on": "115/12/16"})
     next_id = _id(response, r"/meetings/(\d+)")

@@ -63,7 +63,7 @@ def test_minutes_pdf_has_the_sections_of_seed_004(app, m34, tmp_path):
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     order = ["第 34 次會議紀錄", "時間：民國108年6月5日", "主持人：蘇政務次長麗瓊", "壹、主持人致詞", "貳、前次會議紀錄確認",
              "參、歷次會議列管事項辦理情形", "肆、報告案", "案由一：社安網心衛社工教育訓練檢討與策進作為", "報告單位：心口司",
-             "一、洽悉", "伍、討論案", "主席裁示事項", "臨時動議", "散會", "下午 7 時 30 分"]
+             "一、洽悉", "伍、討論案", "陸、主席裁示事項", "柒、臨時動議", "捌、散會", "下午 7 時 30 分"]
     flat, at = text.replace("\n", ""), 0
     for heading in order:  # each one after the one before
         found = flat.find(heading, at)

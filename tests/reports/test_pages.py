@@ -21,7 +21,7 @@ def test_county_admin_generates_previews_submits_and_the_ministry_sees_it(as_use
     assert admin.get(f"/reports/{run_id}/file.xlsx").headers["Content-Type"].startswith("application/vnd.openxml")
     csv = admin.get(f"/reports/{run_id}/file.csv").data.decode("utf-8-sig")
     assert "社福中心,合計,列入個案管理" in csv
-    assert admin.post(f"/reports/{run_id}/submit", {}).status_code == 303
+    assert admin.post(f"/reports/{run_id}/submit", {"confirm": "1"}).status_code == 303
     assert "已送出" in admin.get(f"/reports/{run_id}").text
     again = admin.post("/reports", {"rq-kind": "visits", "rq-period": period_token(Q3)})
     assert again.status_code == 422 and "更正原因" in again.text
