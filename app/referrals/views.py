@@ -138,7 +138,7 @@ def inbox():
     page = max(1, request.args.get("page", 1, type=int))
     pagination = db.paginate(stmt, page=page, per_page=30, error_out=False)
     return render("referrals/inbox.html", fragment="results", pagination=pagination, box=box, only_open=only_open,
-                  status=status, status_label=dict(ReferralStatus.choices()).get(status, ""), now=utcnow(),
+                  status_filter=status, status_label=dict(ReferralStatus.choices()).get(status, ""), now=utcnow(),
                   overdue=services.is_overdue)
 
 
