@@ -46,7 +46,7 @@ class Tile:
 class WorkList:
     kind: str  # dispatch | supervisor | worker | unit_admin | partner | county | ministry
     title: str
-    tiles: list[Tile] = field(default_factory=list)
+    groups: list[tuple[str, list[Tile]]] = field(default_factory=list)  # (heading, tiles), in reading order
     extra: dict = field(default_factory=dict)
 
 
@@ -73,27 +73,30 @@ def _due_tiles(counts: dict, *, county: bool = False) -> list[Tile]:
 
 def _dispatch(m: Membership, now) -> WorkList:
     work = intake_queries.dispatch_work(current_user.id, now)
-    return WorkList("dispatch", "篩派案工作", [
+    return WorkList("dispatch", "篩派案工作", [("通報", [
         Tile("待篩派案通報", work.open, url_for("intake.queue"), "plain", "依派案時限排序"),
         Tile("已逾派案時限", work.overdue, url_for("intake.queue", due="overdue"), "alert", "請優先處理"),
         Tile("我認領篩案中", work.mine, url_for("intake.queue", mine="1"), "plain", f"全中心篩案中 {work.claimed} 件"),
-    ], {"reports": work.first})
+    ])], {"reports": work.first})
 
 
 def _supervisor(m: Membership, now) -> WorkList:
     counts = case_queries.unit_work(m, now)
     refs = referral_queries.work(m, now)
-    tiles = [
-        Tile("待指派社工", counts["awaiting_assignment"], url_for("cases.inbox", status="awaiting_assignment"), "warn",
-             "派入本單位、尚未指派"),
-        Tile("開案審核", counts["opening_review"], url_for("cases.inbox", status="opening_review", lead="1"), "warn",
-             "社工送出的開案評估，待您核定"),
-        Tile("結案審核", counts["closing_review"], url_for("cases.inbox", status="closing_review", lead="1"), "warn",
-             "社工送出的結案評估，待您核定"),
-        *_due_tiles(counts),
-        *_referral_tiles(m, refs),
+    decide = "待您核定" if m.role == Role.SUPERVISOR else "待督導核定"
+    groups = [
+        ("指派與審核", [
+            Tile("待指派社工", counts["awaiting_assignment"], url_for("cases.inbox", status="awaiting_assignment"), "warn",
+                 "派入本單位、尚未指派"),
+            Tile("開案審核", counts["opening_review"], url_for("cases.inbox", status="opening_review", lead="1"), "warn",
+                 f"本單位主責、社工送出的開案評估，{decide}"),
+            Tile("結案審核", counts["closing_review"], url_for("cases.inbox", status="closing_review", lead="1"), "warn",
+                 f"本單位主責、社工送出的結案評估，{decide}"),
+        ]),
+        ("本單位逾期", _due_tiles(counts)),
+        ("轉介", _referral_tiles(m, refs)),
     ]
-    return WorkList("supervisor" if m.role == Role.SUPERVISOR else "unit_admin", "本單位待辦", tiles)
+    return WorkList("supervisor" if m.role == Role.SUPERVISOR else "unit_admin", "本單位待辦", groups)
 
 
 def _worker(m: Membership, now) -> WorkList:
@@ -102,55 +105,60 @@ def _worker(m: Membership, now) -> WorkList:
     overdue = sum(1 for _, nd in rows if nd and nd.due.state == "overdue")
     soon = sum(1 for _, nd in rows if nd and nd.due.state == "soon")
     return WorkList("worker", "我的待辦", [
-        Tile("我的案件", len(rows), url_for("cases.mine"), "plain", "未結案、由我負責"),
-        Tile("期限已過", overdue, url_for("cases.mine"), "alert", "有期限已逾期的案件"),
-        Tile("即將到期", soon, url_for("cases.mine"), "warn", "期限將至的案件"),
-        *_referral_tiles(m, refs),
+        ("我的案件", [
+            Tile("我的案件", len(rows), url_for("cases.mine"), "plain", "未結案、由我負責"),
+            Tile("已逾期的案件", overdue, url_for("cases.mine"), "alert", "有期限已過、尚未完成的事項"),
+            Tile("即將到期的案件", soon, url_for("cases.mine"), "warn", "期限將至，請優先安排"),
+        ]),
+        ("轉介", _referral_tiles(m, refs)),
     ], {"cases": rows})
 
 
 def _partner(m: Membership, now) -> WorkList:
     refs = referral_queries.work(m, now)
     visits = campaign_queries.visits_to_make(m.unit_id, now.astimezone(TAIPEI).date(), partner=True)
-    tiles = [
+    groups = [("轉介", [
         Tile("待回覆的轉介", refs["waiting"], url_for("referrals.inbox", status="waiting"), "warn",
              f"其中逾期未回覆 {refs['waiting_overdue']} 件" if refs["waiting_overdue"] else "請於期限內受案或說明不受案"),
         Tile("服務中（待記錄服務）", refs["in_service"], url_for("referrals.inbox", status="in_service"), "plain",
              "記錄服務，完成後回報成果"),
-    ]
-    for campaign, n in visits:
-        tiles.append(Tile(f"{campaign.name}：待訪視家庭", n, url_for("campaigns.my_visits", campaign_id=campaign.id),
-                          "warn", "縣市指派給本單位、尚未記錄訪視"))
-    return WorkList("partner", "本團體待辦", tiles)
+    ])]
+    if visits:
+        groups.append(("春節關懷訪視", [
+            Tile("待訪視家庭", n, url_for("campaigns.my_visits", campaign_id=campaign.id), "warn",
+                 f"{campaign.name}：縣市指派給本單位、尚未記錄訪視") for campaign, n in visits]))
+    return WorkList("partner", "本團體待辦", groups)
 
 
 def _county(m: Membership, now) -> WorkList:
     today = now.astimezone(TAIPEI).date()
     counts = case_queries.county_overdue(m, now)
     due = report_queries.reports_due(m.county_id, today)
-    tiles = [Tile("逾期未篩派通報", intake_queries.overdue_open_count(now), url_for("intake.figures"), "alert",
-                  "全縣市已過派案時限、仍待篩派"),
-             *_due_tiles(counts, county=True),
-             Tile("待送出統計報表", len(due), url_for("reports.index"), "alert" if any(d["late"] for d in due) else "warn",
-                  "向衛福部報送")]
-    return WorkList("county", "全縣市逾期事項", tiles, {"reports_due": due})
+    groups = [
+        ("通報與報表", [
+            Tile("逾期未篩派通報", intake_queries.overdue_open_count(now), url_for("intake.figures"), "alert",
+                 "全縣市已過派案時限、仍待篩派"),
+            Tile("待送出統計報表", len(due), url_for("reports.index"), "alert" if any(d["late"] for d in due) else "warn",
+                 "應向衛福部報送、尚未送出"),
+        ]),
+        ("全縣市個案逾期", _due_tiles(counts, county=True)),
+    ]
+    return WorkList("county", "全縣市逾期事項", groups, {"reports_due": due})
 
 
 def _ministry(m: Membership, now) -> WorkList:
     today = now.astimezone(TAIPEI).date()
     awaiting, mine = meeting_queries.awaiting_updates(m.unit_id)
-    tiles = []
-    for a in awaiting:
-        tiles.append(Tile(f"{a.series.name}：待填報的列管事項", a.items,
-                          url_for("meetings.table", meeting_id=a.meeting.id), "warn",
-                          f"第 {a.meeting.number} 次會議，尚有 {a.units} 個單位項次未填辦理情形"))
-    tiles.append(Tile("本單位待填辦理情形", mine, url_for("meetings.mine"), "warn", "本單位主辦或協辦的列管事項"))
+    items = [Tile("待各單位填報的列管事項", a.items, url_for("meetings.table", meeting_id=a.meeting.id), "warn",
+                  f"{a.series.name}第 {a.meeting.number} 次會議：{a.units} 個單位項次未填辦理情形")
+             for a in awaiting]
+    items.append(Tile("本單位待填辦理情形", mine, url_for("meetings.mine"), "warn", "本單位主辦或協辦的列管事項"))
     missing = report_queries.counties_missing(today)
-    tiles.append(Tile("未送齊季報的縣市", len(missing["missing"]),
-                      url_for("reports.submissions", period=period_token(missing["period"])),
-                      "alert" if missing["late"] else "warn",
-                      f"{missing['period'].label}，{missing['counties']} 縣市中"))
-    return WorkList("ministry", "中央待辦", tiles, {"missing": missing})
+    reports = [Tile("未送齊季報的縣市", len(missing["missing"]),
+                    url_for("reports.submissions", period=period_token(missing["period"])),
+                    "alert" if missing["late"] else "warn",
+                    f"{missing['period'].label}，{missing['counties']} 縣市中（僅統計數字）")]
+    return WorkList("ministry", "中央待辦", [("會議列管事項", items), ("縣市報表", reports)], {"missing": missing})
 
 
 def worklist(m: Membership) -> WorkList | None:
