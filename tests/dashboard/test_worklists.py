@@ -154,6 +154,29 @@ def test_worker_sees_own_cases_with_next_deadline_and_referrals_to_answer(as_use
     assert referral_no in listed and family in listed
 
 
+def test_a_person_of_two_units_sees_the_work_list_of_the_current_unit(as_user, db, demo, factories):
+    wanhua = factories.unit("臺北市萬華社會福利服務中心")
+    dv_user = factories.user("tpe.dv1")
+    with tenancy.tenant_scope(demo.id):
+        dv_case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.id.in_(
+            sa.select(CaseUnit.case_id).where(CaseUnit.unit_id == factories.unit(DV).id, CaseUnit.role == "lead")),
+            FamilyCase.status.in_(OPEN_STATUSES))).first()
+        referral_no = referrals.send(dv_case, dv_user, dv_user.memberships[0], kind=ReferralKind.UNIT, reason="經濟困難",
+                                     services_requested="", sections=["members"], to_unit=wanhua).referral_no
+    db.session.commit()
+    client = as_user("tpe.sw2")
+    body, t = _home(client)
+    assert "「臺北市中正社會福利服務中心」" in body
+    assert t["待回覆的轉介"][0] == 0  # the referral went to 萬華, not to the unit in use
+    sw2 = factories.user("tpe.sw2")
+    to_wanhua = next(m for m in sw2.memberships if m.unit_id == wanhua.id)
+    assert client.post("/session/unit", {"membership_id": to_wanhua.id}).status_code == 303
+    body, t = _home(client)
+    assert "「臺北市萬華社會福利服務中心」" in body
+    assert t["待回覆的轉介"][0] == 1
+    assert referral_no in _follow(client, t["待回覆的轉介"][1])
+
+
 def test_worker_countdown_reads_days_left_and_days_late():
     from datetime import datetime, timedelta, timezone
 
