@@ -37,6 +37,13 @@ CEILINGS = {
     "my_action_items": 11,
     "tracking_table": 20,
     "public_report": 23,  # 20 before step 9: the persons named in a report are audited too (their entries)
+    # the home page of each role (its work list); counted 6, 6, 7, 6, 8, 9 on SQLite in step 10, with a little room
+    "home_dispatcher": 8,
+    "home_supervisor": 8,
+    "home_worker": 9,
+    "home_partner": 8,
+    "home_county_admin": 10,
+    "home_ministry": 11,
 }
 
 
@@ -262,3 +269,58 @@ def test_public_report_submission(client, db, taipei, count_queries):
     existing(LARGE - SMALL)
     large = submit(3)
     _check("public_report", small, large)
+
+
+# --- The home page of each role: its work list ---------------------------------------------------
+
+def _grow_county_work(db, taipei, factories):
+    """Reports waiting, cases waiting for assignment and assigned to a worker, referrals to the centre
+    and to the partner: every count of every role's home grows."""
+    sup, sup_m = _membership(factories, "tpe.sup")
+    sw1 = factories.user("tpe.sw1")
+    dv_user, dv_m = _membership(factories, "tpe.dv1")
+    centre = factories.unit(CENTRE)
+    from app.referrals.models import PartnerService
+    import sqlalchemy as sa
+    from app.extensions import db as _db
+
+    ngo_org = factories.user("ngo.staff").memberships[0].unit.partner_org_id
+    service = next(s for s in _db.session.scalars(sa.select(PartnerService).where(
+        PartnerService.partner_org_id == ngo_org)) if taipei.id in s.county_ids)
+
+    def grow(k):
+        with tenancy.tenant_scope(taipei.id):
+            for i in range(k):
+                _report(taipei)
+                case = _case(taipei, factories)
+                if i % 2:
+                    cases.assign(case, sup, sup_m, sw1)
+                dv_case = intake.dispatch(_claimed(taipei, factories), factories.user("tpe.dispatch"),
+                                          factories.unit("臺北市家庭暴力暨性侵害防治中心"))
+                referrals.send(dv_case, dv_user, dv_m, kind=ReferralKind.UNIT, reason="經濟困難", services_requested="",
+                               sections=["members"], to_unit=centre)
+                referrals.send(dv_case, dv_user, dv_m, kind=ReferralKind.PARTNER, partner_service=service, consent=True,
+                               consent_by="案母", reason="課後照顧", services_requested="", sections=["members"])
+        db.session.commit()
+
+    return grow
+
+
+def _claimed(taipei, factories):
+    report = _report(taipei)
+    intake.claim(report, factories.user("tpe.dispatch"))
+    return report
+
+
+@pytest.mark.parametrize("name, username", [
+    ("home_dispatcher", "tpe.dispatch"), ("home_supervisor", "tpe.sup"), ("home_worker", "tpe.sw1"),
+    ("home_partner", "ngo.staff"), ("home_county_admin", "tpe.admin"),
+])
+def test_home_work_list(name, username, as_user, db, taipei, factories, count_queries):
+    grow = _grow_county_work(db, taipei, factories)
+    _check(name, *_measure(count_queries, _ok(as_user(username), "/"), grow))
+
+
+def test_home_work_list_of_the_ministry(as_user, db, factories, count_queries, progress_meeting):
+    grow = _grow_items(db, factories, progress_meeting)
+    _check("home_ministry", *_measure(count_queries, _ok(as_user("moh.protect"), "/"), grow))

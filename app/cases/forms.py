@@ -202,7 +202,8 @@ class SearchForm(BaseForm):
     status = SelectField("狀態", choices=[("", "全部"), ("open", "未結案（全部）")] + CaseStatus.choices(), default="",
                          validate_choice=True)
     due = SelectField("期限", choices=[("", "不限"), ("first_visit_overdue", "首次訪視逾期"),
-                                       ("report_overdue", "評估報告逾期"), ("child_seen_overdue", "第一級 24 小時未親見")],
+                                       ("report_overdue", "評估報告逾期"), ("child_seen_overdue", "第一級 24 小時未親見"),
+                                       ("plan_review_overdue", "服務計畫檢討逾期")],
                       default="", validate_choice=True)
 
     def validate_phone(self, field):

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..accounts.models import Membership, Role
+from ..core.filters import TAIPEI
 from ..core.models import utcnow
+from ..extensions import db
 from ..tenants.models import UnitKind
 from . import deadlines, search_index
-from .models import OPEN_STATUSES, CaseEvent, CaseMember, CaseStatus, CaseUnit, FamilyCase
+from .models import OPEN_STATUSES, CaseEvent, CaseMember, CaseStatus, CaseUnit, FamilyCase, PlanReview, ServicePlan
 
 
 def mask_id(value: str) -> str:
@@ -43,9 +45,11 @@ def list_options():
             selectinload(FamilyCase.members))
 
 
-def inbox_stmt(unit_id: int, *, status: str = ""):
-    stmt = (sa.select(FamilyCase).where(FamilyCase.id.in_(sa.select(CaseUnit.case_id).where(CaseUnit.unit_id == unit_id)))
-            .options(*list_options()))
+def inbox_stmt(unit_id: int, *, status: str = "", lead_only: bool = False):
+    on_case = sa.select(CaseUnit.case_id).where(CaseUnit.unit_id == unit_id)
+    if lead_only:  # what the unit's supervisor decides on: the cases it leads
+        on_case = on_case.where(CaseUnit.role == "lead")
+    stmt = sa.select(FamilyCase).where(FamilyCase.id.in_(on_case)).options(*list_options())
     if status == "open":
         stmt = stmt.where(FamilyCase.status.in_(OPEN_STATUSES))
     elif status:
@@ -73,6 +77,41 @@ def _containing(text: str) -> str:
     return f"%{escaped}%"
 
 
+DUE_FILTERS = ("first_visit_overdue", "report_overdue", "child_seen_overdue", "plan_review_overdue")
+
+
+def next_review_expr():
+    """The date the case's latest service plan is next to be reviewed (None without a plan), as SQL:
+    the last review's next date, or the plan's first review date while it has none."""
+    plan = aliased(ServicePlan)
+    latest_plan = (sa.select(plan.id).where(plan.case_id == FamilyCase.id)
+                   .order_by(plan.created_at.desc(), plan.id.desc()).limit(1).correlate(FamilyCase).scalar_subquery())
+    last_review = (sa.select(PlanReview.next_review).where(PlanReview.plan_id == latest_plan)
+                   .order_by(PlanReview.id.desc()).limit(1).correlate(FamilyCase).scalar_subquery())
+    reviewed = sa.exists().where(PlanReview.plan_id == latest_plan).correlate(FamilyCase)
+    first_due = (sa.select(ServicePlan.review_due).where(ServicePlan.id == latest_plan)
+                 .correlate(FamilyCase).scalar_subquery())
+    return sa.case((reviewed, last_review), else_=first_due)
+
+
+def due_condition(due: str, now: datetime):
+    """The cases with one clock past its deadline (the same rules as ``deadlines.case_deadlines``)."""
+    vulnerable = FamilyCase.concerns.cast(sa.String).contains('"vulnerable_family"')
+    if due == "first_visit_overdue":
+        return sa.and_(vulnerable, FamilyCase.first_visit_at.is_(None), FamilyCase.status.in_(OPEN_STATUSES),
+                       FamilyCase.received_at < now - timedelta(days=deadlines.FIRST_VISIT_DAYS))
+    if due == "report_overdue":
+        return sa.and_(vulnerable, FamilyCase.assessment_report_at.is_(None), FamilyCase.status.in_(OPEN_STATUSES),
+                       FamilyCase.received_at < now - timedelta(days=deadlines.ASSESSMENT_REPORT_DAYS))
+    if due == "child_seen_overdue":
+        return sa.and_(FamilyCase.child_grade == "1", FamilyCase.child_seen_at.is_(None),
+                       FamilyCase.status.in_(OPEN_STATUSES),
+                       FamilyCase.received_at < now - timedelta(hours=deadlines.CHILD_SEEN_HOURS))
+    if due == "plan_review_overdue":  # a review is due by the end of its day in Taipei
+        return sa.and_(FamilyCase.status == CaseStatus.OPEN, next_review_expr() < now.astimezone(TAIPEI).date())
+    raise ValueError(due)
+
+
 def search_stmt(filters: Filters, membership: Membership, now: datetime | None = None):
     now = now or utcnow()
     stmt = visible(sa.select(FamilyCase), membership).options(*list_options())
@@ -98,17 +137,8 @@ def search_stmt(filters: Filters, membership: Membership, now: datetime | None =
         stmt = stmt.where(FamilyCase.status.in_(OPEN_STATUSES))
     elif filters.status:
         stmt = stmt.where(FamilyCase.status == filters.status)
-    vulnerable = FamilyCase.concerns.cast(sa.String).contains('"vulnerable_family"')
-    if filters.due == "first_visit_overdue":
-        stmt = stmt.where(vulnerable, FamilyCase.first_visit_at.is_(None), FamilyCase.status.in_(OPEN_STATUSES),
-                          FamilyCase.received_at < now - timedelta(days=deadlines.FIRST_VISIT_DAYS))
-    elif filters.due == "report_overdue":
-        stmt = stmt.where(vulnerable, FamilyCase.assessment_report_at.is_(None), FamilyCase.status.in_(OPEN_STATUSES),
-                          FamilyCase.received_at < now - timedelta(days=deadlines.ASSESSMENT_REPORT_DAYS))
-    elif filters.due == "child_seen_overdue":
-        stmt = stmt.where(FamilyCase.child_grade == "1", FamilyCase.child_seen_at.is_(None),
-                          FamilyCase.status.in_(OPEN_STATUSES),
-                          FamilyCase.received_at < now - timedelta(hours=deadlines.CHILD_SEEN_HOURS))
+    if filters.due in DUE_FILTERS:
+        stmt = stmt.where(due_condition(filters.due, now))
     return stmt.order_by(FamilyCase.received_at.desc(), FamilyCase.id.desc())
 
 
@@ -127,3 +157,65 @@ def awaiting_my_approval_stmt(unit_id: int):
 def recent_activity_stmt(case_ids, limit: int = 15):
     return (sa.select(CaseEvent).where(CaseEvent.case_id.in_(case_ids))
             .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(limit))
+
+
+# --- Work lists (the home page) ------------------------------------------------------------------
+
+def unit_work(membership: Membership, now: datetime | None = None) -> dict:
+    """Counts for a serving unit's supervisor: cases to assign, approvals waiting (on cases the unit
+    leads), and clocks past their deadline on the cases the membership may see. One query."""
+    now = now or utcnow()
+    lead_here = sa.select(CaseUnit.case_id).where(CaseUnit.unit_id == membership.unit_id, CaseUnit.role == "lead")
+    on_case = sa.select(CaseUnit.case_id).where(CaseUnit.unit_id == membership.unit_id)
+    count = sa.func.count(FamilyCase.id)
+    stmt = visible(sa.select(
+        count.filter(FamilyCase.status == CaseStatus.AWAITING_ASSIGNMENT, FamilyCase.id.in_(on_case)),
+        count.filter(FamilyCase.status == CaseStatus.OPENING_REVIEW, FamilyCase.id.in_(lead_here)),
+        count.filter(FamilyCase.status == CaseStatus.CLOSING_REVIEW, FamilyCase.id.in_(lead_here)),
+        *[count.filter(due_condition(key, now)) for key in DUE_FILTERS],
+    ).select_from(FamilyCase), membership)
+    row = db.session.execute(stmt).one()
+    return {"awaiting_assignment": row[0], "opening_review": row[1], "closing_review": row[2],
+            **{key: row[3 + i] for i, key in enumerate(DUE_FILTERS)}}
+
+
+def county_overdue(membership: Membership, now: datetime | None = None) -> dict:
+    """The county administrator's clocks past their deadline, over the whole county. One query."""
+    now = now or utcnow()
+    count = sa.func.count(FamilyCase.id)
+    row = db.session.execute(visible(sa.select(*[count.filter(due_condition(key, now)) for key in DUE_FILTERS])
+                                       .select_from(FamilyCase), membership)).one()
+    return {key: row[i] for i, key in enumerate(DUE_FILTERS)}
+
+
+@dataclass
+class NextDue:
+    due: deadlines.Due
+    days: int  # calendar days in Taipei from today to the due date; negative when past
+
+    @property
+    def countdown(self) -> str:
+        if self.due.state == "overdue":
+            return f"逾期 {-self.days} 天" if self.days < 0 else "今天已逾期"
+        return f"剩 {self.days} 天" if self.days > 0 else "今天到期"
+
+
+def my_work(user_id: int, now: datetime | None = None) -> list[tuple[FamilyCase, NextDue | None]]:
+    """The worker's open cases, each with its next deadline (the earliest clock not yet done),
+    those with the nearest deadline first. Two queries, however many cases."""
+    now = now or utcnow()
+    cases = db.session.scalars(
+        sa.select(FamilyCase).where(FamilyCase.assigned_worker_id == user_id, FamilyCase.status.in_(OPEN_STATUSES))
+        .options(joinedload(FamilyCase.district))).all()
+    reviews = dict(db.session.execute(
+        sa.select(FamilyCase.id, next_review_expr()).where(FamilyCase.id.in_([c.id for c in cases]),
+                                                           FamilyCase.status == CaseStatus.OPEN)).all()) if cases else {}
+    today = now.astimezone(TAIPEI).date()
+    rows = []
+    for case in cases:
+        pending = [d for d in deadlines.case_deadlines(case, now, reviews.get(case.id)) if d.done_at is None]
+        first = min(pending, key=lambda d: d.due_at, default=None)
+        rows.append((case, NextDue(first, (first.due_at.astimezone(TAIPEI).date() - today).days) if first else None))
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    rows.sort(key=lambda r: (r[1] is None, r[1].due.due_at if r[1] else far, r[0].received_at))
+    return rows

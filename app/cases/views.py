@@ -87,14 +87,15 @@ def inbox():
     status = request.args.get("status", "open")
     if status not in ("open", "") and status not in {s.value for s in CaseStatus}:
         status = "open"  # a hand-edited filter: show the default list rather than fail
-    pagination = db.paginate(queries.inbox_stmt(g.membership.unit_id, status=status), page=page, per_page=30,
-                             error_out=False)
+    lead_only = request.args.get("lead") == "1"
+    pagination = db.paginate(queries.inbox_stmt(g.membership.unit_id, status=status, lead_only=lead_only), page=page,
+                             per_page=30, error_out=False)
     now = utcnow()
     rows = [(case, deadlines.case_deadlines(case, now)) for case in pagination.items]
     loads = services.workers_with_load(g.membership.unit_id)
     supervisor = g.membership.role == Role.SUPERVISOR
     return render("cases/inbox.html", fragment="results", rows=rows, pagination=pagination, unit=g.membership.unit,
-                  loads=loads, supervisor=supervisor, status_filter=status, assign_form=_assign_form(loads))
+                  loads=loads, supervisor=supervisor, status_filter=status, lead_only=lead_only, assign_form=_assign_form(loads))
 
 
 def _assign_form(loads, formdata=None):

@@ -55,7 +55,21 @@ def css_string(value):
     return Markup("".join(c if c.isalnum() or c in " 　-_.,:：;()（）/" else f"\\{ord(c):x} " for c in str(value or "")))
 
 
+def mask_name(value) -> str:
+    """A name on a list: first and last character kept, the middle ○ (王小明 → 王○明, 王明 → 王○);
+    a family name already masked (王○○家) is left as it is."""
+    text = (value or "").strip()
+    if not text or "○" in text:
+        return text
+    if len(text) == 1:
+        return text
+    if len(text) == 2:
+        return text[0] + "○"
+    return text[0] + "○" * (len(text) - 2) + text[-1]
+
+
 def install(app) -> None:
+    app.add_template_filter(mask_name, "mask_name")
     app.add_template_filter(css_string, "css_string")
     app.add_template_filter(roc_date, "roc_date")
     app.add_template_filter(roc_datetime, "roc_datetime")

@@ -16,7 +16,8 @@ from .models import OPEN_REPORT_STATUSES, Report, ReportStatus
 from .reference import Concern
 
 
-def queue_stmt(*, mine_only_user_id: int | None = None, concern: str = ""):
+def queue_stmt(*, mine_only_user_id: int | None = None, concern: str = "", overdue_at: datetime | None = None):
+    """The open reports by deadline; ``overdue_at``: only those past their deadline at that time."""
     stmt = (
         sa.select(Report)
         .where(Report.status.in_(OPEN_REPORT_STATUSES))
@@ -25,6 +26,8 @@ def queue_stmt(*, mine_only_user_id: int | None = None, concern: str = ""):
     )
     if mine_only_user_id:
         stmt = stmt.where(Report.claimed_by_id == mine_only_user_id)
+    if overdue_at is not None:
+        stmt = stmt.where(Report.deadline_at < overdue_at)
     return stmt
 
 
@@ -38,6 +41,42 @@ def queue_counts(now: datetime | None = None) -> dict:
         ).where(Report.status.in_(OPEN_REPORT_STATUSES))
     ).one()
     return {"open": row[0], "overdue": row[1], "claimed": row[2]}
+
+
+@dataclass
+class DispatchWork:
+    """The dispatcher's home: the queue's counts and the reports whose clocks run out first."""
+    open: int
+    overdue: int
+    claimed: int
+    mine: int
+    first: list  # [(Report, Clock)] by deadline
+
+
+def dispatch_work(user_id: int, now: datetime | None = None, limit: int = 8) -> DispatchWork:
+    from . import deadlines
+
+    now = now or utcnow()
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Report.id),
+            sa.func.count(Report.id).filter(Report.deadline_at < now),
+            sa.func.count(Report.id).filter(Report.status == ReportStatus.SCREENING),
+            sa.func.count(Report.id).filter(Report.claimed_by_id == user_id),
+        ).where(Report.status.in_(OPEN_REPORT_STATUSES))
+    ).one()
+    reports = db.session.scalars(
+        sa.select(Report).where(Report.status.in_(OPEN_REPORT_STATUSES))
+        .options(joinedload(Report.claimed_by), joinedload(Report.district))
+        .order_by(Report.deadline_at, Report.id).limit(limit)).all()
+    return DispatchWork(row[0], row[1], row[2], row[3],
+                        [(r, deadlines.clock(r.received_at, r.deadline_at, now)) for r in reports])
+
+
+def overdue_open_count(now: datetime | None = None) -> int:
+    """Reports of the county still waiting past their dispatch deadline (the county administrator's home)."""
+    return db.session.scalar(sa.select(sa.func.count(Report.id)).where(
+        Report.status.in_(OPEN_REPORT_STATUSES), Report.deadline_at < (now or utcnow())))
 
 
 def taipei_day_bounds(day) -> tuple[datetime, datetime]:

@@ -61,13 +61,15 @@ def _report_or_404(report_id: int) -> Report:
 @requires(*CENTRE_ROLES, **CENTRE)
 def queue():
     mine = request.args.get("mine") == "1"
+    overdue_only = request.args.get("due") == "overdue"
     page = max(1, request.args.get("page", 1, type=int))
-    stmt = queries.queue_stmt(mine_only_user_id=current_user.id if mine else None)
-    pagination = db.paginate(stmt, page=page, per_page=50, error_out=False)
     now = utcnow()
+    stmt = queries.queue_stmt(mine_only_user_id=current_user.id if mine else None,
+                              overdue_at=now if overdue_only else None)
+    pagination = db.paginate(stmt, page=page, per_page=50, error_out=False)
     rows = [(r, deadlines.clock(r.received_at, r.deadline_at, now)) for r in pagination.items]
     return render("intake/queue.html", fragment="queue", rows=rows, pagination=pagination,
-                  counts=queries.queue_counts(now), mine=mine, now=now)
+                  counts=queries.queue_counts(now), mine=mine, overdue_only=overdue_only, now=now)
 
 
 # --- Recording a report (hotline, fax, agencies) ---------------------------

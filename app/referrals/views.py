@@ -10,13 +10,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Role
 from ..cases import services as cases
-from ..cases.models import CaseUnit, CaseUnitRole, FamilyCase
+from ..cases.models import FamilyCase
 from ..core.models import utcnow
 from ..core.permissions import requires, signed_in
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
 from ..tenants.models import County, PartnerOrganisation, Unit
-from . import disputes, joint, notify, services
+from . import disputes, joint, notify, queries, services
 from .forms import (
     AcceptForm,
     CommentForm,
@@ -46,6 +46,7 @@ from .models import (
     ReferralEvent,
     ReferralKind,
     ReferralOutcome,
+    ReferralStatus,
     Urgency,
 )
 
@@ -114,34 +115,31 @@ def referral_new(case_id: int):
 
 # --- Inbox and one referral ---------------------------------------------------------
 
-def _mine(stmt, box: str):
-    m = g.membership
-    if box == "sent":  # what the unit sent, and what it took over with the lead of a case
-        led = sa.select(CaseUnit.case_id).where(CaseUnit.unit_id == m.unit_id, CaseUnit.role == CaseUnitRole.LEAD)
-        return stmt.where(sa.or_(Referral.from_unit_id == m.unit_id,
-                                 sa.and_(Referral.case_id.in_(led), Referral.tenant_id == m.county_id,
-                                         sa.or_(Referral.to_unit_id.is_(None), Referral.to_unit_id != m.unit_id))))
-    if m.unit.is_partner_unit:
-        return stmt.where(Referral.to_partner_org_id == m.unit.partner_org_id)
-    return stmt.where(Referral.to_unit_id == m.unit_id)
-
-
 @bp.get("/referrals")
 @requires(*PARTIES)
 def inbox():
-    box = request.args.get("box", "received")
+    box = request.args.get("box", "")
     if g.membership.unit.is_partner_unit:
         box = "received"
-    only_open = request.args.get("all") != "1"
-    stmt = _mine(sa.select(Referral), box).options(joinedload(Referral.from_unit), joinedload(Referral.to_unit),
-                                                  joinedload(Referral.to_partner), joinedload(Referral.to_county))
-    if only_open:
+    elif box not in queries.BOXES:
+        box = queries.home_box(g.membership)  # the worker's own tab: where the unit mostly works
+    status = request.args.get("status", "")
+    if status not in queries.STATUS_FILTERS:
+        status = ""
+    only_open = request.args.get("all") != "1" or bool(status)
+    stmt = sa.select(Referral).where(queries.box_condition(g.membership, box)).options(
+        joinedload(Referral.from_unit), joinedload(Referral.to_unit), joinedload(Referral.to_partner),
+        joinedload(Referral.to_county))
+    if status:
+        stmt = stmt.where(Referral.status == status)
+    elif only_open:
         stmt = stmt.where(Referral.status.in_(OPEN_REFERRAL_STATUSES))
-    stmt = stmt.order_by(Referral.deadline_at)
+    stmt = stmt.order_by(Referral.deadline_at, Referral.id)
     page = max(1, request.args.get("page", 1, type=int))
     pagination = db.paginate(stmt, page=page, per_page=30, error_out=False)
     return render("referrals/inbox.html", fragment="results", pagination=pagination, box=box, only_open=only_open,
-                  now=utcnow(), overdue=services.is_overdue)
+                  status_filter=status, status_label=dict(ReferralStatus.choices()).get(status, ""), now=utcnow(),
+                  overdue=services.is_overdue)
 
 
 def _referral_or_404(referral_id: int) -> tuple[Referral, str]:

@@ -11,7 +11,7 @@ module: counts only.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import date as date_type, timedelta
 from statistics import median
 
 import sqlalchemy as sa
@@ -412,3 +412,65 @@ def count_empty(kind: ReportKind) -> dict:
     from .models import PeriodKind
 
     return COUNTERS[kind](0, Period.of(PeriodKind.YEAR, 1912))
+
+
+# --- Work lists (the home page) ------------------------------------------------------------------
+
+QUARTERLY = (ReportKind.SCREENING, ReportKind.VISITS, ReportKind.VULNERABILITY, ReportKind.REFERRALS)
+
+
+def last_quarter(today) -> Period:
+    from .models import PeriodKind
+    from .periods import recent_periods
+
+    return next(p for p in recent_periods(PeriodKind.QUARTER, today, 2) if p.is_over(today))
+
+
+def _due_on(period: Period):
+    return date_type(period.end.year + (period.end.month == 12), period.end.month % 12 + 1, 10)
+
+
+def reports_due(county_id: int, today) -> list[dict]:
+    """The county's reports owed to the ministry that it has not submitted: the quarterly reports of the
+    last finished quarter and the 春節關懷 report of the last campaign that has ended. Two queries."""
+    from ..campaigns.models import Campaign
+    from .models import ReportRun
+
+    wanted = [(kind, last_quarter(today)) for kind in QUARTERLY]
+    campaign = db.session.scalars(sa.select(Campaign).where(Campaign.ends_on < today)
+                                  .order_by(Campaign.ends_on.desc()).limit(1)).first()
+    if campaign is not None:
+        wanted.append((ReportKind.SPRING, Period.of_campaign(campaign)))
+    submitted = set(db.session.execute(
+        sa.select(ReportRun.kind, ReportRun.period_start, ReportRun.period_end)
+        .where(ReportRun.tenant_id == county_id, ReportRun.submitted_at.is_not(None),
+               sa.or_(*[sa.and_(ReportRun.kind == k, ReportRun.period_start == p.start, ReportRun.period_end == p.end)
+                        for k, p in wanted]))).all())
+    out = []
+    for kind, period in wanted:
+        if (kind, period.start, period.end) not in submitted:
+            due = _due_on(period)
+            out.append({"kind": kind, "period": period, "due_on": due, "late": today > due})
+    return out
+
+
+def counties_missing(today) -> dict:
+    """The ministry's view: how many counties have not submitted every quarterly report of the last finished
+    quarter (counts only, never a family). Two queries."""
+    from ..core import tenancy
+    from ..tenants.models import County
+    from .models import ReportRun
+
+    period = last_quarter(today)
+    with tenancy.all_tenants("ministry home: which counties submitted the quarter's reports"):
+        counties = db.session.execute(sa.select(County.id, County.name).where(County.is_active.is_(True))
+                                      .order_by(County.sort_order)).all()
+        done = db.session.execute(
+            sa.select(ReportRun.tenant_id, sa.func.count(sa.distinct(ReportRun.kind)))
+            .where(ReportRun.kind.in_(QUARTERLY), ReportRun.period_start == period.start,
+                   ReportRun.period_end == period.end, ReportRun.submitted_at.is_not(None))
+            .group_by(ReportRun.tenant_id)).all()
+    complete = {cid for cid, n in done if n == len(QUARTERLY)}
+    missing = [name for cid, name in counties if cid not in complete]
+    due = _due_on(period)
+    return {"period": period, "due_on": due, "late": today > due, "missing": missing, "counties": len(counties)}
