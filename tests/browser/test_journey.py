@@ -23,7 +23,8 @@ after merging that helper's branch.
 import random
 import re
 import subprocess
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,13 @@ _SUFFIX = "".join(random.SystemRandom().sample(_CHARS, 2))
 CHILD = f"旅{_SUFFIX}"          # the child reported (its name is unique to this run)
 MOTHER = f"旅母{_SUFFIX}"        # the household member the worker adds
 FAMILY_NAMES = (CHILD, MOTHER)
+
+
+def roc(day: date) -> str:
+    return f"{day.year - 1911}/{day.month:02d}/{day.day:02d}"
+
+
+TODAY = datetime.now(ZoneInfo("Asia/Taipei")).date()  # the day the family is reported, visited and served
 
 
 def step(page, name: str) -> None:
@@ -360,8 +368,8 @@ def test_05_worker_plans_serves_and_refers_to_a_partner(page):
     page.locator("summary", has_text="訂定服務計畫").click()
     page.get_by_label("服務目標", exact=True).fill("穩定家庭經濟，確保兒少三餐與課後照顧。")
     page.get_by_label("與案家誰共同訂定").fill("案母")
-    page.get_by_label("訂定日期").fill("115/12/01")
-    page.get_by_label("預定檢討日期").fill("116/03/01")
+    page.get_by_label("訂定日期").fill(roc(TODAY))
+    page.get_by_label("預定檢討日期").fill(roc(TODAY + timedelta(days=90)))
     page.get_by_role("button", name="儲存服務計畫").click()
     page.wait_for_load_state()
     assert "穩定家庭經濟" in page.locator("#service").inner_text()
@@ -369,7 +377,7 @@ def test_05_worker_plans_serves_and_refers_to_a_partner(page):
     # A service, saved with a double click: recorded once.
     page.locator("summary", has_text="記錄服務").click()
     page.get_by_label("服務項目").select_option(label="急難紓困")
-    page.locator("#sv-on").fill("115/12/02")
+    page.locator("#sv-on").fill(roc(TODAY))
     page.get_by_label(re.compile("金額")).fill("8000")
     page.get_by_role("button", name="儲存服務").dblclick()
     page.wait_for_load_state("networkidle")
