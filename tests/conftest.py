@@ -307,7 +307,11 @@ def live_server(tmp_path_factory):
         server.shutdown()
         if worker is not None:
             worker.terminate()
-            worker.wait(timeout=10)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # RQ's warm shutdown can wait out its dequeue (30 s seen): no orphan
+                worker.kill()
+                worker.wait(timeout=10)
 
 
 CHROMIUM = "/usr/bin/chromium"
