@@ -7,7 +7,7 @@ admits 'former'), as the decision says; a dispute decision records which
 column needs no grant of its own.
 
 Revision ID: l7d2f4a8c1e9
-Revises: c3e5a7b9d1f4
+Revises: h7c2e9a4f1b6
 Create Date: 2026-12-06 11:00:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'l7d2f4a8c1e9'
-down_revision = 'c3e5a7b9d1f4'
+down_revision = 'h7c2e9a4f1b6'
 branch_labels = None
 depends_on = None
 
