@@ -9,24 +9,54 @@
   }
   document.addEventListener("DOMContentLoaded", function () { focusErrors(document); });
   document.body && document.body.addEventListener("htmx:afterSwap", function (evt) { focusErrors(evt.target); });
-  // Irreversible actions (form[data-submit-once]) are sent once: a second click while the first
-  // request is on its way does nothing. The buttons are disabled after the form data is taken.
+  // Every form that sends something (method=post) is sent once: a second click, or Enter, while
+  // the first request is on its way does nothing, so a double click never files a report, a
+  // service or a referral twice. htmx forms get their buttons back when their answer arrives;
+  // a page restored by the back button gets them back too; and after 10 s they come back in any
+  // case (a form whose answer is a download leaves the page where it is). data-submit-many opts out.
+  function buttonsOf(form) {
+    var inside = Array.prototype.slice.call(form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]"));
+    if (form.id) {
+      inside = inside.concat(Array.prototype.slice.call(document.querySelectorAll('button[form="' + form.id + '"]')));
+    }
+    return inside;
+  }
+  function release(form) {
+    if (!form || !form.removeAttribute) { return; }
+    form.removeAttribute("data-sent");
+    buttonsOf(form).forEach(function (b) {
+      if (b.getAttribute("data-disabled-by-send") === "1") {
+        b.disabled = false; b.removeAttribute("aria-disabled"); b.removeAttribute("data-disabled-by-send");
+      }
+    });
+  }
+  function sendsOnce(form) {
+    if (!form || !form.getAttribute || form.hasAttribute("data-submit-many")) { return false; }
+    var method = (form.getAttribute("hx-post") || form.getAttribute("hx-put") || form.getAttribute("hx-patch") ||
+                  form.getAttribute("hx-delete")) ? "post" : (form.getAttribute("method") || "get");
+    return method.toLowerCase() === "post" || form.hasAttribute("data-submit-once");
+  }
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
-    if (!form || !form.hasAttribute || !form.hasAttribute("data-submit-once")) { return; }
-    if (form.getAttribute("data-sent") === "1") { evt.preventDefault(); return; }
+    if (!sendsOnce(form)) { return; }
+    if (form.getAttribute("data-sent") === "1") {
+      evt.preventDefault(); evt.stopImmediatePropagation(); return;
+    }
     form.setAttribute("data-sent", "1");
-    setTimeout(function () {
-      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit], input[type=submit]"), function (b) {
-        b.disabled = true; b.setAttribute("aria-disabled", "true");
+    setTimeout(function () {  // after the browser has taken the form data (the clicked button's name/value)
+      if (form.getAttribute("data-sent") !== "1") { return; }
+      buttonsOf(form).forEach(function (b) {
+        if (!b.disabled) { b.disabled = true; b.setAttribute("aria-disabled", "true"); b.setAttribute("data-disabled-by-send", "1"); }
       });
     }, 0);
+    setTimeout(function () { release(form); }, 10000);
   }, true);
-  // A page restored from the back/forward cache gets its buttons back.
+  document.body && document.body.addEventListener("htmx:afterRequest", function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    var form = elt && (elt.tagName === "FORM" ? elt : elt.closest && elt.closest("form"));
+    if (form) { release(form); }
+  });
   window.addEventListener("pageshow", function () {
-    Array.prototype.forEach.call(document.querySelectorAll("form[data-submit-once][data-sent]"), function (form) {
-      form.removeAttribute("data-sent");
-      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) { b.disabled = false; b.removeAttribute("aria-disabled"); });
-    });
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-sent]"), release);
   });
 })();
