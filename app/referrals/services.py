@@ -192,7 +192,8 @@ def snapshot(case: FamilyCase, sections: list[str]) -> dict:
         from ..intake.reference import Relation, Sex
 
         out["members"] = [{"name": m.name, "relation": Relation(m.relation).label, "sex": Sex(m.sex).label,
-                           "age": m.age(), "flags": list(m.flags or [])} for m in case.members]
+                           "age": m.age(), "flags": list(m.flags or [])}
+                          for m in case.members if m.is_current]  # who lives in the family now
     if "reports" in sections:
         out["reports"] = [{"received": roc_date(r.received_at, "short"), "narrative": r.narrative}
                           for r in db.session.scalars(sa.select(Report).where(Report.case_id == case.id))]

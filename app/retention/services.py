@@ -34,6 +34,7 @@ from ..cases.models import (
     CaseContact,
     CaseEvent,
     CaseMember,
+    CaseMemberChange,
     CaseNote,
     CaseSearchGram,
     CaseService,
@@ -353,7 +354,8 @@ def _delete_case_rows(case: FamilyCase) -> dict[str, int]:
     # The case file.
     delete(PlanReview, PlanReview.tenant_id == tenant, PlanReview.plan_id.in_(plan_ids))
     for model in (ServicePlan, CaseService, CaseNote, CaseContact, CaseEvent, CaseTransition, SafetyAssessment,
-                  CaseTipvda, AssessmentReport, VulnerabilityAssessment, CaseSearchGram, CaseUnit, CaseMember):
+                  CaseTipvda, AssessmentReport, VulnerabilityAssessment, CaseSearchGram, CaseUnit, CaseMemberChange,
+                  CaseMember):
         delete(model, model.tenant_id == tenant, model.case_id == cid)
     delete(FamilyCase, FamilyCase.tenant_id == tenant, FamilyCase.id == cid)
     return counts

@@ -90,3 +90,13 @@ def test_the_lead_worker_adds_corrects_and_ends_members(page):
     assert "已離開（1）" in page.locator("#former-members").inner_text()
     page.locator("#household").scroll_into_view_if_needed()
     shot(page, "household-ended")
+
+
+def test_the_deadline_settings_page_cites_the_source_of_each_rule(page):
+    login(page, "tpe.admin")
+    page.wait_for_url("**/")
+    page.goto("/intake/settings/deadlines")
+    sources = page.locator("#rule-sources").inner_text()
+    assert "兒童及少年福利與權益保障法第 53 條第 3 項" in sources and "依法固定" in sources
+    assert "108 年 6 月 10 日" in sources
+    shot(page, "deadline-rule-sources")
