@@ -545,16 +545,8 @@ def _household_act(case: FamilyCase, form, key, action):
 
 
 def _household_done(case: FamilyCase, anchor: str):
-    """After a member action: a full page load (htmx: HX-Redirect), so the whole record and the message show.
-    (HX-Location would swap only the page's content block into the body.)"""
-    url = url_for("cases.case_detail", case_id=case.id)
-    if getattr(request, "htmx", None):
-        from flask import make_response
-
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url  # no #anchor: a same-document jump would not reload the page
-        return response
-    return redirect_to(f"{url}#{anchor}")
+    """After a member action: the whole record again, with the message (redirect_to)."""
+    return redirect_to(url_for("cases.case_detail", case_id=case.id) + f"#{anchor}")
 
 
 def _flash_duplicates(matches) -> None:

@@ -6,6 +6,8 @@ template (jinja2-fragments), so there is never a second copy of the markup.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
@@ -29,10 +31,17 @@ def form_error(template: str, *, fragment: str = "content", **context):
 
 
 def redirect_to(url: str):
-    """After a successful post: HX-Location for htmx, a 303 otherwise."""
+    """After a successful post: a 303, or for htmx a full page load (HX-Redirect), so the next page
+    comes whole with its header and messages (HX-Location would swap the page's content block
+    alone into the body). An #anchor on the page the request came from is dropped there: a
+    same-document jump would not load the page again."""
     if getattr(request, "htmx", None):
+        path, _, anchor = url.partition("#")
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if anchor and current.path == urlsplit(path).path and current.query == urlsplit(path).query:
+            url = path
         response = make_response("", 204)
-        response.headers["HX-Location"] = url
+        response.headers["HX-Redirect"] = url
         return response
     from flask import redirect
 

@@ -96,7 +96,7 @@ def test_htmx_gets_the_fragment_and_errors_as_a_422_fragment(as_user, make_close
     assert bad.status_code == 422 and "<html" not in text and "請填寫「理由」。" in text
     ok = admin.post("/admin/retention/decide", {"case_ids": [str(case.id)], "decision": "dispose", "reason": "逾期"},
                     headers=HTMX)
-    assert ok.status_code == 204 and ok.headers["HX-Location"] == "/admin/retention"
+    assert ok.status_code == 204 and ok.headers["HX-Redirect"] == "/admin/retention"
 
 
 def test_case_page_decision_and_access(as_user, make_closed, taipei, db):
