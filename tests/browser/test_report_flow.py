@@ -39,8 +39,11 @@ def test_county_submits_the_quarterly_report_and_the_ministry_sees_it(page):
     assert "進行中" not in panel.inner_text()  # a finished quarter: no warning
     assert "已完成（未送出）" in page.locator("#run-status").inner_text()  # nothing sent yet
     shot(page, "report-submit-confirm")
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and r.url.endswith("/submit") else None)
     panel.get_by_role("button", name="確認送出").dblclick()  # a double click sends it once
     page.locator("#run-status", has_text="已送出").wait_for()
+    assert len(posts) == 1, posts
     assert page.locator("#form-errors").count() == 0  # no 「此版本已送出」 from a second request
     assert page.get_by_role("button", name="送出衛生福利部").count() == 0
     logout(page)

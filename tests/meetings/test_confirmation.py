@@ -43,7 +43,7 @@ def test_lead_units_are_required_checkboxes_and_an_empty_choice_keeps_the_input(
     secretary = as_user("moh.protect")
     meeting_id = _meeting(secretary, factories)
     page = secretary.get(f"/meetings/{meeting_id}").text
-    group = re.search(r'<fieldset[^>]*id="it-lead_unit_ids-group".*?</fieldset>', page, re.S).group(0)
+    group = re.search(r'<fieldset[^>]*id="it-lead_unit_ids-group".*?</fieldset>', page, re.DOTALL).group(0)
     assert 'type="checkbox"' in group and 'name="it-lead_unit_ids"' in group and 'aria-required="true"' in group
     assert "必填" in group and "社會及家庭署" in group
     assert '<select id="it-lead_unit_ids"' not in page and 'multiple' not in group
@@ -51,7 +51,7 @@ def test_lead_units_are_required_checkboxes_and_an_empty_choice_keeps_the_input(
     bad = secretary.post(f"/meetings/{meeting_id}/items", {"it-section": "3", "it-title": "未勾主辦",
                                                            "it-instruction": "請研議。", "it-assist_unit_ids": str(assist)})
     assert bad.status_code == 422
-    group = re.search(r'<fieldset[^>]*id="it-lead_unit_ids-group".*?</fieldset>', bad.text, re.S).group(0)
+    group = re.search(r'<fieldset[^>]*id="it-lead_unit_ids-group".*?</fieldset>', bad.text, re.DOTALL).group(0)
     assert "請至少勾選一個主辦單位" in group and 'aria-invalid="true"' in group
     assert "未勾主辦" in bad.text and "請研議。" in bad.text
     assert re.search(rf'name="it-assist_unit_ids"[^>]*value="{assist}"[^>]*checked', bad.text)

@@ -71,6 +71,13 @@ def test_no_tracking_table_row_splits_and_no_number_is_left_alone(app, long_rows
             f"{number} is alone at the foot of page {first + 1}"
         if n != 9:  # a row shorter than a page is not split at all: it ends on the page it starts on
             assert f"〔第{n}項止〕" in text[first], f"row {number} splits after page {first + 1}"
+        else:  # taller than a page: it starts a page, and each page it goes on to names its key cells at the top
+            last = next(i for i, page in enumerate(text) if f"〔第{n}項止〕" in page)
+            assert last > first and "（接續上頁）" not in text[first]
+            for page in text[first + 1:last + 1]:  # 「（接續上頁）編號 21　案號 1080605-6-9」 at the head of the page
+                assert "（接續上頁）編號" in page and number in page, "the key cells are not repeated on a continuation page"
+    continued = [i for i, page in enumerate(text) if "（接續上頁）" in page]
+    assert continued and all("1080605-6-9" in text[i] for i in continued)  # only the tall row's pages
     # the seed's own rows: each 案號's page carries that row's text as well
     for item in services.open_items(meeting):
         for number in item.case_numbers.split("、") if hasattr(item, "case_numbers") else []:

@@ -1,7 +1,7 @@
 """Deciding a dispute is irreversible: the arbiter's first POST shows what the decision changes at once
 and decides nothing; an error keeps what was typed; the confirmed POST decides once."""
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from app.core import tenancy
 from app.referrals.models import Dispute, DisputeOutcome, DisputeStatus
