@@ -179,8 +179,16 @@ class Submission:
     runs: dict  # kind -> latest submitted ReportRun (or None)
 
 
+def due_kinds(period: Period) -> list[ReportKind]:
+    """The reports a county owes for a period: the spring-festival report for a campaign's own dates
+    only, the other reports for months, quarters and years only (never one for the other's period)."""
+    if period.kind == PeriodKind.SPRING:
+        return [ReportKind.SPRING]
+    return [k for k in ReportKind if k != ReportKind.SPRING]
+
+
 def overview(period: Period) -> list[Submission]:
-    """Every county × report: its latest submitted version for the period (figures only, no files loaded)."""
+    """Every county × report due for the period: its latest submitted version (figures only, no files loaded)."""
     with tenancy.all_tenants("ministry overview: which counties submitted which reports"):
         counties = db.session.scalars(sa.select(County).where(County.is_active.is_(True)).order_by(County.sort_order)).all()
         runs = db.session.scalars(
@@ -193,7 +201,7 @@ def overview(period: Period) -> list[Submission]:
     latest: dict = {}
     for run in runs:
         latest[(run.tenant_id, run.kind)] = run
-    return [Submission(c, {k: latest.get((c.id, k)) for k in ReportKind}) for c in counties]
+    return [Submission(c, {k: latest.get((c.id, k)) for k in due_kinds(period)}) for c in counties]
 
 
 def due_on(period: Period) -> date:

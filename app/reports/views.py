@@ -172,7 +172,7 @@ def submissions():
     form.period.data = period_token(period)
     today = utcnow().date()
     due = services.due_on(period)
-    return render("reports/submissions.html", period=period, rows=services.overview(period), kinds=list(ReportKind),
+    return render("reports/submissions.html", period=period, rows=services.overview(period), kinds=services.due_kinds(period),
                   form=form, due=due, late=today > due, token=period_token(period))
 
 
