@@ -200,7 +200,8 @@ class Sheet:
             if isinstance(cell, Ref):
                 return MARK if cell.key in hidden else self.values[cell.key]
             if isinstance(cell, Derived):
-                if any(k in hidden for k in cell.keys) or any(small(self.values[k]) for k in cell.keys) \
+                keys = [k.key if isinstance(k, Ref) else k for k in cell.keys]
+                if any(k in hidden for k in keys) or any(small(self.values[k]) for k in keys) \
                         or any(small(c) for c in cell.counts):
                     return MARK
                 if numbers and isinstance(cell.shown, Rate):
