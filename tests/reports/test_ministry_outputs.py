@@ -88,7 +88,7 @@ def cells(text: str) -> list[str]:
 def test_one_county_alone_the_national_line_is_its_line_and_the_unit_table_is_gone(app, db, factories, as_user):
     taipei = factories.county("臺北市")
     with app.test_request_context(), tenancy.all_tenants("test"):
-        run = submit(taipei, ReportKind.VISITS, Q3, visits(1, 9))  # 1 family opened: must not be published
+        run_id = submit(taipei, ReportKind.VISITS, Q3, visits(1, 9)).id  # 1 family opened: must not be published
         _db.session.commit()
     ministry_user = as_user("moh.protect")
     page = ministry_user.get(f"/reports/national/visits?period={period_token(Q3)}").text
@@ -104,7 +104,7 @@ def test_one_county_alone_the_national_line_is_its_line_and_the_unit_table_is_go
     assert "10.00%" not in text  # the rate 1 of 10 would give the hidden 1 back
 
     for fmt in ("csv", "xlsx", "pdf"):
-        data = ministry_user.get(f"/reports/{run.id}/file.{fmt}").data
+        data = ministry_user.get(f"/reports/{run_id}/file.{fmt}").data
         assert b"exact" not in data  # never the county's own exact file
         published = published_text(fmt, data)
         assert "揭露規則" in published and "中正社會福利服務中心" not in published and "10.00%" not in published
@@ -112,6 +112,11 @@ def test_one_county_alone_the_national_line_is_its_line_and_the_unit_table_is_go
         data = ministry_user.get(f"/reports/national/visits.{fmt}?period={period_token(Q3)}").data
         published = published_text(fmt, data)
         assert "揭露規則" in published and "10.00%" not in published and "*" in published
+        if fmt == "pdf":
+            from pathlib import Path
+
+            Path("test-artifacts").mkdir(exist_ok=True)
+            Path("test-artifacts/ministry-national-visits.pdf").write_bytes(data)
 
 
 def published_text(fmt: str, data: bytes) -> str:
@@ -179,3 +184,37 @@ def test_the_workbooks_store_numbers_and_percentages_as_numbers(app, db, factori
     assert [c.value for c in row[1:4]] == [100, 30, 0] and all(isinstance(c.value, int) for c in row[1:3])
     opened = next(c for c, h in zip(row, next(r for r in sheet.iter_rows() if r[0].value == "縣市")) if h.value == "開案率")
     assert opened.value == pytest.approx(0.30) and opened.number_format == "0.00%"
+
+
+@pytest.mark.parametrize("kind", list(ReportKind))
+def test_every_report_is_published_through_the_rule(app, db, kind):
+    """Each report's ministry tables, with small numbers set into its counts: every 1–2 hidden and
+    no hidden count derivable; the rule's note goes with them."""
+    from app.reports import queries
+
+    def seed(c, n):  # every count of the shape set to a small or larger number, nested
+        for k, v in c.items():
+            if isinstance(v, dict):
+                seed(v, n + 1)
+            elif isinstance(v, int):
+                c[k] = (n * 7 + len(k)) % 6
+        return c
+
+    with app.test_request_context(), tenancy.all_tenants("test"):
+        a, b = seed(queries.count_empty(kind), 1), seed(queries.count_empty(kind), 2)
+    if kind == ReportKind.SCREENING:
+        a["by_channel"] = {"35": {"received": 4, "valid": 2, "invalid": 1}}
+        b["by_channel"] = {"35": {"received": 7, "valid": 5, "invalid": 2}}
+        for c in (a, b):  # consistent with the channel lines
+            c["received"], c["pending"] = c["by_channel"]["35"]["received"], 1
+            c["invalid"] = {k: 0 for k in c["invalid"]} | {next(iter(c["invalid"])): c["by_channel"]["35"]["invalid"]}
+            c["dispatched"] = {k: 0 for k in c["dispatched"]} | {"vulnerable": c["by_channel"]["35"]["valid"]}
+            c["referred"] = c["transferred"] = 0
+    sheet = ministry.sheet(kind, [("臺北市", a), ("花蓮縣", b)])
+    hidden = sheet.hidden()
+    assert {k for k, v in sheet.values.items() if 0 < v < 3} <= hidden
+    assert not disclosure.determined(sheet.values, sheet.groups, hidden)
+    assert not disclosure.pinned(sheet.values, sheet.groups, hidden)
+    tables = sheet.publish()
+    assert tables and all(str(v) != "1" and str(v) != "2" for _, _, rows in tables for row in rows for v in row[1:]
+                          if not isinstance(v, float))
