@@ -20,9 +20,9 @@ counts and groups (see :mod:`app.reports.ministry`), and :meth:`Sheet.publish` i
 way they become rows. A county's own administrator sees the county's exact figures."""
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Hashable
 
 THRESHOLD = 3
 MARK = "*"

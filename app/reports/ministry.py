@@ -33,7 +33,7 @@ def _columns(kind: ReportKind, c: dict) -> list[tuple[str, int]]:
             groups = {g: sum(c[s]["by_kind"][k][g] for k in c[s]["by_kind"]) for g in queries.OUTCOME_GROUPS}
             return sum(groups.values()), groups
         sent_total, sent = side("sent")
-        received_total, received = side("received")
+        received_total, _ = side("received")
         return [("送出", sent_total), *[(f"送出{queries.OUTCOME_LABELS[g]}", sent[g]) for g in queries.OUTCOME_GROUPS],
                 ("收到", received_total), ("爭議", c["disputes"]["filed"])]
     t = c["totals"]

@@ -228,7 +228,7 @@ def national(kind: ReportKind, period: Period) -> tuple[dict, list[tuple[str, di
 
 def national_documents(kind: ReportKind, period: Period) -> tuple[bytes, bytes, dict]:
     """The national PDF and XLSX, from submitted figures only, published through the disclosure rule."""
-    total, by_county, missing = national(kind, period)
+    _, by_county, missing = national(kind, period)
     head = heading(kind, "全國（各縣市已送出之版本加總）", period) + [
         f"已送出：{len(by_county)} 縣市" + (f"；未送出：{'、'.join(missing)}" if missing else "")]
     pdf, xlsx, _ = ministry_documents(kind, period, by_county, head, formats=("pdf", "xlsx"))

@@ -8,12 +8,12 @@ from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
+from ..audit import services as audit
+from ..audit.models import AuditAction
 from ..core.jobs import JobsUnavailable
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import FILE_TYPES, file_response, redirect_to, render
-from ..audit import services as audit
-from ..audit.models import AuditAction
 from ..extensions import db
 from . import exports, queries, services
 from .forms import OverviewForm, RequestForm, parse_period, period_choices, period_token
@@ -134,7 +134,6 @@ def _file(data: bytes | None, fmt: str, name: str):
 def download(run_id: int, fmt: str):
     if fmt not in FILE_TYPES:
         abort(404)
-    name = None
     if g.membership.role == Role.MINISTRY_STAFF:
         from ..core import tenancy
 

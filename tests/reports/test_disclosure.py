@@ -5,8 +5,6 @@ search over every filling consistent with what is published (hidden cells are on
 at least 1) finds at least two values for every hidden cell."""
 from __future__ import annotations
 
-import itertools
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,6 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -49,7 +48,8 @@ def submit(county, kind, period, figures):
 def test_the_grid_lists_only_the_reports_due_for_the_period(app, db, factories, as_user, listed):
     t, _ = listed
     campaign = Period.of_campaign(t["campaign"])
-    taipei, hualien = t["taipei"], factories.county("花蓮縣")
+    taipei = t["taipei"]
+    factories.county("花蓮縣")  # a county that submits nothing
     with app.test_request_context(), tenancy.all_tenants("test: submissions"):
         for kind in (ReportKind.SCREENING, ReportKind.VISITS, ReportKind.VULNERABILITY, ReportKind.REFERRALS):
             submit(taipei, kind, Q3, ReportKind.VISITS == kind and visits(5, 9) or None)
@@ -58,20 +58,20 @@ def test_the_grid_lists_only_the_reports_due_for_the_period(app, db, factories, 
     ministry_user = as_user("moh.protect")
     for period in (Q3, Q2):  # quarters: the four quarterly reports, never the spring-festival report
         page = ministry_user.get(f"/reports/submissions?period={period_token(period)}").text
-        head = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+        head = re.search(r"<thead>(.*?)</thead>", page, re.DOTALL).group(1)
         assert "春節關懷訪視服務成果" not in head and "集中篩派案統計" in head and "脆弱家庭訪視評估" in head
         for county in ("臺北市", "花蓮縣"):
-            row = re.search(rf"{county}</th>(.*?)</tr>", page, re.S).group(1)
+            row = re.search(rf"{county}</th>(.*?)</tr>", page, re.DOTALL).group(1)
             assert row.count("<td") == 4
             if county == "臺北市" and period == Q3:
                 assert row.count("第 1 版") == 4 and "逾期未送" not in row  # submitted: nothing overdue
             else:
                 assert row.count("逾期未送") == 4  # the quarter is over and nothing came in
     page = ministry_user.get(f"/reports/submissions?period={period_token(campaign)}").text
-    head = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+    head = re.search(r"<thead>(.*?)</thead>", page, re.DOTALL).group(1)
     assert "春節關懷訪視服務成果" in head and "集中篩派案統計" not in head and "脆弱家庭訪視評估" not in head
-    taipei_row = re.search(r"臺北市</th>(.*?)</tr>", page, re.S).group(1)
-    hualien_row = re.search(r"花蓮縣</th>(.*?)</tr>", page, re.S).group(1)
+    taipei_row = re.search(r"臺北市</th>(.*?)</tr>", page, re.DOTALL).group(1)
+    hualien_row = re.search(r"花蓮縣</th>(.*?)</tr>", page, re.DOTALL).group(1)
     assert taipei_row.count("<td") == 1 and "第 1 版" in taipei_row and "逾期" not in taipei_row
     assert hualien_row.count("<td") == 1 and "第 1 版" not in hualien_row
     # a report not due for the period has no national table either
@@ -82,7 +82,7 @@ def test_the_grid_lists_only_the_reports_due_for_the_period(app, db, factories, 
 # --- Defect 5: one disclosure rule on every table the ministry gets ---------------------------------
 
 def cells(text: str) -> list[str]:
-    return re.findall(r"<td[^>]*>(.*?)</td>", text, re.S)
+    return re.findall(r"<td[^>]*>(.*?)</td>", text, re.DOTALL)
 
 
 def test_one_county_alone_the_national_line_is_its_line_and_the_unit_table_is_gone(app, db, factories, as_user):
@@ -93,8 +93,8 @@ def test_one_county_alone_the_national_line_is_its_line_and_the_unit_table_is_go
     ministry_user = as_user("moh.protect")
     page = ministry_user.get(f"/reports/national/visits?period={period_token(Q3)}").text
     assert "揭露規則" in page and "中正社會福利服務中心" not in page  # no unit-level table above
-    national = re.search(r"<th scope=\"col\">縣市</th>.*?</table>", page, re.S).group(0)
-    rows = re.findall(r"<tr>(.*?)</tr>", national, re.S)
+    national = re.search(r"<th scope=\"col\">縣市</th>.*?</table>", page, re.DOTALL).group(0)
+    rows = re.findall(r"<tr>(.*?)</tr>", national, re.DOTALL)
     taipei_cells, national_cells = cells(rows[0]), cells(rows[1])
     assert taipei_cells[1:] == national_cells[1:]
     header = re.findall(r"<th scope=\"col\">(.*?)</th>", page.split("各縣市（已送出之版本）與全國")[1])
