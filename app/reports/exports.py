@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from .models import ReportKind
 from .queries import pct
@@ -56,9 +57,6 @@ def tables(kind: ReportKind, d: dict) -> list[tuple[str, list[str], list[list]]]
     raise ValueError(kind)
 
 
-SUPPRESS_BELOW = 3  # in the national table by county, counts of 1–2 are shown as "<3"
-
-
 def county_summary_header(kind: ReportKind) -> list[str]:
     return {ReportKind.SCREENING: ["縣市", "受理", "有效", "無效", "派保護", "派脆家", "派心衛", "不派案/轉介", "移轉",
                                    "24小時內", "時限內"],
@@ -71,42 +69,43 @@ def county_summary_header(kind: ReportKind) -> list[str]:
             }[kind]
 
 
-def _small(value, suppress: bool):
-    return f"<{SUPPRESS_BELOW}" if suppress and isinstance(value, int) and 0 < value < SUPPRESS_BELOW else value
+def _small(value, suppress: bool = False):
+    return value
 
 
-def county_summary(kind: ReportKind, d: dict, *, suppress: bool = False) -> list:
-    """One county's line in the national table (counts below the threshold suppressed when asked)."""
+def county_summary(kind: ReportKind, d: dict) -> list:
+    """One county's exact line (the county's own figures; what the ministry sees is published by
+    :mod:`app.reports.ministry` through the disclosure rule, never from here)."""
     if kind == ReportKind.SCREENING:
         s = dict((k.strip("　"), v) for k, v in d["summary"])
         rates = {name: value for name, value, _ in d["rates"]}
         values = [s["受理件次"], s["有效"], s["無效"], *[v for k, v in d["summary"] if k.startswith("　　")],
                   s["不派案／轉介他單位"], s["移轉他縣市"]]
-        return [_small(v, suppress) for v in values] + [pct(rates["24 小時內完成篩派率"]), pct(rates["時限內完成篩派率"])]
+        return [_small(v) for v in values] + [pct(rates["24 小時內完成篩派率"]), pct(rates["時限內完成篩派率"])]
     if kind == ReportKind.VISITS:
         t = d["total"]
-        return [_small(v, suppress) for v in [t["total"], *t["columns"]]] + [pct(t["open_rate"]), pct(t["referral_rate"])]
+        return [_small(v) for v in [t["total"], *t["columns"]]] + [pct(t["open_rate"]), pct(t["referral_rate"])]
     if kind == ReportKind.VULNERABILITY:
-        return [_small(v, suppress) for v in [d["closed"], *[r[1] for r in d["rows"]], *[r[3] for r in d["rows"]]]]
+        return [_small(v) for v in [d["closed"], *[r[1] for r in d["rows"]], *[r[3] for r in d["rows"]]]]
     if kind == ReportKind.SPRING:
         t, summary = d["total"], dict((k.strip("　"), v) for k, v in d["summary"])
         cash = next((amount for label, _, _, amount in d["services"] if label.startswith("急難紓困")), 0)
-        return [_small(v, suppress) for v in t[1:6]] + [
-            _small(summary["確認受照顧情形之兒少人數"], suppress),
-            f"{_small(summary['發現疑似受虐或疏忽之戶數'], suppress)}/{_small(summary['因此新增通報件數'], suppress)}",
+        return [_small(v) for v in t[1:6]] + [
+            _small(summary["確認受照顧情形之兒少人數"]),
+            f"{_small(summary['發現疑似受虐或疏忽之戶數'])}/{_small(summary['因此新增通報件數'])}",
             cash, pct(t[6])]
     sent, received, disputes = d["sent"], d["received"], d["disputes"]
-    return [_small(v, suppress) for v in [sent["total"][1], sent["total"][2], sent["total"][3], received["total"][1]]] + [
-        sent["median_hours"] if sent["median_hours"] is not None else "—", _small(disputes["filed"], suppress),
+    return [_small(v) for v in [sent["total"][1], sent["total"][2], sent["total"][3], received["total"][1]]] + [
+        sent["median_hours"] if sent["median_hours"] is not None else "—", _small(disputes["filed"]),
         disputes["median_days"] if disputes["median_days"] is not None else "—"]
 
 
-def to_csv(heading: list[str], kind: ReportKind, d: dict) -> bytes:
+def to_csv(heading: list[str], kind: ReportKind | None, d: dict | None, published: list | None = None) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for line in heading:
         writer.writerow([line])
-    for title, header, rows in tables(kind, d):
+    for title, header, rows in (published if published is not None else tables(kind, d)):
         writer.writerow([])
         writer.writerow([title])
         writer.writerow(header)
@@ -114,17 +113,42 @@ def to_csv(heading: list[str], kind: ReportKind, d: dict) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 
 
-def to_xlsx(heading: list[str], kind: ReportKind, d: dict, by_county: list | None = None) -> bytes:
+PERCENT = re.compile(r"^-?\d+(\.\d+)?%$")
+
+
+def _append(sheet, row: list) -> None:
+    """A row of the workbook: counts and amounts as numbers, a percentage (「40.93%」 or a
+    :class:`~app.reports.disclosure.Rate`) as the number 0.4093 formatted as a percentage."""
+    from .disclosure import Rate
+
+    values, percent = [], []
+    for i, v in enumerate(row):
+        if isinstance(v, Rate):
+            v = "—" if v.value is None else v.value / 100
+            percent.append(i) if not isinstance(v, str) else None
+        elif isinstance(v, str) and PERCENT.match(v):
+            v = float(v[:-1]) / 100
+            percent.append(i)
+        values.append(v)
+    sheet.append(values)
+    for i in percent:
+        sheet.cell(sheet.max_row, i + 1).number_format = "0.00%"
+
+
+def to_xlsx(heading: list[str], kind: ReportKind | None, d: dict | None, by_county: list | None = None,
+            published: list | None = None) -> bytes:
+    """The workbook of a county's own report (``tables(kind, d)``), or of tables already published
+    through the disclosure rule (``published``, for the ministry)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
-    sheet.title = kind.label[:31]
+    sheet.title = (kind.label if kind else "報表")[:31]
     for line in heading:
         sheet.append([line])
     sheet["A1"].font = Font(bold=True, size=13)
-    for title, header, rows in tables(kind, d):
+    for title, header, rows in (published if published is not None else tables(kind, d)):
         sheet.append([])
         sheet.append([title])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True)
@@ -132,17 +156,8 @@ def to_xlsx(heading: list[str], kind: ReportKind, d: dict, by_county: list | Non
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            _append(sheet, row)
     sheet.column_dimensions["A"].width = 28
-    if by_county is not None:
-        counties = book.create_sheet("依縣市")
-        counties.append(county_summary_header(kind))
-        for cell in counties[1]:
-            cell.font = Font(bold=True)
-        for name, derived in by_county:
-            counties.append([name, *county_summary(kind, derived, suppress=True)])
-        counties.append([])
-        counties.append([f"各縣市 1–{SUPPRESS_BELOW - 1} 之件數以「<{SUPPRESS_BELOW}」表示；全國合計為實數。"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

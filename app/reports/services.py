@@ -203,8 +203,16 @@ class Submission:
     runs: dict  # kind -> latest submitted ReportRun (or None)
 
 
+def due_kinds(period: Period) -> list[ReportKind]:
+    """The reports a county owes for a period: the spring-festival report for a campaign's own dates
+    only, the other reports for months, quarters and years only (never one for the other's period)."""
+    if period.kind == PeriodKind.SPRING:
+        return [ReportKind.SPRING]
+    return [k for k in ReportKind if k != ReportKind.SPRING]
+
+
 def overview(period: Period) -> list[Submission]:
-    """Every county × report: its latest submitted version for the period (figures only, no files loaded)."""
+    """Every county × report due for the period: its latest submitted version (figures only, no files loaded)."""
     with tenancy.all_tenants("ministry overview: which counties submitted which reports"):
         counties = db.session.scalars(sa.select(County).where(County.is_active.is_(True)).order_by(County.sort_order)).all()
         runs = db.session.scalars(
@@ -217,7 +225,7 @@ def overview(period: Period) -> list[Submission]:
     latest: dict = {}
     for run in runs:
         latest[(run.tenant_id, run.kind)] = run
-    return [Submission(c, {k: latest.get((c.id, k)) for k in ReportKind}) for c in counties]
+    return [Submission(c, {k: latest.get((c.id, k)) for k in due_kinds(period)}) for c in counties]
 
 
 def due_on(period: Period) -> date:
@@ -243,17 +251,28 @@ def national(kind: ReportKind, period: Period) -> tuple[dict, list[tuple[str, di
 
 
 def national_documents(kind: ReportKind, period: Period) -> tuple[bytes, bytes, dict]:
-    """The national PDF and XLSX, from submitted figures only."""
-    total, by_county, missing = national(kind, period)
-    derived = queries.derive(kind, total) if by_county else None
-    rows = [(name, queries.derive(kind, counts)) for name, counts in by_county]
-    derived = derived or queries.derive(kind, queries.count_empty(kind))
-    html = render_html(kind, derived, county_name="全國", period=period,
-                       national={"rows": [(n, exports.county_summary(kind, d, suppress=True)) for n, d in rows],
-                                 "header": exports.county_summary_header(kind), "missing": missing})
-    pdf, _ = render_pdf(html)
+    """The national PDF and XLSX, from submitted figures only, published through the disclosure rule."""
+    _, by_county, missing = national(kind, period)
     head = heading(kind, "全國（各縣市已送出之版本加總）", period) + [
         f"已送出：{len(by_county)} 縣市" + (f"；未送出：{'、'.join(missing)}" if missing else "")]
-    xlsx = exports.to_xlsx(head, kind, derived, by_county=rows)
+    pdf, xlsx, _ = ministry_documents(kind, period, by_county, head, formats=("pdf", "xlsx"))
     return pdf, xlsx, {"submitted": len(by_county), "missing": missing}
 
+
+def ministry_documents(kind: ReportKind, period: Period, by_county: list, head: list[str],
+                       formats=("pdf", "xlsx", "csv")) -> tuple[bytes | None, bytes | None, bytes | None]:
+    """(PDF, XLSX, CSV) of what the ministry sees: the tables of :func:`ministry.sheet` with the
+    disclosure rule applied (the one place every ministry file is made)."""
+    from . import disclosure, ministry
+
+    sheet = ministry.sheet(kind, by_county)
+    pdf = xlsx = csv = None
+    if "pdf" in formats:
+        pdf, _ = render_pdf(render_template("reports/pdf/ministry.html", kind=kind, period=period, heading=head,
+                                            tables=sheet.publish(), note=disclosure.NOTE, today=utcnow().date(),
+                                            county_name=head[0].split("　")[0]))
+    if "xlsx" in formats:
+        xlsx = exports.to_xlsx(head + [disclosure.NOTE], kind, None, published=sheet.publish(numbers=True))
+    if "csv" in formats:
+        csv = exports.to_csv(head + [disclosure.NOTE], kind, None, published=sheet.publish())
+    return pdf, xlsx, csv

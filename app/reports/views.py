@@ -8,12 +8,12 @@ from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
+from ..audit import services as audit
+from ..audit.models import AuditAction
 from ..core.jobs import JobsUnavailable
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import FILE_TYPES, file_response, redirect_to, render
-from ..audit import services as audit
-from ..audit.models import AuditAction
 from ..extensions import db
 from . import exports, queries, services
 from .forms import OverviewForm, RequestForm, parse_period, period_choices, period_token
@@ -157,11 +157,19 @@ def download(run_id: int, fmt: str):
 
         with tenancy.all_tenants("ministry: a county's submitted report (counts only)"):
             run = db.session.get(ReportRun, run_id)
+            county = run.county.name if run is not None else ""
         if run is None or not run.submitted:
             abort(404)
+        # The ministry gets the county's submitted figures through the one disclosure rule, never the
+        # county's own exact file (which would undo the masking of the national tables).
+        period = services.period_of(run)
+        head = services.heading(run, county, period) + [f"第 {run.version} 版，送出於 {run.submitted_at:%Y-%m-%d}"]
+        pdf, xlsx, csv = services.ministry_documents(run.kind, period, [(county, run.figures)], head, formats=(fmt,))
+        data = {"pdf": pdf, "xlsx": xlsx, "csv": csv}[fmt]
     else:
         run = _run_or_404(run_id)
-    response = _file(getattr(run, fmt), fmt, f"report-{run.kind.value}-{run.period_start:%Y%m%d}-v{run.version}")
+        data = getattr(run, fmt)
+    response = _file(data, fmt, f"report-{run.kind.value}-{run.period_start:%Y%m%d}-v{run.version}")
     audit.record(AuditAction.READ, record_type="report_runs", record_id=run.id, tenant_id=run.tenant_id,
                  summary=f"下載{run.kind.label}（{run.period_start:%Y-%m-%d} 起，第 {run.version} 版）{fmt.upper()}")
     db.session.commit()
@@ -190,7 +198,7 @@ def submissions():
     form.period.data = period_token(period)
     today = utcnow().date()
     due = services.due_on(period)
-    return render("reports/submissions.html", period=period, rows=services.overview(period), kinds=list(ReportKind),
+    return render("reports/submissions.html", period=period, rows=services.overview(period), kinds=services.due_kinds(period),
                   form=form, due=due, late=today > due, token=period_token(period))
 
 
@@ -203,13 +211,14 @@ def national_view(kind: str):
     except ValueError:
         abort(404)
     period = _overview_period()
-    total, by_county, missing = services.national(report_kind, period)
-    derived = queries.derive(report_kind, total if by_county else queries.count_empty(report_kind))
+    if report_kind not in services.due_kinds(period):
+        abort(404)
+    _, by_county, missing = services.national(report_kind, period)
+    from . import disclosure, ministry
+
     return render("reports/national.html", kind=report_kind, period=period, token=period_token(period),
-                  tables=exports.tables(report_kind, derived), missing=missing, submitted=len(by_county),
-                  header=exports.county_summary_header(report_kind),
-                  rows=[(name, exports.county_summary(report_kind, queries.derive(report_kind, counts), suppress=True))
-                        for name, counts in by_county])
+                  tables=ministry.sheet(report_kind, by_county).publish(), missing=missing, submitted=len(by_county),
+                  note=disclosure.NOTE)
 
 
 @bp.get("/national/<kind>.<fmt>")
@@ -222,5 +231,7 @@ def national(kind: str, fmt: str):
     if fmt not in ("pdf", "xlsx"):
         abort(404)
     period = _overview_period()
+    if report_kind not in services.due_kinds(period):
+        abort(404)
     pdf, xlsx, _ = services.national_documents(report_kind, period)
     return _file(pdf if fmt == "pdf" else xlsx, fmt, f"national-{kind}-{period.start:%Y%m%d}")
