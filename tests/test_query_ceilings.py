@@ -161,6 +161,7 @@ def test_family_record(as_user, db, taipei, factories, count_queries):
     sw, sw_m = _membership(factories, "tpe.sw1")
     with tenancy.tenant_scope(taipei.id):
         case = _case(taipei, factories)
+        case.received_at = utcnow() - timedelta(days=2)  # the visits below are dated after the report (step 10)
         cases.assign(case, sup, sup_m, sw)
         case_id = case.id
     db.session.commit()

@@ -270,9 +270,7 @@ def my_visits(campaign_id: int):
             visits.setdefault(v.entry_id, []).append(v)
     labels = services.indicator_labels(db.session.get(RuleSet, campaign.rule_set_id))
     return render("campaigns/my_visits.html", campaign=campaign, entries=entries, visits=visits, labels=labels,
-                  today=services.today(), partner=_is_partner(),
-                  default_date=services.default_visit_date(campaign),
-                  date_range=services.visit_date_range(campaign))
+                  today=services.today(), partner=_is_partner())
 
 
 def _entry_for_worker(campaign_id: int, entry_id: int) -> tuple[Campaign, VisitEntry]:
@@ -315,9 +313,10 @@ def _record_visit(campaign: Campaign, entry: VisitEntry):
     campaign_id, entry_id = campaign.id, entry.id
     children = _children_of(entry)
     values = request.form if request.method == "POST" else {}
-    error = None
+    error = error_field = None
     if request.method == "POST":
         try:
+            error_field = "visited_on"  # the field a refusal below is about (shown beside it too)
             try:
                 visited_on = parse_flexible_date(values.get("visited_on", ""))
             except ValueError as exc:
@@ -326,6 +325,7 @@ def _record_visit(campaign: Campaign, entry: VisitEntry):
                 raise services.CampaignError("請填寫訪視日期。" + services.visit_date_message(campaign))
             if not services.visit_date_allowed(campaign, visited_on):
                 raise services.CampaignError(services.visit_date_message(campaign))
+            error_field = None
             try:
                 method = VisitMethod(values.get("method", ""))
             except ValueError:
@@ -336,6 +336,7 @@ def _record_visit(campaign: Campaign, entry: VisitEntry):
             for name, (label, maximum) in texts.items():
                 message = too_long(values.get(name, ""), label, maximum)
                 if message:  # refused with everything kept, never cut
+                    error_field = name
                     raise services.CampaignError(message)
             kids = [{"member_id": m.id, "name": m.name, "seen": bool(values.get(f"child-{m.id}-seen")),
                      "care_ok": bool(values.get(f"child-{m.id}-care")), "note": values.get(f"child-{m.id}-note", "")}
@@ -344,6 +345,7 @@ def _record_visit(campaign: Campaign, entry: VisitEntry):
             try:
                 amount = parse_amount(values.get("cash", ""), "急難紓困（元）")
             except ValueError as exc:
+                error_field = "cash"
                 raise services.CampaignError(str(exc)) from None
             if amount is not None:
                 given.append({"kind": "emergency_cash", "amount": amount})
@@ -367,7 +369,7 @@ def _record_visit(campaign: Campaign, entry: VisitEntry):
     return render("campaigns/visit.html", status=422 if error else 200, campaign=campaign, entry=entry,
                   children=children, values=values, error=error, labels=labels, methods=list(VisitMethod),
                   today=services.today(), partner=_is_partner(),
-                  default_date=services.default_visit_date(campaign),
+                  default_date=services.default_visit_date(campaign), error_field=error_field,
                   date_range=services.visit_date_range(campaign))
 
 

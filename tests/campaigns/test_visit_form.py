@@ -27,11 +27,12 @@ def test_today_outside_the_allowed_dates_is_not_prefilled_and_the_refusal_names_
     t, entry, url, form, worker = _page(listed, as_user, db)
     monkeypatch.setattr(services, "today", lambda: date(2027, 5, 1))  # the campaign is long over
     page = worker.get(url).text
-    assert 'name="visited_on" aria-describedby="visited_on-help" value=""' in page  # nothing pre-filled
+    assert 'id="visited_on" name="visited_on" aria-describedby="visited_on-help" value=""' in page  # nothing pre-filled
     assert "可登錄 115/12/23 至 116/03/23 的訪視" in page
     refused = worker.post(url, {**form, "visited_on": "116/05/01"})
     assert refused.status_code == 422
     assert "訪視日期需在 115/12/23 至 116/03/23 之間" in refused.text
+    assert 'id="visited_on-error"' in refused.text  # beside the field
     assert 'value="116/05/01"' in refused.text and 'value="林媽媽"' in refused.text  # kept
     empty = worker.post(url, {**form, "visited_on": ""})
     assert empty.status_code == 422 and "請填寫訪視日期。訪視日期需在 115/12/23 至 116/03/23 之間" in empty.text
@@ -59,6 +60,7 @@ def test_amounts_with_thousands_separators_and_full_width_digits(listed, as_user
     assert worker.post(url, {**form, "cash": "３，０００ 元"}).status_code == 303
     refused = worker.post(url, {**form, "cash": "3,00", "needs": "房租"})
     assert refused.status_code == 422 and "例如 3000 或 3,000" in refused.text and "房租" in refused.text
+    assert 'id="cash-error"' in refused.text
     with tenancy.tenant_scope(t["taipei"].id):
         amounts = [s["amount"] for v in db.session.scalars(sa.select(CampaignVisit)) for s in v.services
                    if s["kind"] == "emergency_cash"]

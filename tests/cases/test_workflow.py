@@ -62,7 +62,7 @@ def test_the_whole_path_records_every_step(db, taipei, scope, factories, people)
     services.assign(case, sup, sup_m, sw)
     assert case.status == CaseStatus.ASSESSING and case.assigned_worker_id == sw.id
     child = next(m for m in case.members if m.is_child)
-    services.record_contact(case, sw, sw_m, contacted_at=utcnow() - timedelta(hours=1), method=ContactMethod.HOME_VISIT,
+    services.record_contact(case, sw, sw_m, contacted_at=utcnow(), method=ContactMethod.HOME_VISIT,
                             duration_minutes=60, persons_seen=[child.id], child_seen=True, note="家訪")
     assert case.first_visit_at is not None and case.child_seen_at is not None
     table = services.factor_table_in_force()

@@ -56,16 +56,15 @@ def test_every_field_of_every_form_has_a_chinese_label():
 def test_summary_names_list_entries_by_their_chinese_labels(app):
     from app.intake.forms import IntakeReportForm, PublicReportForm
 
-    app.config["WTF_CSRF_ENABLED"] = False
     with app.test_request_context(method="POST", data={"persons-0-id_number": "A123456788", "tipvda-0": "7"}):
-        form = PublicReportForm()
+        form = PublicReportForm(meta={"csrf": False})
         form.county_id.choices = [(0, "請選擇縣市")]
         form.district_id.choices = [(0, "請先選擇縣市")]
         form.validate()
         lines = error_summary(form)
         assert any(line.startswith("相關人員 1 身分證／居留證號：") for line in lines), lines
         assert any(line == "請選擇「案家所在縣市」。" for line in lines), lines
-        form = IntakeReportForm()
+        form = IntakeReportForm(meta={"csrf": False})
         form.district_id.choices = [(0, "請選擇")]
         form.validate()
         lines = error_summary(form)
