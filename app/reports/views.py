@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
+from ..core.filters import roc_date
 from ..core.jobs import JobsUnavailable
 from ..core.models import utcnow
 from ..core.permissions import requires
@@ -145,7 +146,7 @@ def download(run_id: int, fmt: str):
         run = _run_or_404(run_id)
     response = _file(getattr(run, fmt), fmt, f"report-{run.kind.value}-{run.period_start:%Y%m%d}-v{run.version}")
     audit.record(AuditAction.READ, record_type="report_runs", record_id=run.id, tenant_id=run.tenant_id,
-                 summary=f"下載{run.kind.label}（{run.period_start:%Y-%m-%d} 起，第 {run.version} 版）{fmt.upper()}")
+                 summary=f"下載{run.kind.label}（{roc_date(run.period_start, 'short')} 起，第 {run.version} 版）{fmt.upper()}")
     db.session.commit()
     return response
 
