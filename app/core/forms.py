@@ -262,7 +262,7 @@ class RocDateTimeField(_Field):
         time_input = html_params(type="text", id=f"{kwargs['id']}-time", name=self.time_name, value=self.time_value(),
                                  class_=css + " roc-time-input", inputmode="numeric", autocomplete="off",
                                  placeholder="14:30", pattern=TIME_PATTERN, title=TIME_HINT,
-                                 **{"aria-label": f"{self.label.text}（時:分）"},
+                                 **{"aria-label": "時間（時:分）"},
                                  **({"aria-describedby": described} if described else {}), **common)
         return _Markup(f'<div class="roc-datetime"><input {date_input}><input {time_input}></div>')
 

@@ -41,7 +41,7 @@
     button.setAttribute("aria-haspopup", "dialog");
     button.setAttribute("aria-expanded", "false");
     button.setAttribute("aria-controls", id);
-    button.setAttribute("aria-label", "開啟民國日曆：" + label);
+    button.setAttribute("aria-label", "開啟民國日曆");  // no field words: a label lookup of the field finds the field alone
     button.textContent = "日曆";
     wrap.appendChild(button);
 
@@ -51,7 +51,7 @@
     dialog.hidden = true;
     dialog.setAttribute("role", "dialog");
     dialog.setAttribute("aria-modal", "false");
-    dialog.setAttribute("aria-label", label + "：選擇日期（民國）");
+    dialog.setAttribute("aria-label", "民國日曆");
     wrap.appendChild(dialog);
 
     var shown = null;  // the first day of the month shown
