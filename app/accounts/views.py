@@ -13,6 +13,7 @@ from ..audit.models import AuditAction
 from ..core.security import safe_next
 from ..core.permissions import account_only, public, requires
 from ..core.rendering import form_error, redirect_to, render
+from ..tenants.labels import unit_choices
 from ..extensions import db, limiter
 from .auth import UNIT_KEY
 from .forms import ChangePasswordForm, ConfirmForm, GrantRoleForm, LoginForm, TotpCodeForm, UserCreateForm
@@ -260,11 +261,7 @@ ADMINS = (Role.COUNTY_ADMIN,)
 
 
 def _unit_choices(scope):
-    return [(0, "請選擇單位")] + [(u.id, _unit_label(u, scope)) for u in manageable_units(scope)]
-
-
-def _unit_label(unit, scope) -> str:
-    return unit.name if not scope.is_global else f"{unit.organisation_name}｜{unit.name}"
+    return [(0, "請選擇單位")] + unit_choices(manageable_units(scope), with_organisation=scope.is_global)
 
 
 def _role_choices(scope):

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 
-from ..core.forms import BaseForm, max_length, optional
+from ..core.forms import BaseForm, FlexibleDateField, max_length, optional
 
 RECORD_TYPES = [
     ("", "全部"),
@@ -63,18 +63,15 @@ class AuditFilterForm(BaseForm):
         csrf = False  # a GET search form changes nothing
 
     username = StringField("人員帳號", validators=[optional(), max_length("人員帳號", 50)])
-    date_from = DateField("起日（西元）", validators=[optional()], format="%Y-%m-%d")
-    date_to = DateField("迄日（西元）", validators=[optional()], format="%Y-%m-%d")
+    date_from = FlexibleDateField("起日", validators=[optional()], allow_future=True)
+    date_to = FlexibleDateField("迄日", validators=[optional()], allow_future=True)
     record_type = SelectField("紀錄類型", choices=RECORD_TYPES, validators=[optional()], validate_choice=True)
     record_id = StringField("紀錄編號", validators=[optional(), max_length("紀錄編號", 50)])
     county_id = SelectField("縣市", coerce=int, validators=[optional()], validate_choice=False)
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        for field in (self.date_from, self.date_to):
-            if field.errors and field.raw_data and field.raw_data[0]:
-                field.errors = ["日期格式不正確，請用日期選擇器或輸入 YYYY-MM-DD（西元）。"]
-        if self.date_from.data and self.date_to.data and self.date_from.data > self.date_to.data:
+        if self.date_from.date and self.date_to.date and self.date_from.date > self.date_to.date:
             self.date_to.errors = list(self.date_to.errors) + ["迄日不可早於起日。"]
             ok = False
         return ok

@@ -30,8 +30,8 @@ def log():
     cursor = request.args.get("before", "")[:80]
     stmt = events_query(
         username=(form.username.data or "").strip().lower() if valid else "",
-        date_from=form.date_from.data if valid else None,
-        date_to=form.date_to.data if valid else None,
+        date_from=form.date_from.date if valid else None,
+        date_to=form.date_to.date if valid else None,
         record_type=form.record_type.data or "" if valid else "",
         record_id=(form.record_id.data or "").strip() if valid else "",
     )

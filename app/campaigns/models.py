@@ -8,6 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.filters import roc_date
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
@@ -149,7 +150,7 @@ class CampaignVisit(TenantMixin, db.Model):
     __audited__ = True
 
     def __str__(self) -> str:
-        return f"春節關懷訪視 {self.visited_on}"
+        return f"春節關懷訪視 {roc_date(self.visited_on, 'short')}"
 
 
 class DutyContact(TenantMixin, db.Model):
@@ -173,4 +174,4 @@ class DutyContact(TenantMixin, db.Model):
     __audited__ = True
 
     def __str__(self) -> str:
-        return f"春節值勤 {self.on_date} {self.person}"
+        return f"春節值勤 {roc_date(self.on_date, 'short')} {self.person}"

@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..cases.models import OPEN_STATUSES, CaseMember, CaseUnit, CaseUnitRole, FamilyCase
-from ..core.filters import to_taipei
+from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
 from ..extensions import db
 from ..intake.models import Report
@@ -298,12 +298,15 @@ def visiting_unit_choices(county_id: int) -> list[Unit]:
     from ..tenants.models import UnitKind
     from ..tenants.models import partner_organisation_counties as served
 
-    own = active_county_units(county_id)
+    # A branch sitting in the county is one of its units too: each unit is offered once (a branch listed
+    # twice read as two identical 「家扶基金會（民間）」 choices), the county's own branches first.
+    own = [u for u in active_county_units(county_id) if not u.is_partner_unit]
     partners = db.session.scalars(
         sa.select(Unit).join(served, served.c.partner_org_id == Unit.partner_org_id)
         .where(served.c.county_id == county_id, Unit.kind == UnitKind.PARTNER_BRANCH,
-               Unit.is_active.is_(True)).order_by(Unit.id)).all()
-    return own + list(partners)
+               Unit.is_active.is_(True)).order_by(Unit.id)).unique().all()
+    partners = sorted(partners, key=lambda u: (u.county_id != county_id, u.id))
+    return own + partners
 
 
 def set_visiting_unit(entry: VisitEntry, unit: Unit) -> None:
@@ -435,7 +438,7 @@ def _report_finding(case, visit, finding: str, user):
         intake.PersonInput(name=case.family_name, relation="subject")]
     report, _ = intake.receive(county, intake.ReportInput(
         district_id=case.district_id, concerns=["child_protection"], persons=persons, address=case.address,
-        narrative=f"春節加強關懷訪視（{visit.visited_on:%Y-%m-%d}，個案 {case.case_no}）發現：{finding}",
+        narrative=f"春節加強關懷訪視（{roc_date(visit.visited_on, 'short')}，個案 {case.case_no}）發現：{finding}",
         reporter=intake.ReporterInput(reporter_type="mandated", profession="social_work", name=getattr(user, "display_name", ""),
                                       organisation=f"春節加強關懷訪視（{visiting_unit_name(visit)}）")),
         ReportingChannel("10"), actor=user)

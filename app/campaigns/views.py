@@ -17,6 +17,7 @@ from ..core import tenancy
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render
 from ..extensions import db
+from ..tenants.labels import unit_choices
 from ..tenants.models import Unit
 from ..tenants.services import active_county_units
 from . import services
@@ -113,7 +114,7 @@ def _list_page(campaign: Campaign, error=None, status=200, network_form=None, im
         ticks.setdefault(mark.case_id, {})[mark.code] = mark.reason
     return render("campaigns/list.html", status=status, campaign=campaign, entries=entries, labels=labels, counts=counts,
                   ticks=ticks,
-                  units=units, overlaps=services.overlaps(entries), error=error, rule_set=rule_set,
+                  units=unit_choices(units), overlaps=services.overlaps(entries), error=error, rule_set=rule_set,
                   tick_form=tick_form, unit_form=UnitForm(formdata=None),
                   network_form=network_form or NetworkForm(formdata=None), import_form=ImportForm(formdata=None),
                   imported=imported)
@@ -399,8 +400,7 @@ def progress(campaign_id: int):
 
 def _duty_form(formdata=None) -> DutyForm:
     form = DutyForm(formdata=formdata) if formdata is not None else DutyForm(formdata=None)
-    form.unit_id.choices = [(0, "（縣市整體）")] + [(u.id, u.display_short)
-                                                 for u in active_county_units(g.membership.county_id)]
+    form.unit_id.choices = [(0, "（縣市整體）")] + unit_choices(active_county_units(g.membership.county_id))
     return form
 
 

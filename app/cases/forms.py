@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, DateTimeLocalField, FieldList, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from ..core.forms import ActionForm, AmountField, BaseForm, FlexibleDateField, chosen, max_length, optional, required
+from ..core.forms import ActionForm, AmountField, BaseForm, FlexibleDateField, RocDateTimeField, chosen, max_length, optional, required
 from ..core import idnumbers
 from ..intake.reference import Relation, Sex, VulnerabilityDimension
 from .models import CaseStatus, MembershipEnd
@@ -23,7 +23,7 @@ class AssignForm(ActionForm):
 class ContactForm(ActionForm):
     PREFIX = "c"
 
-    contacted_at = DateTimeLocalField("訪視時間", format="%Y-%m-%dT%H:%M", validators=[required("訪視時間")])
+    contacted_at = RocDateTimeField("訪視時間", validators=[required("訪視時間")])
     method = SelectField("方式", choices=ContactMethod.choices(), default=ContactMethod.HOME_VISIT.value, validate_choice=True)
     duration_minutes = IntegerField("時間（分鐘）", validators=[Optional(), NumberRange(0, 1440, message="需為 0 到 1440 分鐘。")])
     persons_seen = SelectMultipleField("會見對象", coerce=int, validate_choice=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import Membership, Role, User
 from ..audit import services as audit
 from ..audit.models import AuditAction
-from ..core.filters import TAIPEI, to_taipei
+from ..core.filters import TAIPEI, roc_date, to_taipei
 from ..core.models import utcnow
 from ..core.sequences import next_value
 from ..extensions import db
@@ -242,7 +242,7 @@ def open_from_report(report, lead: Unit, collaborators: list[Unit]) -> FamilyCas
     add_event(case, "report", f"通報 {report.report_no} 派案至 {lead.name}（{'、'.join(report.concern_labels)}）",
               at=report.decided_at or utcnow())
     if previous is not None:
-        add_event(case, "re_report", f"再通報：同一家庭於 {previous.closed_at.astimezone(TAIPEI):%Y-%m-%d} 結案（{previous.case_no}），12 個月內再次通報")
+        add_event(case, "re_report", f"再通報：同一家庭於 {roc_date(previous.closed_at, 'short')} 結案（{previous.case_no}），12 個月內再次通報")
     db.session.flush()
     return case
 
@@ -555,7 +555,7 @@ def add_plan(case: FamilyCase, user: User, membership: Membership, *, goals: str
                        agreed_by=agreed_by.strip(),
                        agreed_on=agreed_on, review_due=review_due, created_by_id=user.id)
     db.session.add(plan)
-    add_event(case, "plan", f"訂定服務計畫（與 {agreed_by.strip()} 共同訂定，{review_due:%Y-%m-%d} 檢討）", user, membership)
+    add_event(case, "plan", f"訂定服務計畫（與 {agreed_by.strip()} 共同訂定，{roc_date(review_due, 'short')} 檢討）", user, membership)
     db.session.flush()
     return plan
 
@@ -568,7 +568,7 @@ def review_plan(case: FamilyCase, plan: ServicePlan, user: User, membership: Mem
     review = PlanReview(tenant_id=case.tenant_id, plan_id=plan.id, reviewed_on=utcnow().astimezone(TAIPEI).date(),
                         note=note.strip(), next_review=next_review, reviewed_by_id=user.id)
     plan.reviews.append(review)
-    add_event(case, "plan_review", "服務計畫檢討" + (f"，下次 {next_review:%Y-%m-%d}" if next_review else ""), user, membership)
+    add_event(case, "plan_review", "服務計畫檢討" + (f"，下次 {roc_date(next_review, 'short')}" if next_review else ""), user, membership)
     db.session.flush()
     return review
 

@@ -20,6 +20,7 @@ from ..core.rendering import redirect_to, render, wants_fragment
 from ..extensions import db
 from ..intake.models import Report
 from ..intake.reference import VulnerabilityDimension
+from ..tenants.labels import unit_choices
 from ..tenants.models import SERVING_UNIT_KINDS
 from . import deadlines, queries, services
 from .forms import (
@@ -232,8 +233,8 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
         LeadHandover.case_id == case.id, LeadHandover.status == HandoverStatus.PENDING)).first()
     case_disputes = db.session.scalars(sa.select(Dispute).where(Dispute.case_id == case.id).order_by(Dispute.id.desc())).all()
     handover_form = HandoverForm(formdata=None)
-    handover_form.to_unit_id.choices = [(0, "請選擇協力單位")] + [(u.unit_id, u.unit.name) for u in case.units
-                                                             if u.role.value == "collaborator"]
+    handover_form.to_unit_id.choices = [(0, "請選擇協力單位")] + unit_choices(u.unit for u in case.units
+                                                                         if u.role.value == "collaborator")
     household = household or {}
     changes: dict[int, list] = {}
     for change in db.session.scalars(sa.select(CaseMemberChange).where(CaseMemberChange.case_id == case.id)

@@ -47,6 +47,31 @@ def taipei_time(value, fmt: str = "%H:%M") -> str:
     return "" if value is None else to_taipei(value).strftime(fmt)
 
 
+_ISO_MOMENT = __import__("re").compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def audit_value(value) -> str:
+    """A value of an audit record's changes as a person reads it: dates and moments in ROC (Taipei time),
+    yes/no in Chinese, nothing as （空）. The stored record keeps its machine form (ISO)."""
+    if value is None or value == "":
+        return "（空）"
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if isinstance(value, str):
+        match = _ISO_MOMENT.match(value)
+        if match:
+            try:
+                if match.group(4) is None:
+                    return roc_date(date.fromisoformat(value), "short")
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                return roc_datetime(moment)
+            except ValueError:
+                return value
+    return str(value)
+
+
 def css_string(value):
     """Text for inside a CSS string (``content: "…"`` of a PDF's page header): every character that could end
     the string, the rule or the ``<style>`` element is a CSS escape, so user text shows as typed and stays text."""
@@ -71,9 +96,14 @@ def mask_name(value) -> str:
 def install(app) -> None:
     app.add_template_filter(mask_name, "mask_name")
     app.add_template_filter(css_string, "css_string")
+    app.add_template_filter(audit_value, "audit_value")
     app.add_template_filter(roc_date, "roc_date")
     app.add_template_filter(roc_datetime, "roc_datetime")
     app.add_template_filter(taipei_time, "taipei_time")
+    from .forms import DATE_HINT, roc_date_attrs
     from .jobs import any_busy
+
+    app.add_template_global(roc_date_attrs, "roc_date_attrs")
+    app.add_template_global(DATE_HINT, "ROC_DATE_HINT")
 
     app.add_template_filter(any_busy, "any_busy")

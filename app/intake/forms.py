@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     FieldList,
     FormField,
     IntegerField,
@@ -16,7 +15,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from ..core import idnumbers
-from ..core.forms import BaseForm, SubForm, FlexibleDateField, chosen, max_length, optional, required
+from ..core.forms import BaseForm, SubForm, FlexibleDateField, RocDateTimeField, chosen, max_length, optional, required
 from .models import ChildClass, ChildGrade, InvalidReason
 from .reference import COMMON_CHANNELS, Concern, Profession, Relation, ReporterType, ReportingChannel, Sex, VulnerabilityDimension, tipvda
 
@@ -96,8 +95,8 @@ class PublicReportForm(ReportFieldsMixin, BaseForm):
 class IntakeReportForm(ReportFieldsMixin, BaseForm):
     channel = SelectField("通報管道", validators=[chosen("通報管道")], validate_choice=True)
     source_name = StringField("來源單位或系統", validators=[optional(), max_length("來源單位", 100)])
-    received_at = DateTimeLocalField("受理時間", format="%Y-%m-%dT%H:%M", validators=[required("受理時間")])
-    learned_at = DateTimeLocalField("通報人知悉時間", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    received_at = RocDateTimeField("受理時間", validators=[required("受理時間")])
+    learned_at = RocDateTimeField("通報人知悉時間", validators=[Optional()])
     actions_taken = TextAreaField("已採取的處置", validators=[optional(), max_length("已採取的處置", 2000)])
     tipvda = FieldList(RadioField(choices=[("1", "是"), ("0", "否")], validators=[Optional()]), label="TIPVDA 親密關係暴力危險評估", min_entries=15,
                        max_entries=15)

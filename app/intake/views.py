@@ -20,6 +20,7 @@ from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
+from ..tenants.labels import unit_choices
 from ..tenants.models import County, District, Unit, UnitKind
 from . import deadlines, queries, services
 from .duplicates import find_possible_duplicates
@@ -125,8 +126,8 @@ def _decision_forms(report: Report, duplicates):
     screen = ScreenOutForm(prefix="so")
     screen.duplicate_case_id.choices = [(0, "（不選）")] + [(m.id, m.label) for m in open_cases]
     dispatch = DispatchForm(prefix="d")
-    dispatch.lead_unit_id.choices = [(0, "請選擇")] + [(u.id, u.name) for u in county_units]
-    dispatch.collaborator_ids.choices = [(u.id, u.name) for u in county_units]
+    dispatch.lead_unit_id.choices = [(0, "請選擇")] + unit_choices(county_units)
+    dispatch.collaborator_ids.choices = unit_choices(county_units)
     dispatch.attach_case_id.choices = [(0, "開新案")] + [(m.id, f"併入 {m.label}") for m in open_cases]
     if request.method == "GET":
         proposed = services.proposed_lead_unit(report)

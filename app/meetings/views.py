@@ -23,6 +23,7 @@ from ..core.rendering import file_response, form_error, redirect_to, render
 from ..audit import services as audit
 from ..audit.models import AuditAction
 from ..extensions import db
+from ..tenants.labels import unit_choices
 from ..tenants.models import Unit
 from ..tenants.services import active_county_units
 from . import documents, services
@@ -123,7 +124,7 @@ def _series_form(formdata=None) -> SeriesForm:
                                                          Unit.is_active.is_(True)).order_by(Unit.id))
     else:
         units = active_county_units(county_id)
-    form.secretariat_unit_id.choices = [(u.id, u.name) for u in units]
+    form.secretariat_unit_id.choices = unit_choices(units)
     if formdata is None:
         form.secretariat_unit_id.data = g.membership.unit_id
     return form
@@ -207,7 +208,7 @@ def meeting_new(series_id: int):
 # --- One meeting: minutes, items raised there, documents --------------------------------------------
 
 def _units_for(series: MeetingSeries):
-    return [(u.id, u.name if u.county_id is None else f"{u.name}") for u in services.eligible_units(series)]
+    return unit_choices(services.eligible_units(series))
 
 
 def _unit_groups(series: MeetingSeries) -> list[tuple[str, list[int]]]:

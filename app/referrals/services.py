@@ -208,7 +208,7 @@ def snapshot(case: FamilyCase, sections: list[str]) -> dict:
                            for c in db.session.scalars(sa.select(CaseContact).where(CaseContact.case_id == case.id))]
     if "plan" in sections:
         out["plan"] = [p.goals for p in db.session.scalars(sa.select(ServicePlan).where(ServicePlan.case_id == case.id))]
-        out["services"] = [f"{s.on:%Y-%m-%d} {s.item_label}" for s in
+        out["services"] = [f"{roc_date(s.on, 'short')} {s.item_label}" for s in
                            db.session.scalars(sa.select(CaseService).where(CaseService.case_id == case.id))]
     if "notes" in sections:
         out["notes"] = [n.text for n in db.session.scalars(sa.select(CaseNote).where(CaseNote.case_id == case.id))]

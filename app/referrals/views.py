@@ -11,6 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..accounts.models import Role
 from ..cases import services as cases
 from ..cases.models import FamilyCase
+from ..core.filters import roc_datetime
+from ..tenants.labels import unit_choices
 from ..core.models import utcnow
 from ..core.permissions import requires, signed_in
 from ..core.rendering import form_error, redirect_to, render
@@ -75,8 +77,8 @@ def _partner_services_for(county_id: int):
 
 def _referral_form(case: FamilyCase, formdata=None) -> ReferralForm:
     form = ReferralForm(formdata=formdata) if formdata is not None else ReferralForm()
-    form.to_unit_id.choices = [(0, "請選擇")] + [(u.id, u.name) for u in _receiving_units(case.tenant_id)
-                                                if u.id != g.membership.unit_id]
+    form.to_unit_id.choices = [(0, "請選擇")] + unit_choices(u for u in _receiving_units(case.tenant_id)
+                                                            if u.id != g.membership.unit_id)
     form.to_county_id.choices = [(0, "請選擇")] + [(c.id, c.name) for c in db.session.scalars(
         sa.select(County).order_by(County.sort_order)) if c.id != case.tenant_id]
     form.partner_service_id.choices = [(0, "請選擇")] + [(s.id, f"{s.organisation.short_name or s.organisation.name}｜{s.name}")
@@ -108,7 +110,7 @@ def referral_new(case_id: int):
             db.session.rollback()
             return form_error("referrals/new.html", form=_referral_form(case, request.form), case=case, error=str(exc))
         db.session.commit()
-        flash(f"已送出轉介 {referral.referral_no}，回覆期限 {referral.deadline_at.astimezone().strftime('%m/%d')}。", "success")
+        flash(f"已送出轉介 {referral.referral_no}，回覆期限 {roc_datetime(referral.deadline_at)}。", "success")
         return redirect_to(url_for("referrals.detail", referral_id=referral.id))
     return render("referrals/new.html", form=form, case=case, error=None)
 
@@ -161,13 +163,13 @@ def _detail(referral: Referral, side: str, *, status: int = 200, error: str | No
                                  .order_by(PartnerServiceRecord.on)).all()
     accept = AcceptForm(formdata=None)
     if referral.kind == ReferralKind.COUNTY and referral.to_county_id:
-        accept.lead_unit_id.choices = [(0, "請選擇")] + [(u.id, u.name) for u in _receiving_units(referral.to_county_id)]
+        accept.lead_unit_id.choices = [(0, "請選擇")] + unit_choices(_receiving_units(referral.to_county_id))
     else:
         accept.lead_unit_id.choices = [(0, "—")]
     forward = ForwardForm(formdata=None)
     forward_county = referral.to_county_id or referral.tenant_id
-    forward.to_unit_id.choices = [(0, "請選擇")] + [(u.id, u.name) for u in _receiving_units(forward_county)
-                                                   if u.id != referral.to_unit_id]
+    forward.to_unit_id.choices = [(0, "請選擇")] + unit_choices(u for u in _receiving_units(forward_county)
+                                                               if u.id != referral.to_unit_id)
     forms = {"accept": accept, "decline": DeclineForm(formdata=None), "comment": CommentForm(formdata=None),
              "forward": forward, "complete": CompleteForm(formdata=None), "message": MessageForm(formdata=None),
              "service": ServiceRecordForm(formdata=None)}
@@ -388,7 +390,7 @@ def handover_answer(case_id: int, handover_id: int):
 def dispute_new(case_id: int):
     case = _case_for_writer(case_id)
     form = DisputeForm()
-    form.proposed_unit_id.choices = [(0, "（不需指定）")] + [(u.id, u.name) for u in _receiving_units(case.tenant_id)]
+    form.proposed_unit_id.choices = [(0, "（不需指定）")] + unit_choices(_receiving_units(case.tenant_id))
     if request.method == "POST":
         if not form.validate_on_submit():
             return form_error("referrals/dispute_new.html", form=form, case=case, error=None)
@@ -431,8 +433,8 @@ def _dispute_page(dispute: Dispute, status: int = 200, error: str | None = None,
     """``decision``: the arbiter's form as typed (kept on an error and behind the confirmation step)."""
     decision = decision if decision is not None else DisputeDecisionForm(formdata=None)
     units = _receiving_units(dispute.tenant_id)
-    decision.lead_unit_id.choices = [(0, "（不需指定）")] + [(u.id, u.name) for u in units]
-    decision.collaborator_ids.choices = [(u.id, u.name) for u in units]
+    decision.lead_unit_id.choices = [(0, "（不需指定）")] + unit_choices(units)
+    decision.collaborator_ids.choices = unit_choices(units)
     return render("referrals/dispute_detail.html", status=status, dispute=dispute, error=error,
                   response_form=DisputeResponseForm(formdata=None), decision_form=decision, confirm=confirm)
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.filters import roc_date
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
@@ -85,7 +86,7 @@ class ReportRun(TenantMixin, db.Model):
     __audit_exclude__ = ("pdf", "csv", "xlsx", "figures")
 
     def __str__(self) -> str:
-        return f"{self.kind.label} {self.period_start}–{self.period_end} 第 {self.version} 版"
+        return f"{self.kind.label} {roc_date(self.period_start, 'short')}–{roc_date(self.period_end, 'short')} 第 {self.version} 版"
 
     @property
     def submitted(self) -> bool:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..accounts.models import Role
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..core.filters import roc_date, roc_datetime
 from ..core.jobs import JobsUnavailable
 from ..core.models import utcnow
 from ..core.permissions import requires
@@ -163,7 +164,7 @@ def download(run_id: int, fmt: str):
         # The ministry gets the county's submitted figures through the one disclosure rule, never the
         # county's own exact file (which would undo the masking of the national tables).
         period = services.period_of(run)
-        head = services.heading(run, county, period) + [f"第 {run.version} 版，送出於 {run.submitted_at:%Y-%m-%d}"]
+        head = services.heading(run, county, period) + [f"第 {run.version} 版，送出於 {roc_datetime(run.submitted_at)}"]
         pdf, xlsx, csv = services.ministry_documents(run.kind, period, [(county, run.figures)], head, formats=(fmt,))
         data = {"pdf": pdf, "xlsx": xlsx, "csv": csv}[fmt]
     else:
@@ -171,7 +172,7 @@ def download(run_id: int, fmt: str):
         data = getattr(run, fmt)
     response = _file(data, fmt, f"report-{run.kind.value}-{run.period_start:%Y%m%d}-v{run.version}")
     audit.record(AuditAction.READ, record_type="report_runs", record_id=run.id, tenant_id=run.tenant_id,
-                 summary=f"下載{run.kind.label}（{run.period_start:%Y-%m-%d} 起，第 {run.version} 版）{fmt.upper()}")
+                 summary=f"下載{run.kind.label}（{roc_date(run.period_start, 'short')} 起，第 {run.version} 版）{fmt.upper()}")
     db.session.commit()
     return response
 

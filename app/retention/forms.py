@@ -13,6 +13,6 @@ class DecisionForm(BaseForm):
     case_ids = SelectMultipleField("案家", coerce=int, validate_choice=False)
     decision = RadioField("決定", choices=RetentionChoice.choices(), validators=[chosen("決定")])
     retain_until = FlexibleDateField("保存至（延長保存時）", validators=[optional()], allow_future=True,
-                                     render_kw={"placeholder": "例：120/12/31 或 2031-12-31", "inputmode": "numeric"})
+                                     )
     reason = TextAreaField("理由", validators=[required("理由"), max_length("理由", MAX_REASON)],
                            render_kw={"rows": 3})

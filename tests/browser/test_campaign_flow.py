@@ -93,7 +93,7 @@ def test_the_campaign_runs_from_opening_to_the_ministrys_national_view(page):
     assert "一級C" in table.locator("tr", has_text=drug).inner_text()
     young = table.locator("tr", has_text=young_no)
     assert "二級A" in young.inner_text() and "電訪或面訪" in young.inner_text()
-    partner = young.locator("option", has_text="（民間）").first
+    partner = young.locator("option", has_text="家扶基金會臺北市服務處（民間團體）")  # each branch named once
     young.get_by_role("combobox").select_option(value=partner.get_attribute("value"))
     young.get_by_role("button", name="變更").click()
     page.locator(".alert-success", has_text="家扶基金會臺北市服務處").wait_for()

@@ -55,7 +55,7 @@ def test_report_from_the_public_to_the_welfare_centre(page):
     page.locator("#duplicates").wait_for()
     assert "可能重複" in page.locator("#duplicates").inner_text()
     lead = page.get_by_label("主責單位")
-    assert lead.locator("option:checked").inner_text() == "臺北市萬華社會福利服務中心"
+    assert lead.locator("option:checked").inner_text() == "臺北市萬華社會福利服務中心（萬華區）"  # units named with the districts they serve
     shot(page, "report-claimed")
     page.get_by_role("button", name="派案", exact=True).click()
     page.wait_for_url("**/intake/queue")

@@ -92,7 +92,7 @@ def test_dv_centre_disputes_a_dispatch_and_the_arbiter_decides_a_joint_case(page
     page.get_by_role("link", name="提出爭議").click()
     page.get_by_label("爭議理由").fill("經訪視無保護議題，主要為經濟困難，應由社福中心主責。")
     page.get_by_label("建議處理").select_option(label="改派")
-    page.get_by_label("改派或共案的單位").select_option(label="臺北市中正社會福利服務中心")
+    page.get_by_label("改派或共案的單位").select_option(label="臺北市中正社會福利服務中心（中正區）")
     page.get_by_role("button", name="提出爭議").click()
     page.wait_for_url(re.compile(r".*/disputes/\d+$"))
     dispute_url = page.url

@@ -138,3 +138,30 @@ def test_a_partner_organisation_can_visit_only_in_counties_it_serves(taipei_case
         services.db.session.flush()
         with pytest.raises(services.CampaignError, match="服務本縣市"):
             services.set_visiting_unit(entry, branch)
+
+
+def test_visiting_units_can_be_told_apart(taipei_cases, as_user, db):
+    """Each visiting unit is offered once and names its branch and county: the list once read
+    「家扶基金會（民間）」 four times for three branches (a branch in the county came twice)."""
+    import re
+    from html import unescape
+
+    from app.tenants.labels import unit_choices
+
+    t = taipei_cases
+    choices = unit_choices(services.visiting_unit_choices(t["taipei"].id))
+    ids = [uid for uid, _ in choices]
+    labels = [label for _, label in choices]
+    assert len(ids) == len(set(ids)) and len(labels) == len(set(labels))
+    partner = [label for label in labels if "民間團體" in label]
+    assert "家扶基金會臺北市服務處（民間團體）" in partner and "家扶基金會花蓮縣服務處（民間團體）" in partner
+    assert any(label.startswith("臺北市中正社會福利服務中心（中正區") for label in labels)
+    with tenancy.tenant_scope(t["taipei"].id):
+        services.compute_list(t["campaign"], t["taipei"].id)
+    db.session.commit()
+    page = as_user("tpe.admin").get(f"/campaigns/{t['campaign'].id}").text
+    selects = re.findall(r'<select[^>]*name="vu-unit_id"[^>]*>(.*?)</select>', page, re.S)
+    assert selects
+    for select in selects:
+        options = [unescape(o).strip() for o in re.findall(r"<option[^>]*>(.*?)</option>", select, re.S)]
+        assert len(options) == len(set(options)) and "家扶基金會（民間）" not in options

@@ -234,7 +234,7 @@ def _kind(f) -> str:
         return "date"
     if t == "DateField":
         return "isodate"
-    if t in ("DateTimeLocalField", "DateTimeField"):
+    if t in ("DateTimeLocalField", "DateTimeField", "RocDateTimeField"):
         return "datetime"
     if t in ("IntegerField", "DecimalField", "FloatField"):
         return "int"
