@@ -6,7 +6,7 @@ the table is renamed ``114/07/01（示範）`` and those timeline lines are rewr
 writes them. Only the system's own sentences are touched (events of kinds plan, plan_review, re_report).
 
 Revision ID: d6c0a7e2b915
-Revises: c3e5a7b9d1f4
+Revises: l7d2f4a8c1e9
 Create Date: 2026-12-06 11:00:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 revision = 'd6c0a7e2b915'
-down_revision = 'c3e5a7b9d1f4'
+down_revision = 'l7d2f4a8c1e9'
 branch_labels = None
 depends_on = None
 
