@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import Membership, Role, User
 from ..audit import services as audit
 from ..audit.models import AuditAction
-from ..core.filters import TAIPEI, roc_date, to_taipei
+from ..core.filters import TAIPEI, roc_date, roc_datetime, to_taipei
 from ..core.models import utcnow
 from ..core.sequences import next_value
 from ..extensions import db
@@ -324,8 +324,6 @@ def record_contact(case: FamilyCase, user: User, membership: Membership, *, cont
     if contacted_at < case.received_at.replace(second=0, microsecond=0):
         # A contact before the report was received is not a visit of this case and must never count
         # as its first visit (the 10-day first-visit deadline runs from the report).
-        from ..core.filters import roc_datetime
-
         raise CaseError(f"訪視時間（{roc_datetime(contacted_at)}）早於本案受理通報的時間（{roc_datetime(case.received_at)}），"
                         "請確認日期；受理前的聯繫不列為訪視，請寫在工作紀錄。", field="contacted_at")
     members = {m.id: m for m in case.members}
@@ -542,9 +540,21 @@ def reopen(case: FamilyCase, supervisor: User, membership: Membership, reason: s
 
 # --- Service ------------------------------------------------------------------
 
+def received_on(case: FamilyCase) -> date:
+    """The Taipei day the case's report was received: nothing done for the family is dated before it."""
+    return to_taipei(case.received_at).date()
+
+
+def _not_before_report(case: FamilyCase, on: date, what: str, field: str) -> None:
+    if on < received_on(case):
+        raise CaseError(f"{what}（{roc_date(on, 'short')}）早於本案受理通報的日期（{roc_date(received_on(case), 'short')}），"
+                        "請確認日期。", field=field)
+
+
 def add_plan(case: FamilyCase, user: User, membership: Membership, *, goals: str, agreed_by: str, agreed_on: date,
              review_due: date) -> ServicePlan:
     _require_write(case, membership)
+    _not_before_report(case, agreed_on, "計畫訂定日期", "agreed_on")
     if case.status not in (CaseStatus.OPEN, CaseStatus.OPENING_REVIEW):
         raise CaseError("開案後才能訂定服務計畫。")
     if not goals.strip() or not agreed_by.strip():
@@ -594,6 +604,7 @@ def add_service(case: FamilyCase, user: User, membership: Membership, *, item: s
         raise CaseError(f"「{label}」已提供時需填寫金額（新臺幣元）。")
     if amount is not None and amount < 0:
         raise CaseError("金額不可為負數。")
+    _not_before_report(case, on, "服務日期", "on")
     service = CaseService(tenant_id=case.tenant_id, case_id=case.id, item=item, status=status, on=on,
                           amount=amount if has_amount else None, note=note.strip(), recorded_by_id=user.id)
     db.session.add(service)

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from app.cases.models import CaseContact, ContactMethod, FamilyCase
 from app.core import tenancy
-from app.core.filters import roc_datetime, to_taipei
+from app.core.filters import roc_date, roc_datetime, to_taipei
+from app.core.models import utcnow
 from tests.cases.test_pages import demo  # noqa: F401  (fixture)
 
 
@@ -15,6 +16,10 @@ def _unvisited(db, county):
         case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.family_name == "郭○○家")).first()
         assert case.first_visit_at is None
         return case.id, case.received_at
+
+
+def today_taipei():
+    return to_taipei(utcnow()).date()
 
 
 def _local(at):
@@ -47,7 +52,8 @@ def test_a_service_amount_takes_thousands_separators_and_full_width_digits(as_us
 
     case_id, _ = _unvisited(db, demo)
     worker = as_user("tpe.sw1")
-    form = {"sv-item": "s1_emergency", "sv-status": "delivered", "sv-on": "115/12/01", "sv-note": "急難紓困"}
+    form = {"sv-item": "s1_emergency", "sv-status": "delivered", "sv-on": roc_date(today_taipei(), "short"),
+            "sv-note": "急難紓困"}
     for typed in ("3,000", "３，０００", "NT$3,000 元"):
         assert worker.post(f"/cases/{case_id}/services", {**form, "sv-amount": typed}).status_code == 303, typed
     refused = worker.post(f"/cases/{case_id}/services", {**form, "sv-amount": "3.000,5", "sv-note": "留著的說明"})
@@ -58,3 +64,20 @@ def test_a_service_amount_takes_thousands_separators_and_full_width_digits(as_us
         amounts = db.session.scalars(sa.select(CaseService.amount).where(CaseService.case_id == case_id,
                                                                          CaseService.note == "急難紓困")).all()
     assert amounts == [3000, 3000, 3000]
+
+
+def test_a_service_or_plan_dated_before_the_report_is_refused_beside_its_date(as_user, demo, db):  # noqa: F811
+    from app.cases.models import CaseService
+
+    case_id, received = _unvisited(db, demo)
+    before = roc_date(to_taipei(received).date() - timedelta(days=2), "short")
+    worker = as_user("tpe.sw1")
+    service = {"sv-item": "s1_emergency", "sv-status": "delivered", "sv-on": before, "sv-amount": "3000",
+               "sv-note": "早於通報的服務"}
+    refused = worker.post(f"/cases/{case_id}/services", service)
+    assert refused.status_code == 422
+    assert "服務日期" in refused.text and "早於本案受理通報的日期" in refused.text
+    assert 'id="sv-on-error"' in refused.text and "早於通報的服務" in refused.text  # beside the field, kept
+    with tenancy.tenant_scope(demo.id):
+        assert db.session.scalar(sa.select(sa.func.count(CaseService.id)).where(
+            CaseService.case_id == case_id, CaseService.note == "早於通報的服務")) == 0
