@@ -11,9 +11,13 @@ from ..core.enums import LabeledEnum
 DATA = Path(__file__).parent / "data"
 
 
+# What people read where the code system's display is not Chinese (the exchange keeps the code).
+READABLE_DISPLAY = {"7": "關懷e起來線上通報（ECARE）"}
+
+
 def _channel_members():
     codes = json.loads((DATA / "reporting_units.json").read_text(encoding="utf-8"))["codes"]
-    return [(f"C{c['code']}", (c["code"], c["display"])) for c in codes]
+    return [(f"C{c['code']}", (c["code"], READABLE_DISPLAY.get(c["code"], c["display"]))) for c in codes]
 
 
 # Channels by the ministry's own codes, so reports can be exchanged as they are.
