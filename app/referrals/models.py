@@ -250,9 +250,9 @@ class DisputeOutcome(LabeledEnum):
 
 # What a change of lead makes of the former lead (the arbiter's choice on the decision form).
 FORMER_CHOICES = {
-    "auto": "依現況：仍有進行中的服務或轉介時留任協力，否則保留唯讀",
-    "collaborator": "留任協力單位（繼續提供服務）",
-    "former": "不再服務，保留唯讀（可閱覽案件紀錄與所送轉介）",
+    "auto": "依現況（預設）",
+    "collaborator": "留任協力單位",
+    "former": "不再服務，保留唯讀閱覽",
 }
 
 

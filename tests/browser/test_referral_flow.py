@@ -118,7 +118,14 @@ def test_dv_centre_disputes_a_dispatch_and_the_arbiter_decides_a_joint_case(page
     page.get_by_label("裁決", exact=True).select_option(label="共案")
     page.get_by_label("主責單位（改派、共案）").select_option(label="臺北市家庭暴力暨性侵害防治中心")
     page.get_by_label("臺北市中正社會福利服務中心").check()
+    page.get_by_label("臺北市家庭暴力暨性侵害防治中心", exact=True).check()  # the lead ticked as 協力 too
     page.get_by_label("裁決理由").fill("保護與脆弱議題並存，家防中心主責、社福中心協力。")
+    page.get_by_role("button", name="裁決…", exact=True).click()
+    page.locator("#form-errors").wait_for()
+    assert "不能同時是主責單位與協力單位" in page.locator("main").inner_text()
+    assert page.get_by_label("裁決理由").input_value().startswith("保護與脆弱議題並存")  # nothing typed is lost
+    shot(page, "dispute-lead-and-collaborator-refused")
+    page.get_by_label("臺北市家庭暴力暨性侵害防治中心", exact=True).uncheck()
     page.get_by_role("button", name="裁決…", exact=True).click()  # first the confirmation: what it changes at once
     panel = page.locator("#confirm-panel")
     panel.wait_for()
