@@ -43,6 +43,16 @@ def not_chosen_message(field) -> str:
     return f"請選擇「{_label(field)}」。"
 
 
+def own_required_message(field) -> str | None:
+    """The message the form itself gave the field's required check, if any (it reads better, e.g.
+    「請至少勾選一個主辦單位。」)."""
+    for validator in field.validators or ():
+        message = getattr(validator, "message", None)
+        if "required" in getattr(validator, "field_flags", {}) and isinstance(message, str) and message:
+            return message
+    return None
+
+
 def not_in_list_message(field) -> str:
     if isinstance(getattr(field, "invalid_choice_message", None), str):
         return field.invalid_choice_message
@@ -86,7 +96,7 @@ class _CheckedChoice:
             raise StopValidation(not_in_list_message(self))
         if is_placeholder(self.data):
             if self.flags.required:
-                raise StopValidation(not_chosen_message(self))
+                raise StopValidation(own_required_message(self) or not_chosen_message(self))
             acceptable = _acceptable(self)
             if (self.validate_choice and not self.flags.optional and acceptable is not None
                     and not any(is_placeholder(v) for v in acceptable)):
@@ -128,7 +138,7 @@ class CheckedSelectMultipleField(_SelectMultipleField):
         self.data = data
         if not data:
             if self.flags.required:
-                raise StopValidation(not_chosen_message(self))
+                raise StopValidation(own_required_message(self) or f"請至少勾選一個「{_label(self)}」。")
             return
         acceptable = _acceptable(self)
         if acceptable is not None and any(v not in acceptable for v in data):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..accounts.models import Membership, Role, User
 from ..cases import services as cases
-from ..cases.models import CaseStatus, FamilyCase
+from ..cases.models import CaseStatus, CaseUnit, CaseUnitRole, FamilyCase
 from ..core.models import utcnow
 from ..extensions import db
 from ..intake.deadlines import add_working_days
@@ -169,26 +169,21 @@ def check_lead_not_collaborator(lead_unit_id: int | None, collaborator_ids: list
 
 
 def carry_out(dispute, case, outcome, lead_unit_id, collaborator_ids, user, membership, *, former_lead: str = "auto") -> None:
-    from ..cases.models import CaseUnit, CaseUnitRole
-
     if outcome == DisputeOutcome.MAINTAIN:
         return
     check_lead_not_collaborator(lead_unit_id, collaborator_ids)
     why = f"爭議 #{dispute.id} {outcome.label}"
     if outcome == DisputeOutcome.REASSIGN:
         joint.change_lead(case, lead_unit_id, old_lead=former_lead, why=why, user=user, membership=membership)
-        if dispute.filed_by_unit_id != lead_unit_id and cases.unit_on_case(case, dispute.filed_by_unit_id) is not None:
+        if (dispute.filed_by_unit_id != lead_unit_id and dispute.filed_by_unit_id not in collaborator_ids
+                and cases.unit_on_case(case, dispute.filed_by_unit_id) is not None):
             on = cases.unit_on_case(case, dispute.filed_by_unit_id)
             if on.role == CaseUnitRole.COLLABORATOR and not joint.has_open_work(case, on.unit_id):
                 joint.step_back(case, on.unit_id)  # the filer asked to leave: it keeps reading what it wrote
+        _keep_as_collaborators(case, collaborator_ids)  # a unit the arbiter ticked as 協力 serves on as 協力
     elif outcome == DisputeOutcome.JOINT:
         joint.change_lead(case, lead_unit_id, old_lead="collaborator", why=why, user=user, membership=membership)
-        for unit_id in [dispute.filed_by_unit_id, *collaborator_ids]:
-            on = cases.unit_on_case(case, unit_id)
-            if on is None:
-                case.units.append(CaseUnit(tenant_id=case.tenant_id, unit_id=unit_id, role=CaseUnitRole.COLLABORATOR))
-            elif on.role == CaseUnitRole.FORMER:
-                on.role = CaseUnitRole.COLLABORATOR
+        _keep_as_collaborators(case, [dispute.filed_by_unit_id, *collaborator_ids])
     elif outcome == DisputeOutcome.RETURN:
         # Back to the screening centre: a new entry in its queue, linked to the case; the
         # current lead keeps serving until the centre dispatches again.
@@ -210,6 +205,15 @@ def carry_out(dispute, case, outcome, lead_unit_id, collaborator_ids, user, memb
 def open_disputes_stmt():
     return (sa.select(Dispute).where(Dispute.status.in_([D.AWAITING_RESPONSE, D.AWAITING_ARBITER]))
             .order_by(Dispute.filed_at))
+
+
+def _keep_as_collaborators(case: FamilyCase, unit_ids) -> None:
+    for unit_id in unit_ids:
+        on = cases.unit_on_case(case, unit_id)
+        if on is None:
+            case.units.append(CaseUnit(tenant_id=case.tenant_id, unit_id=unit_id, role=CaseUnitRole.COLLABORATOR))
+        elif on.role == CaseUnitRole.FORMER:
+            on.role = CaseUnitRole.COLLABORATOR
 
 
 def check_decision(dispute: Dispute, membership: Membership, *, outcome: DisputeOutcome, reason: str,

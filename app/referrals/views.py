@@ -498,7 +498,9 @@ def _decision_confirmation(dispute_id: int):
     effect = {
         DisputeOutcome.MAINTAIN: f"個案維持由 {current} 主責",
         DisputeOutcome.RETURN: f"個案退回篩派案中心重新篩派（新增一筆待篩派的通報）；重新派案前由 {current} 持續服務",
-        DisputeOutcome.REASSIGN: f"個案主責立即由 {current} 改為 {lead.name if lead else '—'}，原主責單位依裁決調整",
+        DisputeOutcome.REASSIGN: f"個案主責立即由 {current} 改為 {lead.name if lead else '—'}"
+                                 + (f"，{'、'.join(u.name for u in collaborators)} 協力" if collaborators else "")
+                                 + "，原主責單位依裁決調整（勾選為協力者留任協力）",
         DisputeOutcome.JOINT: f"個案改為共案：{lead.name if lead else '—'} 主責"
                               + (f"，{'、'.join(u.name for u in collaborators)} 協力" if collaborators else "") + "，立即生效",
     }[outcome]

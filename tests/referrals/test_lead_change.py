@@ -90,7 +90,8 @@ def test_reassignment_keeps_the_family_between_no_units(world, as_user, db):
         assert db.session.get(FamilyCase, ids["case"]).lead_unit.name == CENTRE
 
     decided = arbiter.post(f"/disputes/{ids['dispute']}/decide", {
-        "dd-outcome": "reassign", "dd-lead_unit_id": dv.id, "dd-former_lead": "auto", "dd-reason": "家暴議題為主，改由家防中心主責"})
+        "dd-outcome": "reassign", "dd-lead_unit_id": dv.id, "dd-former_lead": "auto", "dd-reason": "家暴議題為主，改由家防中心主責",
+        "confirm": "1"})
     assert decided.status_code in (302, 303), decided.get_data(as_text=True)[:500]
     with tenancy.tenant_scope(world["taipei"].id):
         case = db.session.get(FamilyCase, ids["case"])
@@ -132,7 +133,8 @@ def test_a_former_lead_kept_read_only_reads_but_no_longer_writes(world, as_user,
     ids = _open_case_with_plan_and_partner_referral(world, db)
     dv, centre = world["factories"].unit(DV), world["factories"].unit(CENTRE)
     decided = as_user("tpe.admin").post(f"/disputes/{ids['dispute']}/decide", {
-        "dd-outcome": "reassign", "dd-lead_unit_id": dv.id, "dd-former_lead": "former", "dd-reason": "改由家防中心主責"})
+        "dd-outcome": "reassign", "dd-lead_unit_id": dv.id, "dd-former_lead": "former", "dd-reason": "改由家防中心主責",
+        "confirm": "1"})
     assert decided.status_code in (302, 303)
     with tenancy.tenant_scope(world["taipei"].id):
         case = db.session.get(FamilyCase, ids["case"])
@@ -184,3 +186,16 @@ def test_a_hand_over_tells_the_new_leads_supervisors_and_keeps_referrals_with_th
         assert not any("改由貴單位主責" in t for t in _notes(db, p["dvsup"][0]))
         assert any("主責已改為" in t for t in _notes(db, p["sup"][0]))
         assert any("主責已改為" in t for t in _notes(db, p["sw"][0]))
+
+
+def test_a_former_lead_the_arbiter_ticks_as_collaborator_stays_collaborator(world, as_user, db):
+    """改派 with the former lead ticked under 協力: it serves on as 協力, whatever 「依現況」 would say."""
+    ids = _open_case_with_plan_and_partner_referral(world, db)
+    dv, centre = world["factories"].unit(DV), world["factories"].unit(CENTRE)
+    decided = as_user("tpe.admin").post(f"/disputes/{ids['dispute']}/decide", {
+        "dd-outcome": "reassign", "dd-lead_unit_id": dv.id, "dd-collaborator_ids": [centre.id],
+        "dd-former_lead": "former", "dd-reason": "改由家防中心主責，社福中心協力", "confirm": "1"})
+    assert decided.status_code in (302, 303)
+    with tenancy.tenant_scope(world["taipei"].id):
+        case = db.session.get(FamilyCase, ids["case"])
+        assert {u.unit_id: u.role for u in case.units} == {dv.id: CaseUnitRole.LEAD, centre.id: CaseUnitRole.COLLABORATOR}
