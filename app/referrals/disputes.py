@@ -126,18 +126,11 @@ def decide(dispute: Dispute, user: User, membership: Membership, *, outcome: Dis
     """``former_lead``: what becomes of the lead a 改派 or 共案 replaces ('auto': it stays as
     協力 while it has open referrals or services, else keeps read access; 'collaborator'; 'former')."""
     case = dispute.case
-    if membership.role != Role.COUNTY_ADMIN or membership.county_id != case.tenant_id:
-        raise DisputeError("爭議由縣市管理者（社會局／處）裁決。")
-    if dispute.status != D.AWAITING_ARBITER:
-        raise DisputeError("此爭議目前不在待裁決。")
-    if not reason.strip():
-        raise DisputeError("請寫明裁決理由。")
+    check_decision(dispute, membership, outcome=outcome, reason=reason, lead_unit=lead_unit)
     if former_lead not in joint.FORMER_CHOICES:
         raise DisputeError("請選擇原主責單位的去留。")
     collaborators = [u for u in collaborators or [] if u is not None]
     if outcome in (DisputeOutcome.REASSIGN, DisputeOutcome.JOINT):
-        if lead_unit is None or lead_unit.county_id != case.tenant_id or lead_unit.kind not in RECEIVING_KINDS:
-            raise DisputeError("改派或共案需指定本縣市的主責單位。")
         check_lead_not_collaborator(lead_unit.id, [u.id for u in collaborators])
         if any(u.county_id != case.tenant_id or u.kind not in RECEIVING_KINDS for u in collaborators):
             raise DisputeError("協力單位需為本縣市的社福中心、家防中心或衛生局心衛社工。")
