@@ -110,7 +110,7 @@ def test_the_campaign_runs_from_opening_to_the_ministrys_national_view(page):
     # 3. the worker visits 洪○○家 in person and finds a child left alone: a new report at once
     login(page, "tpe.sw1")
     page.wait_for_url("**/")
-    page.get_by_role("link", name="春節關懷訪視").click()
+    page.get_by_role("link", name="春節關懷訪視", exact=True).click()
     page.get_by_role("link", name="瀏覽器測試春節加強關懷").click()
     row = page.locator("#my-visits tr", has_text=drug)
     assert page.locator("#my-visits tr", has_text=young_no).count() == 0  # the partner visits that one
@@ -142,7 +142,7 @@ def test_the_campaign_runs_from_opening_to_the_ministrys_national_view(page):
     # 4. the partner sees its one family, with only what the visit needs
     login(page, "ngo.staff")
     page.wait_for_url("**/")
-    page.get_by_role("link", name="春節關懷訪視").click()
+    page.get_by_role("link", name="春節關懷訪視", exact=True).click()
     page.get_by_role("link", name="瀏覽器測試春節加強關懷").click()
     mine = page.locator("#my-visits").inner_text()
     assert young_no in mine and drug not in mine and "春節關懷對象" in mine
@@ -152,7 +152,7 @@ def test_the_campaign_runs_from_opening_to_the_ministrys_national_view(page):
     # 5. the county generates the results report and submits it
     login(page, "tpe.admin")
     page.wait_for_url("**/")
-    page.get_by_role("link", name="統計報表").click()
+    page.get_by_role("link", name="統計報表", exact=True).click()
     page.get_by_label("報表", exact=True).select_option(label="春節關懷訪視服務成果")
     page.get_by_label("期間").select_option(value=period_token)
     page.get_by_role("button", name="產製", exact=True).click()
@@ -164,14 +164,17 @@ def test_the_campaign_runs_from_opening_to_the_ministrys_national_view(page):
     assert pdf.ok and pdf.body()[:4] == b"%PDF"
     shot(page, "campaign-results")
     page.get_by_role("button", name="送出衛生福利部").click()
-    page.wait_for_load_state()
-    assert "已送出" in page.locator("#run-status").inner_text()
+    page.locator("#confirm-panel").wait_for()  # what will be frozen, before anything is
+    if page.locator("#confirm-ack").count():  # a campaign still running must be acknowledged as such
+        page.locator("#confirm-ack").check()
+    page.get_by_role("button", name="確認送出").click()
+    page.locator("#run-status", has_text="已送出").wait_for()
     logout(page)
 
     # 6. the ministry sees the submission, every county's progress and roster
     login(page, "moh.protect")
     page.wait_for_url("**/")
-    page.get_by_role("link", name="報表送出情形").click()
+    page.get_by_role("link", name="報表送出情形", exact=True).click()
     page.get_by_label("期間").select_option(value=period_token)
     page.get_by_role("button", name="查看").click()
     page.wait_for_load_state()

@@ -2,6 +2,8 @@
 assessed, opened with approval, served, closed with approval; another unit's
 worker cannot open it."""
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -9,6 +11,14 @@ from tests.browser.test_intake_flow import logout
 from tests.browser.test_shells import login, shot
 
 pytestmark = pytest.mark.browser
+
+
+def _today():
+    return datetime.now(ZoneInfo("Asia/Taipei")).date()
+
+
+def _roc(day):
+    return f"{day.year - 1911}/{day.month:02d}/{day.day:02d}"
 
 
 def public_report(page, *, name, concern, narrative, relation=None, birth=None, dimension=None, district="中正區"):
@@ -62,7 +72,7 @@ def test_case_from_assignment_to_closing(page):
     # The supervisor assigns it from the inbox, seeing each worker's caseload.
     login(page, "tpe.sup")
     page.wait_for_url("**/")
-    page.get_by_role("link", name="案件收件匣").click()
+    page.get_by_role("link", name="案件收件匣", exact=True).click()
     row = page.locator("tr", has_text=case_no)
     assert "首次訪視" in row.inner_text()
     select = row.get_by_label(re.compile("指派"))
@@ -76,7 +86,7 @@ def test_case_from_assignment_to_closing(page):
     # The worker visits, assesses, writes the report and proposes opening.
     login(page, "tpe.sw1")
     page.wait_for_url("**/")
-    page.get_by_role("link", name="我的案件").click()
+    page.get_by_role("link", name="我的案件", exact=True).click()
     page.get_by_role("link", name=case_no).click()
     case_url = page.url
     page.locator("summary", has_text="記錄訪視").click()
@@ -121,15 +131,15 @@ def test_case_from_assignment_to_closing(page):
     page.locator("summary", has_text="訂定服務計畫").click()
     page.get_by_label("服務目標", exact=True).fill("穩定家庭經濟，確保兒少三餐。")
     page.get_by_label("與案家誰共同訂定").fill("案母")
-    page.get_by_label("訂定日期").fill("115/11/20")
-    page.get_by_label("預定檢討日期").fill("116/02/20")
+    page.get_by_label("訂定日期").fill(_roc(_today()))  # not before the report was received (today)
+    page.get_by_label("預定檢討日期").fill(_roc(_today() + timedelta(days=90)))
     page.get_by_role("button", name="儲存服務計畫").click()
     page.wait_for_load_state()
     page.locator("summary", has_text="記錄服務").click()
     page.get_by_label("服務項目").select_option(label="急難紓困")
-    page.locator("#sv-on").fill("115/11/21")
+    page.locator("#sv-on").fill(_roc(_today()))
     page.get_by_label(re.compile("金額")).fill("10000")
-    page.get_by_role("button", name="儲存服務").click()
+    page.get_by_role("button", name="儲存服務", exact=True).click()
     page.wait_for_load_state()
     assert "10,000" in page.locator("#service").inner_text()
     page.locator("summary", has_text="申請結案").click()

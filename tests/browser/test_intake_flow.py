@@ -46,7 +46,7 @@ def test_report_from_the_public_to_the_welfare_centre(page):
     # 2. The dispatcher: queue, claim, duplicates panel, dispatch to the proposed centre.
     login(page, "tpe.dispatch")
     page.wait_for_url("**/")
-    page.get_by_role("link", name="篩派案佇列").click()
+    page.get_by_role("link", name="篩派案佇列", exact=True).click()
     row = page.locator("tr", has_text=report_no)
     assert "剩" in row.inner_text()  # time left before the deadline
     shot(page, "dispatch-queue")
@@ -78,7 +78,7 @@ def test_report_from_the_public_to_the_welfare_centre(page):
     page.get_by_label("切換單位").select_option(label="臺北市｜臺北市萬華社會福利服務中心（社工）")
     page.get_by_role("button", name="切換").click()
     page.wait_for_load_state()
-    page.get_by_role("link", name="案件收件匣").click()
+    page.get_by_role("link", name="案件收件匣", exact=True).click()
     page.get_by_role("link", name=case_no).click()
     body = page.locator("main").inner_text()
     assert "瀏覽器小朋友" in body and "孩子常一個人在公園" in body

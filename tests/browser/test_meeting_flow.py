@@ -62,7 +62,7 @@ def test_secretariat_unit_and_chair_carry_items_to_the_next_meeting(page):
 
     login(page, "moh.sfaa")
     page.wait_for_url("**/")
-    page.get_by_role("link", name="我的列管事項").click()
+    page.get_by_role("link", name="我的列管事項", exact=True).click()
     assert page.locator("main").inner_text().count("未填寫") == 2
     for title, text, proposal in (("請社家署規劃共識營", "已規劃 3 場共識營，建請解除列管。", "解除列管"),
                                   ("請於社安網平台建立文章分享專區", "已請資訊處新增專區欄位。", "繼續追蹤")):
@@ -72,7 +72,7 @@ def test_secretariat_unit_and_chair_carry_items_to_the_next_meeting(page):
         page.get_by_role("button", name="儲存辦理情形").click()
         page.wait_for_load_state()
         assert text in page.locator("#history").inner_text()
-        page.get_by_role("link", name="我的列管事項").click()
+        page.get_by_role("link", name="我的列管事項", exact=True).click()
     assert page.locator("main").inner_text().count("已填寫") == 2
     logout(page)
 

@@ -19,7 +19,7 @@ def test_county_submits_the_quarterly_report_and_the_ministry_sees_it(page):
     quarter = next(p for p in recent_periods(PeriodKind.QUARTER, date.today()) if p.is_over(date.today()))
     login(page, "tpe.admin")
     page.wait_for_url("**/")
-    page.get_by_role("link", name="統計報表").click()
+    page.get_by_role("link", name="統計報表", exact=True).click()
     page.get_by_label("報表", exact=True).select_option(label="脆弱家庭訪視評估")
     page.get_by_label("期間").select_option(label=f"季報｜{quarter.label}")
     page.get_by_role("button", name="產製", exact=True).click()
@@ -50,7 +50,7 @@ def test_county_submits_the_quarterly_report_and_the_ministry_sees_it(page):
 
     login(page, "moh.protect")
     page.wait_for_url("**/")
-    page.get_by_role("link", name="報表送出情形").click()
+    page.get_by_role("link", name="報表送出情形", exact=True).click()
     page.get_by_label("期間").select_option(label=f"季報｜{quarter.label}")
     page.get_by_role("button", name="查看").click()
     page.wait_for_load_state()

@@ -34,7 +34,37 @@ def demo_data(live_server):
         for seed in (seed_demo_reports, seed_demo_cases, seed_demo_referrals, seed_demo_meetings):
             seed()
             db.session.commit()
+        _a_referral_waits_for_the_partner()
+        db.session.commit()
         db.session.remove()
+
+
+def _a_referral_waits_for_the_partner():
+    """Earlier browser tests may have answered the demo's waiting referral to 家扶基金會 (the demo's
+    referrals are not seeded again once any exist): send one more from a family of 中正社福中心."""
+    import sqlalchemy as sa
+
+    from app.accounts.models import User
+    from app.cases.models import CaseStatus, FamilyCase
+    from app.core import tenancy
+    from app.extensions import db
+    from app.referrals import services
+    from app.referrals.models import PartnerService, Referral, ReferralKind, ReferralStatus
+    from app.tenants.models import County
+
+    taipei = db.session.scalars(sa.select(County).where(County.name == "臺北市")).one()
+    with tenancy.tenant_scope(taipei.id):
+        worker = db.session.scalars(sa.select(User).where(User.username == "tpe.sw1")).one()
+        membership = worker.memberships[0]
+        support = db.session.scalars(sa.select(PartnerService).where(PartnerService.name == "兒少及家庭支持服務")).first()
+        waiting = db.session.scalars(sa.select(Referral.id).where(
+            Referral.to_partner_org_id == support.partner_org_id, Referral.status == ReferralStatus.WAITING)).first()
+        if waiting is not None:
+            return
+        case = next(c for c in db.session.scalars(sa.select(FamilyCase).where(
+            FamilyCase.status == CaseStatus.OPEN).order_by(FamilyCase.id)) if services.cases.can_write(c, membership))
+        services.send(case, worker, membership, kind=ReferralKind.PARTNER, partner_service=support, consent=True,
+                      consent_by="案母", reason="兒少課後無人照顧", services_requested="課後照顧", sections=["members"])
 
 
 @pytest.mark.parametrize("role, username, tile, heading", ROLES)

@@ -38,6 +38,7 @@ class _Reader(HTMLParser):
         self.label_for: dict[str, list[str]] = {}
         self._label = None
         self.checks: list[tuple[str, str]] = []  # (name, id) of checkboxes and radios
+        self._forms = 0  # the same radio group may stand in several forms (one per household member)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -51,8 +52,10 @@ class _Reader(HTMLParser):
             self._option = []
         if tag == "label" and a.get("for"):
             self._label = (a["for"], [])
+        if tag == "form":
+            self._forms += 1
         if tag == "input" and (a.get("type") or "").lower() in ("checkbox", "radio") and a.get("id"):
-            self.checks.append((a.get("name") or "?", a["id"]))
+            self.checks.append((f"{a.get('name') or '?'}#{self._forms}", a["id"]))
         if tag == "input":
             kind = (a.get("type") or "text").lower()
             if kind in ("date", "datetime-local", "month", "week"):
@@ -94,7 +97,7 @@ class _Reader(HTMLParser):
         by_name: dict[str, list[str]] = {}
         for name, ident in self.checks:
             by_name.setdefault(name, []).append(self.label_for.get(ident, ident))
-        groups += [(f"checkboxes {name}", labels) for name, labels in by_name.items()]
+        groups += [(f"checkboxes {name.rsplit('#', 1)[0]}", labels) for name, labels in by_name.items()]
         for where, labels in groups:
             seen, twice = set(), set()
             for label in labels:
