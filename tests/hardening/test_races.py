@@ -390,7 +390,7 @@ def test_two_items_numbered_in_one_meeting(app, committed):
 def _draft_meeting(day):
     def make():
         admin, admin_m = _member("tpe.admin")
-        series = meetings.create_series(SeriesKind.HIGH_RISK, f"臺北市高危機網絡會議（競爭測試 {day}）", admin_m)
+        series = meetings.create_series(SeriesKind.HIGH_RISK, f"臺北市高危機網絡會議（競爭測試 {day.year - 1911}/{day.month:02d}/{day.day:02d}）", admin_m)
         return meetings.new_meeting(series, day).id, _unit(ZHONGZHENG).id
     return make
 
