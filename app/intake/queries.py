@@ -12,6 +12,7 @@ from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..extensions import db
 from ..tenants.models import Unit, UnitKind
+from . import deadlines
 from .models import OPEN_REPORT_STATUSES, Report, ReportStatus
 from .reference import Concern
 
@@ -31,16 +32,22 @@ def queue_stmt(*, mine_only_user_id: int | None = None, concern: str = "", overd
     return stmt
 
 
+def _open_counts(now: datetime, user_id: int | None = None) -> dict:
+    """The open queue in one query: open, past the deadline, being screened, and (for a user) claimed by them."""
+    columns = [sa.func.count(Report.id),
+               sa.func.count(Report.id).filter(Report.deadline_at < now),
+               sa.func.count(Report.id).filter(Report.status == ReportStatus.SCREENING)]
+    if user_id is not None:
+        columns.append(sa.func.count(Report.id).filter(Report.claimed_by_id == user_id))
+    row = db.session.execute(sa.select(*columns).where(Report.status.in_(OPEN_REPORT_STATUSES))).one()
+    counts = {"open": row[0], "overdue": row[1], "claimed": row[2]}
+    if user_id is not None:
+        counts["mine"] = row[3]
+    return counts
+
+
 def queue_counts(now: datetime | None = None) -> dict:
-    now = now or utcnow()
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(Report.id),
-            sa.func.count(Report.id).filter(Report.deadline_at < now),
-            sa.func.count(Report.id).filter(Report.status == ReportStatus.SCREENING),
-        ).where(Report.status.in_(OPEN_REPORT_STATUSES))
-    ).one()
-    return {"open": row[0], "overdue": row[1], "claimed": row[2]}
+    return _open_counts(now or utcnow())
 
 
 @dataclass
@@ -54,23 +61,13 @@ class DispatchWork:
 
 
 def dispatch_work(user_id: int, now: datetime | None = None, limit: int = 8) -> DispatchWork:
-    from . import deadlines
-
     now = now or utcnow()
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(Report.id),
-            sa.func.count(Report.id).filter(Report.deadline_at < now),
-            sa.func.count(Report.id).filter(Report.status == ReportStatus.SCREENING),
-            sa.func.count(Report.id).filter(Report.claimed_by_id == user_id),
-        ).where(Report.status.in_(OPEN_REPORT_STATUSES))
-    ).one()
     reports = db.session.scalars(
         sa.select(Report).where(Report.status.in_(OPEN_REPORT_STATUSES))
         .options(joinedload(Report.claimed_by), joinedload(Report.district))
         .order_by(Report.deadline_at, Report.id).limit(limit)).all()
-    return DispatchWork(row[0], row[1], row[2], row[3],
-                        [(r, deadlines.clock(r.received_at, r.deadline_at, now)) for r in reports])
+    return DispatchWork(**_open_counts(now, user_id),
+                        first=[(r, deadlines.clock(r.received_at, r.deadline_at, now)) for r in reports])
 
 
 def overdue_open_count(now: datetime | None = None) -> int:
