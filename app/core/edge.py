@@ -1,0 +1,65 @@
+"""The request edge: the one place a request's work is committed.
+
+A view loads its record and checks access (``core.permissions``), then hands
+the work to ``act``: the service runs, the transaction commits once, and the
+domain's errors (``core.errors.DomainError``, with its Chinese message and HTTP
+status) or a lost race (``StaleDataError``) roll everything back and come back
+as the page the view renders for a refusal, with what the person typed kept.
+``transaction`` is the same for a whole view (commit when the response is not
+an error, roll back otherwise). Services never commit; jobs commit in the job
+runner (``core.jobs``).
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import abort
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from .errors import Conflict, DomainError
+
+STALE = "此紀錄剛被其他人更新；您的內容尚未儲存，仍保留在畫面上。請確認目前狀態後再送出。"
+
+
+def act(do: Callable[[], object], refused: Callable[[DomainError], object], *, stale: str = STALE):
+    """Run ``do`` and commit once; a refusal rolls back and answers ``refused(error)``."""
+    try:
+        response = do()
+        db.session.commit()
+        return response
+    except DomainError as exc:
+        db.session.rollback()
+        return refused(exc)
+    except StaleDataError:
+        db.session.rollback()
+        return refused(Conflict(stale))
+
+
+def commit() -> None:
+    """Commit the request's work (for views whose response must be built after the commit)."""
+    db.session.commit()
+
+
+def transaction(view):
+    """Commit after the view when its answer is not an error; roll back otherwise. A
+    ``DomainError`` the view lets through becomes its status with the error page."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            response = view(*args, **kwargs)
+        except DomainError as exc:
+            db.session.rollback()
+            abort(exc.status, exc.message)
+        status = getattr(response, "status_code", 200)
+        if isinstance(response, tuple) and len(response) > 1 and isinstance(response[1], int):
+            status = response[1]
+        if status < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    return wrapper
