@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from ..core import tenancy
+from ..core import tenancy, workflow
 from ..extensions import db
 from .models import AuditAction, AuditEvent
 
@@ -206,7 +206,14 @@ def install(app) -> None:
         return
     event.listen(Session, "before_flush", _refuse_changes_to_log)
     event.listen(Session, "after_flush", _after_flush)
+    workflow.fired.connect(_workflow_fired)
     _installed = True
+
+
+def _workflow_fired(sender, firing: workflow.Firing) -> None:
+    """Every transition of every workflow: one audit entry (the engine sends, audit writes)."""
+    record(AuditAction.STATE_CHANGE, record_type=firing.workflow.record_type, record_id=getattr(firing.record, "id", None),
+           tenant_id=getattr(firing.record, "tenant_id", None), summary=firing.summary)
 
 
 def events_query(*, username: str = "", date_from=None, date_to=None, record_type: str = "", record_id: str = ""):

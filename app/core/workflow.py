@@ -197,7 +197,7 @@ class Workflow:
             due_at = deadlines.due(t.deadline, at, county_id=getattr(record, "tenant_id", None))
             if self.due_attr:
                 setattr(record, self.due_attr, due_at)
-        session = object_session(record)
+        session = object_session(record) if hasattr(record, "_sa_instance_state") else None
         if session is not None and getattr(record, "id", 1) is None:
             session.flush()
         firing = Firing(self, t, record, before, t.target, actor, membership, reason, at, due_at, extra)
