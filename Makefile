@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install system-deps-runtime system-deps-test migrate seed worker ci clean bench-data bench backup restore verify-backup
+.PHONY: run test lint-imports install system-deps-runtime system-deps-test migrate seed worker ci clean bench-data bench backup restore verify-backup
 
 # The national benchmark (bench/README.md): a PostgreSQL database of its own, filled by seed-scale.
 PG_ADMIN ?= postgresql://postgres@127.0.0.1:5432
@@ -23,9 +23,15 @@ run: install system-deps-runtime
 	@echo "管理者的兩步驟驗證碼：另開終端機執行 $(FLASK) totp-code tpe.admin（或 hua.admin、sysadmin）"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## test: install and run the whole suite (SQLite; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+## test: install, check the layers (import-linter, .importlinter), then run the whole suite
+## (SQLite; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 test: install system-deps-test
+	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+## lint-imports: only the layers contract (seconds; `make test` runs it first)
+lint-imports: install
+	$(BIN)/lint-imports
 
 install: $(VENV)/.installed
 

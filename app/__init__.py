@@ -3,12 +3,54 @@
 ``create_app`` builds the application from small ``configure_*`` steps. It
 touches no database and runs no migration: ``flask db upgrade`` is a step of
 its own (the Procfile's ``release:``).
+
+This package sits above every layer (README, "Architecture"; ``.importlinter``):
+it is the one place that names every area, and it wires what the areas offer
+into the platform (blueprints, menu entries, seeders, the job runner's hooks,
+the command line), so that ``core`` names no area.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Flask
+
+from .accounts import auth
+from .accounts import navigation as accounts_menu
+from .accounts.views import bp as accounts_bp
+from .audit import services as audit_services
+from .audit import navigation as audit_menu
+from .audit.views import bp as audit_bp
+from .campaigns import navigation as campaigns_menu
+from .campaigns.views import bp as campaigns_bp
+from .cases import navigation as cases_menu
+from .cases.reference_admin import bp as reference_bp
+from .cases.seed import seed_case_reference
+from .cases.views import bp as cases_bp
+from .config import build_config
+from .core import converters, database, filters, jobs, navigation, security, tenancy, timing
+from .core.health import bp as health_bp
+from .dashboard import navigation as dashboard_menu
+from .dashboard.views import bp as dashboard_bp
+from .extensions import csrf, db, htmx, limiter, login_manager, migrate
+from .intake import navigation as intake_menu
+from .intake.api import bp as api_bp
+from .intake.public_views import bp as public_bp
+from .intake.public_views import rate_limited_form
+from .intake.views import bp as intake_bp
+from .meetings import navigation as meetings_menu
+from .meetings.views import bp as meetings_bp
+from .ops import cli
+from .referrals import navigation as referrals_menu
+from .referrals.seed import seed_partner_services
+from .referrals.views import bp as referrals_bp
+from .reports import navigation as reports_menu
+from .reports.views import bp as reports_bp
+from .retention import navigation as retention_menu
+from .retention.views import bp as retention_bp
+from .tenants import navigation as tenants_menu
+from .tenants import seed as directory_seed
+from .tenants.views import bp as tenants_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,19 +68,16 @@ def create_app(config: dict | None = None) -> Flask:
     configure_templates(app)
     configure_security(app)
     configure_blueprints(app)
+    configure_reference_data()
     configure_cli(app)
     return app
 
 
 def configure_settings(app: Flask, config: dict | None) -> None:
-    from .config import build_config
-
     app.config.update(build_config(Path(app.instance_path), config))
 
 
 def configure_extensions(app: Flask) -> None:
-    from .extensions import csrf, db, htmx, limiter, login_manager, migrate
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
     csrf.init_app(app)
@@ -48,59 +87,45 @@ def configure_extensions(app: Flask) -> None:
 
 
 def configure_database_hooks(app: Flask) -> None:
-    from .audit import services as audit
-    from .core import database, tenancy, timing
-
     database.install(app)
     tenancy.install(app)
-    audit.install(app)
+    audit_services.install(app)
     timing.install(app)
 
 
-def configure_templates(app: Flask) -> None:
-    from .core import filters, navigation
+# The menu: each area declares its entries (``app/<area>/navigation.py``), ordered by their positions.
+MENUS = (dashboard_menu, intake_menu, cases_menu, referrals_menu, meetings_menu, campaigns_menu, reports_menu,
+         tenants_menu, accounts_menu, retention_menu, audit_menu)
 
+
+def configure_templates(app: Flask) -> None:
     filters.install(app)
-    navigation.install(app)
+    navigation.install(app, [item for menu in MENUS for item in menu.ITEMS])
 
 
 def configure_security(app: Flask) -> None:
-    from .accounts import auth
-    from .core import security
-
     security.install(app)
-    auth.install(app)
+    auth.install(app)  # also makes the asking user the actor of the jobs it enqueues (core.jobs.register_actor)
 
 
 def configure_blueprints(app: Flask) -> None:
-    from .core import converters
-
     converters.install(app)  # before any route is added
-    from .accounts.views import bp as accounts_bp
-    from .audit.views import bp as audit_bp
-    from .core.health import bp as health_bp
-    from .cases.reference_admin import bp as reference_bp
-    from .cases.views import bp as cases_bp
-    from .meetings.views import bp as meetings_bp
-    from .reports.views import bp as reports_bp
-    from .campaigns.views import bp as campaigns_bp
-    from .referrals.views import bp as referrals_bp
-    from .retention.views import bp as retention_bp
-    from .dashboard.views import bp as dashboard_bp
-    from .intake.api import bp as api_bp
-    from .intake.public_views import bp as public_bp
-    from .intake.views import bp as intake_bp
-    from .tenants.views import bp as tenants_bp
-
     for bp in (health_bp, accounts_bp, dashboard_bp, tenants_bp, audit_bp, public_bp, intake_bp, api_bp, cases_bp,
                reference_bp, referrals_bp, meetings_bp, reports_bp, campaigns_bp, retention_bp):
         app.register_blueprint(bp)
-    from .intake.public_views import rate_limited_form
-
     app.register_error_handler(429, rate_limited_form)
 
 
-def configure_cli(app: Flask) -> None:
-    from .core.cli import register
+def configure_reference_data() -> None:
+    """The areas' national reference data, loaded after the directory's (``tenants.seed``)."""
+    directory_seed.register_seeder(seed_case_reference)
+    directory_seed.register_seeder(seed_partner_services)
 
-    register(app)
+
+def configure_cli(app: Flask) -> None:
+    cli.register(app)
+
+
+# A bare RQ worker (no ``flask rq-worker``) builds its app with this factory: the job runner is in core,
+# which may not import the package above it.
+jobs.register_app_factory(create_app)

@@ -2,12 +2,12 @@
 in which county. Sets the session's tenant and the audit actor."""
 from __future__ import annotations
 
-from flask import g, redirect, request, session, url_for
+from flask import abort, g, make_response, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit import services as audit
-from ..core import tenancy
+from ..core import jobs, tenancy
 from ..extensions import db, login_manager
 from ..tenants.models import Unit
 from .models import Membership, User
@@ -31,11 +31,7 @@ def _load_user(token: str):
 
 
 def _unauthorized():
-    from flask import abort
-
     if request.headers.get("HX-Request") == "true":
-        from flask import make_response
-
         response = make_response("", 401)
         response.headers["HX-Redirect"] = url_for("accounts.login", next=request.full_path)
         return response
@@ -96,15 +92,20 @@ def _before_request():
 def _only(url: str):
     """Send a user who must do one thing first to its page (htmx follows with a full page load)."""
     if request.headers.get("HX-Request") == "true":
-        from flask import make_response
-
         response = make_response("", 204)
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url)
 
 
+def _act_as(user_id: int) -> None:
+    """A job acts as the user who asked for it: the audit log names that user."""
+    user = db.session.get(User, user_id)
+    audit.set_actor(audit.Actor(user_id=user_id, username=user.username if user else ""))
+
+
 def install(app) -> None:
+    jobs.register_actor(_act_as)
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
     login_manager.session_protection = "strong"

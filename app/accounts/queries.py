@@ -10,7 +10,7 @@ from flask import abort, g
 from flask_login import current_user
 
 from ..extensions import db
-from ..tenants.models import Unit
+from ..tenants.models import COUNTY_UNIT_KINDS, Unit
 from .models import Membership, Role, User
 
 
@@ -40,8 +40,6 @@ def manageable_units(scope: AdminScope) -> list[Unit]:
 
 
 def _county_kinds():
-    from ..tenants.models import COUNTY_UNIT_KINDS
-
     return COUNTY_UNIT_KINDS
 
 

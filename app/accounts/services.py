@@ -11,11 +11,14 @@ from datetime import datetime, timedelta
 
 import pyotp
 import sqlalchemy as sa
+from cryptography.fernet import InvalidToken
 from flask import current_app
 
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..core.filters import taipei_time
 from ..core.models import utcnow
+from ..core.sealed import reseal
 from ..extensions import db
 from ..tenants.models import Unit
 from .models import Membership, Role, User, roles_allowed_in
@@ -231,10 +234,6 @@ def reset_totp(user: User) -> None:
 def reseal_totp_secrets() -> int:
     """Seal every stored TOTP secret again with the first of DATA_ENCRYPTION_KEYS (after a key rotation);
     returns how many. A secret no configured key opens is left as it is and is not counted."""
-    from cryptography.fernet import InvalidToken
-
-    from ..core.sealed import reseal
-
     raw = sa.table("users", sa.column("id"), sa.column("totp_secret"))  # the stored tokens, not the opened values
     count = 0
     for user_id, token in db.session.execute(sa.select(raw.c.id, raw.c.totp_secret)
@@ -249,8 +248,6 @@ def reseal_totp_secrets() -> int:
 
 
 def _locked_message(until: datetime | None) -> str:
-    from ..core.filters import taipei_time
-
     return f"此帳號因連續登入失敗已暫時鎖定，請於 {taipei_time(until)} 後再試，或聯絡管理者解除。"
 
 

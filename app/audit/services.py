@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
@@ -218,9 +219,6 @@ def _workflow_fired(sender, firing: workflow.Firing) -> None:
 
 def events_query(*, username: str = "", date_from=None, date_to=None, record_type: str = "", record_id: str = ""):
     """The log, newest first, filtered as the audit page asks (tenant scoping is automatic)."""
-    from datetime import time, timezone
-    from zoneinfo import ZoneInfo
-
     taipei = ZoneInfo("Asia/Taipei")
     stmt = sa.select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     if username:

@@ -3,16 +3,17 @@
 the coming one, opened with seed 004's rules and 臺北市's list computed."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from ..accounts.models import User
+from ..accounts.models import Membership, User
+from ..cases.models import CaseMember, FamilyCase
 from ..core import tenancy
 from ..extensions import db
 from ..tenants.models import County
 from . import services
-from .models import Campaign
+from .models import Campaign, VisitEntry, VisitMethod
 
 # 116年 (2027) 春節: 除夕 2/5 through 初五 2/10 (the ministry adjusts dates when it opens a real campaign).
 HOLIDAY = (date(2027, 2, 5), date(2027, 2, 10))
@@ -38,12 +39,6 @@ def seed_demo_campaign() -> int:
 def _visit_last_years_families(campaign) -> None:
     """Each listed family visited by its visiting unit: in person where required (the first one after an
     attempt, with 急難紓困), by phone otherwise (實物給付, a referral)."""
-    from datetime import timedelta
-
-    from ..accounts.models import Membership
-    from ..cases.models import CaseMember
-    from .models import VisitEntry, VisitMethod
-
     entries = db.session.scalars(sa.select(VisitEntry).where(VisitEntry.campaign_id == campaign.id)
                                  .order_by(VisitEntry.id)).all()
     for n, entry in enumerate(entries):
@@ -73,10 +68,6 @@ def _visit_last_years_families(campaign) -> None:
 def _give_demo_families_indicators(campaign, user) -> None:
     """Make a few demo families meet the rules: a mother under drug-risk tracking (一級C), a child home
     from placement two months ago (一級B), a young mother with a toddler (二級A + C), a major event (一級D)."""
-    from datetime import timedelta
-
-    from ..cases.models import CaseMember, FamilyCase
-
     def members(family_name):
         case = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.family_name == family_name)
                                   .order_by(FamilyCase.id)).first()

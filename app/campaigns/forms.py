@@ -3,6 +3,7 @@ from __future__ import annotations
 from wtforms import FileField, SelectField, StringField, TextAreaField
 
 from ..core.forms import ActionForm, FlexibleDateField, max_length, optional, required
+from .models import NetworkKind
 
 
 class CampaignForm(ActionForm):
@@ -39,8 +40,6 @@ class NetworkForm(ActionForm):
     reason = TextAreaField("網絡單位提供的理由", validators=[required("理由"), max_length("理由", 1000)])
 
     def __init__(self, *args, **kwargs):
-        from .models import NetworkKind
-
         super().__init__(*args, **kwargs)
         self.kind.choices = NetworkKind.choices()
 

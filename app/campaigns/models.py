@@ -8,8 +8,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.filters import roc_date
+from ..cases.models import case_number_of
 from ..core.enums import LabeledEnum, enum_column_type
+from ..core.filters import roc_date
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
 from ..extensions import db
@@ -94,8 +95,6 @@ class VisitEntry(TenantMixin, TimestampMixin, db.Model):
     __audited__ = True
 
     def __str__(self) -> str:
-        from ..cases.models import case_number_of
-
         return f"春節關懷名單 {case_number_of(self, self.case_id)}"
 
 

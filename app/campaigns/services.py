@@ -10,7 +10,10 @@ recomputed.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,16 +21,29 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ..cases import services as cases
 from ..cases.models import OPEN_STATUSES, CaseMember, CaseUnit, CaseUnitRole, FamilyCase
+from ..cases.services import find_by_number
 from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
 from ..extensions import db
+from ..intake import services as intake
 from ..intake.models import Report
-from ..intake.reference import PROTECTIVE, Concern
-from ..tenants.models import Unit
+from ..intake.reference import PROTECTIVE, Concern, ReportingChannel
+from ..tenants.models import County, Unit, UnitKind, partner_organisation_counties as served
 from ..tenants.services import active_county_units
 from . import rules as R
-from .models import Campaign, EntrySource, ManualIndicator, RuleSet, VisitEntry
+from .models import (
+    Campaign,
+    CampaignVisit,
+    DutyContact,
+    EntrySource,
+    ManualIndicator,
+    NetworkKind,
+    RuleSet,
+    VisitEntry,
+    VisitMethod,
+)
 
 SEED_RULES = Path(__file__).with_name("data") / "rules_2019.json"
 COUNTED_REPORT_CONCERNS = {c.value for c in PROTECTIVE} | {Concern.VULNERABLE_FAMILY.value}
@@ -168,8 +184,6 @@ IMPORT_MAX_ROWS = 5000
 def add_network_entry(campaign: Campaign, county_id: int, case: FamilyCase, kind, reason: str, user=None) -> VisitEntry:
     """A family a network unit (health, education, police, civil affairs, fire) asks the county to visit.
     Kept when the list is recomputed; a family already listed by the rules keeps its rules entry."""
-    from .models import NetworkKind
-
     kind = NetworkKind(kind)
     if case.tenant_id != county_id:
         raise CampaignError("找不到本縣市的這個個案。")
@@ -212,12 +226,6 @@ def _decode(data: bytes) -> str:
 def import_network_csv(campaign: Campaign, county_id: int, data: bytes, user=None) -> ImportResult:
     """Rows of 案號 (or 身分證字號), 網絡單位 (衛生／教育／警政／民政／消防) and 說明. Valid rows are added;
     every other row comes back with its line number and the reason, nothing silently dropped."""
-    import csv
-    import io
-
-    from ..cases.models import CaseMember
-    from ..cases.services import find_by_number
-
     rows = list(csv.reader(io.StringIO(_decode(data))))
     if not rows:
         raise CampaignError("檔案是空的。")
@@ -295,9 +303,6 @@ def tick(campaign: Campaign, case: FamilyCase, code: str, reason: str, user) -> 
 
 def visiting_unit_choices(county_id: int) -> list[Unit]:
     """The county's own units, then the branches of partner organisations (and volunteer teams) serving it."""
-    from ..tenants.models import UnitKind
-    from ..tenants.models import partner_organisation_counties as served
-
     # A branch sitting in the county is one of its units too: each unit is offered once (a branch listed
     # twice read as two identical 「家扶基金會（民間）」 choices), the county's own branches first.
     own = [u for u in active_county_units(county_id) if not u.is_partner_unit]
@@ -364,8 +369,6 @@ def default_visit_date(campaign: Campaign) -> date | None:
 
 
 def visit_date_message(campaign: Campaign) -> str:
-    from ..core.filters import roc_date
-
     first, last = visit_date_range(campaign)
     if first > last:
         return (f"訪視日期需在 {roc_date(first, 'short')} 以後（關懷期間前 30 天起），且不可晚於今天；"
@@ -380,10 +383,6 @@ def record_visit(entry: VisitEntry, user, membership, *, visited_on: date, metho
     """Record a visit or an attempt. A reached family needs every child's care confirmed (seen, or
     confirmed by phone); a family marked for an in-person visit is done only in person; a finding of
     abuse or neglect becomes a new report in the county's dispatch queue at once, linked to the visit."""
-    from ..cases import services as cases
-    from ..cases.models import FamilyCase
-    from .models import CampaignVisit, VisitMethod
-
     if membership is None or membership.unit_id != entry.visiting_unit_id:
         raise CampaignError("只有負責訪視的單位可以登錄此戶的訪視。")
     campaign = db.session.get(Campaign, entry.campaign_id)
@@ -428,10 +427,6 @@ def visiting_unit_name(visit) -> str:
 
 def _report_finding(case, visit, finding: str, user):
     """The finding as a new report into the county's screening queue (a social worker's report)."""
-    from ..intake import services as intake
-    from ..intake.reference import ReportingChannel
-    from ..tenants.models import County
-
     county = db.session.get(County, case.tenant_id)
     persons = [intake.PersonInput(name=m.name, relation="child", birth_date=m.birth_date)
                for m in case.members if any(c.get("member_id") == m.id for c in visit.children)] or [
@@ -453,10 +448,6 @@ PHONE_PATTERN = r"^[0-9()#*+\- ]{6,30}$"
 def add_duty(campaign: Campaign, county_id: int, *, on_date: date, hours: str, unit: Unit | None, person: str,
              phone: str, note: str = "", user=None):
     """A roster line: a day within the campaign, a person and a phone someone can call."""
-    import re
-
-    from .models import DutyContact
-
     if not campaign.starts_on <= on_date <= campaign.ends_on:
         raise CampaignError(f"值勤日期需在關懷期間內（{campaign.starts_on:%m/%d}–{campaign.ends_on:%m/%d}）。")
     if not person.strip():
@@ -475,8 +466,6 @@ def add_duty(campaign: Campaign, county_id: int, *, on_date: date, hours: str, u
 
 def roster(campaign: Campaign, county_id: int | None = None) -> list:
     """The roster lines by county, day and hours (one county's, or every county's for the ministry)."""
-    from .models import DutyContact
-
     q = sa.select(DutyContact).options(sa.orm.joinedload(DutyContact.unit)).where(DutyContact.campaign_id == campaign.id)
     if county_id is not None:
         q = q.where(DutyContact.tenant_id == county_id)
@@ -517,8 +506,6 @@ class EntryOutcome:
 
 def outcomes(campaign: Campaign, county_id: int | None = None) -> list[EntryOutcome]:
     """Every listed family of the campaign (of one county, or all) with its visits, in a few column queries."""
-    from .models import CampaignVisit
-
     entry_q = sa.select(VisitEntry.id, VisitEntry.tenant_id, VisitEntry.visiting_unit_id, VisitEntry.in_person,
                         VisitEntry.source, VisitEntry.network_kind, VisitEntry.indicators).where(
         VisitEntry.campaign_id == campaign.id).order_by(VisitEntry.id)

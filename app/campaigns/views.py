@@ -11,18 +11,19 @@ from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
-from ..cases.models import FamilyCase
+from ..cases.models import CaseMember, FamilyCase
 from ..cases.services import find_by_number
 from ..core import tenancy
+from ..core.forms import parse_amount, parse_flexible_date, too_long
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render
 from ..extensions import db
 from ..tenants.labels import unit_choices
-from ..tenants.models import Unit
+from ..tenants.models import County, Unit
 from ..tenants.services import active_county_units
 from . import services
 from .forms import CampaignForm, DutyForm, ImportForm, NetworkForm, RulesForm, TickForm, UnitForm
-from .models import Campaign, RuleSet, VisitEntry
+from .models import Campaign, CampaignVisit, DutyContact, ManualIndicator, RuleSet, VisitEntry, VisitMethod
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -107,8 +108,6 @@ def _list_page(campaign: Campaign, error=None, status=200, network_form=None, im
     if tick_form is not None and request.method == "POST" and request.endpoint == "campaigns.tick":
         tick_form = TickForm(request.form)
         tick_form.code.choices = [(c, f"{c}｜{labels[c]}") for c in manual_codes]
-    from .models import ManualIndicator
-
     ticks: dict = {}
     for mark in db.session.scalars(sa.select(ManualIndicator).where(ManualIndicator.campaign_id == campaign.id)):
         ticks.setdefault(mark.case_id, {})[mark.code] = mark.reason
@@ -258,8 +257,6 @@ def mine():
 @bp.get("/<int:campaign_id>/visits")
 @requires(*WORKERS)
 def my_visits(campaign_id: int):
-    from .models import CampaignVisit
-
     campaign = _campaign_or_404(campaign_id)
     with _assigned_families():
         entries = db.session.scalars(sa.select(VisitEntry).options(sa.orm.joinedload(VisitEntry.case)).where(
@@ -285,8 +282,6 @@ def _entry_for_worker(campaign_id: int, entry_id: int) -> tuple[Campaign, VisitE
 
 
 def _children_of(entry: VisitEntry):
-    from ..cases.models import CaseMember
-
     members = db.session.scalars(sa.select(CaseMember).where(CaseMember.case_id == entry.case_id)
                                  .order_by(CaseMember.id)).all()
     day = services.today()
@@ -308,9 +303,6 @@ def record_visit(campaign_id: int, entry_id: int):
 
 
 def _record_visit(campaign: Campaign, entry: VisitEntry):
-    from ..core.forms import parse_amount, parse_flexible_date, too_long
-    from .models import VisitMethod
-
     campaign_id, entry_id = campaign.id, entry.id
     children = _children_of(entry)
     values = request.form if request.method == "POST" else {}
@@ -380,8 +372,6 @@ def _record_visit(campaign: Campaign, entry: VisitEntry):
 @requires(Role.COUNTY_ADMIN, Role.MINISTRY_STAFF)
 def progress(campaign_id: int):
     """The county's progress by visiting unit and by day; for the ministry, every county's (counts only)."""
-    from ..tenants.models import County
-
     campaign = _campaign_or_404(campaign_id)
     ministry = g.membership.role == Role.MINISTRY_STAFF
     if ministry:
@@ -405,8 +395,6 @@ def _duty_form(formdata=None) -> DutyForm:
 
 
 def _roster_page(campaign: Campaign, form=None, error=None, status=200):
-    from ..tenants.models import County
-
     ministry = g.membership.role == Role.MINISTRY_STAFF
     if ministry:
         with tenancy.all_tenants("ministry: every county's holiday duty roster (staff contacts, no families)"):
@@ -451,8 +439,6 @@ def add_duty(campaign_id: int):
 @bp.post("/<int:campaign_id>/roster/<int:duty_id>/delete")
 @requires(Role.COUNTY_ADMIN)
 def delete_duty(campaign_id: int, duty_id: int):
-    from .models import DutyContact
-
     campaign = _campaign_or_404(campaign_id)
     line = db.session.get(DutyContact, duty_id)  # another county's: None
     if line is None or line.campaign_id != campaign.id:

@@ -4,6 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
+
+from .forms import DATE_HINT, roc_date_attrs
+from .jobs import any_busy
+
 TAIPEI = ZoneInfo("Asia/Taipei")
 ROC_OFFSET = 1911
 
@@ -75,8 +80,6 @@ def audit_value(value) -> str:
 def css_string(value):
     """Text for inside a CSS string (``content: "…"`` of a PDF's page header): every character that could end
     the string, the rule or the ``<style>`` element is a CSS escape, so user text shows as typed and stays text."""
-    from markupsafe import Markup
-
     return Markup("".join(c if c.isalnum() or c in " 　-_.,:：;()（）/" else f"\\{ord(c):x} " for c in str(value or "")))
 
 
@@ -100,9 +103,6 @@ def install(app) -> None:
     app.add_template_filter(roc_date, "roc_date")
     app.add_template_filter(roc_datetime, "roc_datetime")
     app.add_template_filter(taipei_time, "taipei_time")
-    from .forms import DATE_HINT, roc_date_attrs
-    from .jobs import any_busy
-
     app.add_template_global(roc_date_attrs, "roc_date_attrs")
     app.add_template_global(DATE_HINT, "ROC_DATE_HINT")
 

@@ -7,6 +7,8 @@ from wtforms import RadioField as _RadioField
 from wtforms import SelectField as _SelectField
 from wtforms import SelectMultipleField as _SelectMultipleField
 from wtforms.fields.core import UnboundField
+from wtforms.fields import FieldList, FormField
+from wtforms.widgets import html_params
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 
@@ -173,8 +175,6 @@ class _Meta:
 def error_summary(form) -> list[str]:
     """The lines of a form's error summary, each starting with the field's Chinese label
     (a list's entries by their number and their own labels), never a field's code name."""
-    from wtforms.fields import FieldList, FormField
-
     lines: list[str] = []
 
     def walk(field, prefix: str):
@@ -505,8 +505,6 @@ class RocDateTimeField(_Field):
         return f"{self.data:%H:%M}" if self.data else ""
 
     def __call__(self, **kwargs):
-        from wtforms.widgets import html_params
-
         kwargs.setdefault("id", self.id)
         css = kwargs.pop("class_", kwargs.pop("class", "form-control"))
         described = kwargs.get("aria-describedby")
@@ -524,6 +522,4 @@ class RocDateTimeField(_Field):
 def roc_date_attrs(**overrides) -> _Markup:
     """The date input's attributes for a hand-written ``<input>`` (a template global): the same text field,
     pattern, hint and picker hook as :class:`FlexibleDateField`."""
-    from wtforms.widgets import html_params
-
     return _Markup(html_params(**_date_attrs(overrides)))

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
 from ..extensions import csrf, db
+from .jobs import redis_connection
 from .permissions import public
 
 bp = Blueprint("health", __name__)
@@ -24,8 +25,6 @@ def _redis_state() -> str:
     if not url:
         return "absent"
     try:
-        from .jobs import redis_connection
-
         redis_connection().ping()
         return "ok"
     except Exception:

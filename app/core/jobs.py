@@ -5,10 +5,34 @@ tenant themselves through :func:`job_context`, and commit themselves.
 """
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import Flask, current_app, has_app_context, has_request_context
+
+from ..extensions import db
+from . import tenancy
+from .models import utcnow
+
+# What the job runner needs from the areas above it, registered by the app factory (``app/__init__.py``)
+# so that core names no area: how to build the app (a bare RQ worker has none), and who acts for a job
+# (audit records the asking user as the actor).
+_app_factory: Callable[[], Flask] | None = None
+_act_as: Callable[[int], None] | None = None
+
+
+def register_app_factory(factory: Callable[[], Flask]) -> None:
+    """The factory a bare RQ worker builds its app with (``app.create_app``)."""
+    global _app_factory
+    _app_factory = factory
+
+
+def register_actor(act_as: Callable[[int], None]) -> None:
+    """``act_as(user_id)`` makes the user who asked for a job its actor (audit registers it)."""
+    global _act_as
+    _act_as = act_as
 
 
 @dataclass
@@ -33,8 +57,6 @@ def progress_state(status: str, requested_at, stale_after_seconds: int, now=None
     never endless progress."""
     if status in ("done", "failed"):
         return status
-    from .models import utcnow
-
     age = ((now or utcnow()) - requested_at).total_seconds()
     return "failed" if age > stale_after_seconds else "busy"
 
@@ -53,15 +75,19 @@ class JobsUnavailable(RuntimeError):
         super().__init__(message)
 
 
+# redis and rq are imported where they are used, not at the top: without REDIS_URL jobs run inline and
+# a web process (or a test run) never loads them.
+
+
 def redis_connection():
-    from redis import Redis
+    from redis import Redis  # lazy: only with REDIS_URL (see above)
 
     # A stopped or unreachable Redis fails fast instead of holding the request.
     return Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=3)
 
 
 def queue():
-    from rq import Queue
+    from rq import Queue  # lazy: only with REDIS_URL
 
     return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
 
@@ -71,15 +97,13 @@ def enqueue(func, *args, job_timeout: int = 600, **kwargs):
     :class:`JobsUnavailable` when Redis is configured but down: the caller marks its row failed
     (retriable) rather than leaving it queued for a job that does not exist."""
     if current_app.config.get("REDIS_URL"):
-        from redis.exceptions import ConnectionError, TimeoutError
+        from redis.exceptions import ConnectionError, TimeoutError  # lazy: only with REDIS_URL
 
         try:
             return queue().enqueue(func, *args, job_timeout=job_timeout, **kwargs)
         except (ConnectionError, TimeoutError) as exc:
             current_app.logger.error("job queue unreachable, %s not queued: %s", getattr(func, "__name__", func), exc)
             raise JobsUnavailable() from exc
-    import uuid
-
     job = InlineJob(id=f"inline-{uuid.uuid4().hex}")
     try:
         job.result = func(*args, **kwargs)
@@ -96,7 +120,7 @@ def job_status(job_id: str) -> str:
     registry: its entry expires when the worker's heartbeat stops (about 90 seconds with RQ's
     defaults), and cleaning then moves it to failed (AbandonedJobError). Asking here does that
     cleaning, so a page learns of a dead worker within that time rather than at the stale rule."""
-    from rq.exceptions import NoSuchJobError
+    from rq.exceptions import NoSuchJobError  # lazy: only with REDIS_URL
     from rq.job import Job
 
     connection = redis_connection()
@@ -106,7 +130,7 @@ def job_status(job_id: str) -> str:
         return "missing"
     status = _status_value(job.get_status(refresh=True))
     if status == "started":
-        from rq.registry import StartedJobRegistry
+        from rq.registry import StartedJobRegistry  # lazy: only with REDIS_URL
 
         StartedJobRegistry(job.origin, connection=connection).cleanup()
         status = _status_value(job.get_status(refresh=True))
@@ -122,7 +146,7 @@ def death_of(job_id: str) -> str | None:
     nothing can be learnt (an inline job, no Redis, Redis down: the stale rule ends that wait)."""
     if not job_id or job_id.startswith("inline-") or not current_app.config.get("REDIS_URL"):
         return None
-    from redis.exceptions import RedisError
+    from redis.exceptions import RedisError  # lazy: only with REDIS_URL
 
     try:
         status = job_status(job_id)
@@ -145,12 +169,8 @@ def job_context(tenant_id: int | None, user_id: int | None = None):
     a request context of its own (templates and their context processors expect
     one: a PDF is rendered from templates), recording the asking user as the
     actor, and commits at the end. ``flask rq-worker`` already has an app
-    context; a bare RQ worker gets a fresh app.
+    context; a bare RQ worker gets a fresh app (from the factory the app package registered).
     """
-    from flask import current_app, has_app_context, has_request_context
-
-    from . import tenancy
-
     if has_request_context():
         with tenancy.tenant_scope(tenant_id):
             yield
@@ -159,24 +179,17 @@ def job_context(tenant_id: int | None, user_id: int | None = None):
         with current_app.test_request_context(), _acting(tenant_id, user_id):
             yield
         return
-    from .. import create_app
-
-    app = create_app()
+    if _app_factory is None:
+        raise RuntimeError("no app factory registered: import the app package (app.create_app) first")
+    app = _app_factory()
     with app.app_context(), app.test_request_context(), _acting(tenant_id, user_id):
         yield
 
 
 @contextmanager
 def _acting(tenant_id: int | None, user_id: int | None):
-    from ..audit import services as audit
-    from ..extensions import db
-    from . import tenancy
-
-    if user_id is not None:
-        from ..accounts.models import User
-
-        user = db.session.get(User, user_id)
-        audit.set_actor(audit.Actor(user_id=user_id, username=user.username if user else ""))
+    if user_id is not None and _act_as is not None:
+        _act_as(user_id)
     tenancy.set_tenant(tenant_id)
     try:
         yield

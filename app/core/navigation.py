@@ -12,45 +12,23 @@ from .permissions import allowed
 
 @dataclass(frozen=True)
 class NavItem:
+    """One menu entry. Each area declares its own (``app/<area>/navigation.py``) and the app factory
+    registers them; ``position`` orders the entries of a section across areas."""
+
     label: str
     endpoint: str
+    position: int
     section: str = "main"  # main | admin
 
 
-NAV: list[NavItem] = [
-    NavItem("首頁", "dashboard.home"),
-    NavItem("篩派案佇列", "intake.queue"),
-    NavItem("受理通報", "intake.report_new"),
-    NavItem("今日統計", "intake.figures"),
-    NavItem("我的案件", "cases.mine"),
-    NavItem("案件收件匣", "cases.inbox"),
-    NavItem("查詢案家", "cases.search"),
-    NavItem("轉介", "referrals.inbox"),
-    NavItem("資源目錄", "referrals.directory"),
-    NavItem("我的列管事項", "meetings.mine"),
-    NavItem("會議", "meetings.index"),
-    NavItem("春節關懷", "campaigns.index"),
-    NavItem("春節關懷訪視", "campaigns.mine"),
-    NavItem("統計報表", "reports.index"),
-    NavItem("報表送出情形", "reports.submissions"),
-    NavItem("單位管理", "tenants.units", "admin"),
-    NavItem("使用者管理", "accounts.admin_users", "admin"),
-    NavItem("時限設定", "intake.deadline_rules", "admin"),
-    NavItem("通報 API 金鑰", "intake.api_tokens", "admin"),
-    NavItem("爭議案件", "referrals.dispute_list", "admin"),
-    NavItem("保存期限審查", "retention.review", "admin"),
-    NavItem("稽核紀錄", "audit.log", "admin"),
-    NavItem("縣市", "tenants.counties", "admin"),
-    NavItem("民間團體", "tenants.partners", "admin"),
-    NavItem("中央單位", "tenants.ministry_units", "admin"),
-    NavItem("評估參考資料", "reference.index", "admin"),
-    NavItem("資源目錄維護", "referrals.service_edit", "admin"),
-]
+def menu() -> list[NavItem]:
+    """The entries registered with the current app, in menu order."""
+    return current_app.extensions.get("navigation", [])
 
 
 def visible_items(section: str) -> list[NavItem]:
     items = []
-    for item in NAV:
+    for item in menu():
         view = current_app.view_functions.get(item.endpoint)
         if item.section == section and view is not None and allowed(view.access):
             items.append(item)
@@ -72,7 +50,10 @@ def shell_kind() -> str:
     return "none"
 
 
-def install(app) -> None:
+def install(app, items: list[NavItem]) -> None:
+    """Register the areas' menu entries and give every template the shell (its menu included)."""
+    app.extensions["navigation"] = sorted(items, key=lambda item: (item.section, item.position))
+
     @app.context_processor
     def shell_context():
         if not current_user.is_authenticated:

@@ -7,8 +7,10 @@ TC, installed by the set-up) and are embedded in the PDF."""
 from __future__ import annotations
 
 try:
+    from weasyprint import HTML
     from weasyprint.urls import URLFetcher as _URLFetcher
 except ImportError:  # pragma: no cover - WeasyPrint is a hard dependency; this keeps imports cheap to fail
+    HTML = None
     _URLFetcher = object
 
 
@@ -21,7 +23,5 @@ class LockedFetcher(_URLFetcher):
 
 def render_pdf(html: str) -> tuple[bytes, int]:
     """The PDF of an HTML string, and its page count."""
-    from weasyprint import HTML
-
     document = HTML(string=html, url_fetcher=LockedFetcher()).render()
     return document.write_pdf(), len(document.pages)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import make_response, render_template, request
+from flask import make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
 
@@ -43,8 +43,6 @@ def redirect_to(url: str):
         response = make_response("", 204)
         response.headers["HX-Redirect"] = url
         return response
-    from flask import redirect
-
     return redirect(url, code=303)
 
 

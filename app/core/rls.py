@@ -7,6 +7,8 @@ only what it needs.
 """
 from __future__ import annotations
 
+from flask import current_app
+
 # The settings are read in sub-selects so PostgreSQL evaluates them once per
 # query (an InitPlan), not once per row: on 300,000 rows that is the difference
 # between a cheap filter and a slow one.
@@ -17,8 +19,6 @@ TENANT_PREDICATE = (
 
 
 def app_role(op) -> str:
-    from flask import current_app
-
     return current_app.config["DB_APP_ROLE"]
 
 

@@ -1,10 +1,17 @@
 """Response headers every page gets, and the error pages."""
 from __future__ import annotations
 
-from flask import request
-from flask import Request
+from urllib.parse import urlsplit
+
+from flask import Request, current_app, jsonify, make_response, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.datastructures import ImmutableMultiDict
+
+from ..extensions import db
+from .jobs import JobsUnavailable
+from .rendering import render
 
 CSP = "; ".join(
     (
@@ -34,8 +41,6 @@ def _headers(response):
     if request.endpoint != "static":
         # Case pages must not linger in caches or the browser's history store.
         h.setdefault("Cache-Control", "no-store")
-    from flask import current_app
-
     if current_app.config.get("PRODUCTION"):
         h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
@@ -48,13 +53,9 @@ API_ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: 
 def _error_page(status: int, title: str, message: str):
     """The error page, or under /api/ the same message as the API's JSON error (other systems read it)."""
     if request.path.startswith("/api/"):
-        from flask import jsonify
-
         response = jsonify({"error": API_ERROR_CODES.get(status, "error"), "message": message})
         response.status_code = status
         return response
-    from .rendering import render
-
     return render("errors/error.html", status=status, fragment="content", title=title, message=message)
 
 
@@ -65,11 +66,6 @@ UNAVAILABLE_HTML = ('<!doctype html><html lang="zh-Hant-TW"><head><meta charset=
 def _unavailable_page(title: str, message: str):
     """503 with the usual error page, or a bare page when even rendering that needs the broken
     service (the layout loads the signed-in user from the database)."""
-    from flask import make_response
-    from markupsafe import escape
-
-    from ..extensions import db
-
     try:
         db.session.rollback()
         response = _error_page(503, title, message)
@@ -85,8 +81,6 @@ def _unavailable_page(title: str, message: str):
 
 def safe_next(target: str | None, default: str) -> str:
     """A ``next`` address from the user: a path of this site only (no scheme, host, ``//`` or ``/\\``), else ``default``."""
-    from urllib.parse import urlsplit
-
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or any(c < " " for c in target):
         return default
     parts = urlsplit(target)
@@ -134,10 +128,6 @@ def install(app) -> None:
     @app.errorhandler(405)
     def method_not_allowed(error):
         return _error_page(405, "不支援的操作", "此網址不接受這種請求。")
-
-    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
-
-    from .jobs import JobsUnavailable
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -11,6 +11,7 @@ then fails to save leaves a gap in the day's numbers, never a duplicate.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -51,8 +52,6 @@ def next_value(name: str, period: str, *, own_transaction: bool = False) -> int:
 
 
 def _bump_committed(name: str, period: str) -> int:
-    from sqlalchemy.dialects.postgresql import insert
-
     table = Counter.__table__
     upsert = (insert(table).values(name=name, period=period, value=1)
               .on_conflict_do_update(index_elements=[table.c.name, table.c.period], set_={"value": table.c.value + 1})

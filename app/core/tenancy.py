@@ -18,7 +18,9 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, scoped_session, with_loader_criteria
+
+from ..extensions import db
 
 TENANT_KEY = "tenant_id"
 ALL_TENANTS_KEY = "all_tenants"
@@ -77,10 +79,6 @@ class CountyOrNationalMixin:
 
 def _session(session=None):
     """The actual Session (not the scoped proxy, which lacks some methods)."""
-    from sqlalchemy.orm import scoped_session
-
-    from ..extensions import db
-
     session = session if session is not None else db.session
     return session() if isinstance(session, scoped_session) else session
 

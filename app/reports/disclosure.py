@@ -24,6 +24,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .queries import rate as compute
+
 THRESHOLD = 3
 MARK = "*"
 NOTE = (f"揭露規則：1–{THRESHOLD - 1} 之件數不公開；為免由合計、其他欄列或其他表推算，另隱藏必要之次小數字；"
@@ -222,6 +224,4 @@ class Rate:
 
 
 def rate(numerator: int, denominator: int, keys: tuple = ()) -> Derived:
-    from .queries import rate as compute
-
     return Derived(Rate(compute(numerator, denominator)), keys, (numerator, denominator, denominator - numerator))

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+from .disclosure import Rate
 from .models import ReportKind
 from .queries import pct
 
@@ -119,8 +120,6 @@ PERCENT = re.compile(r"^-?\d+(\.\d+)?%$")
 def _append(sheet, row: list) -> None:
     """A row of the workbook: counts and amounts as numbers, a percentage (「40.93%」 or a
     :class:`~app.reports.disclosure.Rate`) as the number 0.4093 formatted as a percentage."""
-    from .disclosure import Rate
-
     values, percent = [], []
     for i, v in enumerate(row):
         if isinstance(v, Rate):
@@ -139,6 +138,7 @@ def to_xlsx(heading: list[str], kind: ReportKind | None, d: dict | None, by_coun
             published: list | None = None) -> bytes:
     """The workbook of a county's own report (``tables(kind, d)``), or of tables already published
     through the disclosure rule (``published``, for the ministry)."""
+    # lazy: openpyxl is large and only the spreadsheet download needs it
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

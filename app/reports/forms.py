@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from datetime import date
+
+import sqlalchemy as sa
 from wtforms import SelectField, TextAreaField
 
+from ..campaigns.models import Campaign
 from ..core.forms import ActionForm, max_length, optional
+from ..extensions import db
 from .models import PeriodKind, ReportKind
 from .periods import Period, recent_periods
 
@@ -12,8 +17,6 @@ def period_token(period: Period) -> str:
 
 
 def parse_period(token: str) -> Period:
-    from datetime import date
-
     try:
         kind, start, end = token.split(":")
         period = Period(PeriodKind(kind), date.fromisoformat(start), date.fromisoformat(end))
@@ -32,11 +35,6 @@ def parse_period(token: str) -> Period:
 
 def campaign_periods(count: int = 3) -> list[Period]:
     """The latest spring-festival campaigns' periods, newest first."""
-    import sqlalchemy as sa
-
-    from ..campaigns.models import Campaign
-    from ..extensions import db
-
     return [Period.of_campaign(c) for c in db.session.scalars(
         sa.select(Campaign).order_by(Campaign.holiday_start.desc()).limit(count))]
 

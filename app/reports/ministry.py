@@ -5,6 +5,8 @@ published through the one disclosure rule. Unit-level rows (a 社福中心's lin
 county's own detail and are not part of the ministry's tables: the ministry aggregates."""
 from __future__ import annotations
 
+from ..campaigns.models import EntrySource
+from ..intake.reference import Concern, ReportingChannel
 from . import queries
 from .disclosure import Derived, Sheet, rate
 from .models import ReportKind
@@ -108,8 +110,6 @@ def sheet(kind: ReportKind, by_county: list[tuple[str, dict]]) -> Sheet:
 
 def _breakdowns(s: Sheet, kind: ReportKind, total: dict) -> None:
     """National tables by category, tied to the national line by their sums."""
-    from ..intake.reference import Concern, ReportingChannel
-
     if kind == ReportKind.SCREENING:
         rows = []
         channels = sorted(total.get("by_channel", {}).items())
@@ -122,8 +122,6 @@ def _breakdowns(s: Sheet, kind: ReportKind, total: dict) -> None:
         s.table("全國：依通報類型（一件通報可有多種類型，無合計）", ["類型", "件次"],
                 [[Concern(k).label, s.cell(("通報類型", k), v)] for k, v in total["by_concern"].items()])
     if kind == ReportKind.SPRING:
-        from ..campaigns.models import EntrySource
-
         rows = []
         for code, b in total["by_source"].items():
             label = EntrySource(code).label

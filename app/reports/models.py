@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.filters import roc_date
 from ..core.enums import LabeledEnum, enum_column_type
+from ..core.filters import roc_date
+from ..core.jobs import progress_state
 from ..core.models import UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
 from ..extensions import db
@@ -94,8 +95,6 @@ class ReportRun(TenantMixin, db.Model):
 
     def state(self, now: datetime | None = None) -> str:
         """'done', 'failed' or 'busy' (queued/running and not yet stale)."""
-        from ..core.jobs import progress_state
-
         return progress_state(self.status.value, self.requested_at, self.STALE_AFTER_SECONDS, now)
 
 

@@ -16,16 +16,20 @@ from statistics import median
 
 import sqlalchemy as sa
 
+from ..campaigns import services as campaigns
+from ..campaigns.models import Campaign, EntrySource, NetworkKind
+from ..campaigns.services import SERVICE_KINDS
 from ..cases.deadlines import ASSESSMENT_REPORT_DAYS, FIRST_VISIT_DAYS
 from ..cases.models import CaseUnit, CaseUnitRole, FamilyCase
 from ..cases.reference import AssessmentOutcome, Level
+from ..core import tenancy
 from ..extensions import db
 from ..intake.models import InvalidReason, Report, ReportStatus
 from ..intake.reference import Concern, ReportingChannel
 from ..referrals.models import Dispute, DisputeOutcome, DisputeStatus, Referral, ReferralKind, ReferralStatus
-from ..tenants.models import Unit, UnitKind
-from .models import ReportKind
-from .periods import Period
+from ..tenants.models import County, Unit, UnitKind
+from .models import PeriodKind, ReportKind, ReportRun
+from .periods import Period, recent_periods
 
 DISPATCH_TYPES = {UnitKind.DV_CENTRE: "protective", UnitKind.WELFARE_CENTRE: "vulnerable",
                   UnitKind.MENTAL_HEALTH: "mental_health"}
@@ -305,9 +309,6 @@ def count_spring(county_id: int, period: Period) -> dict:
     """The families of the campaign whose dates are the period: listed and visited by source, by indicator
     and by visiting unit; children whose care was confirmed; findings and the reports they raised;
     services (cash with amounts) and referrals."""
-    from ..campaigns import services as campaigns
-    from ..campaigns.models import Campaign, EntrySource, NetworkKind
-
     blank = lambda: {"listed": 0, **{k: 0 for k in OUTCOMES}}  # noqa: E731
     out = {"totals": {**blank(), "in_person_required": 0, "in_person_required_done": 0, "in_person_missing": 0, "attempts": 0, "visits": 0,
                       "children_confirmed": 0, "findings": 0, "new_reports": 0, "referrals": 0, "needs": 0},
@@ -363,9 +364,6 @@ def _spring_row(name: str, b: dict) -> tuple:
 
 
 def derive_spring(c: dict) -> dict:
-    from ..campaigns.models import EntrySource, NetworkKind
-    from ..campaigns.services import SERVICE_KINDS
-
     t = c["totals"]
     reached = t["in_person"] + t["phone"]
     return {
@@ -409,8 +407,6 @@ def derive(kind: ReportKind, counts: dict) -> dict:
 
 def count_empty(kind: ReportKind) -> dict:
     """The counts of a report with nothing in it (the shape, all zeros)."""
-    from .models import PeriodKind
-
     return COUNTERS[kind](0, Period.of(PeriodKind.YEAR, 1912))
 
 
@@ -420,9 +416,6 @@ QUARTERLY = (ReportKind.SCREENING, ReportKind.VISITS, ReportKind.VULNERABILITY, 
 
 
 def last_quarter(today) -> Period:
-    from .models import PeriodKind
-    from .periods import recent_periods
-
     return next(p for p in recent_periods(PeriodKind.QUARTER, today, 2) if p.is_over(today))
 
 
@@ -433,9 +426,6 @@ def _due_on(period: Period):
 def reports_due(county_id: int, today) -> list[dict]:
     """The county's reports owed to the ministry that it has not submitted: the quarterly reports of the
     last finished quarter and the 春節關懷 report of the last campaign that has ended. Two queries."""
-    from ..campaigns.models import Campaign
-    from .models import ReportRun
-
     wanted = [(kind, last_quarter(today)) for kind in QUARTERLY]
     campaign = db.session.scalars(sa.select(Campaign).where(Campaign.ends_on < today)
                                   .order_by(Campaign.ends_on.desc()).limit(1)).first()
@@ -457,10 +447,6 @@ def reports_due(county_id: int, today) -> list[dict]:
 def counties_missing(today) -> dict:
     """The ministry's view: how many counties have not submitted every quarterly report of the last finished
     quarter (counts only, never a family). Two queries."""
-    from ..core import tenancy
-    from ..tenants.models import County
-    from .models import ReportRun
-
     period = last_quarter(today)
     with tenancy.all_tenants("ministry home: which counties submitted the quarter's reports"):
         counties = db.session.execute(sa.select(County.id, County.name).where(County.is_active.is_(True))

@@ -26,7 +26,7 @@ from ..core.models import utcnow
 from ..core.pdf import render_pdf
 from ..extensions import db
 from ..tenants.models import County
-from . import charts, exports, queries
+from . import charts, disclosure, exports, ministry, queries
 from .models import PeriodKind, ReportKind, ReportRun, RunStatus
 from .periods import Period
 
@@ -263,8 +263,6 @@ def ministry_documents(kind: ReportKind, period: Period, by_county: list, head: 
                        formats=("pdf", "xlsx", "csv")) -> tuple[bytes | None, bytes | None, bytes | None]:
     """(PDF, XLSX, CSV) of what the ministry sees: the tables of :func:`ministry.sheet` with the
     disclosure rule applied (the one place every ministry file is made)."""
-    from . import disclosure, ministry
-
     sheet = ministry.sheet(kind, by_county)
     pdf = xlsx = csv = None
     if "pdf" in formats:

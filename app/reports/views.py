@@ -10,13 +10,15 @@ from flask_login import current_user
 from ..accounts.models import Role
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..core import tenancy
 from ..core.filters import roc_date, roc_datetime
 from ..core.jobs import JobsUnavailable
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import FILE_TYPES, file_response, redirect_to, render
 from ..extensions import db
-from . import exports, queries, services
+from ..meetings.models import Meeting, MeetingSeries
+from . import disclosure, exports, ministry, queries, services
 from .forms import OverviewForm, RequestForm, parse_period, period_choices, period_token
 from .models import FrozenReport, ReportKind, ReportRun
 from .periods import Period
@@ -35,8 +37,6 @@ def _index(form=None, error=None, status=200):
                                                            sa.orm.defer(ReportRun.xlsx))
                               .where(ReportRun.tenant_id == g.membership.county_id)
                               .order_by(ReportRun.requested_at.desc()).limit(50)).all()
-    from ..meetings.models import Meeting, MeetingSeries
-
     meetings = db.session.execute(
         sa.select(MeetingSeries, Meeting).join(Meeting, Meeting.series_id == MeetingSeries.id)
         .where(MeetingSeries.county_id == g.membership.county_id).order_by(Meeting.held_on.desc()).limit(10)).all()
@@ -154,8 +154,6 @@ def download(run_id: int, fmt: str):
     if fmt not in FILE_TYPES:
         abort(404)
     if g.membership.role == Role.MINISTRY_STAFF:
-        from ..core import tenancy
-
         with tenancy.all_tenants("ministry: a county's submitted report (counts only)"):
             run = db.session.get(ReportRun, run_id)
             county = run.county.name if run is not None else ""
@@ -215,8 +213,6 @@ def national_view(kind: str):
     if report_kind not in services.due_kinds(period):
         abort(404)
     _, by_county, missing = services.national(report_kind, period)
-    from . import disclosure, ministry
-
     return render("reports/national.html", kind=report_kind, period=period, token=period_token(period),
                   tables=ministry.sheet(report_kind, by_county).publish(), missing=missing, submitted=len(by_county),
                   note=disclosure.NOTE)

@@ -4,7 +4,14 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 
+from ..accounts.models import Role, User
+from ..audit import services as audit
+from ..core import tenancy
+from ..core.filters import TAIPEI
+from ..core.models import utcnow
 from ..extensions import db
+from ..tenants.models import County
+from . import services
 
 
 @click.command("retention-purge")
@@ -14,14 +21,6 @@ from ..extensions import db
 def retention_purge(county_ref, username, dry_run):
     """Delete the cases whose latest retention decision is "dispose", that are past the period and
     have no open links; each deletion is audited with its decision. All or nothing."""
-    from ..accounts.models import Role, User
-    from ..audit import services as audit
-    from ..core import tenancy
-    from ..core.filters import TAIPEI
-    from ..core.models import utcnow
-    from ..tenants.models import County
-    from . import services
-
     county = db.session.scalars(sa.select(County).where(sa.or_(County.code == county_ref,
                                                                County.name == county_ref))).first()
     if county is None:

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..campaigns.models import CampaignVisit, ManualIndicator, VisitEntry
 from ..cases.models import (
     AssessmentReport,
     CaseContact,
@@ -53,6 +54,17 @@ from ..core.dates import age_on
 from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
 from ..extensions import db
+from ..intake.models import IdempotencyKey, Report, ReportPerson, ReportReporter, ReportTransition
+from ..meetings.models import ActionItem
+from ..referrals.models import (
+    Dispute,
+    DisputeStatus,
+    LeadHandover,
+    OPEN_REFERRAL_STATUSES,
+    PartnerServiceRecord,
+    Referral,
+    ReferralEvent,
+)
 from ..tenants.models import County
 from .models import RetentionChoice, RetentionDecision
 
@@ -92,10 +104,6 @@ def due_on(case: FamilyCase, county: County) -> date | None:
 
 def blockers(case_ids: list[int]) -> dict[int, list[str]]:
     """Why each case may not be disposed (empty list: it may). A few set-wise queries for the whole list."""
-    from ..intake.models import Report
-    from ..meetings.models import ActionItem
-    from ..referrals.models import OPEN_REFERRAL_STATUSES, Dispute, DisputeStatus, Referral
-
     out: dict[int, list[str]] = {cid: [] for cid in case_ids}
     if not case_ids:
         return out
@@ -177,8 +185,6 @@ def _past_period(county: County, today: date):
     # The latest closing time that can be due: the end of today's Taipei day, ``retention_years`` back, plus a
     # day for 2/29 and the time zone; the exact rule is applied in Python.
     bound = date(today.year - county.retention_years, today.month, min(today.day, 28))
-    from datetime import datetime, time, timedelta, timezone
-
     cutoff = datetime.combine(bound + timedelta(days=4), time.min, timezone.utc)
     cases = db.session.scalars(
         sa.select(FamilyCase).where(FamilyCase.tenant_id == county.id, FamilyCase.status == CaseStatus.CLOSED,
@@ -300,11 +306,6 @@ class PurgeResult:
 def _delete_case_rows(case: FamilyCase) -> dict[str, int]:
     """Delete a case and every row that depends on it, children first. Returns rows deleted per table.
     Called only by ``dispose_case``."""
-    from ..campaigns.models import CampaignVisit, ManualIndicator, VisitEntry
-    from ..intake.models import IdempotencyKey, Report, ReportPerson, ReportReporter, ReportTransition
-    from ..meetings.models import ActionItem
-    from ..referrals.models import Dispute, LeadHandover, PartnerServiceRecord, Referral, ReferralEvent
-
     s = db.session
     tenant, cid = case.tenant_id, case.id
     counts: dict[str, int] = {}

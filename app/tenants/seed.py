@@ -5,6 +5,7 @@ nothing that is already there."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,6 +14,17 @@ from ..extensions import db
 from .models import County, District, InstitutionArea, PartnerOrganisation, Unit, UnitKind
 
 DATA = Path(__file__).parent / "data"
+
+# The areas above the directory seed their own national reference data (the vulnerability-factor table,
+# the partner directory) after it: they register here through the app factory, so tenants names no area.
+_AREA_SEEDERS: list[Callable[[], object]] = []
+
+
+def register_seeder(seeder: Callable[[], object]) -> None:
+    """Run ``seeder()`` after the directory's reference data, in the order registered (idempotent)."""
+    if seeder not in _AREA_SEEDERS:
+        _AREA_SEEDERS.append(seeder)
+
 
 # Order of twss-county-city-code (the ministry's own list).
 MUNICIPALITIES = {"6500000000", "6300000000", "1000300000", "6600000000", "6700000000", "6400000000"}
@@ -148,11 +160,8 @@ def seed_reference_data() -> dict[str, int]:
                 {"kind": UnitKind.PARTNER_BRANCH, "county_id": counties[county_name].id, "short_name": short},
             )
     db.session.flush()
-    from ..cases.seed import seed_case_reference
-    from ..referrals.seed import seed_partner_services
-
-    seed_case_reference()
-    seed_partner_services()
+    for seeder in _AREA_SEEDERS:
+        seeder()
     return {
         "counties": db.session.scalar(sa.select(sa.func.count()).select_from(County)),
         "districts": db.session.scalar(sa.select(sa.func.count()).select_from(District)),

@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from ..extensions import db
 from .models import (
     COUNTY_UNIT_KINDS,
-    MINISTRY_UNIT_KINDS,
     County,
     District,
     InstitutionArea,
+    MINISTRY_UNIT_KINDS,
     PartnerOrganisation,
     Unit,
     UnitKind,
+    unit_districts,
 )
 
 
@@ -37,8 +38,6 @@ def district_conflicts(county: County, district_ids: list[int], exclude_unit_id:
     """Districts already served by another active 社福中心: each district has one."""
     if not district_ids:
         return []
-    from .models import unit_districts
-
     rows = db.session.execute(
         sa.select(District.name, Unit.name)
         .join(unit_districts, unit_districts.c.district_id == District.id)

@@ -1,23 +1,41 @@
 """Command-line entry points: ``flask seed-demo``, ``flask rq-worker``, ``flask create-admin``,
-``flask backup`` / ``restore`` / ``verify-backup``."""
+``flask backup`` / ``restore`` / ``verify-backup``, and the areas' own commands (``seed-scale``,
+``retention-purge``, ``escalate-disputes``, ``rebuild-search-index``). The operational layer: it may import
+every area, and nothing in the app imports it (the app factory registers it)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 
+from ..accounts.demo import seed_demo_users
+from ..accounts.models import User
+from ..accounts.passwords import hash_password, policy_problems
+from ..accounts.services import next_totp_code, reseal_totp_secrets
+from ..campaigns.demo import seed_demo_campaign
+from ..cases.demo import seed_demo_cases
+from ..cases.search_index import rebuild
+from ..config import _normalise_db_url
+from ..core import backup, tenancy
+from ..core.jobs import queue, redis_connection
 from ..extensions import db
+from ..intake.demo import seed_demo_reports
+from ..meetings.demo import seed_demo_meetings
+from ..referrals.demo import seed_demo_referrals
+from ..referrals.disputes import escalate_silent
+from ..reports.demo import seed_demo_reports as seed_demo_statistics
+from ..retention.cli import retention_purge
+from ..scale.command import seed_scale
+from ..tenants.seed import seed_reference_data
 
 
 def register(app) -> None:
     @app.cli.command("seed-demo")
     def seed_demo():
         """Load the reference data and, outside production, the demo accounts (idempotent)."""
-        from ..accounts.demo import seed_demo_users
-        from ..tenants.seed import seed_reference_data
-
         counts = seed_reference_data()
         click.echo(f"參考資料：{counts['counties']} 縣市、{counts['districts']} 行政區、"
                    f"{counts['units']} 單位、{counts['partners']} 民間團體")
@@ -27,37 +45,25 @@ def register(app) -> None:
             return
         rows = seed_demo_users()
         db.session.commit()
-        from ..intake.demo import seed_demo_reports
-
         made = seed_demo_reports()
         db.session.commit()
         if made:
             click.echo(f"示範通報：{made} 件（各管道、各狀態）")
-        from ..cases.demo import seed_demo_cases
-
         cases = seed_demo_cases()
         db.session.commit()
         if cases:
             click.echo(f"示範個案：臺北市 {cases} 案（待指派、評估中、首次訪視逾期、開案審查、服務中、結案審查、已結案、再通報、不開案、逾保存年限待審查）")
-        from ..referrals.demo import seed_demo_referrals
-
         referrals = seed_demo_referrals()
         db.session.commit()
         if referrals:
             click.echo(f"示範轉介：{referrals} 件（等待中、服務中、完成、不受案、退回、撤回、再轉、失敗、跨縣市），另有主責移轉與各階段爭議")
-        from ..meetings.demo import seed_demo_meetings
-
         if seed_demo_meetings():
             db.session.commit()
             click.echo("示範會議：工作進度會議第 34 次（匯入會議紀錄與 12 項列管事項，第 35 次待填寫）、臺北市高危機網絡會議")
-        from ..campaigns.demo import seed_demo_campaign
-
         if seed_demo_campaign():
             db.session.commit()
             click.echo("示範春節關懷：116年專案（規則第 1 版），臺北市關懷名單已計算")
-        from ..reports.demo import seed_demo_reports
-
-        if seed_demo_reports():
+        if seed_demo_statistics():
             click.echo("示範報表：臺北市上一季的四種統計報表（已送出）")
         password = current_app.config["DEMO_PASSWORD"]
         click.echo(f"\n示範帳號（密碼皆為 {password}，僅限開發環境）：")
@@ -70,11 +76,6 @@ def register(app) -> None:
     @click.argument("username")
     def totp_code(username):
         """Print the current second-factor code of an account (development and demo only)."""
-        import sqlalchemy as sa
-
-        from ..accounts.models import User
-        from ..accounts.services import next_totp_code
-
         if current_app.config["PRODUCTION"]:
             raise click.ClickException("正式環境不提供此指令。")
         user = db.session.scalars(sa.select(User).where(User.username == username.strip().lower())).first()
@@ -88,24 +89,16 @@ def register(app) -> None:
     @app.cli.command("reseal")
     def reseal_command():
         """Seal the stored TOTP secrets again with the first key of DATA_ENCRYPTION_KEYS (key rotation)."""
-        from ..accounts.services import reseal_totp_secrets
-
         count = reseal_totp_secrets()
         db.session.commit()
         click.echo(f"已以新金鑰重新加密 {count} 組兩步驟驗證金鑰。")
 
-    from ..scale.command import seed_scale
-
     app.cli.add_command(seed_scale)
-    from ..retention.cli import retention_purge
-
     app.cli.add_command(retention_purge)
 
     @app.cli.command("seed-reference")
     def seed_reference():
         """Load only the reference data (counties, districts, units, ministry, partners)."""
-        from ..tenants.seed import seed_reference_data
-
         counts = seed_reference_data()
         db.session.commit()
         click.echo(counts)
@@ -116,11 +109,6 @@ def register(app) -> None:
     @click.password_option()
     def create_admin(username, name, password):
         """Create a system administrator (the way in on a new production install)."""
-        import sqlalchemy as sa
-
-        from ..accounts.models import User
-        from ..accounts.passwords import hash_password, policy_problems
-
         problems = policy_problems(password, username=username, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
         if problems:
             raise click.ClickException(" ".join(problems))
@@ -134,9 +122,6 @@ def register(app) -> None:
     @app.cli.command("escalate-disputes")
     def escalate_disputes():
         """Send disputes left unanswered past their deadline to the county arbiter (run daily, e.g. from cron)."""
-        from ..core import tenancy
-        from ..referrals.disputes import escalate_silent
-
         with tenancy.all_tenants("daily sweep of unanswered disputes in every county"):
             count = escalate_silent()
         db.session.commit()
@@ -146,8 +131,6 @@ def register(app) -> None:
     @click.option("--tenant-id", type=int, default=None, help="Only this county (counties.id); default every county.")
     def rebuild_search_index(tenant_id):
         """Regenerate the case search grams from the members and cases (after bulk loads by SQL)."""
-        from ..cases.search_index import rebuild
-
         count = rebuild(db.session.connection(), tenant_id)
         db.session.commit()
         click.echo(f"已重建案家搜尋索引：{count:,} 筆")
@@ -157,8 +140,6 @@ def register(app) -> None:
                   show_default=True)
     def backup_command(output_dir):
         """Dump the database (PDFs included) and write its manifest: row counts, checksums, PDF SHA-256."""
-        from . import backup
-
         with _backup_errors():
             dump, manifest_path, body = backup.backup(current_app.config["MIGRATIONS_DATABASE_URL"], output_dir)
         rows = sum(t["rows"] for t in body["tables"].values())
@@ -172,8 +153,6 @@ def register(app) -> None:
     @click.option("--database-url", help="The empty database to restore into (default MIGRATIONS_DATABASE_URL).")
     def restore_command(dump, database_url):
         """Restore a backup into an empty database, then check it against the backup's manifest."""
-        from . import backup
-
         url = _target_url(database_url)
         with _backup_errors():
             backup.restore(dump, url)
@@ -185,23 +164,17 @@ def register(app) -> None:
     @click.option("--database-url", help="The database to check (default MIGRATIONS_DATABASE_URL).")
     def verify_backup(manifest, database_url):
         """Recompute row counts, checksums and PDF SHA-256 on a database and compare with a backup's manifest."""
-        from . import backup
-
         with _backup_errors():
             expected, problems = backup.verify(manifest, _target_url(database_url))
         _report_verification(problems, f"{len(expected['tables'])} 個資料表、{len(expected['pdfs'])} 份 PDF")
 
     def _target_url(database_url):
         """The database a restore or a check works on: the one given, else the app's (as its owner)."""
-        from ..config import _normalise_db_url
-
         return _normalise_db_url(database_url) if database_url else current_app.config["MIGRATIONS_DATABASE_URL"]
 
     @contextmanager
     def _backup_errors():
         """A backup step's own failure (pg_dump missing, a non-empty target…) as the command's message."""
-        from . import backup
-
         try:
             yield
         except backup.BackupError as exc:
@@ -221,9 +194,7 @@ def register(app) -> None:
                        "this long plus 60 seconds after its last heartbeat.")
     def rq_worker(burst, job_monitoring_interval):
         """Run an RQ worker for this app's queue (needs REDIS_URL)."""
-        from rq import Worker
-
-        from .jobs import queue, redis_connection
+        from rq import Worker  # lazy: only this command needs rq's worker (and only with REDIS_URL)
 
         if not current_app.config.get("REDIS_URL"):
             raise click.ClickException("REDIS_URL 未設定：沒有 Redis 時工作會直接在網頁程序中執行，不需要 worker。")
