@@ -7,6 +7,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..config import _normalise_db_url
+from ..core.filters import TAIPEI
+from .generator import FULL, Generator, ScaleError, Sizes
+
 
 @click.command("seed-scale")
 @click.option("--seed", type=int, default=20261202, show_default=True, help="Random seed: same seed and sizes, same data.")
@@ -24,9 +28,6 @@ from flask.cli import with_appcontext
 @with_appcontext
 def seed_scale(seed, scale, reports, cases, contacts, referrals, meetings, items, staff, counties, today):
     """Generate national-scale data (deterministic, bulk-loaded) on top of the reference and demo data."""
-    from ..core.filters import TAIPEI
-    from .generator import FULL, Generator, ScaleError, Sizes
-
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("正式環境（APP_ENV=production）不可產生模擬資料。")
     if scale <= 0:
@@ -40,8 +41,6 @@ def seed_scale(seed, scale, reports, cases, contacts, referrals, meetings, items
     sizes = Sizes(**{k: (v if v is not None else round(getattr(FULL, k) * scale)) for k, v in given.items()})
     staff_count = staff if staff is not None else None
     wanted = [c.strip() for c in counties.split(",") if c.strip()] or None
-    from ..config import _normalise_db_url
-
     # The owner's connection (superuser or table owner): row-level security does not get in the way.
     url = _normalise_db_url(current_app.config.get("MIGRATIONS_DATABASE_URL") or current_app.config["SQLALCHEMY_DATABASE_URI"])
     generator = Generator(seed=seed, sizes=sizes, today=anchor, scale=scale, staff=staff_count, counties=wanted,

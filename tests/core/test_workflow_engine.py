@@ -8,6 +8,9 @@ import pytest
 from app.core import workflow
 from app.core.errors import DomainError, Forbidden
 
+# Audit listens to every firing (it writes the entry in the session), so the engine runs in an app context.
+pytestmark = pytest.mark.usefixtures("db")
+
 
 class Door(enum.Enum):
     SHUT = "shut"
