@@ -247,6 +247,29 @@ def open_from_report(report, lead: Unit, collaborators: list[Unit]) -> FamilyCas
     return case
 
 
+def open_case(county_id: int, *, family_name: str, lead_unit_id: int, concerns: list[str], received_at=None,
+              members: list[dict] = (), actor=None, membership=None, reason: str = "") -> FamilyCase:
+    """Open a family case with no report behind it (跨縣市轉銜受案): AWAITING_ASSIGNMENT, the given unit as lead;
+    members are dicts with name, relation (intake Relation), sex (Sex), estimated_age."""
+    case = FamilyCase(tenant_id=county_id, case_no=_case_no(county_id), family_name=family_name,
+                      status=CaseStatus.AWAITING_ASSIGNMENT, received_at=received_at or utcnow(),
+                      concerns=list(concerns))
+    case.units.append(CaseUnit(unit_id=lead_unit_id, role=CaseUnitRole.LEAD))
+    for m in members:
+        member = CaseMember(name=m.get("name") or "", estimated_age=m.get("estimated_age"))
+        if m.get("relation") is not None:
+            member.relation = m["relation"]
+        if m.get("sex") is not None:
+            member.sex = m["sex"]
+        case.members.append(member)
+    db.session.add(case)
+    db.session.flush()
+    if reason:
+        add_event(case, "opened", reason, actor, membership)
+    db.session.flush()
+    return case
+
+
 def attach_report(case: FamilyCase, report, lead: Unit, collaborators: list[Unit]) -> FamilyCase:
     """A new report about a family with an open case joins that case; units not
     yet on it join as collaborators (the lead stays the lead: one lead, always)."""

@@ -199,6 +199,28 @@ def receive(county: County, data: ReportInput, channel: ReportingChannel, actor=
     return report, code
 
 
+def requeue(county_id: int, *, source_name: str, concerns: list[str], narrative: str, case_id: int | None = None,
+            district_id: int | None = None, address: str = "", actor=None, membership=None) -> Report:
+    """A report the system itself puts back in the county's screening queue (a dispute decided 退回重新篩派):
+    channel 10, received now, deadline by the rules, linked to the case."""
+    received_at = utcnow()
+    channel = ReportingChannel("10")
+    rule = deadlines.rule_in_force(county_id, received_at.astimezone(TAIPEI).date())
+    deadline_at, kind = deadlines.compute_deadline(received_at, concerns, False, None, rule)
+    with tenancy.tenant_scope(county_id):
+        report = Report(tenant_id=county_id, report_no=_new_report_no(received_at), channel=channel,
+                        source_name=source_name, received_at=received_at, district_id=district_id, address=address,
+                        concerns=list(dict.fromkeys(concerns)), narrative=narrative, status=ReportStatus.RECEIVED,
+                        deadline_at=deadline_at, deadline_kind=kind, case_id=case_id)
+        report.transitions.append(ReportTransition(
+            from_status=None, to_status=ReportStatus.RECEIVED, actor_id=getattr(actor, "id", None),
+            actor_name=getattr(actor, "display_name", "系統"), at=received_at, reason=source_name or f"{channel.label}受理",
+        ))
+        db.session.add(report)
+        db.session.flush()
+    return report
+
+
 def claim(report: Report, user) -> None:
     if report.status == S.SCREENING and report.claimed_by_id == user.id:
         return

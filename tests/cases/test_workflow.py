@@ -292,3 +292,15 @@ def test_nothing_is_due_on_a_case_no_longer_served(db, taipei, scope, factories,
     services.assign(case, sup, sup_m, people["sw1"][0])
     services.decide(case, sup, sup_m, AssessmentOutcome.WELFARE_CONSULTATION)
     assert deadlines.case_deadlines(case, case.received_at + timedelta(days=40)) == []
+
+
+def test_open_case_without_a_report(db, taipei, scope, factories):
+    from app.intake.reference import Relation, Sex
+
+    unit = factories.unit("臺北市中正社會福利服務中心")
+    case = services.open_case(taipei.id, family_name="王○○家", lead_unit_id=unit.id, concerns=["vulnerable_family"],
+                              members=[{"name": "王小明", "relation": Relation.CHILD, "sex": Sex.MALE, "estimated_age": 9}],
+                              reason="跨縣市轉銜受案：R-1")
+    assert case.status == CaseStatus.AWAITING_ASSIGNMENT and case.lead_unit.id == unit.id
+    assert [(m.name, m.relation, m.sex, m.estimated_age) for m in case.members] == [("王小明", Relation.CHILD, Sex.MALE, 9)]
+    assert any(e.summary == "跨縣市轉銜受案：R-1" for e in db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)))
