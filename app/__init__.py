@@ -49,11 +49,13 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_database_hooks(app: Flask) -> None:
     from .audit import services as audit
+    from .cases import wiring
     from .core import database, tenancy, timing
 
     database.install(app)
     tenancy.install(app)
     audit.install(app)
+    wiring.install(app)
     timing.install(app)
 
 
