@@ -5,7 +5,7 @@ records who, when and why and flushes. The caller commits.
 The case's states and transitions are declared once, in ``WORKFLOW`` (the engine,
 ``core.workflow``), with who may fire each; the engine writes the case's history
 (``CaseTransition``), audit subscribes, and the family timeline's status line is
-written by this area's subscriber (``cases.timeline``), which writes the timeline
+written by this area's subscriber (``cases.wiring``), which writes the timeline
 entry of every workflow that declares ``case_of``."""
 from __future__ import annotations
 

@@ -1,18 +1,26 @@
 """Service tests of the family case: transitions, deadlines, vulnerability level,
 approvals, re-reports, version conflicts."""
 from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from app.cases import deadlines, services
 from app.cases.models import CaseEvent, CaseStatus, CaseTransition
-from app.cases.reference import AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus
-from app.core import tenancy
+from app.cases.reference import (
+    AssessmentOutcome,
+    ContactMethod,
+    Level,
+    SafetyResult,
+    ServiceStatus,
+)
+from app.core import tenancy, workflow
+from app.core.enums import LabeledEnum
 from app.core.models import utcnow
 from app.intake import services as intake
 from app.intake.models import ChildClass, ChildGrade
-from app.intake.reference import ReportingChannel
+from app.intake.reference import Relation, ReportingChannel, Sex
 
 P = intake.PersonInput
 
@@ -295,8 +303,6 @@ def test_nothing_is_due_on_a_case_no_longer_served(db, taipei, scope, factories,
 
 
 def test_open_case_without_a_report(db, taipei, scope, factories):
-    from app.intake.reference import Relation, Sex
-
     unit = factories.unit("臺北市中正社會福利服務中心")
     case = services.open_case(taipei.id, family_name="王○○家", lead_unit_id=unit.id, concerns=["vulnerable_family"],
                               members=[{"name": "王小明", "relation": Relation.CHILD, "sex": Sex.MALE, "estimated_age": 9}],
@@ -307,11 +313,6 @@ def test_open_case_without_a_report(db, taipei, scope, factories):
 
 
 def test_a_workflow_that_declares_case_of_writes_the_family_timeline(db, taipei, scope, factories, people):
-    from types import SimpleNamespace
-
-    from app.core import workflow
-    from app.core.enums import LabeledEnum
-
     class Door(LabeledEnum):
         SHUT = ("shut", "關")
         OPEN = ("open", "開")
