@@ -24,6 +24,7 @@ from .audit.views import bp as audit_bp
 from .campaigns import navigation as campaigns_menu
 from .campaigns.views import bp as campaigns_bp
 from .cases import navigation as cases_menu
+from .cases import wiring as cases_wiring
 from .cases.reference_admin import bp as reference_bp
 from .cases.seed import seed_case_reference
 from .cases.views import bp as cases_bp
@@ -90,6 +91,7 @@ def configure_database_hooks(app: Flask) -> None:
     database.install(app)
     tenancy.install(app)
     audit_services.install(app)
+    cases_wiring.install(app)
     timing.install(app)
 
 

@@ -212,7 +212,11 @@ def install(app) -> None:
 
 
 def _workflow_fired(sender, firing: workflow.Firing) -> None:
-    """Every transition of every workflow: one audit entry (the engine sends, audit writes)."""
+    """Every transition of every workflow: one audit entry (the engine sends, audit writes). A start
+    transition is not one: the new row's own CREATE entry (the flush hook) records the creation. A record
+    that is no database row (the engine's own tests) has nothing to audit."""
+    if firing.before is None or not hasattr(firing.record, "_sa_instance_state"):
+        return
     record(AuditAction.STATE_CHANGE, record_type=firing.workflow.record_type, record_id=getattr(firing.record, "id", None),
            tenant_id=getattr(firing.record, "tenant_id", None), summary=firing.summary)
 

@@ -15,7 +15,7 @@ from ..intake.models import Report
 from ..intake.reference import ReportingChannel
 from ..tenants.models import County, Unit
 from . import services
-from .models import FamilyCase
+from .models import CaseUnit, CaseUnitRole, FamilyCase
 from .reference import AssessmentOutcome, ContactMethod, Level, ServiceStatus
 
 P = intake.PersonInput
@@ -118,8 +118,6 @@ def seed_demo_cases() -> int:
         for surname, years, joint in (("簡", 9, False), ("溫", 8, True)):
             c = closed(surname, 365 * years + 200, "目標達成，家庭功能穩定。")
             if joint:
-                from .models import CaseUnit, CaseUnitRole
-
                 c.units.append(CaseUnit(unit_id=_one(Unit, name="臺北市萬華社會福利服務中心").id,
                                         role=CaseUnitRole.COLLABORATOR))
             c.closed_at = utcnow() - timedelta(days=365 * years)

@@ -4,15 +4,24 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from ..core.dates import age_on
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
 from ..extensions import db
+from ..intake.models import concern_labels
 from ..intake.reference import Relation, Sex, VulnerabilityDimension
-from .reference import AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus, WelfareType
+from .reference import (
+    SERVICE_ITEMS,
+    AssessmentOutcome,
+    ContactMethod,
+    Level,
+    SafetyResult,
+    ServiceStatus,
+    WelfareType,
+)
 
 
 class CaseStatus(LabeledEnum):
@@ -101,8 +110,6 @@ class FamilyCase(TenantMixin, TimestampMixin, db.Model):
 
     @property
     def concern_labels(self) -> list[str]:
-        from ..intake.models import concern_labels
-
         return concern_labels(self.concerns)
 
     @property
@@ -121,12 +128,19 @@ class FamilyCase(TenantMixin, TimestampMixin, db.Model):
         return f"{self.case_no} {self.family_name}"
 
 
+def mask_id(value: str) -> str:
+    """A12****789: enough to tell people apart on a list, not enough to misuse."""
+    if not value:
+        return "不詳"
+    if len(value) < 7:
+        return value[0] + "*" * (len(value) - 1)
+    return value[:3] + "*" * (len(value) - 6) + value[-3:]
+
+
 def case_number_of(record, case_id: int | None) -> str:
     """How a record about a family names it in its ``__str__`` (the audit summary): the case number
     when the record's session holds the case (a one-family action), else 「個案#id」. Never a query:
     it runs inside a flush, for each of a recomputed list's thousands of rows too."""
-    from sqlalchemy.orm import object_session
-
     session = object_session(record)
     case = session.identity_map.get(session.identity_key(FamilyCase, case_id)) if session and case_id else None
     return case.case_no if case is not None else f"個案#{case_id}"
@@ -204,8 +218,6 @@ class CaseMember(TenantMixin, db.Model):
 
     @property
     def masked_id(self) -> str:
-        from .queries import mask_id
-
         return mask_id(self.id_number)
 
     def __str__(self) -> str:
@@ -540,8 +552,6 @@ class CaseService(TenantMixin, db.Model):
 
     @property
     def item_label(self) -> str:
-        from .reference import SERVICE_ITEMS
-
         return SERVICE_ITEMS.get(self.item, ("", self.item, False))[1]
 
     def __str__(self) -> str:

@@ -13,18 +13,20 @@ from ..accounts.models import Membership, Role
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..extensions import db
+from ..intake.duplicates import Probe
 from ..tenants.models import UnitKind
 from . import deadlines, search_index
-from .models import OPEN_STATUSES, CaseEvent, CaseMember, CaseStatus, CaseUnit, FamilyCase, PlanReview, ServicePlan
-
-
-def mask_id(value: str) -> str:
-    """A12****789: enough to tell people apart on a list, not enough to misuse."""
-    if not value:
-        return "不詳"
-    if len(value) < 7:
-        return value[0] + "*" * (len(value) - 1)
-    return value[:3] + "*" * (len(value) - 6) + value[-3:]
+from .models import (
+    OPEN_STATUSES,
+    CaseEvent,
+    CaseMember,
+    CaseStatus,
+    CaseUnit,
+    FamilyCase,
+    PlanReview,
+    ServicePlan,
+    mask_id,  # noqa: F401  (the lists read it here)
+)
 
 
 def sees_whole_county(membership: Membership) -> bool:
@@ -219,3 +221,25 @@ def my_work(user_id: int, now: datetime | None = None) -> list[tuple[FamilyCase,
     far = datetime.max.replace(tzinfo=now.tzinfo)
     rows.sort(key=lambda r: (r[1] is None, r[1].due.due_at if r[1] else far, r[0].received_at))
     return rows
+
+
+def open_case_duplicates(probe: Probe, add) -> None:
+    """Members of the county's open cases like the probe's persons (intake's duplicate search asks)."""
+    conditions = []
+    if probe.ids:
+        conditions.append(CaseMember.id_number.in_(probe.ids))
+    if probe.name_birth:
+        conditions.append(sa.tuple_(CaseMember.name, CaseMember.birth_date).in_(list(probe.name_birth)))
+    if probe.names and probe.address:
+        conditions.append(sa.func.substr(CaseMember.name, 1, 1).in_({n[0] for n in probe.names}))
+    if not conditions:
+        return
+    rows = db.session.execute(
+        sa.select(CaseMember, FamilyCase)
+        .join(FamilyCase, FamilyCase.id == CaseMember.case_id)
+        .where(FamilyCase.status.in_(OPEN_STATUSES), sa.or_(*conditions))
+        .limit(200)
+    ).all()
+    for member, case in rows:
+        for reason in probe.reasons(member, case.address, phones=False):
+            add("case", case.id, f"個案 {case.case_no} {case.family_name}", case.status.label, reason, f"/cases/{case.id}")

@@ -1,25 +1,36 @@
 """Family-case rules: who may do what, the state machine, deadlines' stored times,
 assessments, approvals, plans and services. One function per use case; each
-records who, when and why (transition table, timeline, audit log) and flushes.
-The caller commits."""
+records who, when and why and flushes. The caller commits.
+
+The case's states and transitions are declared once, in ``WORKFLOW`` (the engine,
+``core.workflow``), with who may fire each; the engine writes the case's history
+(``CaseTransition``), audit subscribes, and the family timeline's status line is
+written by this area's subscriber (``cases.wiring``), which writes the timeline
+entry of every workflow that declares ``case_of``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Membership, Role, User
-from ..audit import services as audit
-from ..audit.models import AuditAction
+from ..core.errors import DomainError
 from ..core.filters import TAIPEI, roc_date, roc_datetime, to_taipei
 from ..core.models import utcnow
 from ..core.sequences import next_value
+from ..core.workflow import Firing, Transition, Workflow
 from ..extensions import db
+from ..intake.duplicates import find_possible_duplicates
+from ..intake.models import Report
+from ..intake.reference import Relation, Sex
+from ..intake.services import IntakeError
 from ..tenants.models import County, Unit, UnitKind
 from .models import (
     OPEN_STATUSES,
+    SERVING_ROLES,
     AssessmentReport,
     CaseContact,
     CaseEvent,
@@ -34,7 +45,6 @@ from .models import (
     CaseUnitRole,
     FamilyCase,
     MembershipEnd,
-    SERVING_ROLES,
     PlanReview,
     RiskFactor,
     RiskFactorTable,
@@ -43,33 +53,34 @@ from .models import (
     TipvdaVersion,
     VulnerabilityAssessment,
 )
-from .reference import (IN_PERSON, LEVEL_RANK, SERVICE_ITEMS, AssessmentOutcome, ContactMethod, Level, MemberFlag, SafetyResult,
-                        ServiceStatus, WelfareType)
+from .reference import (
+    IN_PERSON,
+    LEVEL_RANK,
+    SERVICE_ITEMS,
+    AssessmentOutcome,
+    ContactMethod,
+    Level,
+    MemberFlag,
+    SafetyResult,
+    ServiceStatus,
+    WelfareType,
+)
 
 C = CaseStatus
-TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
-    C.AWAITING_ASSIGNMENT: {C.ASSESSING},
-    C.ASSESSING: {C.OPENING_REVIEW, C.NOT_OPENED},
-    C.OPENING_REVIEW: {C.OPEN, C.ASSESSING},  # approved, or sent back
-    C.OPEN: {C.CLOSING_REVIEW},
-    C.CLOSING_REVIEW: {C.CLOSED, C.OPEN},  # approved, or sent back
-    C.CLOSED: {C.ASSESSING},  # reopened
-    C.NOT_OPENED: {C.ASSESSING},  # reopened
-}
 RE_REPORT_MONTHS = 12
 
 
-class CaseError(ValueError):
+class CaseError(DomainError):
     """Something a person tried that the rules do not allow, said in Chinese; ``field`` names the
     form field it is about (the page shows the message beside it too)."""
 
-    def __init__(self, message: str = "", field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    status = 422
 
 
 class StaleEdit(CaseError):
     """Someone else saved the record since this form was opened."""
+
+    status = 409
 
 
 # --- Who may act ------------------------------------------------------------
@@ -132,19 +143,58 @@ def is_lead_unit_staff(case: FamilyCase, membership: Membership | None) -> bool:
             and membership.role in (Role.SOCIAL_WORKER, Role.SUPERVISOR))
 
 
+def is_decider(case: FamilyCase, membership: Membership | None) -> bool:
+    """The case's assigned worker, or the lead unit's supervisor."""
+    return membership is not None and (case.assigned_worker_id == membership.user_id
+                                        or is_lead_supervisor(case, membership))
+
+
 def _require_write(case, membership):
     if not can_write(case, membership):
         raise CaseError("只有主責或協力單位的社工、督導可以記錄此案。")
 
 
-def _require_lead_supervisor(case, membership):
-    if not is_lead_supervisor(case, membership):
-        raise CaseError("此操作需由主責單位督導進行。")
+# --- The workflow ------------------------------------------------------------
+
+def _history(firing: Firing) -> None:
+    """The case's own history row. A case's creation is recorded by its first timeline entry
+    (what opened it), not as a status change."""
+    if firing.before is None:
+        return
+    case = firing.record
+    db.session.add(CaseTransition(tenant_id=case.tenant_id, case_id=case.id, from_status=firing.before,
+                                  to_status=firing.after, actor_id=firing.actor_id, actor_name=firing.actor_name,
+                                  at=firing.at, reason=firing.reason))
 
 
-def _require_decider(case, membership, user):
-    if case.assigned_worker_id != user.id and not is_lead_supervisor(case, membership):
-        raise CaseError("此操作需由承辦社工或主責單位督導進行。")
+SUPERVISOR_ONLY = "此操作需由主責單位督導進行。"
+DECIDER_ONLY = "此操作需由承辦社工或主責單位督導進行。"
+# The clocks of a case (first visit, assessment report, child seen) run from the report's receipt, not
+# from a transition: ``cases.deadlines`` reads them from the stored times.
+WORKFLOW = Workflow(
+    "case", label="個案", states=CaseStatus, record_type="family_cases", describe=lambda c: f"個案 {c.case_no}",
+    history=_history, case_of=lambda c: c, error=CaseError,
+    transitions=[
+        Transition("open", (None,), C.AWAITING_ASSIGNMENT, "受案"),
+        Transition("assign", (C.AWAITING_ASSIGNMENT,), C.ASSESSING, "指派社工", may=is_lead_supervisor,
+                   refused=SUPERVISOR_ONLY),
+        Transition("submit_opening", (C.ASSESSING,), C.OPENING_REVIEW, "送開案審核", may=is_decider,
+                   refused=DECIDER_ONLY),
+        Transition("not_open", (C.ASSESSING,), C.NOT_OPENED, "不開案", may=is_decider, refused=DECIDER_ONLY),
+        Transition("approve_opening", (C.OPENING_REVIEW,), C.OPEN, "核准開案", may=is_lead_supervisor,
+                   refused=SUPERVISOR_ONLY),
+        Transition("return_opening", (C.OPENING_REVIEW,), C.ASSESSING, "退回開案", may=is_lead_supervisor,
+                   refused=SUPERVISOR_ONLY),
+        Transition("propose_closing", (C.OPEN,), C.CLOSING_REVIEW, "申請結案", may=is_decider, refused=DECIDER_ONLY),
+        Transition("approve_closing", (C.CLOSING_REVIEW,), C.CLOSED, "核准結案", may=is_lead_supervisor,
+                   refused=SUPERVISOR_ONLY),
+        Transition("return_closing", (C.CLOSING_REVIEW,), C.OPEN, "退回結案", may=is_lead_supervisor,
+                   refused=SUPERVISOR_ONLY),
+        Transition("reopen", (C.CLOSED, C.NOT_OPENED), C.ASSESSING, "重新開啟", may=is_lead_supervisor,
+                   refused=SUPERVISOR_ONLY),
+    ],
+)
+TRANSITIONS = WORKFLOW.moves()
 
 
 # --- Timeline and state ------------------------------------------------------
@@ -159,16 +209,8 @@ def add_event(case: FamilyCase, kind: str, summary: str, user=None, membership=N
 
 
 def _move(case: FamilyCase, to: CaseStatus, user, membership, reason: str = "") -> None:
-    if to not in TRANSITIONS.get(case.status, set()):
-        raise CaseError(f"個案目前為「{case.status.label}」，不能改為「{to.label}」。")
-    before = case.status
-    case.status = to
-    db.session.add(CaseTransition(tenant_id=case.tenant_id, case_id=case.id, from_status=before, to_status=to,
-                                  actor_id=getattr(user, "id", None), actor_name=getattr(user, "display_name", "系統"),
-                                  reason=reason))
-    add_event(case, "status", f"狀態：{before.label} → {to.label}" + (f"（{reason}）" if reason else ""), user, membership)
-    audit.record(AuditAction.STATE_CHANGE, record_type="family_cases", record_id=case.id, tenant_id=case.tenant_id,
-                 summary=f"個案 {case.case_no}：{before.label} → {to.label}" + (f"（{reason}）" if reason else ""))
+    """Fire whichever transition leads to ``to`` (kept for callers that name the target state)."""
+    WORKFLOW.to(case, to, actor=user, membership=membership, reason=reason)
 
 
 def check_version(case: FamilyCase, submitted_version: int | None) -> None:
@@ -190,8 +232,6 @@ def _case_no(county_id: int) -> str:
 
 
 def family_name_for(report) -> str:
-    from ..intake.reference import Relation
-
     subject = next((p for p in report.persons if p.relation == Relation.SUBJECT and p.name), None)
     named = subject or next((p for p in report.persons if p.name), None)
     if named is None:
@@ -238,11 +278,31 @@ def open_from_report(report, lead: Unit, collaborators: list[Unit]) -> FamilyCas
                                        estimated_age=person.estimated_age, id_number=person.id_number,
                                        relation=person.relation, phone=person.phone))
     db.session.add(case)
-    db.session.flush()
-    add_event(case, "report", f"通報 {report.report_no} 派案至 {lead.name}（{'、'.join(report.concern_labels)}）",
-              at=report.decided_at or utcnow())
+    WORKFLOW.start(case, reason=f"通報 {report.report_no} 派案至 {lead.name}（{'、'.join(report.concern_labels)}）",
+                   at=report.decided_at or utcnow(), timeline_kind="report")
     if previous is not None:
         add_event(case, "re_report", f"再通報：同一家庭於 {roc_date(previous.closed_at, 'short')} 結案（{previous.case_no}），12 個月內再次通報")
+    db.session.flush()
+    return case
+
+
+def open_case(county_id: int, *, family_name: str, lead_unit_id: int, concerns: list[str], received_at=None,
+              members: list[dict] = (), actor=None, membership=None, reason: str = "") -> FamilyCase:
+    """Open a family case with no report behind it (跨縣市轉銜受案): AWAITING_ASSIGNMENT, the given unit as lead;
+    members are dicts with name, relation (intake Relation), sex (Sex), estimated_age."""
+    case = FamilyCase(tenant_id=county_id, case_no=_case_no(county_id), family_name=family_name,
+                      status=CaseStatus.AWAITING_ASSIGNMENT, received_at=received_at or utcnow(),
+                      concerns=list(concerns))
+    case.units.append(CaseUnit(unit_id=lead_unit_id, role=CaseUnitRole.LEAD))
+    for m in members:
+        member = CaseMember(name=m.get("name") or "", estimated_age=m.get("estimated_age"))
+        if m.get("relation") is not None:
+            member.relation = m["relation"]
+        if m.get("sex") is not None:
+            member.sex = m["sex"]
+        case.members.append(member)
+    db.session.add(case)
+    WORKFLOW.start(case, actor=actor, membership=membership, reason=reason, timeline_kind="opened")
     db.session.flush()
     return case
 
@@ -251,8 +311,6 @@ def attach_report(case: FamilyCase, report, lead: Unit, collaborators: list[Unit
     """A new report about a family with an open case joins that case; units not
     yet on it join as collaborators (the lead stays the lead: one lead, always)."""
     if case.status not in OPEN_STATUSES:
-        from ..intake.services import IntakeError
-
         raise IntakeError(f"個案 {case.case_no} 已{case.status.label}，請改為開新案。")
     on_case = {u.unit_id for u in case.units}
     for unit in [lead, *collaborators]:
@@ -298,7 +356,7 @@ def workers_with_load(unit_id: int) -> list[Load]:
 
 def assign(case: FamilyCase, supervisor: User, membership: Membership, worker: User, *,
            version: int | None = None) -> None:
-    _require_lead_supervisor(case, membership)
+    WORKFLOW.check(case, "assign", membership)
     check_version(case, version)
     if worker.id not in {load.user.id for load in workers_with_load(membership.unit_id)}:
         raise CaseError(f"{worker.display_name} 不是本單位的社工，不能指派。")
@@ -306,7 +364,7 @@ def assign(case: FamilyCase, supervisor: User, membership: Membership, worker: U
     case.assigned_worker = worker
     case.assigned_at = utcnow()
     if case.status == CaseStatus.AWAITING_ASSIGNMENT:
-        _move(case, CaseStatus.ASSESSING, supervisor, membership, f"指派 {worker.display_name}")
+        WORKFLOW.fire(case, "assign", actor=supervisor, membership=membership, reason=f"指派 {worker.display_name}")
     else:
         add_event(case, "assign", f"改派：{previous.display_name if previous else '未指派'} → {worker.display_name}",
                   supervisor, membership)
@@ -463,7 +521,7 @@ def record_safety(case: FamilyCase, user: User, membership: Membership, member_i
 # --- Decision, approvals, closing -------------------------------------------
 
 def decide(case: FamilyCase, user: User, membership: Membership, outcome: AssessmentOutcome, note: str = "") -> None:
-    _require_decider(case, membership, user)
+    WORKFLOW.check(case, "submit_opening", membership)
     if case.status != CaseStatus.ASSESSING:
         raise CaseError(f"個案目前為「{case.status.label}」，評估中的個案才能做評估結果。")
     if outcome == AssessmentOutcome.CASE_MANAGEMENT:
@@ -471,36 +529,39 @@ def decide(case: FamilyCase, user: User, membership: Membership, outcome: Assess
             raise CaseError("脆弱家庭開案前需完成脆弱性評估（面向與因子）。")
         case.outcome = outcome
         case.outcome_at = utcnow()
-        _move(case, CaseStatus.OPENING_REVIEW, user, membership, f"評估結果：{outcome.label}，送督導審核" + (f"；{note}" if note else ""))
+        WORKFLOW.fire(case, "submit_opening", actor=user, membership=membership,
+                      reason=f"評估結果：{outcome.label}，送督導審核" + (f"；{note}" if note else ""))
         notify_lead_supervisors(case, f"{case.case_no} {case.family_name} 待開案審核（{user.display_name} 送審）",
                                 skip=user.id)
     else:
         case.outcome = outcome
         case.outcome_at = utcnow()
         case.closed_at = utcnow()
-        _move(case, CaseStatus.NOT_OPENED, user, membership, f"評估結果：{outcome.label}" + (f"；{note}" if note else ""))
+        WORKFLOW.fire(case, "not_open", actor=user, membership=membership,
+                      reason=f"評估結果：{outcome.label}" + (f"；{note}" if note else ""))
     db.session.flush()
 
 
 def review_opening(case: FamilyCase, supervisor: User, membership: Membership, approve: bool, comment: str = "") -> None:
-    _require_lead_supervisor(case, membership)
+    WORKFLOW.check(case, "approve_opening", membership)
     if case.status != CaseStatus.OPENING_REVIEW:
         raise CaseError("此案不在開案審查中。")
     if approve:
         assessment = latest_vulnerability(case)
         case.opening_level = assessment.level if assessment is not None else None
         case.opened_at = utcnow()
-        _move(case, CaseStatus.OPEN, supervisor, membership, "督導核准開案" + (f"：{comment}" if comment else ""))
+        WORKFLOW.fire(case, "approve_opening", actor=supervisor, membership=membership,
+                      reason="督導核准開案" + (f"：{comment}" if comment else ""))
     else:
         if not comment.strip():
             raise CaseError("退回時請寫明意見，讓社工知道要補充什麼。")
         case.outcome = None
-        _move(case, CaseStatus.ASSESSING, supervisor, membership, f"督導退回：{comment.strip()}")
+        WORKFLOW.fire(case, "return_opening", actor=supervisor, membership=membership, reason=f"督導退回：{comment.strip()}")
     db.session.flush()
 
 
 def propose_closing(case: FamilyCase, user: User, membership: Membership, reason: str, closing_level: Level | None) -> None:
-    _require_decider(case, membership, user)
+    WORKFLOW.check(case, "propose_closing", membership)
     if case.status != CaseStatus.OPEN:
         raise CaseError("開案服務中的個案才能申請結案。")
     if not reason.strip():
@@ -509,32 +570,34 @@ def propose_closing(case: FamilyCase, user: User, membership: Membership, reason
         raise CaseError("脆弱家庭結案需評定結案時的脆弱程度（高／中／低）。")
     case.closing_reason = reason.strip()
     case.closing_level = closing_level
-    _move(case, CaseStatus.CLOSING_REVIEW, user, membership, f"申請結案：{reason.strip()}")
+    WORKFLOW.fire(case, "propose_closing", actor=user, membership=membership, reason=f"申請結案：{reason.strip()}")
     notify_lead_supervisors(case, f"{case.case_no} {case.family_name} 待結案審核（{user.display_name} 送審）", skip=user.id)
     db.session.flush()
 
 
 def review_closing(case: FamilyCase, supervisor: User, membership: Membership, approve: bool, comment: str = "") -> None:
-    _require_lead_supervisor(case, membership)
+    WORKFLOW.check(case, "approve_closing", membership)
     if case.status != CaseStatus.CLOSING_REVIEW:
         raise CaseError("此案不在結案審查中。")
     if approve:
         case.closed_at = utcnow()
-        _move(case, CaseStatus.CLOSED, supervisor, membership, "督導核准結案" + (f"：{comment}" if comment else ""))
+        WORKFLOW.fire(case, "approve_closing", actor=supervisor, membership=membership,
+                      reason="督導核准結案" + (f"：{comment}" if comment else ""))
     else:
         if not comment.strip():
             raise CaseError("退回時請寫明意見。")
-        _move(case, CaseStatus.OPEN, supervisor, membership, f"督導退回結案：{comment.strip()}")
+        WORKFLOW.fire(case, "return_closing", actor=supervisor, membership=membership,
+                      reason=f"督導退回結案：{comment.strip()}")
     db.session.flush()
 
 
 def reopen(case: FamilyCase, supervisor: User, membership: Membership, reason: str) -> None:
-    _require_lead_supervisor(case, membership)
+    WORKFLOW.check(case, "reopen", membership)
     if not reason.strip():
         raise CaseError("請寫明重新開啟的理由。")
     case.outcome = None
     case.closed_at = None
-    _move(case, CaseStatus.ASSESSING, supervisor, membership, f"重新開啟：{reason.strip()}（歷程保留）")
+    WORKFLOW.fire(case, "reopen", actor=supervisor, membership=membership, reason=f"重新開啟：{reason.strip()}（歷程保留）")
     db.session.flush()
 
 
@@ -671,8 +734,6 @@ def _require_household_editor(case: FamilyCase, membership: Membership) -> None:
 
 
 def _roc(d: date | None) -> str:
-    from ..core.filters import roc_date
-
     return roc_date(d, "short") if d else ""
 
 
@@ -693,8 +754,6 @@ def _record_change(case, member, user, field: str, old: str, new: str, reason: s
 def add_member(case: FamilyCase, user: User, membership: Membership, *, relation, name: str, sex, birth_date: date | None,
                id_number: str, flags: list[str], welfare_type: WelfareType | None, phone: str = ""):
     """A new member of the household; returns the member and its possible duplicates elsewhere in the county."""
-    from ..intake.reference import Relation, Sex
-
     _require_household_editor(case, membership)
     name = (name or "").strip()
     if not name:
@@ -776,11 +835,6 @@ def member_duplicates(case: FamilyCase, member: CaseMember):
     """The intake duplicate detection, for one member: other open cases and recent reports of the same
     county with the same ID number, the same name and birth date, or a similar name at the same address.
     This case and its own reports are left out; other counties are never searched."""
-    from types import SimpleNamespace
-
-    from ..intake.duplicates import find_possible_duplicates
-    from ..intake.models import Report
-
     probe = SimpleNamespace(id=None, received_at=utcnow(), address=case.address or "", persons=[member],
                             tenant_id=case.tenant_id)
     own_reports = set(db.session.scalars(sa.select(Report.id).where(Report.case_id == case.id)))

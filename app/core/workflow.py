@@ -108,7 +108,8 @@ class Workflow:
     def __init__(self, name: str, *, label: str, states: type[Enum], transitions: Iterable[Transition],
                  record_type: str, describe: Callable[[Any], str], attr: str = "status",
                  history: Callable[[Firing], Any] | None = None, case_of: Callable[[Any], Any] | None = None,
-                 due_attr: str | None = None, timeline_kind: str = "status", retired: Iterable[Enum] = ()):
+                 due_attr: str | None = None, timeline_kind: str = "status", retired: Iterable[Enum] = (),
+                 error: type[DomainError] | None = None):
         self.name = name
         self.label = label  # 「通報」「轉介」: how the record is named in messages
         self.states = states
@@ -121,6 +122,11 @@ class Workflow:
         self.due_attr = due_attr  # where a started deadline is stored
         self.timeline_kind = timeline_kind
         self.retired = frozenset(retired)  # states kept for old rows only: no transition enters them
+        # The area's own error class (``error=``): refusals are raised as it too, so the area's
+        # pages that catch it keep answering as before (a state refusal stays a WorkflowError,
+        # a guard's refusal a Forbidden).
+        self.refused_state = _refusal_class(error, WorkflowError)
+        self.refused_may = _refusal_class(error, Forbidden)
         starts = [t for t in self.transitions.values() if t.creates]
         if not starts:
             raise ValueError(f"workflow {name}: no start transition")
@@ -171,8 +177,15 @@ class Workflow:
         """The transition from ``before`` to ``after`` (for callers that name the target state)."""
         found = [t for t in self.transitions.values() if before in t.source and t.target == after]
         if not found:
-            raise WorkflowError(self._refusal(before, after))
+            raise self.refused_state(self._refusal(before, after))
         return found[0]
+
+    def check(self, record, name: str, membership=None) -> None:
+        """Refuse (``refused_may``) when ``membership`` may not fire ``name``, whatever the record's state:
+        a service asks this first, before its own checks, so who-may is said before what-state."""
+        t = self.transition(name)
+        if t.may is not None and not t.may(record, membership):
+            raise self.refused_may(t.refused or f"您不能{t.label}此{self.label}。")
 
     # --- firing -------------------------------------------------------------------------
 
@@ -187,9 +200,9 @@ class Workflow:
         t = self.transition(name)
         before = None if extra.pop("_creating", False) else getattr(record, self.attr, None)
         if before not in t.source:
-            raise WorkflowError(self._refusal(before, t.target, t))
-        if check_may and t.may is not None and not t.may(record, membership):
-            raise Forbidden(t.refused or f"您不能{t.label}此{self.label}。")
+            raise self.refused_state(self._refusal(before, t.target, t))
+        if check_may:
+            self.check(record, name, membership)
         at = at or utcnow()
         setattr(record, self.attr, t.target)
         due_at = None
@@ -214,6 +227,12 @@ class Workflow:
         if before is None:
             return f"{self.label}已建立，不能再{t.label if t else '建立'}。"
         return f"{self.label}目前為「{before.label}」，不能改為「{after.label}」。"
+
+
+def _refusal_class(error: type[DomainError] | None, kind: type[DomainError]) -> type[DomainError]:
+    if error is None or issubclass(error, kind):
+        return error or kind
+    return type(error.__name__, (error, kind), {"__module__": error.__module__, "__qualname__": error.__qualname__})
 
 
 def declared() -> list[Workflow]:

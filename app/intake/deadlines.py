@@ -14,7 +14,11 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..core import tenancy
 from ..core.filters import TAIPEI
+from ..core.models import utcnow
+from ..extensions import db
+from .models import DeadlineKind, DispatchRule
 from .reference import Concern
 
 
@@ -44,11 +48,6 @@ NATIONAL_DEFAULT = Rule()
 def rule_model_in_force(county_id: int, on: date | None = None):
     """The county's ``DispatchRule`` whose effective date is the latest on or before
     ``on`` (today in Taipei by default), or None when the county has set none."""
-    from ..core import tenancy
-    from ..core.models import utcnow
-    from ..extensions import db
-    from .models import DispatchRule
-
     on = on or utcnow().astimezone(TAIPEI).date()
     with tenancy.tenant_scope(county_id):
         return db.session.scalars(
@@ -84,8 +83,6 @@ def add_working_days(start: datetime, days: int) -> datetime:
 
 def compute_deadline(received_at: datetime, concerns, urgent: bool, tipvda_score: int | None,
                      rule: Rule = NATIONAL_DEFAULT):
-    from .models import DeadlineKind
-
     if is_24_hour(concerns, urgent, tipvda_score, rule):
         return received_at + timedelta(hours=min(rule.urgent_hours, MAX_URGENT_HOURS)), DeadlineKind.HOURS_24
     if rule.other_in_working_days:

@@ -1,15 +1,19 @@
-"""Possible duplicates of a report among the county's open cases and the
-reports of the last 90 days: same ID number; same name and date of birth;
-same phone or address with a similar name."""
+"""Possible duplicates of a report among the reports of the last 90 days and the
+county's open cases: same ID number; same name and date of birth; same phone or
+address with a similar name. The open cases are searched by cases, which registers
+its search here (``register_source``) when the app is made: intake names no case."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
 from ..extensions import db
+from .models import Report, ReportPerson
 
 LOOKBACK_DAYS = 90
 
@@ -46,10 +50,33 @@ class Match:
     url: str = ""
 
 
-def find_possible_duplicates(report) -> list[Match]:
-    from ..cases.models import CaseMember, FamilyCase, OPEN_STATUSES
-    from .models import Report, ReportPerson
+@dataclass
+class Probe:
+    """What a search looks for, from one report (or a probe shaped like one)."""
 
+    report: Any
+    ids: set
+    name_birth: set
+    names: list
+    phones: set
+    address: str
+
+    def reasons(self, person, other_address: str, *, phones: bool = True) -> list[str]:
+        return _reasons(self.report, person, other_address, self.ids, self.name_birth, self.names,
+                        self.phones if phones else set(), self.address)
+
+
+# Another area's search: source(probe, add) calls add(kind, id, label, status, reason, url) per reason found.
+Source = Callable[[Probe, Callable], None]
+_sources: list[Source] = []
+
+
+def register_source(source: Source) -> None:
+    if source not in _sources:
+        _sources.append(source)
+
+
+def find_possible_duplicates(report) -> list[Match]:
     since = report.received_at - timedelta(days=LOOKBACK_DAYS)
     ids = {p.id_number for p in report.persons if p.id_number}
     name_birth = {(p.name, p.birth_date) for p in report.persons if p.name and p.birth_date}
@@ -84,25 +111,9 @@ def find_possible_duplicates(report) -> list[Match]:
                 add("report", other.id, f"通報 {other.report_no}", other.status.label, reason,
                     f"/intake/reports/{other.id}")
 
-    # Members of open cases.
-    case_conditions = []
-    if ids:
-        case_conditions.append(CaseMember.id_number.in_(ids))
-    if name_birth:
-        case_conditions.append(sa.tuple_(CaseMember.name, CaseMember.birth_date).in_(list(name_birth)))
-    if names and address:
-        case_conditions.append(sa.func.substr(CaseMember.name, 1, 1).in_({n[0] for n in names}))
-    if case_conditions:
-        rows = db.session.execute(
-            sa.select(CaseMember, FamilyCase)
-            .join(FamilyCase, FamilyCase.id == CaseMember.case_id)
-            .where(FamilyCase.status.in_(OPEN_STATUSES), sa.or_(*case_conditions))
-            .limit(200)
-        ).all()
-        for member, case in rows:
-            for reason in _reasons(report, member, case.address, ids, name_birth, names, set(), address):
-                add("case", case.id, f"個案 {case.case_no} {case.family_name}", case.status.label, reason,
-                    f"/cases/{case.id}")
+    probe = Probe(report, ids, name_birth, names, phones, address)
+    for source in _sources:  # members of open cases (cases)
+        source(probe, add)
     return list(matches.values())
 
 

@@ -11,12 +11,18 @@ from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
 from ..extensions import db
-from .reference import Profession, Relation, ReporterType, ReportingChannel, Sex
+from .reference import (
+    Concern,
+    Profession,
+    Relation,
+    ReporterType,
+    ReportingChannel,
+    Sex,
+    VulnerabilityDimension,
+)
 
 
 def concern_labels(codes) -> list[str]:
-    from .reference import Concern
-
     return [Concern(c).label for c in codes or () if c in Concern._value2member_map_]
 
 
@@ -139,8 +145,6 @@ class Report(TenantMixin, TimestampMixin, db.Model):
 
     @property
     def dimension_labels(self) -> list[str]:
-        from .reference import VulnerabilityDimension
-
         return [VulnerabilityDimension(d).label for d in self.dimensions if d in VulnerabilityDimension._value2member_map_]
 
     def __str__(self) -> str:

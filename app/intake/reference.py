@@ -3,8 +3,10 @@ concerns a report can raise, and the TIPVDA form."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..core.enums import LabeledEnum
 
@@ -98,12 +100,20 @@ def _tipvda_file() -> dict:
     return json.loads((DATA / "tipvda.json").read_text(encoding="utf-8"))
 
 
+# The TIPVDA version in force in the database (cases keeps the versions; it registers its query
+# here when the app is made, so intake names no case).
+_version_in_force: Callable[[], Any] | None = None
+
+
+def register_tipvda_source(source: Callable[[], Any]) -> None:
+    global _version_in_force
+    _version_in_force = source
+
+
 def tipvda() -> dict:
     """The TIPVDA form in force: the ministry's current version in the database,
     or the bundled one before any is loaded."""
-    from ..cases.services import tipvda_in_force
-
-    version = tipvda_in_force()
+    version = _version_in_force() if _version_in_force is not None else None
     if version is None:
         return _tipvda_file()
     return {"version": version.version, "items": version.items, "notice_from": version.notice_from,

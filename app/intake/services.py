@@ -1,10 +1,11 @@
 """The workflow of a report, from receipt to its one decision.
 
-States and the moves between them are listed once, in ``TRANSITIONS``; every
-move goes through ``_move``, which records who, when and why (the report's
-own history and the audit log). Concurrent moves are caught by the report's
-version column: the second of two dispatchers gets a clear message, never a
-lost update. Services flush; the caller commits.
+The states and the transitions between them are declared once, in ``WORKFLOW``
+(the engine, ``core.workflow``); every transition is fired through it, which
+records who, when and why (the report's own history; the audit log subscribes).
+Concurrent moves are caught by the report's version column: the second of two
+dispatchers gets a clear message, never a lost update. A dispatch is heard by
+cases, which opens or joins the family's case. Services flush; the caller commits.
 """
 from __future__ import annotations
 
@@ -17,16 +18,24 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask import current_app
 
-from ..audit import services as audit
-from ..audit.models import AuditAction
 from ..core import idnumbers, tenancy
-from ..core.filters import TAIPEI, roc_date
+from ..core.errors import DomainError
+from ..core.filters import TAIPEI, roc_date, roc_datetime
 from ..core.models import utcnow
 from ..core.sequences import next_value
+from ..core.workflow import Firing, Transition, Workflow
 from ..extensions import db
-from ..tenants.models import SERVING_UNIT_KINDS, County, District, Unit, UnitKind
+from ..tenants.models import (
+    SERVING_UNIT_KINDS,
+    County,
+    District,
+    Unit,
+    UnitKind,
+    unit_districts,
+)
 from . import deadlines
 from .models import (
+    ApiToken,
     ChildClass,
     ChildGrade,
     InvalidReason,
@@ -39,15 +48,42 @@ from .models import (
 from .reference import Concern, ReporterType, ReportingChannel
 
 S = ReportStatus
-TRANSITIONS: dict[ReportStatus | None, set[ReportStatus]] = {
-    None: {S.RECEIVED},
-    S.RECEIVED: {S.SCREENING},
-    S.SCREENING: {S.RECEIVED, S.DISPATCHED, S.REFERRED, S.SCREENED_OUT, S.TRANSFERRED},
-    S.DISPATCHED: set(),
-    S.REFERRED: set(),
-    S.SCREENED_OUT: set(),
-    S.TRANSFERRED: set(),
-}
+
+
+class IntakeError(DomainError):
+    """A move that cannot be made, said in Chinese for the person who tried (the page answers 422)."""
+
+    status = 422
+
+
+def _history(firing: Firing) -> None:
+    """The report's own history row: who, when, from, to, why."""
+    report = firing.record
+    name = firing.actor_name
+    if firing.actor is None and firing.before is None and report.channel.value == "7":
+        name = "線上通報"
+    report.transitions.append(ReportTransition(
+        tenant_id=report.tenant_id, from_status=firing.before, to_status=firing.after, actor_id=firing.actor_id,
+        actor_name=name, at=firing.at, reason=firing.reason,
+    ))
+
+
+# Decisions are the claimer's alone (``_require_claimed_by``, which names who holds the report);
+# the dispatch deadline is the county's rule of the report's concerns (``deadlines``), set at receipt.
+WORKFLOW = Workflow(
+    "report", label="通報", states=ReportStatus, record_type="reports", describe=lambda r: f"通報 {r.report_no}",
+    history=_history, error=IntakeError,
+    transitions=[
+        Transition("receive", (None,), S.RECEIVED, "受理"),
+        Transition("claim", (S.RECEIVED,), S.SCREENING, "認領"),
+        Transition("release", (S.SCREENING,), S.RECEIVED, "釋回"),
+        Transition("dispatch", (S.SCREENING,), S.DISPATCHED, "派案"),
+        Transition("refer", (S.SCREENING,), S.REFERRED, "轉介"),
+        Transition("screen_out", (S.SCREENING,), S.SCREENED_OUT, "不受理"),
+        Transition("transfer", (S.SCREENING,), S.TRANSFERRED, "移轉"),
+    ],
+)
+TRANSITIONS = WORKFLOW.moves()
 
 PUBLIC_STATUS = {
     S.RECEIVED: "已受理",
@@ -66,10 +102,6 @@ PUBLIC_STATE = {
     S.SCREENED_OUT: "not_accepted",
     S.TRANSFERRED: "processing",
 }
-
-
-class IntakeError(ValueError):
-    """A move that cannot be made, said in Chinese for the person who tried."""
 
 
 @dataclass
@@ -130,17 +162,8 @@ def _new_report_no(received_at: datetime) -> str:
 
 
 def _move(report: Report, to: ReportStatus, actor, reason: str = "") -> None:
-    if to not in TRANSITIONS[report.status]:
-        raise IntakeError(f"通報 {report.report_no} 目前為「{report.status.label}」，不能改為「{to.label}」。")
-    before = report.status
-    report.status = to
-    report.transitions.append(ReportTransition(
-        from_status=before, to_status=to, actor_id=getattr(actor, "id", None),
-        actor_name=getattr(actor, "display_name", "系統"), at=utcnow(), reason=reason,
-    ))
-    audit.record(AuditAction.STATE_CHANGE, record_type="reports", record_id=report.id,
-                 summary=f"通報 {report.report_no}：{before.label} → {to.label}" + (f"（{reason}）" if reason else ""),
-                 tenant_id=report.tenant_id)
+    """Fire whichever transition leads to ``to`` (kept for callers that name the target state)."""
+    WORKFLOW.to(report, to, actor=actor, reason=reason)
 
 
 def receive(county: County, data: ReportInput, channel: ReportingChannel, actor=None) -> tuple[Report, str]:
@@ -178,6 +201,7 @@ def receive(county: County, data: ReportInput, channel: ReportingChannel, actor=
             status=ReportStatus.RECEIVED,
             deadline_at=deadline_at,
             deadline_kind=kind,
+            transitions=[],  # the start transition's row joins it without reading the list back
         )
         for position, p in enumerate(data.persons):
             report.persons.append(ReportPerson(position=position, name=p.name, sex=p.sex, birth_date=p.birth_date,
@@ -188,15 +212,30 @@ def receive(county: County, data: ReportInput, channel: ReportingChannel, actor=
                                          name="" if r.anonymous else r.name, phone="" if r.anonymous else r.phone,
                                          email="" if r.anonymous else r.email, profession=r.profession or None,
                                          organisation=r.organisation)
-        # the first transition joins the new report before the flush (afterwards the list would be read back)
-        report.transitions.append(ReportTransition(
-            from_status=None, to_status=ReportStatus.RECEIVED, actor_id=getattr(actor, "id", None),
-            actor_name=getattr(actor, "display_name", "線上通報" if channel.value == "7" else "系統"),
-            at=received_at, reason=f"{channel.label}受理",
-        ))
         db.session.add(report)
+        WORKFLOW.start(report, actor=actor, reason=f"{channel.label}受理", at=received_at)
         db.session.flush()
     return report, code
+
+
+def requeue(county_id: int, *, source_name: str, concerns: list[str], narrative: str, case_id: int | None = None,
+            district_id: int | None = None, address: str = "", actor=None, membership=None) -> Report:
+    """A report the system itself puts back in the county's screening queue (a dispute decided 退回重新篩派):
+    channel 10, received now, deadline by the rules, linked to the case."""
+    received_at = utcnow()
+    channel = ReportingChannel("10")
+    rule = deadlines.rule_in_force(county_id, received_at.astimezone(TAIPEI).date())
+    deadline_at, kind = deadlines.compute_deadline(received_at, concerns, False, None, rule)
+    with tenancy.tenant_scope(county_id):
+        report = Report(tenant_id=county_id, report_no=_new_report_no(received_at), channel=channel,
+                        source_name=source_name, received_at=received_at, district_id=district_id, address=address,
+                        concerns=list(dict.fromkeys(concerns)), narrative=narrative, status=ReportStatus.RECEIVED,
+                        deadline_at=deadline_at, deadline_kind=kind, case_id=case_id, transitions=[])
+        db.session.add(report)
+        WORKFLOW.start(report, actor=actor, membership=membership, reason=source_name or f"{channel.label}受理",
+                       at=received_at)
+        db.session.flush()
+    return report
 
 
 def claim(report: Report, user) -> None:
@@ -204,7 +243,7 @@ def claim(report: Report, user) -> None:
         return
     if report.status == S.SCREENING:
         raise IntakeError(f"此通報已由 {report.claimed_by.display_name} 於 {_hm(report.claimed_at)} 認領處理中。")
-    _move(report, S.SCREENING, user, "認領")
+    WORKFLOW.fire(report, "claim", actor=user, reason="認領")
     report.claimed_by_id = user.id
     report.claimed_at = utcnow()
     db.session.flush()
@@ -212,15 +251,13 @@ def claim(report: Report, user) -> None:
 
 def release(report: Report, user, reason: str = "") -> None:
     _require_claimed_by(report, user)
-    _move(report, S.RECEIVED, user, reason or "釋回待篩")
+    WORKFLOW.fire(report, "release", actor=user, reason=reason or "釋回待篩")
     report.claimed_by_id = None
     report.claimed_at = None
     db.session.flush()
 
 
 def _hm(value) -> str:
-    from ..core.filters import roc_datetime
-
     return roc_datetime(value)
 
 
@@ -235,21 +272,24 @@ def _require_claimed_by(report: Report, user) -> None:
         raise IntakeError(f"此通報由 {report.claimed_by.display_name} 認領處理中，只有認領人可以決定。")
 
 
-def _decide(report: Report, user, to: ReportStatus, note: str, reason: str) -> None:
+def _decide(report: Report, user, transition: str, note: str, reason: str, **extra) -> Firing:
     _require_claimed_by(report, user)
-    _move(report, to, user, reason)
     report.decided_by_id = user.id
     report.decided_at = utcnow()
     report.decision_note = note
+    return WORKFLOW.fire(report, transition, actor=user, reason=reason, **extra)
 
 
 def screen_out(report: Report, user, reason: InvalidReason, *, duplicate_of: Report | None = None,
-               duplicate_case=None, directed_to: str = "", note: str = "") -> None:
-    if reason == InvalidReason.DUPLICATE and duplicate_of is None and duplicate_case is None:
+               duplicate_case=None, duplicate_case_id: int | None = None, directed_to: str = "", note: str = "") -> None:
+    """``duplicate_case`` (or its id, ``duplicate_case_id``): the family's case this report repeats."""
+    if duplicate_case is not None:
+        duplicate_case_id = duplicate_case.id
+    if reason == InvalidReason.DUPLICATE and duplicate_of is None and duplicate_case_id is None:
         raise IntakeError("重複通報需指明原通報或個案。")
     if reason == InvalidReason.OUT_OF_SCOPE and not directed_to.strip():
         raise IntakeError("非屬服務範疇需寫明已引導通報人至何處。")
-    _decide(report, user, S.SCREENED_OUT, note, reason.label)
+    _decide(report, user, "screen_out", note, reason.label)
     report.invalid_reason = reason
     report.directed_to = directed_to.strip()
     if duplicate_of is not None:
@@ -257,15 +297,15 @@ def screen_out(report: Report, user, reason: InvalidReason, *, duplicate_of: Rep
             raise IntakeError("不能標記為與自己重複。")
         report.duplicate_of_id = duplicate_of.id
         report.case_id = duplicate_of.case_id
-    if duplicate_case is not None:
-        report.case_id = duplicate_case.id  # the family's record then shows this report too
+    if duplicate_case_id is not None:
+        report.case_id = duplicate_case_id  # the family's record then shows this report too
     db.session.flush()
 
 
 def refer(report: Report, user, referred_to: str, note: str = "") -> None:
     if not referred_to.strip():
         raise IntakeError("請寫明轉介的資源或單位（例如 長照管理中心、身障個管、就業服務站、民間團體）。")
-    _decide(report, user, S.REFERRED, note, f"轉介：{referred_to.strip()}")
+    _decide(report, user, "refer", note, f"轉介：{referred_to.strip()}")
     report.referred_to = referred_to.strip()
     db.session.flush()
 
@@ -291,8 +331,6 @@ def proposed_lead_unit(report: Report) -> Unit | None:
 def welfare_centre_for(county_id: int, district_id: int | None) -> Unit | None:
     if district_id is None:
         return None
-    from ..tenants.models import unit_districts
-
     return db.session.scalars(
         sa.select(Unit).join(unit_districts, unit_districts.c.unit_id == Unit.id)
         .where(unit_districts.c.district_id == district_id, Unit.county_id == county_id,
@@ -305,11 +343,10 @@ DISPATCHABLE = SERVING_UNIT_KINDS
 
 def dispatch(report: Report, user, lead: Unit, *, collaborators: list[Unit] | None = None,
              child_grade: ChildGrade | None = None, child_class: ChildClass | None = None,
-             attach_to_case=None, note: str = ""):
-    """Send the report to its lead unit (and collaborators) as a new family case,
-    or attach it to the family's open case. Returns the case."""
-    from ..cases import services as cases
-
+             attach_to_case=None, attach_to_case_id: int | None = None, note: str = ""):
+    """Send the report to its lead unit (and collaborators) as a new family case, or attach it to
+    the family's open case (``attach_to_case``, or its id): cases hears the dispatch and does either;
+    ``report.case_id`` then names the case. Returns the case."""
     collaborators = [u for u in (collaborators or []) if u.id != lead.id]
     for unit in [lead, *collaborators]:
         if unit.county_id != report.tenant_id or unit.kind not in DISPATCHABLE or not unit.is_active:
@@ -317,18 +354,15 @@ def dispatch(report: Report, user, lead: Unit, *, collaborators: list[Unit] | No
     if Concern.CHILD_PROTECTION.value in report.concerns and lead.kind == UnitKind.DV_CENTRE:
         if child_grade is None or child_class is None:
             raise IntakeError("兒少保護案件派案需選定分級（第一級／第二級）與分類（第一類／第二類／第三類）。")
-    _decide(report, user, S.DISPATCHED, note, f"派案至 {lead.name}")
+    _require_claimed_by(report, user)
     report.lead_unit_id = lead.id
     report.collaborator_unit_ids = [u.id for u in collaborators]
     report.child_grade = child_grade
     report.child_class = child_class
-    if attach_to_case is not None:
-        case = cases.attach_report(attach_to_case, report, lead, collaborators)
-    else:
-        case = cases.open_from_report(report, lead, collaborators)
-    report.case_id = case.id
+    firing = _decide(report, user, "dispatch", note, f"派案至 {lead.name}", lead=lead, collaborators=collaborators,
+                     attach_to_case=attach_to_case, attach_to_case_id=attach_to_case_id)
     db.session.flush()
-    return case
+    return firing.extra.get("case")
 
 
 def transfer(report: Report, user, county: County, note: str = "") -> Report:
@@ -338,7 +372,7 @@ def transfer(report: Report, user, county: County, note: str = "") -> Report:
         raise IntakeError("移轉的縣市不能是本縣市。")
     if not note.strip():
         raise IntakeError("請寫明移轉理由（例如 兒少現在所在地、案家居住地）。")
-    _decide(report, user, S.TRANSFERRED, note, f"移轉至 {county.name}")
+    _decide(report, user, "transfer", note, f"移轉至 {county.name}")
     report.transferred_to_county_id = county.id
     db.session.flush()
     with tenancy.all_tenants("transfer a report to another county's screening centre"):
@@ -351,7 +385,7 @@ def transfer(report: Report, user, county: County, note: str = "") -> Report:
             child_location=report.child_location, concerns=list(report.concerns), dimensions=list(report.dimensions),
             narrative=report.narrative, urgent=report.urgent, actions_taken=report.actions_taken,
             tipvda_answers=report.tipvda_answers, tipvda_score=report.tipvda_score,
-            victim_wishes=report.victim_wishes, status=S.RECEIVED, transferred_from_id=report.id,
+            victim_wishes=report.victim_wishes, status=S.RECEIVED, transferred_from_id=report.id, transitions=[],
         )
         rule = deadlines.rule_in_force(county.id, utcnow().astimezone(TAIPEI).date())
         copy.deadline_at, copy.deadline_kind = deadlines.compute_deadline(copy.received_at, copy.concerns,
@@ -366,10 +400,8 @@ def transfer(report: Report, user, county: County, note: str = "") -> Report:
             copy.reporter = ReportReporter(tenant_id=county.id, reporter_type=r.reporter_type, anonymous=r.anonymous,
                                            name=r.name, phone=r.phone, email=r.email, profession=r.profession,
                                            organisation=r.organisation)
-        copy.transitions.append(ReportTransition(tenant_id=county.id, from_status=None, to_status=S.RECEIVED,
-                                                 actor_id=user.id, actor_name=user.display_name,
-                                                 reason=f"由{_county_name(report.tenant_id)}移轉：{note.strip()}"))
         db.session.add(copy)
+        WORKFLOW.start(copy, actor=user, reason=f"由{_county_name(report.tenant_id)}移轉：{note.strip()}")
         db.session.flush()
         report.transferred_to_id = copy.id
         db.session.flush()
@@ -397,8 +429,6 @@ def sender_status(report_no: str, token) -> ReportStatus | None:
     """Where a report sent through the API stands, for the organisation that sent it: any of
     its county's tokens under the same organisation name (a rotated key keeps following its
     reports), or None for a number it did not send or that does not exist."""
-    from .models import ApiToken
-
     senders = sa.select(ApiToken.id).where(ApiToken.tenant_id == token.tenant_id,
                                            ApiToken.organisation == token.organisation)
     with tenancy.all_tenants("the sending organisation follows its reports, also after a transfer"):

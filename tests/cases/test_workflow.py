@@ -1,18 +1,26 @@
 """Service tests of the family case: transitions, deadlines, vulnerability level,
 approvals, re-reports, version conflicts."""
 from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from app.cases import deadlines, services
 from app.cases.models import CaseEvent, CaseStatus, CaseTransition
-from app.cases.reference import AssessmentOutcome, ContactMethod, Level, SafetyResult, ServiceStatus
-from app.core import tenancy
+from app.cases.reference import (
+    AssessmentOutcome,
+    ContactMethod,
+    Level,
+    SafetyResult,
+    ServiceStatus,
+)
+from app.core import tenancy, workflow
+from app.core.enums import LabeledEnum
 from app.core.models import utcnow
 from app.intake import services as intake
 from app.intake.models import ChildClass, ChildGrade
-from app.intake.reference import ReportingChannel
+from app.intake.reference import Relation, ReportingChannel, Sex
 
 P = intake.PersonInput
 
@@ -292,3 +300,48 @@ def test_nothing_is_due_on_a_case_no_longer_served(db, taipei, scope, factories,
     services.assign(case, sup, sup_m, people["sw1"][0])
     services.decide(case, sup, sup_m, AssessmentOutcome.WELFARE_CONSULTATION)
     assert deadlines.case_deadlines(case, case.received_at + timedelta(days=40)) == []
+
+
+def test_open_case_without_a_report(db, taipei, scope, factories):
+    unit = factories.unit("臺北市中正社會福利服務中心")
+    case = services.open_case(taipei.id, family_name="王○○家", lead_unit_id=unit.id, concerns=["vulnerable_family"],
+                              members=[{"name": "王小明", "relation": Relation.CHILD, "sex": Sex.MALE, "estimated_age": 9}],
+                              reason="跨縣市轉銜受案：R-1")
+    assert case.status == CaseStatus.AWAITING_ASSIGNMENT and case.lead_unit.id == unit.id
+    assert [(m.name, m.relation, m.sex, m.estimated_age) for m in case.members] == [("王小明", Relation.CHILD, Sex.MALE, 9)]
+    assert any(e.summary == "跨縣市轉銜受案：R-1" for e in db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)))
+
+
+def test_a_workflow_that_declares_case_of_writes_the_family_timeline(db, taipei, scope, factories, people):
+    class Door(LabeledEnum):
+        SHUT = ("shut", "關")
+        OPEN = ("open", "開")
+
+    case = dispatched_case(taipei, factories, people)
+    T = workflow.Transition
+    workflow.REGISTRY.pop("test-family-door", None)
+    door = workflow.Workflow("test-family-door", label="門", states=Door, record_type="doors",
+                             describe=lambda r: "門 1", case_of=lambda r: case, timeline_kind="door",
+                             transitions=[T("make", (None,), Door.SHUT, "建立"), T("open", (Door.SHUT,), Door.OPEN, "開門")])
+    try:
+        thing = SimpleNamespace(id=1, tenant_id=taipei.id, status=None)
+        door.start(thing)
+        door.fire(thing, "open", actor=people["sup"][0], membership=people["sup"][1], reason="通風")
+        events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "door")
+                                    .order_by(CaseEvent.id)).all()
+        assert [e.summary for e in events] == ["門 1：建立（關）", "門 1：關 → 開（通風）"]
+        assert events[-1].actor_name == people["sup"][0].display_name
+    finally:
+        workflow.REGISTRY.pop("test-family-door", None)
+
+
+def test_a_report_joins_an_open_case_named_by_its_id(db, taipei, scope, factories, people):
+    case = dispatched_case(taipei, factories, people)
+    district = next(d for d in taipei.districts if d.name == "中正區")
+    report, _ = intake.receive(taipei, intake.ReportInput(district_id=district.id, concerns=["vulnerable_family"],
+                                                          narrative="再次通報", persons=[P("王小明", "M", date(2016, 1, 1))]),
+                               ReportingChannel("36"))
+    intake.claim(report, people["dispatcher"])
+    joined = intake.dispatch(report, people["dispatcher"], factories.unit("臺北市中正社會福利服務中心"),
+                             attach_to_case_id=case.id)
+    assert joined.id == case.id and report.case_id == case.id

@@ -77,3 +77,23 @@ def test_unreachable_state_is_refused_at_declaration():
     with pytest.raises(ValueError, match="OPEN"):
         _declare("test-unreachable", [T("make", (None,), Door.SHUT, "建立")])
     _declare("test-retired", [T("make", (None,), Door.SHUT, "建立")], retired=[Door.OPEN])
+
+
+def test_an_areas_error_class_is_raised_too_and_check_asks_who_first():
+    class AreaError(DomainError):
+        status = 422
+
+    T = workflow.Transition
+    w = _declare("test-area-error", [T("make", (None,), Door.SHUT, "建立"),
+                                     T("open", (Door.SHUT,), Door.OPEN, "開門", may=lambda r, m: m == "管理員",
+                                       refused="只有管理員可以開門。"),
+                                     T("shut", (Door.OPEN,), Door.SHUT, "關門")], error=AreaError)
+    thing = Thing()
+    w.start(thing)
+    with pytest.raises(AreaError, match="只有管理員") as refused:
+        w.check(thing, "open", "訪客")
+    assert isinstance(refused.value, Forbidden) and refused.value.status == 422
+    with pytest.raises(AreaError, match="不能改為") as refused:
+        w.fire(thing, "shut", membership="管理員")
+    assert isinstance(refused.value, workflow.WorkflowError)
+    w.check(thing, "open", "管理員")

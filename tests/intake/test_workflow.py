@@ -227,3 +227,11 @@ def test_an_invalid_id_is_never_stored_silently(db, taipei, scope):
         receive(taipei, persons=[P("王小明", id_number="A123456788")])
     report, _ = receive(taipei, persons=[P("王小明", id_number=" a123456789 ")])
     assert report.persons[0].id_number == "A123456789"
+
+
+def test_requeue_puts_a_system_report_in_the_queue_with_history(db, taipei, scope):
+    report = services.requeue(taipei.id, source_name="爭議退回（115-測試）", concerns=["child_protection"],
+                              narrative="爭議 #1 退回重新篩派：理由")
+    assert report.status == ReportStatus.RECEIVED and report.channel == ReportingChannel("10")
+    assert report.deadline_at - report.received_at == timedelta(hours=24)
+    assert [(t.from_status, t.to_status) for t in report.transitions] == [(None, ReportStatus.RECEIVED)]
