@@ -15,6 +15,7 @@ from flask import current_app
 
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..core.errors import DomainError
 from ..core.models import utcnow
 from ..extensions import db
 from ..tenants.models import Unit
@@ -22,8 +23,10 @@ from .models import Membership, Role, User, roles_allowed_in
 from .passwords import DUMMY_HASH, generate_temporary_password, hash_password, needs_rehash, policy_problems, verify_password
 
 
-class AccountError(ValueError):
-    """A request about accounts that cannot be done, said in Chinese."""
+class AccountError(DomainError):
+    """A request about accounts that cannot be done, said in Chinese (422)."""
+
+    status = 422
 
 
 @dataclass

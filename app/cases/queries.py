@@ -3,19 +3,37 @@ search, a worker's cases. Tenant scoping is automatic; the unit boundary
 inside a county is drawn here."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from ..accounts.models import Membership, Role
+from ..accounts.models import Membership, Role, User
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..extensions import db
+from ..intake.models import Report
+from ..referrals.models import Dispute, HandoverStatus, LeadHandover, Referral
 from ..tenants.models import UnitKind
 from . import deadlines, search_index
-from .models import OPEN_STATUSES, CaseEvent, CaseMember, CaseStatus, CaseUnit, FamilyCase, PlanReview, ServicePlan
+from .models import (
+    OPEN_STATUSES,
+    AssessmentReport,
+    CaseContact,
+    CaseEvent,
+    CaseMember,
+    CaseMemberChange,
+    CaseNote,
+    CaseService,
+    CaseStatus,
+    CaseTipvda,
+    CaseUnit,
+    FamilyCase,
+    PlanReview,
+    SafetyAssessment,
+    ServicePlan,
+)
 
 
 def mask_id(value: str) -> str:
@@ -219,3 +237,77 @@ def my_work(user_id: int, now: datetime | None = None) -> list[tuple[FamilyCase,
     far = datetime.max.replace(tzinfo=now.tzinfo)
     rows.sort(key=lambda r: (r[1] is None, r[1].due.due_at if r[1] else far, r[0].received_at))
     return rows
+
+
+# --- The family record page -------------------------------------------------------
+
+def case_for_page(case_id: int) -> FamilyCase | None:
+    """One case with what every page about it shows (its units, members, worker, district)."""
+    return db.session.scalars(
+        sa.select(FamilyCase).where(FamilyCase.id == case_id)
+        .options(selectinload(FamilyCase.units).joinedload(CaseUnit.unit), selectinload(FamilyCase.members),
+                 joinedload(FamilyCase.assigned_worker), joinedload(FamilyCase.district))
+    ).first()
+
+
+def plan_of(case: FamilyCase, plan_id: int) -> ServicePlan | None:
+    return db.session.scalars(sa.select(ServicePlan).where(ServicePlan.id == plan_id,
+                                                           ServicePlan.case_id == case.id)).first()
+
+
+def unit_workers(unit_id: int) -> list[User]:
+    """The people with a membership in the unit, by name (the search form's worker choices)."""
+    return db.session.scalars(sa.select(User).join(User.memberships).where(
+        User.memberships.any(unit_id=unit_id)).order_by(User.display_name).distinct()).all()
+
+
+@dataclass
+class FamilyRecord:
+    """What the family record shows besides the case itself: its reports, timeline, contacts,
+    assessments, plans, services, notes, referrals and disputes, and who wrote what."""
+
+    reports: list
+    events: list
+    contacts: list
+    assessment_report: AssessmentReport | None
+    tipvdas: list
+    safeties: list
+    plans: list
+    services_done: list
+    notes: list
+    users: dict
+    referrals: list
+    pending_handover: LeadHandover | None
+    disputes: list
+    member_changes: dict = field(default_factory=dict)
+
+
+def family_record(case: FamilyCase) -> FamilyRecord:
+    def of_case(model, *order, options=()):
+        return db.session.scalars(sa.select(model).where(model.case_id == case.id).options(*options).order_by(*order)).all()
+
+    contacts = of_case(CaseContact, CaseContact.contacted_at.desc())
+    notes = of_case(CaseNote, CaseNote.written_at.desc())
+    changes: dict[int, list] = {}
+    for change in of_case(CaseMemberChange, CaseMemberChange.at, CaseMemberChange.id):
+        changes.setdefault(change.member_id, []).append(change)
+    return FamilyRecord(
+        reports=of_case(Report, Report.received_at),
+        events=of_case(CaseEvent, CaseEvent.at.desc(), CaseEvent.id.desc()),
+        contacts=contacts,
+        assessment_report=db.session.scalars(sa.select(AssessmentReport).where(AssessmentReport.case_id == case.id)
+                                             .order_by(AssessmentReport.written_at.desc())).first(),
+        tipvdas=of_case(CaseTipvda, CaseTipvda.assessed_at.desc()),
+        safeties=of_case(SafetyAssessment, SafetyAssessment.assessed_at.desc(),
+                         options=(joinedload(SafetyAssessment.member),)),
+        plans=of_case(ServicePlan, ServicePlan.created_at.desc(), options=(selectinload(ServicePlan.reviews),)),
+        services_done=of_case(CaseService, CaseService.on.desc(), CaseService.id.desc()),
+        notes=notes,
+        users={u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(
+            {c.worker_id for c in contacts} | {n.written_by_id for n in notes} | {0})))},
+        referrals=of_case(Referral, Referral.created_at.desc()),
+        pending_handover=db.session.scalars(sa.select(LeadHandover).where(
+            LeadHandover.case_id == case.id, LeadHandover.status == HandoverStatus.PENDING)).first(),
+        disputes=of_case(Dispute, Dispute.id.desc()),
+        member_changes=changes,
+    )

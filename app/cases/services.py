@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import Membership, Role, User
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..core.errors import DomainError
 from ..core.filters import TAIPEI, roc_date, roc_datetime, to_taipei
 from ..core.models import utcnow
 from ..core.sequences import next_value
@@ -59,17 +60,17 @@ TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
 RE_REPORT_MONTHS = 12
 
 
-class CaseError(ValueError):
-    """Something a person tried that the rules do not allow, said in Chinese; ``field`` names the
+class CaseError(DomainError):
+    """Something a person tried that the rules do not allow, said in Chinese (422); ``field`` names the
     form field it is about (the page shows the message beside it too)."""
 
-    def __init__(self, message: str = "", field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    status = 422
 
 
 class StaleEdit(CaseError):
     """Someone else saved the record since this form was opened."""
+
+    status = 409
 
 
 # --- Who may act ------------------------------------------------------------

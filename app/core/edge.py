@@ -14,7 +14,6 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
-from flask import abort
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -37,6 +36,15 @@ def act(do: Callable[[], object], refused: Callable[[DomainError], object], *, s
         return refused(Conflict(stale))
 
 
+def beside_field(form, error: DomainError, *, replace: bool = False) -> None:
+    """Show a refusal's message beside the form field it names (``error.field``) as well, when the
+    form has that field; ``replace`` puts it there alone."""
+    if form is None or not error.field or error.field not in form:
+        return
+    field = form[error.field]
+    field.errors = [str(error)] if replace else [*field.errors, str(error)]
+
+
 def commit() -> None:
     """Commit the request's work (for views whose response must be built after the commit)."""
     db.session.commit()
@@ -44,15 +52,16 @@ def commit() -> None:
 
 def transaction(view):
     """Commit after the view when its answer is not an error; roll back otherwise. A
-    ``DomainError`` the view lets through becomes its status with the error page."""
+    ``DomainError`` the view lets through rolls back and becomes the error page with its status
+    (the app's handler, ``core.security``)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         try:
             response = view(*args, **kwargs)
-        except DomainError as exc:
+        except DomainError:
             db.session.rollback()
-            abort(exc.status, exc.message)
+            raise
         status = getattr(response, "status_code", 200)
         if isinstance(response, tuple) and len(response) > 1 and isinstance(response[1], int):
             status = response[1]

@@ -20,6 +20,7 @@ from flask import current_app
 from ..audit import services as audit
 from ..audit.models import AuditAction
 from ..core import idnumbers, tenancy
+from ..core.errors import DomainError
 from ..core.filters import TAIPEI, roc_date
 from ..core.models import utcnow
 from ..core.sequences import next_value
@@ -68,8 +69,10 @@ PUBLIC_STATE = {
 }
 
 
-class IntakeError(ValueError):
-    """A move that cannot be made, said in Chinese for the person who tried."""
+class IntakeError(DomainError):
+    """A move that cannot be made, said in Chinese for the person who tried (422)."""
+
+    status = 422
 
 
 @dataclass
