@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from .errors import Conflict, DomainError
+from .rendering import form_error
 
 STALE = "此紀錄剛被其他人更新；您的內容尚未儲存，仍保留在畫面上。請確認目前狀態後再送出。"
 
@@ -43,6 +44,20 @@ def beside_field(form, error: DomainError, *, replace: bool = False) -> None:
         return
     field = form[error.field]
     field.errors = [str(error)] if replace else [*field.errors, str(error)]
+
+
+def form_refusal(template: str, form, *, field=None, replace: bool = False, **context):
+    """A ``refused`` for ``act``: the form again as typed (422, ``rendering.form_error``), the message
+    beside ``field`` (a field of the form) or else beside the field the error names."""
+
+    def refused(error: DomainError):
+        if field is not None:
+            field.errors = [str(error)] if replace else [*field.errors, str(error)]
+        else:
+            beside_field(form, error, replace=replace)
+        return form_error(template, form=form, **context)
+
+    return refused
 
 
 def commit() -> None:
