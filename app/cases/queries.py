@@ -31,8 +31,10 @@ from .models import (
     CaseUnit,
     FamilyCase,
     PlanReview,
+    RiskFactorTable,
     SafetyAssessment,
     ServicePlan,
+    TipvdaVersion,
 )
 
 
@@ -311,3 +313,17 @@ def family_record(case: FamilyCase) -> FamilyRecord:
         disputes=of_case(Dispute, Dispute.id.desc()),
         member_changes=changes,
     )
+
+
+# --- The national reference tables (risk factors, TIPVDA) ----------------------------
+
+def reference_versions() -> tuple[list[RiskFactorTable], list[TipvdaVersion]]:
+    """Every version of the risk-factor table and of TIPVDA, newest first."""
+    tables = db.session.scalars(sa.select(RiskFactorTable).order_by(RiskFactorTable.effective_from.desc())).all()
+    tipvdas = db.session.scalars(sa.select(TipvdaVersion).order_by(TipvdaVersion.effective_from.desc())).all()
+    return tables, tipvdas
+
+
+def reference_version_taken(model, version: str) -> bool:
+    """Whether a version of this reference table (RiskFactorTable, TipvdaVersion) already has the name."""
+    return db.session.scalars(sa.select(model.id).where(model.version == version)).first() is not None

@@ -17,14 +17,15 @@ from typing import Callable
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from .errors import Conflict, DomainError
+from .errors import DomainError, Stale
 from .rendering import form_error
 
 STALE = "此紀錄剛被其他人更新；您的內容尚未儲存，仍保留在畫面上。請確認目前狀態後再送出。"
 
 
 def act(do: Callable[[], object], refused: Callable[[DomainError], object], *, stale: str = STALE):
-    """Run ``do`` and commit once; a refusal rolls back and answers ``refused(error)``."""
+    """Run ``do`` and commit once; a refusal rolls back and answers ``refused(error)`` (a lost race
+    is ``errors.Stale``, 409, with the ``stale`` message)."""
     try:
         response = do()
         db.session.commit()
@@ -34,7 +35,7 @@ def act(do: Callable[[], object], refused: Callable[[DomainError], object], *, s
         return refused(exc)
     except StaleDataError:
         db.session.rollback()
-        return refused(Conflict(stale))
+        return refused(Stale(stale))
 
 
 def beside_field(form, error: DomainError, *, replace: bool = False) -> None:
