@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -14,7 +15,6 @@ from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..extensions import db
 from ..intake.models import Report
-from ..referrals.models import Dispute, HandoverStatus, LeadHandover, Referral
 from ..tenants.models import UnitKind
 from . import deadlines, search_index
 from .models import (
@@ -263,10 +263,21 @@ def unit_workers(unit_id: int) -> list[User]:
         User.memberships.any(unit_id=unit_id)).order_by(User.display_name).distinct()).all()
 
 
+# Areas above cases add their part of the family record (referrals: its referrals, hand-over,
+# disputes): a function of the case giving the template's names and values.
+RECORD_PARTS: list[Callable[[FamilyCase], dict]] = []
+
+
+def record_part(part: Callable[[FamilyCase], dict]):
+    """Register another area's part of the family record (a decorator)."""
+    RECORD_PARTS.append(part)
+    return part
+
+
 @dataclass
 class FamilyRecord:
     """What the family record shows besides the case itself: its reports, timeline, contacts,
-    assessments, plans, services, notes, referrals and disputes, and who wrote what."""
+    assessments, plans, services, notes, who wrote what, and the other areas' parts."""
 
     reports: list
     events: list
@@ -278,10 +289,8 @@ class FamilyRecord:
     services_done: list
     notes: list
     users: dict
-    referrals: list
-    pending_handover: LeadHandover | None
-    disputes: list
     member_changes: dict = field(default_factory=dict)
+    parts: dict = field(default_factory=dict)  # the other areas' names and values for the template
 
 
 def family_record(case: FamilyCase) -> FamilyRecord:
@@ -307,11 +316,8 @@ def family_record(case: FamilyCase) -> FamilyRecord:
         notes=notes,
         users={u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(
             {c.worker_id for c in contacts} | {n.written_by_id for n in notes} | {0})))},
-        referrals=of_case(Referral, Referral.created_at.desc()),
-        pending_handover=db.session.scalars(sa.select(LeadHandover).where(
-            LeadHandover.case_id == case.id, LeadHandover.status == HandoverStatus.PENDING)).first(),
-        disputes=of_case(Dispute, Dispute.id.desc()),
         member_changes=changes,
+        parts={name: value for part in RECORD_PARTS for name, value in part(case).items()},
     )
 
 

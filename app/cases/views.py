@@ -18,8 +18,6 @@ from ..core.permissions import requires
 from ..core.rendering import redirect_to, render, wants_fragment
 from ..extensions import db
 from ..intake.reference import Relation, Sex, VulnerabilityDimension
-from ..referrals.forms import HandoverAnswerForm, HandoverForm
-from ..tenants.labels import unit_choices
 from ..tenants.models import SERVING_UNIT_KINDS
 from . import deadlines, queries, services
 from .forms import (
@@ -188,22 +186,17 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
     if vulnerability is not None and vulnerability.table_id != (table.id if table else None):
         factor_text.update({f.id: f for f in vulnerability.table.factors})
     membership = g.membership
-    handover_form = HandoverForm(formdata=None)
-    handover_form.to_unit_id.choices = [(0, "請選擇協力單位")] + unit_choices(u.unit for u in case.units
-                                                                         if u.role.value == "collaborator")
     household = household or {}
     return render(
         "cases/case_detail.html", fragment=fragment, household_forms=_household_forms(case, household.get("override")),
         household_error=household.get("error"), household_open=set((household.get("override") or {}).keys()),
         member_changes=record.member_changes, can_edit_household=services.can_edit_household(case, membership),
         current_members=[m for m in case.members if m.is_current],
-        former_members=[m for m in case.members if not m.is_current], case_referrals=record.referrals,
-        pending_handover=record.pending_handover, case_disputes=record.disputes, handover_form=handover_form,
-        handover_answer=HandoverAnswerForm(formdata=None), status=status, case=case, reports=record.reports,
+        former_members=[m for m in case.members if not m.is_current], status=status, case=case, reports=record.reports,
         events=record.events, contacts=record.contacts, vulnerability=vulnerability,
         assessment_report=record.assessment_report, tipvdas=record.tipvdas, safeties=record.safeties,
         plans=record.plans, services_done=record.services_done, notes=record.notes, factor_text=factor_text,
-        users=record.users,
+        users=record.users, **record.parts,
         dues=deadlines.case_deadlines(case, utcnow(), services.next_plan_review(case)),
         forms=_forms(case, forms), error=error, section=section, table=table, unsaved_forms=[unsaved] if unsaved else None,
         can_write=services.can_write(case, membership), lead_supervisor=services.is_lead_supervisor(case, membership),
