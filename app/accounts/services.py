@@ -17,6 +17,7 @@ from flask import current_app
 from ..audit import services as audit
 from ..audit.models import AuditAction
 from ..core.filters import taipei_time
+from ..core.errors import DomainError
 from ..core.models import utcnow
 from ..core.sealed import reseal
 from ..extensions import db
@@ -25,8 +26,10 @@ from .models import Membership, Role, User, roles_allowed_in
 from .passwords import DUMMY_HASH, generate_temporary_password, hash_password, needs_rehash, policy_problems, verify_password
 
 
-class AccountError(ValueError):
-    """A request about accounts that cannot be done, said in Chinese."""
+class AccountError(DomainError):
+    """A request about accounts that cannot be done, said in Chinese (422)."""
+
+    status = 422
 
 
 @dataclass

@@ -10,6 +10,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..core import edge
 from ..core.security import safe_next
 from ..core.permissions import account_only, public, requires
 from ..core.rendering import form_error, redirect_to, render
@@ -67,7 +68,7 @@ def _sign_in(user, next_url: str):
     _fresh_session()
     login_user(user)
     session.permanent = True
-    db.session.commit()
+    edge.commit()
     return redirect(next_url, code=303)
 
 
@@ -89,12 +90,12 @@ def login():
                 "step": result.user.totp_last_step, "until": int(time.time()) + PENDING_SECONDS,
                 "next": _safe_next(request.args.get("next")),
             }
-            db.session.commit()
+            edge.commit()
             return redirect(url_for("accounts.login_verify"), code=303)
         if result.user is not None:
             return _sign_in(result.user, _safe_next(request.args.get("next")))
         error = result.error
-        db.session.commit()  # keep the failure count and its audit entry
+        edge.commit()  # keep the failure count and its audit entry
         form.password.data = ""
         return form_error("accounts/login.html", form=form, error=error)
     if request.method == "POST":
@@ -131,7 +132,7 @@ def login_verify():
         result = services.verify_second_factor(user, form.code.data)
         if result.user is not None:
             return _sign_in(user, pending["next"])
-        db.session.commit()  # the failure count and its audit entry
+        edge.commit()  # the failure count and its audit entry
         if result.locked_until is not None:
             session.pop(PENDING_KEY, None)
             form = LoginForm(formdata=None, username=user.username)
@@ -150,7 +151,7 @@ def logout():
     # The session is a signed cookie: a copy of it would stay valid. A new session version ends it
     # (and the user's other sessions with it).
     current_user.session_version += 1
-    db.session.commit()
+    edge.commit()
     logout_user()
     session.clear()
     flash("您已登出。", "info")
@@ -175,7 +176,7 @@ def switch_unit():
         record_id=membership.id,
         tenant_id=membership.county_id,
     )
-    db.session.commit()
+    edge.commit()
     return redirect_to(url_for("dashboard.home"))
 
 
@@ -184,15 +185,13 @@ def switch_unit():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        def change():
             services.change_password(current_user, form.current.data, form.new.data, form.confirm.data)
-        except services.AccountError as exc:
-            form.new.errors = list(form.new.errors) + [str(exc)]
-            return form_error("accounts/change_password.html", form=form)
-        db.session.commit()
-        login_user(current_user)  # the new session version keeps this session signed in
-        flash("密碼已更新。", "success")
-        return redirect_to(url_for("dashboard.home"))
+            login_user(current_user)  # the new session version keeps this session signed in
+            flash("密碼已更新。", "success")
+            return redirect_to(url_for("dashboard.home"))
+
+        return edge.act(change, edge.form_refusal("accounts/change_password.html", form, field=form.new))
     if request.method == "POST":
         return form_error("accounts/change_password.html", form=form)
     return render("accounts/change_password.html", form=form)
@@ -211,7 +210,7 @@ def _totp_page(form, *, status=200, error=None):
     context = {"form": form, "error": error, "disable_form": TotpCodeForm()}
     if not user.has_totp:
         services.start_totp_enrolment(user)
-        db.session.commit()
+        edge.commit()
         uri = services.totp_provisioning_uri(user)
         context.update(secret=user.totp_secret, qr_svg=_qr_svg(uri))
     return render("accounts/totp.html", status=status, **context)
@@ -225,15 +224,16 @@ def totp_setup():
     if current_user.has_totp:
         return _totp_page(form)
     if form.validate_on_submit():
-        try:
+        def confirm():
             services.confirm_totp_enrolment(current_user, form.code.data)
-        except services.AccountError as exc:
-            db.session.commit()  # the last accepted step stays as it was; nothing else changed
+            flash("已啟用兩步驟驗證。之後登入時，輸入密碼後還需輸入驗證 App 上的 6 位數字。", "success")
+            return redirect_to(url_for("dashboard.home"))
+
+        def refused(exc):  # the last accepted step stays as it was; nothing else changed
             form.code.data = ""
-            return _totp_page(form, status=422, error=str(exc))
-        db.session.commit()
-        flash("已啟用兩步驟驗證。之後登入時，輸入密碼後還需輸入驗證 App 上的 6 位數字。", "success")
-        return redirect_to(url_for("dashboard.home"))
+            return _totp_page(form, status=exc.status, error=str(exc))
+
+        return edge.act(confirm, refused)
     if request.method == "POST":
         return _totp_page(form, status=422)
     return _totp_page(form)
@@ -245,14 +245,12 @@ def totp_disable():
     form = TotpCodeForm()
     if not form.validate_on_submit():
         return _totp_page(TotpCodeForm(formdata=None), status=422, error="請輸入驗證 App 上目前顯示的 6 位數字。")
-    try:
+    def disable():
         services.disable_totp(current_user, form.code.data)
-    except services.AccountError as exc:
-        db.session.commit()
-        return _totp_page(TotpCodeForm(formdata=None), status=422, error=str(exc))
-    db.session.commit()
-    flash("已停用兩步驟驗證。", "success")
-    return redirect_to(url_for("accounts.totp_setup"))
+        flash("已停用兩步驟驗證。", "success")
+        return redirect_to(url_for("accounts.totp_setup"))
+
+    return edge.act(disable, lambda exc: _totp_page(TotpCodeForm(formdata=None), status=exc.status, error=str(exc)))
 
 
 # --- Administration -------------------------------------------------------
@@ -292,7 +290,8 @@ def admin_user_new():
             form.unit_id.errors = list(form.unit_id.errors) + ["請選擇單位與角色。"]
             return form_error("accounts/admin_user_new.html", form=form, scope=scope)
         unit = unit_in_scope(form.unit_id.data, scope)
-        try:
+
+        def create():
             user, temporary = services.create_user(
                 username=form.username.data,
                 display_name=form.display_name.data,
@@ -300,11 +299,9 @@ def admin_user_new():
                 unit=unit,
                 role=Role(form.role.data),
             )
-        except services.AccountError as exc:
-            form.username.errors = list(form.username.errors) + [str(exc)]
-            return form_error("accounts/admin_user_new.html", form=form, scope=scope)
-        db.session.commit()
-        return render("accounts/temporary_password.html", user=user, temporary=temporary, created=True)
+            return render("accounts/temporary_password.html", user=user, temporary=temporary, created=True)
+
+        return edge.act(create, edge.form_refusal("accounts/admin_user_new.html", form, field=form.username, scope=scope))
     if request.method == "POST":
         return form_error("accounts/admin_user_new.html", form=form, scope=scope)
     return render("accounts/admin_user_new.html", form=form, scope=scope)
@@ -349,14 +346,17 @@ def admin_user_grant(user_id: int):
             form.unit_id.errors = ["請選擇單位與角色。"]
         return _user_page(user, scope, grant_form=form, status=422)
     unit = unit_in_scope(form.unit_id.data, scope)
-    try:
+
+    def grant():
         services.grant_role(user, unit, Role(form.role.data))
-    except services.AccountError as exc:
+        flash(f"已指派「{unit.name}」{Role(form.role.data).label}。", "success")
+        return redirect_to(url_for("accounts.admin_user", user_id=user.id))
+
+    def refused(exc):
         form.role.errors = [str(exc)]
-        return _user_page(user, scope, grant_form=form, status=422)
-    db.session.commit()
-    flash(f"已指派「{unit.name}」{Role(form.role.data).label}。", "success")
-    return redirect_to(url_for("accounts.admin_user", user_id=user.id))
+        return _user_page(user, scope, grant_form=form, status=exc.status)
+
+    return edge.act(grant, refused)
 
 
 @bp.post("/admin/users/<int:user_id>/roles/<int:membership_id>/revoke")
@@ -369,13 +369,18 @@ def admin_user_revoke(user_id: int, membership_id: int):
     if membership is None or not ConfirmForm().validate_on_submit():
         abort(404)
     label = str(membership)
-    try:
+
+    def revoke():
         services.revoke_membership(membership, last_in_scope=not scope.is_global and len(in_scope) == 1)
-    except services.AccountError as exc:
-        return _user_page(user, scope, status=422, message=str(exc))
-    db.session.commit()
-    flash(f"已移除「{label}」。", "success")
-    return redirect_to(url_for("accounts.admin_user", user_id=user.id))
+        flash(f"已移除「{label}」。", "success")
+        return redirect_to(url_for("accounts.admin_user", user_id=user.id))
+
+    return edge.act(revoke, _refused_on_page(user, scope))
+
+
+def _refused_on_page(user, scope):
+    """A refusal shown as the message on the user's page (422)."""
+    return lambda exc: _user_page(user, scope, status=exc.status, message=str(exc))
 
 
 def _whole_account_action(user_id: int):
@@ -400,7 +405,7 @@ def admin_user_reset(user_id: int):
     if refusal is not None:
         return refusal
     temporary = services.reset_password(user)
-    db.session.commit()
+    edge.commit()
     return render("accounts/temporary_password.html", user=user, temporary=temporary, created=False)
 
 
@@ -410,13 +415,12 @@ def admin_user_reset_totp(user_id: int):
     user, scope, refusal = _whole_account_action(user_id)
     if refusal is not None:
         return refusal
-    try:
+    def reset():
         services.reset_totp(user)
-    except services.AccountError as exc:
-        return _user_page(user, scope, status=422, message=str(exc))
-    db.session.commit()
-    flash(f"已重設 {user.display_name} 的兩步驟驗證；本人下次登入時需重新設定。", "success")
-    return redirect_to(url_for("accounts.admin_user", user_id=user.id))
+        flash(f"已重設 {user.display_name} 的兩步驟驗證；本人下次登入時需重新設定。", "success")
+        return redirect_to(url_for("accounts.admin_user", user_id=user.id))
+
+    return edge.act(reset, _refused_on_page(user, scope))
 
 
 @bp.post("/admin/users/<int:user_id>/deactivate")
@@ -426,7 +430,7 @@ def admin_user_deactivate(user_id: int):
     if refusal is not None:
         return refusal
     services.set_active(user, False)
-    db.session.commit()
+    edge.commit()
     flash(f"已停用 {user.display_name} 的帳號。", "success")
     return redirect_to(url_for("accounts.admin_user", user_id=user.id))
 
@@ -439,6 +443,6 @@ def admin_user_activate(user_id: int):
         return refusal
     services.set_active(user, True)
     services.unlock(user)
-    db.session.commit()
+    edge.commit()
     flash(f"已啟用 {user.display_name} 的帳號。", "success")
     return redirect_to(url_for("accounts.admin_user", user_id=user.id))

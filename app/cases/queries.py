@@ -3,30 +3,42 @@ search, a worker's cases. Tenant scoping is automatic; the unit boundary
 inside a county is drawn here."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from ..accounts.models import Membership, Role
+from ..accounts.models import Membership, Role, User
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..extensions import db
 from ..intake.duplicates import Probe
+from ..intake.models import Report
 from ..tenants.models import UnitKind
 from . import deadlines, search_index
 from .models import (
     OPEN_STATUSES,
+    AssessmentReport,
+    CaseContact,
     CaseEvent,
     CaseMember,
+    CaseMemberChange,
+    CaseNote,
+    CaseService,
     CaseStatus,
+    CaseTipvda,
     CaseUnit,
     FamilyCase,
     PlanReview,
+    RiskFactorTable,
+    SafetyAssessment,
     ServicePlan,
+    TipvdaVersion,
     mask_id,  # noqa: F401  (the lists read it here)
 )
+
 
 
 def sees_whole_county(membership: Membership) -> bool:
@@ -243,3 +255,95 @@ def open_case_duplicates(probe: Probe, add) -> None:
     for member, case in rows:
         for reason in probe.reasons(member, case.address, phones=False):
             add("case", case.id, f"個案 {case.case_no} {case.family_name}", case.status.label, reason, f"/cases/{case.id}")
+# --- The family record page -------------------------------------------------------
+
+def case_for_page(case_id: int) -> FamilyCase | None:
+    """One case with what every page about it shows (its units, members, worker, district)."""
+    return db.session.scalars(
+        sa.select(FamilyCase).where(FamilyCase.id == case_id)
+        .options(selectinload(FamilyCase.units).joinedload(CaseUnit.unit), selectinload(FamilyCase.members),
+                 joinedload(FamilyCase.assigned_worker), joinedload(FamilyCase.district))
+    ).first()
+
+
+def plan_of(case: FamilyCase, plan_id: int) -> ServicePlan | None:
+    return db.session.scalars(sa.select(ServicePlan).where(ServicePlan.id == plan_id,
+                                                           ServicePlan.case_id == case.id)).first()
+
+
+def unit_workers(unit_id: int) -> list[User]:
+    """The people with a membership in the unit, by name (the search form's worker choices)."""
+    return db.session.scalars(sa.select(User).join(User.memberships).where(
+        User.memberships.any(unit_id=unit_id)).order_by(User.display_name).distinct()).all()
+
+
+# Areas above cases add their part of the family record (referrals: its referrals, hand-over,
+# disputes): a function of the case giving the template's names and values.
+RECORD_PARTS: list[Callable[[FamilyCase], dict]] = []
+
+
+def record_part(part: Callable[[FamilyCase], dict]):
+    """Register another area's part of the family record (a decorator)."""
+    RECORD_PARTS.append(part)
+    return part
+
+
+@dataclass
+class FamilyRecord:
+    """What the family record shows besides the case itself: its reports, timeline, contacts,
+    assessments, plans, services, notes, who wrote what, and the other areas' parts."""
+
+    reports: list
+    events: list
+    contacts: list
+    assessment_report: AssessmentReport | None
+    tipvdas: list
+    safeties: list
+    plans: list
+    services_done: list
+    notes: list
+    users: dict
+    member_changes: dict = field(default_factory=dict)
+    parts: dict = field(default_factory=dict)  # the other areas' names and values for the template
+
+
+def family_record(case: FamilyCase) -> FamilyRecord:
+    def of_case(model, *order, options=()):
+        return db.session.scalars(sa.select(model).where(model.case_id == case.id).options(*options).order_by(*order)).all()
+
+    contacts = of_case(CaseContact, CaseContact.contacted_at.desc())
+    notes = of_case(CaseNote, CaseNote.written_at.desc())
+    changes: dict[int, list] = {}
+    for change in of_case(CaseMemberChange, CaseMemberChange.at, CaseMemberChange.id):
+        changes.setdefault(change.member_id, []).append(change)
+    return FamilyRecord(
+        reports=of_case(Report, Report.received_at),
+        events=of_case(CaseEvent, CaseEvent.at.desc(), CaseEvent.id.desc()),
+        contacts=contacts,
+        assessment_report=db.session.scalars(sa.select(AssessmentReport).where(AssessmentReport.case_id == case.id)
+                                             .order_by(AssessmentReport.written_at.desc())).first(),
+        tipvdas=of_case(CaseTipvda, CaseTipvda.assessed_at.desc()),
+        safeties=of_case(SafetyAssessment, SafetyAssessment.assessed_at.desc(),
+                         options=(joinedload(SafetyAssessment.member),)),
+        plans=of_case(ServicePlan, ServicePlan.created_at.desc(), options=(selectinload(ServicePlan.reviews),)),
+        services_done=of_case(CaseService, CaseService.on.desc(), CaseService.id.desc()),
+        notes=notes,
+        users={u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(
+            {c.worker_id for c in contacts} | {n.written_by_id for n in notes} | {0})))},
+        member_changes=changes,
+        parts={name: value for part in RECORD_PARTS for name, value in part(case).items()},
+    )
+
+
+# --- The national reference tables (risk factors, TIPVDA) ----------------------------
+
+def reference_versions() -> tuple[list[RiskFactorTable], list[TipvdaVersion]]:
+    """Every version of the risk-factor table and of TIPVDA, newest first."""
+    tables = db.session.scalars(sa.select(RiskFactorTable).order_by(RiskFactorTable.effective_from.desc())).all()
+    tipvdas = db.session.scalars(sa.select(TipvdaVersion).order_by(TipvdaVersion.effective_from.desc())).all()
+    return tables, tipvdas
+
+
+def reference_version_taken(model, version: str) -> bool:
+    """Whether a version of this reference table (RiskFactorTable, TipvdaVersion) already has the name."""
+    return db.session.scalars(sa.select(model.id).where(model.version == version)).first() is not None

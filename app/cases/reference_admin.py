@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, request, url_for
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
 from ..accounts.models import Role
+from ..core import edge
 from ..core.forms import BaseForm, FlexibleDateField, max_length, optional, required
 from ..core.permissions import requires
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
 from ..intake.reference import VulnerabilityDimension
+from . import queries
 from .models import RiskFactor, RiskFactorTable, TipvdaVersion
 from .reference import Level
 
@@ -66,16 +67,10 @@ def parse_factor_lines(text: str) -> tuple[list[tuple], list[str]]:
     return factors, problems
 
 
-def _versions():
-    tables = db.session.scalars(sa.select(RiskFactorTable).order_by(RiskFactorTable.effective_from.desc())).all()
-    tipvdas = db.session.scalars(sa.select(TipvdaVersion).order_by(TipvdaVersion.effective_from.desc())).all()
-    return tables, tipvdas
-
-
 @bp.get("/")
 @requires(Role.MINISTRY_STAFF, **KEEPERS)
 def index():
-    tables, tipvdas = _versions()
+    tables, tipvdas = queries.reference_versions()
     return render("cases/reference_index.html", tables=tables, tipvdas=tipvdas, today=date.today())
 
 
@@ -83,12 +78,12 @@ def index():
 @requires(Role.MINISTRY_STAFF, **KEEPERS)
 def factor_table_new():
     form = FactorTableForm()
-    tables, _ = _versions()
+    tables, _ = queries.reference_versions()
     if request.method == "GET" and tables:
         form.lines.data = "\n".join(f"{f.dimension.label}｜{f.level.label}｜{f.text}" for f in tables[0].factors)
     if form.validate_on_submit():
         factors, problems = parse_factor_lines(form.lines.data)
-        if db.session.scalars(sa.select(RiskFactorTable.id).where(RiskFactorTable.version == form.version.data.strip())).first():
+        if queries.reference_version_taken(RiskFactorTable, form.version.data.strip()):
             problems.insert(0, "已有同名的版本，請換一個版本名稱。")
         if problems:
             form.lines.errors = problems
@@ -98,7 +93,7 @@ def factor_table_new():
         for position, (dimension, level, text) in enumerate(factors):
             table.factors.append(RiskFactor(position=position, dimension=dimension, level=level, text=text))
         db.session.add(table)
-        db.session.commit()
+        edge.commit()
         return redirect_to(url_for("reference.index"))
     if request.method == "POST":
         return form_error("cases/reference_factors.html", form=form)
@@ -109,7 +104,7 @@ def factor_table_new():
 @requires(Role.MINISTRY_STAFF, **KEEPERS)
 def tipvda_new():
     form = TipvdaForm()
-    _, tipvdas = _versions()
+    _, tipvdas = queries.reference_versions()
     if request.method == "GET" and tipvdas:
         form.items.data = "\n".join(tipvdas[0].items)
         form.notice_from.data, form.high_from.data = tipvdas[0].notice_from, tipvdas[0].high_from
@@ -122,7 +117,7 @@ def tipvda_new():
             problems.append("注意危險的起始分數需低於高度危險。")
         if form.high_from.data > len(items):
             problems.append("高度危險起始分數不可大於題數。")
-        if db.session.scalars(sa.select(TipvdaVersion.id).where(TipvdaVersion.version == form.version.data.strip())).first():
+        if queries.reference_version_taken(TipvdaVersion, form.version.data.strip()):
             problems.append("已有同名的版本，請換一個版本名稱。")
         if problems:
             form.items.errors = problems
@@ -130,7 +125,7 @@ def tipvda_new():
         db.session.add(TipvdaVersion(version=form.version.data.strip(), effective_from=form.effective_from.date,
                                      items=items, notice_from=form.notice_from.data, high_from=form.high_from.data,
                                      note=(form.note.data or "").strip()))
-        db.session.commit()
+        edge.commit()
         return redirect_to(url_for("reference.index"))
     if request.method == "POST":
         return form_error("cases/reference_tipvda.html", form=form)

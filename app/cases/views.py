@@ -3,24 +3,21 @@ from __future__ import annotations
 
 from datetime import timezone
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Role, User
 from ..audit import services as audit
 from ..audit.models import AuditAction
+from ..core import edge
 from ..core.security import safe_next
-from ..core.filters import TAIPEI
+from ..core.filters import TAIPEI, roc_date
+from ..core.forms import parse_flexible_date
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render, wants_fragment
 from ..extensions import db
-from ..intake.models import Report
-from ..intake.reference import VulnerabilityDimension
-from ..tenants.labels import unit_choices
+from ..intake.reference import Relation, Sex, VulnerabilityDimension
 from ..tenants.models import SERVING_UNIT_KINDS
 from . import deadlines, queries, services
 from .forms import (
@@ -45,19 +42,9 @@ from .forms import (
     VulnerabilityForm,
 )
 from .models import (
-    AssessmentReport,
-    CaseContact,
-    CaseEvent,
-    CaseMemberChange,
-    CaseNote,
-    CaseService,
     CaseStatus,
-    CaseTipvda,
-    CaseUnit,
     FamilyCase,
     MembershipEnd,
-    SafetyAssessment,
-    ServicePlan,
 )
 from .reference import AssessmentOutcome, ContactMethod, Level, MemberFlag, SafetyResult, ServiceStatus, WelfareType, service_choices
 
@@ -69,11 +56,7 @@ READERS = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.UNIT_ADMIN, Role.DISPATCHER
 
 
 def _case_or_404(case_id: int) -> FamilyCase:
-    case = db.session.scalars(
-        sa.select(FamilyCase).where(FamilyCase.id == case_id)
-        .options(selectinload(FamilyCase.units).joinedload(CaseUnit.unit), selectinload(FamilyCase.members),
-                 joinedload(FamilyCase.assigned_worker), joinedload(FamilyCase.district))
-    ).first()
+    case = queries.case_for_page(case_id)
     if case is None or not services.can_read(case, g.membership):
         abort(404)  # another county's case, or a unit not on it: as if it did not exist
     return case
@@ -181,8 +164,6 @@ def _ided(form, prefix: str):
 def _household_forms(case: FamilyCase, override: dict | None = None) -> dict:
     """The add-member form and, for each current member, the correction and end forms (the refused one
     as typed, with its errors)."""
-    from ..core.filters import roc_date
-
     override = override or {}
     forms = {"add": override.get("add") or MemberForm(formdata=None), "correct": {}, "end": {}}
     for m in case.members:
@@ -198,57 +179,24 @@ def _household_forms(case: FamilyCase, override: dict | None = None) -> dict:
 
 def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, section: str | None = None,
           forms: dict | None = None, unsaved=None, household: dict | None = None, fragment: str = "content"):
-    reports = db.session.scalars(sa.select(Report).where(Report.case_id == case.id).order_by(Report.received_at)).all()
-    events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
-                                .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())).all()
-    contacts = db.session.scalars(sa.select(CaseContact).where(CaseContact.case_id == case.id)
-                                  .order_by(CaseContact.contacted_at.desc())).all()
+    record = queries.family_record(case)
     vulnerability = services.latest_vulnerability(case)
-    assessment_report = db.session.scalars(sa.select(AssessmentReport).where(AssessmentReport.case_id == case.id)
-                                           .order_by(AssessmentReport.written_at.desc())).first()
-    tipvdas = db.session.scalars(sa.select(CaseTipvda).where(CaseTipvda.case_id == case.id)
-                                 .order_by(CaseTipvda.assessed_at.desc())).all()
-    safeties = db.session.scalars(sa.select(SafetyAssessment).where(SafetyAssessment.case_id == case.id)
-                                  .options(joinedload(SafetyAssessment.member))
-                                  .order_by(SafetyAssessment.assessed_at.desc())).all()
-    plans = db.session.scalars(sa.select(ServicePlan).where(ServicePlan.case_id == case.id)
-                               .options(selectinload(ServicePlan.reviews)).order_by(ServicePlan.created_at.desc())).all()
-    services_done = db.session.scalars(sa.select(CaseService).where(CaseService.case_id == case.id)
-                                       .order_by(CaseService.on.desc(), CaseService.id.desc())).all()
-    notes = db.session.scalars(sa.select(CaseNote).where(CaseNote.case_id == case.id)
-                               .order_by(CaseNote.written_at.desc())).all()
     table = services.factor_table_in_force()
     factor_text = {f.id: f for f in table.factors} if table else {}
     if vulnerability is not None and vulnerability.table_id != (table.id if table else None):
         factor_text.update({f.id: f for f in vulnerability.table.factors})
-    users = {u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(
-        {c.worker_id for c in contacts} | {n.written_by_id for n in notes} | {0})))}
     membership = g.membership
-    from ..referrals.forms import HandoverAnswerForm, HandoverForm
-    from ..referrals.models import Dispute, HandoverStatus, LeadHandover, Referral
-
-    case_referrals = db.session.scalars(sa.select(Referral).where(Referral.case_id == case.id)
-                                        .order_by(Referral.created_at.desc())).all()
-    pending_handover = db.session.scalars(sa.select(LeadHandover).where(
-        LeadHandover.case_id == case.id, LeadHandover.status == HandoverStatus.PENDING)).first()
-    case_disputes = db.session.scalars(sa.select(Dispute).where(Dispute.case_id == case.id).order_by(Dispute.id.desc())).all()
-    handover_form = HandoverForm(formdata=None)
-    handover_form.to_unit_id.choices = [(0, "請選擇協力單位")] + unit_choices(u.unit for u in case.units
-                                                                         if u.role.value == "collaborator")
     household = household or {}
-    changes: dict[int, list] = {}
-    for change in db.session.scalars(sa.select(CaseMemberChange).where(CaseMemberChange.case_id == case.id)
-                                     .order_by(CaseMemberChange.at, CaseMemberChange.id)):
-        changes.setdefault(change.member_id, []).append(change)
     return render(
         "cases/case_detail.html", fragment=fragment, household_forms=_household_forms(case, household.get("override")),
         household_error=household.get("error"), household_open=set((household.get("override") or {}).keys()),
-        member_changes=changes, can_edit_household=services.can_edit_household(case, membership),
+        member_changes=record.member_changes, can_edit_household=services.can_edit_household(case, membership),
         current_members=[m for m in case.members if m.is_current],
-        former_members=[m for m in case.members if not m.is_current], case_referrals=case_referrals, pending_handover=pending_handover,
-        case_disputes=case_disputes, handover_form=handover_form, handover_answer=HandoverAnswerForm(formdata=None), status=status, case=case, reports=reports, events=events, contacts=contacts,
-        vulnerability=vulnerability, assessment_report=assessment_report, tipvdas=tipvdas, safeties=safeties,
-        plans=plans, services_done=services_done, notes=notes, factor_text=factor_text, users=users,
+        former_members=[m for m in case.members if not m.is_current], status=status, case=case, reports=record.reports,
+        events=record.events, contacts=record.contacts, vulnerability=vulnerability,
+        assessment_report=record.assessment_report, tipvdas=record.tipvdas, safeties=record.safeties,
+        plans=record.plans, services_done=record.services_done, notes=record.notes, factor_text=factor_text,
+        users=record.users, **record.parts,
         dues=deadlines.case_deadlines(case, utcnow(), services.next_plan_review(case)),
         forms=_forms(case, forms), error=error, section=section, table=table, unsaved_forms=[unsaved] if unsaved else None,
         can_write=services.can_write(case, membership), lead_supervisor=services.is_lead_supervisor(case, membership),
@@ -264,28 +212,23 @@ def case_detail(case_id: int):
     case = _case_or_404(case_id)
     audit.record(AuditAction.READ, record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no}")
     response = _page(case)
-    db.session.commit()  # after rendering: committing first would expire what the page reads
+    edge.commit()  # after rendering: committing first would expire what the page reads
     return response
 
 
+STALE = "此案剛被其他人更新；您的內容尚未儲存，仍保留在畫面上。請確認後再送出。"
+
+
 def _act(case: FamilyCase, action, section: str, form=None):
-    """Run one action; refusals and races come back as the page, the user's input still in the form."""
-    try:
-        response = action()
-        db.session.commit()
-        return response
-    except services.CaseError as exc:
-        db.session.rollback()
-        status = 409 if isinstance(exc, services.StaleEdit) else 422
-        if form is not None and getattr(exc, "field", None) and exc.field in form:
-            form[exc.field].errors = [*form[exc.field].errors, str(exc)]  # beside the field as well
-        return _page(_case_or_404(case.id), status=status, error=str(exc), section=section,
+    """Run one action at the edge; refusals (422, a stale edit 409) and races (409) come back as the
+    page, the message beside its field too and the user's input still in the form."""
+
+    def refused(exc):
+        edge.beside_field(form, exc)
+        return _page(_case_or_404(case.id), status=exc.status, error=str(exc), section=section,
                      forms={section: form} if form is not None else None, unsaved=_unsaved(form, section))
-    except StaleDataError:
-        db.session.rollback()
-        return _page(_case_or_404(case.id), status=409, section=section, forms={section: form} if form is not None else None,
-                     unsaved=_unsaved(form, section),
-                     error="此案剛被其他人更新；您的內容尚未儲存，仍保留在畫面上。請確認後再送出。")
+
+    return edge.act(action, refused, stale=STALE)
 
 
 def _unsaved(form, section):
@@ -449,8 +392,7 @@ def add_plan(case_id: int):
 @requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
 def review_plan(case_id: int, plan_id: int):
     def do(case, form):
-        plan = db.session.scalars(sa.select(ServicePlan).where(ServicePlan.id == plan_id,
-                                                               ServicePlan.case_id == case.id)).first()
+        plan = queries.plan_of(case, plan_id)
         if plan is None:
             abort(404)
         services.review_plan(case, plan, current_user, g.membership, note=form.note.data, next_review=form.next_review.date)
@@ -491,8 +433,6 @@ def household(case_id: int):
 
     def act():
         version = _version(form, required=True)
-        from ..core.forms import parse_flexible_date
-
         members = {}
         for member in (m for m in case.members if m.is_current):  # a member who left keeps what was recorded
             members[member.id] = {"flags": request.form.getlist(f"member-{member.id}-flags"),
@@ -529,20 +469,16 @@ def _member_of(case: FamilyCase, member_id: int):
 
 
 def _household_act(case: FamilyCase, form, key, action):
-    """Validate, run, commit once; a refusal comes back as the household section (htmx) or the page,
+    """Validate, run at the edge; a refusal comes back as the household section (htmx) or the page,
     422, the error beside its field and everything typed still in the form."""
-    error = None
-    if form.validate():
-        try:
-            response = action(form)
-            db.session.commit()
-            return response
-        except services.CaseError as exc:
-            db.session.rollback()
-            error = str(exc)
-    case = _case_or_404(case.id)
-    return _page(case, status=422, household={"override": {key: form}, "error": error},
-                 fragment="household" if wants_fragment() else "content")
+
+    def refused(exc=None):
+        return _page(_case_or_404(case.id), status=422, household={"override": {key: form}, "error": str(exc) if exc else None},
+                     fragment="household" if wants_fragment() else "content")
+
+    if not form.validate():
+        return refused()
+    return edge.act(lambda: action(form), refused, stale=STALE)
 
 
 def _household_done(case: FamilyCase, anchor: str):
@@ -559,16 +495,13 @@ def _flash_duplicates(matches) -> None:
 @bp.post("/<int:case_id>/members")
 @requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
 def add_member(case_id: int):
-    from ..intake.reference import Relation, Sex
-    from .reference import WelfareType as Welfare
-
     case = _household_case(case_id)
 
     def act(form):
         member, matches = services.add_member(
             case, current_user, g.membership, relation=Relation(form.relation.data), name=form.name.data,
             sex=Sex(form.sex.data), birth_date=form.birth_date.date, id_number=form.id_number.data or "",
-            flags=form.flags.data or [], welfare_type=Welfare(form.welfare_type.data) if form.welfare_type.data else None,
+            flags=form.flags.data or [], welfare_type=WelfareType(form.welfare_type.data) if form.welfare_type.data else None,
             phone=form.phone.data or "")
         flash(f"已新增成員 {member.name}（{member.relation.label}）。", "success")
         _flash_duplicates(matches)
@@ -615,9 +548,7 @@ def end_member(case_id: int, member_id: int):
 @requires(*READERS)
 def search():
     form = SearchForm(request.args)
-    workers = db.session.scalars(sa.select(User).join(User.memberships).where(
-        User.memberships.any(unit_id=g.membership.unit_id)).order_by(User.display_name).distinct()).all() \
-        if not queries.sees_whole_county(g.membership) else []
+    workers = queries.unit_workers(g.membership.unit_id) if not queries.sees_whole_county(g.membership) else []
     form.worker_id.choices = [(0, "全部")] + [(w.id, w.display_name) for w in workers]
     pagination = None
     searched = any(v for k, v in request.args.items() if k != "page")
@@ -632,7 +563,7 @@ def search():
                      + "、".join(f"{k}={v}" for k, v in request.args.items() if v and k != "page")[:300])
     response = render("cases/search.html", fragment="results", form=form, pagination=pagination, searched=searched,
                       mask=queries.mask_id)
-    db.session.commit()  # the search's audit entry, after rendering
+    edge.commit()  # the search's audit entry, after rendering
     return response
 
 

@@ -14,17 +14,18 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
-from flask import abort
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from .errors import Conflict, DomainError
+from .errors import DomainError, Stale
+from .rendering import form_error
 
 STALE = "此紀錄剛被其他人更新；您的內容尚未儲存，仍保留在畫面上。請確認目前狀態後再送出。"
 
 
 def act(do: Callable[[], object], refused: Callable[[DomainError], object], *, stale: str = STALE):
-    """Run ``do`` and commit once; a refusal rolls back and answers ``refused(error)``."""
+    """Run ``do`` and commit once; a refusal rolls back and answers ``refused(error)`` (a lost race
+    is ``errors.Stale``, 409, with the ``stale`` message)."""
     try:
         response = do()
         db.session.commit()
@@ -34,7 +35,30 @@ def act(do: Callable[[], object], refused: Callable[[DomainError], object], *, s
         return refused(exc)
     except StaleDataError:
         db.session.rollback()
-        return refused(Conflict(stale))
+        return refused(Stale(stale))
+
+
+def beside_field(form, error: DomainError, *, replace: bool = False) -> None:
+    """Show a refusal's message beside the form field it names (``error.field``) as well, when the
+    form has that field; ``replace`` puts it there alone."""
+    if form is None or not error.field or error.field not in form:
+        return
+    field = form[error.field]
+    field.errors = [str(error)] if replace else [*field.errors, str(error)]
+
+
+def form_refusal(template: str, form, *, field=None, replace: bool = False, **context):
+    """A ``refused`` for ``act``: the form again as typed (422, ``rendering.form_error``), the message
+    beside ``field`` (a field of the form) or else beside the field the error names."""
+
+    def refused(error: DomainError):
+        if field is not None:
+            field.errors = [str(error)] if replace else [*field.errors, str(error)]
+        else:
+            beside_field(form, error, replace=replace)
+        return form_error(template, form=form, **context)
+
+    return refused
 
 
 def commit() -> None:
@@ -44,15 +68,16 @@ def commit() -> None:
 
 def transaction(view):
     """Commit after the view when its answer is not an error; roll back otherwise. A
-    ``DomainError`` the view lets through becomes its status with the error page."""
+    ``DomainError`` the view lets through rolls back and becomes the error page with its status
+    (the app's handler, ``core.security``)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         try:
             response = view(*args, **kwargs)
-        except DomainError as exc:
+        except DomainError:
             db.session.rollback()
-            abort(exc.status, exc.message)
+            raise
         status = getattr(response, "status_code", 200)
         if isinstance(response, tuple) and len(response) > 1 and isinstance(response[1], int):
             status = response[1]

@@ -39,3 +39,7 @@ class Invalid(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+class Stale(Conflict):
+    """Someone else saved the record first (a lost race): nothing of this request was kept."""

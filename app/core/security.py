@@ -12,6 +12,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from ..extensions import db
 from .jobs import JobsUnavailable
 from .rendering import render
+from .errors import DomainError
 
 CSP = "; ".join(
     (
@@ -47,7 +48,8 @@ def _headers(response):
 
 
 API_ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                   413: "too_large", 500: "server_error", 503: "unavailable"}
+                   409: "conflict", 413: "too_large", 422: "invalid", 500: "server_error", 503: "unavailable"}
+REFUSAL_TITLES = {403: "沒有權限", 404: "找不到頁面", 409: "無法完成", 422: "無法處理"}
 
 
 def _error_page(status: int, title: str, message: str):
@@ -143,6 +145,13 @@ def install(app) -> None:
     @app.errorhandler(JobsUnavailable)
     def jobs_unavailable(error):
         return _unavailable_page("背景工作服務暫時無法使用", str(error))
+
+    @app.errorhandler(DomainError)
+    def refused(error):
+        # A refusal no view turned into its own page: nothing of the request is kept, and the
+        # person reads the rule's message with its status (403/404/409/422).
+        db.session.rollback()
+        return _error_page(error.status, REFUSAL_TITLES.get(error.status, "無法完成"), str(error))
 
     @app.errorhandler(500)
     def server_error(error):

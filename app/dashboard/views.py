@@ -5,24 +5,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from flask import Blueprint, g, url_for
 from flask_login import current_user
 
-from ..accounts.models import Membership, Role, User
+from ..accounts.models import Membership, Role
 from ..campaigns import queries as campaign_queries
 from ..cases import queries as case_queries
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..core.permissions import signed_in
 from ..core.rendering import render, wants_fragment
-from ..extensions import db
 from ..intake import queries as intake_queries
 from ..meetings import queries as meeting_queries
 from ..referrals import queries as referral_queries
 from ..reports import queries as report_queries
 from ..reports.forms import period_token
-from ..tenants.models import County, PartnerOrganisation, Unit, UnitKind
+from . import queries
+from ..tenants.models import UnitKind
 
 bp = Blueprint("dashboard", __name__)
 
@@ -187,18 +186,7 @@ def home():
     if membership is not None:
         context["work"] = worklist(membership)
         if not wants_fragment():
-            unit = membership.unit
-            context["colleagues"] = db.session.execute(
-                sa.select(User.display_name, Membership.role)
-                .join(Membership, Membership.user_id == User.id)
-                .where(Membership.unit_id == unit.id, User.active.is_(True))
-                .order_by(Membership.role, User.display_name)
-            ).all()
+            context["colleagues"] = queries.colleagues(membership.unit.id)
     else:
-        context["directory"] = {
-            "counties": db.session.scalar(sa.select(sa.func.count()).select_from(County)),
-            "units": db.session.scalar(sa.select(sa.func.count()).select_from(Unit)),
-            "partners": db.session.scalar(sa.select(sa.func.count()).select_from(PartnerOrganisation)),
-            "users": db.session.scalar(sa.select(sa.func.count()).select_from(User)),
-        }
+        context["directory"] = queries.directory_counts()
     return render("dashboard/home.html", fragment="worklist", now=utcnow(), **context)

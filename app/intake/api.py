@@ -12,12 +12,12 @@ from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..audit import services as audit
-from ..core import idnumbers, tenancy
+from ..core import edge, idnumbers, tenancy
 from ..core.models import utcnow
 from ..core.permissions import public
 from ..extensions import csrf, db, limiter
-from ..tenants.models import County, District
-from . import services
+from ..tenants.models import County
+from . import queries, services
 from .models import ApiToken, IdempotencyKey, Report
 from .reference import Concern, Profession, Relation, ReporterType, VulnerabilityDimension
 
@@ -140,7 +140,7 @@ def _token() -> ApiToken | None:
     raw = header[len("Bearer "):].strip()
     digest = hashlib.sha256(raw.encode()).hexdigest()
     with tenancy.all_tenants("find the county an API token belongs to"):
-        token = db.session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == digest)).first()
+        token = queries.token_by_hash(digest)
     if token is None or token.revoked_at is not None:
         return None
     return token
@@ -175,8 +175,7 @@ def create_report():
         return _error(422, "validation_error", "Idempotency-Key 最長 100 字元。", {"Idempotency-Key": ["最長 100 字元"]})
     request_hash = hashlib.sha256(raw).hexdigest()
     if key:
-        seen = db.session.scalars(sa.select(IdempotencyKey).where(IdempotencyKey.token_id == token.id,
-                                                                  IdempotencyKey.key == key)).first()
+        seen = queries.idempotency_key(token.id, key)
         if seen is not None:
             if seen.request_hash != request_hash:
                 return _error(422, "idempotency_conflict", "同一個 Idempotency-Key 已用於內容不同的請求。")
@@ -191,8 +190,7 @@ def create_report():
             fields.setdefault(where, []).append(err["msg"].removeprefix("Value error, "))
         return _error(422, "validation_error", "資料有誤，請依欄位說明修正。", fields)
     county = db.session.get(County, token.tenant_id)
-    district = db.session.scalars(sa.select(District).where(District.county_id == county.id,
-                                                            District.name == data.district)).first()
+    district = queries.district_named(county.id, data.district)
     if district is None:
         return _error(422, "validation_error", "資料有誤，請依欄位說明修正。",
                       {"district": [f"{county.name}沒有名為「{data.district}」的行政區。"]})
@@ -211,11 +209,10 @@ def create_report():
         token.last_used_at = utcnow()  # not on every request: each write locks the token's row until commit
     body = _out(report)  # read before the commit expires the row (reading it after costs a transaction)
     try:
-        db.session.commit()
+        edge.commit()
     except sa.exc.IntegrityError:  # the same key arrived twice at once: the first one stands
         db.session.rollback()
-        seen = db.session.scalars(sa.select(IdempotencyKey).where(IdempotencyKey.token_id == token.id,
-                                                                  IdempotencyKey.key == key)).one()
+        seen = queries.idempotency_key(token.id, key)
         return _created(_out(db.session.get(Report, seen.report_id)), replay=True)
     return _created(body, replay=False)
 

@@ -2,14 +2,14 @@
 No login; rate-limited per address; nothing about the family is ever shown back."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, request, session, url_for
 
+from ..core import edge
 from ..core.permissions import public
 from ..core.rendering import form_error, render
 from ..extensions import db, limiter
-from ..tenants.models import County, District
-from . import services
+from ..tenants.models import County
+from . import queries, services
 from .form_data import report_input_from
 from .forms import MAX_PERSONS, PublicReportForm, StatusLookupForm
 from .models import QuarantinedSubmission
@@ -19,20 +19,14 @@ bp = Blueprint("public", __name__)
 RECEIPT_KEY = "report_receipt"
 
 
-def _counties():
-    return db.session.scalars(sa.select(County).where(County.is_active.is_(True)).order_by(County.sort_order)).all()
-
-
 def _district_choices(county_id: int | None):
     if not county_id:
         return [(0, "請先選擇縣市")]
-    districts = db.session.scalars(sa.select(District).where(District.county_id == county_id)
-                                   .order_by(District.sort_order)).all()
-    return [(0, "請選擇行政區")] + [(d.id, d.name) for d in districts]
+    return [(0, "請選擇行政區")] + [(d.id, d.name) for d in queries.districts(county_id)]
 
 
 def _prepare(form: PublicReportForm) -> PublicReportForm:
-    form.county_id.choices = [(0, "請選擇縣市")] + [(c.id, c.name) for c in _counties()]
+    form.county_id.choices = [(0, "請選擇縣市")] + [(c.id, c.name) for c in queries.active_counties()]
     form.district_id.choices = _district_choices(form.county_id.data)
     return form
 
@@ -56,7 +50,7 @@ def report_submit():
         # A bot filled the field people cannot see: keep it aside, never in the queue.
         payload = {k: v for k, v in request.form.items(multi=False) if k != "csrf_token"}
         db.session.add(QuarantinedSubmission(reason="honeypot", ip=request.remote_addr or "", payload=payload))
-        db.session.commit()
+        edge.commit()
         return redirect(url_for("public.report_done"), code=303)
     if "add_person" in request.form:
         if len(form.persons.entries) < MAX_PERSONS:
@@ -72,7 +66,7 @@ def report_submit():
     county = db.session.get(County, form.county_id.data)
     report, code = services.receive(county, report_input_from(form), ReportingChannel("7"))
     receipt = {"report_no": report.report_no, "code": code, "county": county.name}
-    db.session.commit()  # committed before we answer: nothing submitted is lost
+    edge.commit()  # committed before we answer: nothing submitted is lost
     session[RECEIPT_KEY] = receipt
     return redirect(url_for("public.report_done"), code=303)
 

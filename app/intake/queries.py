@@ -1,4 +1,5 @@
-"""Read models the intake pages share: the screening queue and today's figures."""
+"""Read models the intake pages share: the screening queue, today's figures, the choices of
+the recording and decision forms, the county's settings."""
 from __future__ import annotations
 
 from collections import Counter as Tally
@@ -11,9 +12,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..extensions import db
-from ..tenants.models import Unit, UnitKind
+from ..tenants.models import County, District, Unit, UnitKind
 from . import deadlines
-from .models import OPEN_REPORT_STATUSES, Report, ReportStatus
+from .models import OPEN_REPORT_STATUSES, ApiToken, DispatchRule, IdempotencyKey, Report, ReportStatus
 from .reference import Concern
 
 
@@ -143,3 +144,66 @@ def day_figures(day, now: datetime | None = None) -> DayFigures:
             share.within_deadline += in_deadline
     figures.dispatched = dict(dispatched)
     return figures
+
+
+# --- Choices of the recording, decision and public forms ------------------------------
+
+def districts(county_id: int) -> list[District]:
+    return db.session.scalars(sa.select(District).where(District.county_id == county_id)
+                              .order_by(District.sort_order)).all()
+
+
+def district_named(county_id: int, name: str) -> District | None:
+    return db.session.scalars(sa.select(District).where(District.county_id == county_id,
+                                                        District.name == name)).first()
+
+
+def active_counties() -> list[County]:
+    return db.session.scalars(sa.select(County).where(County.is_active.is_(True)).order_by(County.sort_order)).all()
+
+
+def counties_except(county_id: int) -> list[County]:
+    """Every other county (where a report may be transferred to)."""
+    return [c for c in db.session.scalars(sa.select(County).order_by(County.sort_order)) if c.id != county_id]
+
+
+def active_units(county_id: int, kinds) -> list[Unit]:
+    """The county's active units of these kinds (where a report may be dispatched)."""
+    return db.session.scalars(
+        sa.select(Unit).where(Unit.county_id == county_id, Unit.kind.in_(kinds),
+                              Unit.is_active.is_(True)).order_by(Unit.kind, Unit.id)).all()
+
+
+def units_by_id(ids) -> dict[int, Unit]:
+    return {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(list(ids))))}
+
+
+# --- One report ----------------------------------------------------------------
+
+def report_by_no(report_no: str) -> Report | None:
+    return db.session.scalars(sa.select(Report).where(Report.report_no == report_no)).first()
+
+
+def repeats_of(report: Report) -> list[Report]:
+    """The reports screened out as repeats of this one, oldest first."""
+    return db.session.scalars(sa.select(Report).where(Report.duplicate_of_id == report.id)
+                              .order_by(Report.received_at)).all()
+
+
+# --- The county's settings, the API's tokens ------------------------------------------
+
+def dispatch_rules() -> list[DispatchRule]:
+    return db.session.scalars(sa.select(DispatchRule).order_by(DispatchRule.effective_from.desc())).all()
+
+
+def api_tokens() -> list[ApiToken]:
+    return db.session.scalars(sa.select(ApiToken).order_by(ApiToken.created_at.desc())).all()
+
+
+def token_by_hash(digest: str) -> ApiToken | None:
+    return db.session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == digest)).first()
+
+
+def idempotency_key(token_id: int, key: str) -> IdempotencyKey | None:
+    return db.session.scalars(sa.select(IdempotencyKey).where(IdempotencyKey.token_id == token_id,
+                                                              IdempotencyKey.key == key)).first()

@@ -6,22 +6,21 @@ import hashlib
 import secrets
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Role
 from ..audit import services as audit
 from ..audit.models import AuditAction
-from ..cases.models import FamilyCase
+from ..core import edge
+from ..core.errors import Stale
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
 from ..tenants.labels import unit_choices
-from ..tenants.models import County, District, Unit, UnitKind
+from ..tenants.models import County, UnitKind
 from . import deadlines, queries, services
 from .duplicates import find_possible_duplicates
 from .form_data import local_to_utc, report_input_from
@@ -77,9 +76,7 @@ def queue():
 
 def _intake_form(county: County) -> IntakeReportForm:
     form = IntakeReportForm()
-    districts = db.session.scalars(sa.select(District).where(District.county_id == county.id)
-                                   .order_by(District.sort_order)).all()
-    form.district_id.choices = [(0, "請選擇行政區")] + [(d.id, d.name) for d in districts]
+    form.district_id.choices = [(0, "請選擇行政區")] + [(d.id, d.name) for d in queries.districts(county.id)]
     if request.method == "GET":
         form.received_at.data = utcnow().astimezone(TAIPEI).replace(tzinfo=None, second=0, microsecond=0)
     return form
@@ -111,7 +108,7 @@ def report_new():
         victim_wishes=form.victim_wishes.data or "", source_name=(form.source_name.data or "").strip(),
     )
     report, _code = services.receive(county, data, ReportingChannel(form.channel.data), actor=current_user)
-    db.session.commit()
+    edge.commit()
     flash(f"已受理通報 {report.report_no}，派案時限 {report.deadline_kind.label}。", "success")
     return redirect_to(url_for("intake.report_detail", report_id=report.id))
 
@@ -119,9 +116,7 @@ def report_new():
 # --- One report: read, claim, decide --------------------------------------
 
 def _decision_forms(report: Report, duplicates):
-    county_units = db.session.scalars(
-        sa.select(Unit).where(Unit.county_id == report.tenant_id, Unit.kind.in_(services.DISPATCHABLE),
-                              Unit.is_active.is_(True)).order_by(Unit.kind, Unit.id)).all()
+    county_units = queries.active_units(report.tenant_id, services.DISPATCHABLE)
     open_cases = [m for m in duplicates if m.kind == "case"]
     screen = ScreenOutForm(prefix="so")
     screen.duplicate_case_id.choices = [(0, "（不選）")] + [(m.id, m.label) for m in open_cases]
@@ -133,9 +128,7 @@ def _decision_forms(report: Report, duplicates):
         proposed = services.proposed_lead_unit(report)
         dispatch.lead_unit_id.data = proposed.id if proposed else 0
     transfer = TransferForm(prefix="t")
-    transfer.county_id.choices = [(0, "請選擇")] + [
-        (c.id, c.name) for c in db.session.scalars(sa.select(County).order_by(County.sort_order))
-        if c.id != report.tenant_id]
+    transfer.county_id.choices = [(0, "請選擇")] + [(c.id, c.name) for c in queries.counties_except(report.tenant_id)]
     return {"screen_form": screen, "dispatch_form": dispatch, "refer_form": ReferForm(prefix="r"),
             "transfer_form": transfer, "release_form": ReleaseForm(prefix="rel")}
 
@@ -155,9 +148,7 @@ def _detail(report: Report, *, status: int = 200, error: str | None = None, form
         # the decision forms are gone from the page (someone else decided or holds it): show what was typed
         context["unsaved_forms"] = [context[k] for k in DECISION_FORMS]
     proposed = services.proposed_lead_unit(report)
-    repeats = db.session.scalars(sa.select(Report).where(Report.duplicate_of_id == report.id)
-                                 .order_by(Report.received_at)).all()
-    return render("intake/report_detail.html", repeats=repeats, status=status, report=report, duplicates=duplicates,
+    return render("intake/report_detail.html", repeats=queries.repeats_of(report), status=status, report=report, duplicates=duplicates,
                   clock=deadlines.clock(report.received_at, report.deadline_at, utcnow()), proposed=proposed,
                   error=error, tipvda=tipvda(), band=tipvda_band(report.tipvda_score),
                   concern_labels=report.concern_labels, **context)
@@ -170,30 +161,27 @@ def report_detail(report_id: int):
     audit.record(AuditAction.READ, record_type="reports", record_id=report.id,
                  summary=f"查閱通報 {report.report_no}（含通報人資料）")
     response = _detail(report)
-    db.session.commit()  # after rendering: committing first would expire what the page reads
+    edge.commit()  # after rendering: committing first would expire what the page reads
     return response
 
 
 def _act(report_id: int, action, decision: str | None = None):
-    """Run a decision; a refusal or a lost race comes back as the page with a message. A decision
+    """Run a decision at the edge; a refusal (422) or a lost race (409) comes back as the page with a message. A decision
     form (``decision``) is built with the page's own choices, handed to the action, and comes back
     open with its errors and everything typed."""
     report = _report_or_404(report_id)
     forms = _decision_forms(report, find_possible_duplicates(report)) if decision else None
-    try:
-        result = action(report, forms) if decision else action(report)
-        db.session.commit()
-        return result
-    except services.IntakeError as exc:
-        db.session.rollback()
-        return _detail(_report_or_404(report_id), status=422, error=str(exc), forms=forms, open_decision=decision)
-    except StaleDataError:
-        db.session.rollback()
+
+    def refused(exc):
         report = _report_or_404(report_id)
-        by = report.decided_by or report.claimed_by
-        who = by.display_name if by else "其他人"
-        return _detail(report, status=409,
-                       error=f"此通報剛由 {who} 處理（目前：{report.status.label}），您的操作未儲存，請確認後再操作。")
+        if isinstance(exc, Stale):
+            by = report.decided_by or report.claimed_by
+            who = by.display_name if by else "其他人"
+            return _detail(report, status=409,
+                           error=f"此通報剛由 {who} 處理（目前：{report.status.label}），您的操作未儲存，請確認後再操作。")
+        return _detail(report, status=exc.status, error=str(exc), forms=forms, open_decision=decision)
+
+    return edge.act(lambda: action(report, forms) if decision else action(report), refused)
 
 
 @bp.post("/reports/<int:report_id>/claim")
@@ -228,14 +216,13 @@ def report_screen_out(report_id: int):
             raise services.IntakeError("；".join(form.error_summary()))
         original = None
         if (form.duplicate_of.data or "").strip():
-            original = db.session.scalars(sa.select(Report).where(Report.report_no == form.duplicate_of.data.strip())).first()
+            original = queries.report_by_no(form.duplicate_of.data.strip())
             if original is None:
                 message = f"本縣市查無通報編號 {form.duplicate_of.data.strip()}。"
                 form.duplicate_of.errors = [message]
                 raise services.IntakeError(message)
-        case = db.session.get(FamilyCase, form.duplicate_case_id.data) if form.duplicate_case_id.data else None
         services.screen_out(report, current_user, InvalidReason(form.reason.data), duplicate_of=original,
-                            duplicate_case=case, directed_to=form.directed_to.data or "", note=form.note.data or "")
+                            duplicate_case_id=form.duplicate_case_id.data or None, directed_to=form.directed_to.data or "", note=form.note.data or "")
         flash(f"通報 {report.report_no} 已判定無效（{report.invalid_reason.label}）。", "success")
         return redirect_to(url_for("intake.queue"))
 
@@ -249,19 +236,13 @@ def report_dispatch(report_id: int):
         form = forms["dispatch_form"]
         if not form.validate_on_submit():
             raise services.IntakeError("；".join(form.error_summary()))
-        by_id = {u.id: u for u in db.session.scalars(sa.select(Unit).where(
-            Unit.id.in_([form.lead_unit_id.data, *(form.collaborator_ids.data or [])])))}
-        case = None
-        if form.attach_case_id.data:
-            case = db.session.get(FamilyCase, form.attach_case_id.data)
-            if case is None:
-                raise services.IntakeError("查無要併入的個案。")
+        by_id = queries.units_by_id([form.lead_unit_id.data, *(form.collaborator_ids.data or [])])
         result = services.dispatch(
             report, current_user, by_id[form.lead_unit_id.data],
             collaborators=[by_id[i] for i in form.collaborator_ids.data or [] if i in by_id],
             child_grade=ChildGrade(form.child_grade.data) if form.child_grade.data else None,
             child_class=ChildClass(form.child_class.data) if form.child_class.data else None,
-            attach_to_case=case, note=form.note.data or "",
+            attach_to_case_id=form.attach_case_id.data or None, note=form.note.data or "",
         )
         flash(f"通報 {report.report_no} 已派案至 {by_id[form.lead_unit_id.data].name}（個案 {result.case_no}）。", "success")
         return redirect_to(url_for("intake.queue"))
@@ -322,7 +303,7 @@ def figures():
 @requires(Role.COUNTY_ADMIN)
 def deadline_rules():
     form = DispatchRuleForm()
-    rules = db.session.scalars(sa.select(DispatchRule).order_by(DispatchRule.effective_from.desc())).all()
+    rules = queries.dispatch_rules()
     if request.method == "GET":
         form.urgent_concerns.data = list(deadlines.NATIONAL_DEFAULT.urgent_concerns)
     if form.validate_on_submit():
@@ -335,7 +316,7 @@ def deadline_rules():
             dispute_decision_days=form.dispute_decision_days.data,
         )
         db.session.add(rule)
-        db.session.commit()
+        edge.commit()
         flash(f"已新增自 {rule.effective_from} 起生效的派案時限。", "success")
         return redirect_to(url_for("intake.deadline_rules"))
     if request.method == "POST":
@@ -353,14 +334,14 @@ def hash_token(token: str) -> str:
 @requires(Role.COUNTY_ADMIN)
 def api_tokens():
     form = ApiTokenForm()
-    tokens = db.session.scalars(sa.select(ApiToken).order_by(ApiToken.created_at.desc())).all()
+    tokens = queries.api_tokens()
     if form.validate_on_submit():
         prefix = secrets.token_hex(4)
         token = f"snk_{prefix}_{secrets.token_urlsafe(32)}"
         record = ApiToken(organisation=form.organisation.data.strip(), channel=ReportingChannel(form.channel.data),
                           token_prefix=prefix, token_hash=hash_token(token), created_by_id=current_user.id)
         db.session.add(record)
-        db.session.commit()
+        edge.commit()
         return render("intake/api_tokens.html", form=ApiTokenForm(formdata=None), tokens=[record, *tokens],
                       new_token=token, new_record=record)
     if request.method == "POST":
@@ -376,6 +357,6 @@ def api_token_revoke(token_id: int):
         abort(404)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        db.session.commit()
+        edge.commit()
         flash(f"已撤銷 {token.organisation} 的 API 金鑰。", "success")
     return redirect_to(url_for("intake.api_tokens"))

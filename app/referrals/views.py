@@ -52,6 +52,8 @@ from .models import (
     Urgency,
 )
 
+from . import record  # noqa: F401 — the family record's referral part (registers with cases.queries)
+
 bp = Blueprint("referrals", __name__)
 WORKERS = (Role.SOCIAL_WORKER, Role.SUPERVISOR)
 PARTIES = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.PARTNER_STAFF, Role.UNIT_ADMIN, Role.DISPATCHER)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..core.errors import DomainError
 from ..extensions import db
 from .models import (
     COUNTY_UNIT_KINDS,
@@ -17,12 +18,13 @@ from .models import (
 )
 
 
-class DirectoryError(ValueError):
+class DirectoryError(DomainError):
     """A change to the directory that cannot be made, said in Chinese (``field`` names the form field)."""
 
+    status = 422
+
     def __init__(self, message: str, field: str = "name"):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 def _name_taken(name: str, *, county_id, partner_org_id=None, exclude_id=None) -> bool:

@@ -2,14 +2,14 @@
 counties, partner organisations and ministry units."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, request, url_for
 
 from ..accounts.models import Role
+from ..core import edge
 from ..core.permissions import requires
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
-from . import services
+from . import queries, services
 from .forms import BranchForm, CountyForm, MinistryUnitForm, PartnerForm, UnitForm
 from .models import COUNTY_UNIT_KINDS, MINISTRY_UNIT_KINDS, County, PartnerOrganisation, Unit, UnitKind
 
@@ -41,32 +41,26 @@ def _unit_form(county: County, unit: Unit | None = None) -> UnitForm:
 
 
 def _save_unit(county: County, unit: Unit | None, form: UnitForm, template: str):
-    if form.validate_on_submit():
-        try:
-            saved = services.save_county_unit(
-                county, unit,
-                kind=UnitKind(form.kind.data), name=form.name.data, short_name=form.short_name.data or "",
-                phone=form.phone.data or "", district_ids=form.districts.data or [], is_active=form.is_active.data,
-            )
-        except services.DirectoryError as exc:
-            getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [str(exc)]
-            return form_error(template, form=form, county=county, unit=unit)
-        db.session.commit()
+    if not form.validate_on_submit():
+        return form_error(template, form=form, county=county, unit=unit)
+
+    def save():
+        saved = services.save_county_unit(
+            county, unit,
+            kind=UnitKind(form.kind.data), name=form.name.data, short_name=form.short_name.data or "",
+            phone=form.phone.data or "", district_ids=form.districts.data or [], is_active=form.is_active.data,
+        )
         flash(f"已儲存「{saved.name}」。", "success")
         return redirect_to(url_for("tenants.units"))
-    return form_error(template, form=form, county=county, unit=unit)
+
+    return edge.act(save, edge.form_refusal(template, form, county=county, unit=unit))
 
 
 @bp.get("/admin/units")
 @requires(Role.COUNTY_ADMIN)
 def units():
     county = _admin_county()
-    rows = db.session.scalars(
-        sa.select(Unit).where(Unit.county_id == county.id, Unit.kind.in_(COUNTY_UNIT_KINDS)).order_by(Unit.kind, Unit.name)
-    ).all()
-    order = {k: i for i, k in enumerate(COUNTY_UNIT_KINDS)}
-    rows = sorted(rows, key=lambda u: (order[u.kind], u.id))
-    return render("tenants/units.html", county=county, units=rows)
+    return render("tenants/units.html", county=county, units=queries.county_units(county))
 
 
 @bp.route("/admin/units/new", methods=["GET", "POST"])
@@ -107,20 +101,18 @@ def county_edit(county_id: int):
         county.name = form.name.data.strip()
         county.is_active = form.is_active.data
         county.retention_years = form.retention_years.data
-        db.session.commit()
+        edge.commit()
         flash(f"已儲存「{county.name}」。", "success")
         return redirect_to(url_for("tenants.counties"))
     if request.method == "POST":
         return form_error("tenants/county_form.html", form=form, county=county)
-    units = db.session.scalars(sa.select(Unit).where(Unit.county_id == county.id).order_by(Unit.name)).all()
-    return render("tenants/county_form.html", form=form, county=county, units=units)
+    return render("tenants/county_form.html", form=form, county=county, units=queries.units_in_county(county))
 
 
 @bp.get("/system/partners")
 @requires(sysadmin=True)
 def partners():
-    orgs = db.session.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)).all()
-    return render("tenants/partners.html", partners=orgs)
+    return render("tenants/partners.html", partners=queries.partners())
 
 
 def _partner_form(org: PartnerOrganisation | None) -> PartnerForm:
@@ -147,15 +139,14 @@ def partner_edit(org_id: int | None):
     if request.method == "POST":
         if not form.validate_on_submit():
             return form_error("tenants/partner_form.html", **context)
-        try:
-            org = services.save_partner(org, name=form.name.data, short_name=form.short_name.data or "",
-                                        county_ids=form.counties.data or [], is_active=form.is_active.data)
-        except services.DirectoryError as exc:
-            form.name.errors = list(form.name.errors) + [str(exc)]
-            return form_error("tenants/partner_form.html", **context)
-        db.session.commit()
-        flash(f"已儲存「{org.name}」。", "success")
-        return redirect_to(url_for("tenants.partner_edit", org_id=org.id))
+        def save():
+            saved = services.save_partner(org, name=form.name.data, short_name=form.short_name.data or "",
+                                          county_ids=form.counties.data or [], is_active=form.is_active.data)
+            flash(f"已儲存「{saved.name}」。", "success")
+            return redirect_to(url_for("tenants.partner_edit", org_id=saved.id))
+
+        return edge.act(save, edge.form_refusal("tenants/partner_form.html", form, field=form.name, org=org,
+                                                  branch_form=context["branch_form"]))
     return render("tenants/partner_form.html", **context)
 
 
@@ -170,24 +161,23 @@ def partner_branch_new(org_id: int):
         if not branch_form.errors:
             branch_form.county_id.errors = ["請選擇「所在縣市」。"]
         return form_error("tenants/partner_form.html", **context)
-    try:
+    def add():
         services.add_branch(org, name=branch_form.name.data, county_id=branch_form.county_id.data,
                             phone=branch_form.phone.data or "")
-    except services.DirectoryError as exc:
-        getattr(branch_form, exc.field).errors = [str(exc)]
+        flash("已新增服務單位。", "success")
+        return redirect_to(url_for("tenants.partner_edit", org_id=org.id))
+
+    def refused(exc):
+        edge.beside_field(branch_form, exc, replace=True)
         return form_error("tenants/partner_form.html", **context)
-    db.session.commit()
-    flash("已新增服務單位。", "success")
-    return redirect_to(url_for("tenants.partner_edit", org_id=org.id))
+
+    return edge.act(add, refused)
 
 
 @bp.get("/system/ministry")
 @requires(sysadmin=True)
 def ministry_units():
-    rows = db.session.scalars(
-        sa.select(Unit).where(Unit.kind.in_(MINISTRY_UNIT_KINDS)).order_by(Unit.agency, Unit.kind, Unit.id)
-    ).all()
-    return render("tenants/ministry_units.html", units=rows)
+    return render("tenants/ministry_units.html", units=queries.ministry_units())
 
 
 @bp.route("/system/ministry/new", methods=["GET", "POST"], defaults={"unit_id": None})
@@ -208,15 +198,13 @@ def ministry_unit_edit(unit_id: int | None):
     if request.method == "POST":
         if not form.validate_on_submit():
             return form_error("tenants/ministry_unit_form.html", form=form, unit=unit)
-        try:
+        def save():
             saved = services.save_ministry_unit(
                 unit, kind=UnitKind(form.kind.data), agency=form.agency.data, name=form.name.data,
                 short_name=form.short_name.data or "", county_ids=form.counties.data or [], is_active=form.is_active.data,
             )
-        except services.DirectoryError as exc:
-            getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [str(exc)]
-            return form_error("tenants/ministry_unit_form.html", form=form, unit=unit)
-        db.session.commit()
-        flash(f"已儲存「{saved.name}」。", "success")
-        return redirect_to(url_for("tenants.ministry_units"))
+            flash(f"已儲存「{saved.name}」。", "success")
+            return redirect_to(url_for("tenants.ministry_units"))
+
+        return edge.act(save, edge.form_refusal("tenants/ministry_unit_form.html", form, unit=unit))
     return render("tenants/ministry_unit_form.html", form=form, unit=unit)
