@@ -171,3 +171,10 @@ def item_page(item: ActionItem, series: MeetingSeries, membership) -> ItemPage:
 def series_by_ids(ids) -> dict[int, MeetingSeries]:
     ids = set(ids)
     return {s.id: s for s in db.session.scalars(sa.select(MeetingSeries).where(MeetingSeries.id.in_(ids)))} if ids else {}
+
+
+def recent_meetings(county_id: int, limit: int = 10) -> list:
+    """(series, meeting) of the county's latest meetings, the latest held first."""
+    return db.session.execute(
+        sa.select(MeetingSeries, Meeting).join(Meeting, Meeting.series_id == MeetingSeries.id)
+        .where(MeetingSeries.county_id == county_id).order_by(Meeting.held_on.desc()).limit(limit)).all()

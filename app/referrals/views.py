@@ -170,7 +170,7 @@ def detail(referral_id: int):
 REFERRAL_STALE = "此轉介剛被他人更新（目前：{status}），您的操作未儲存，請確認目前狀態後再操作。"
 
 
-def _form_errors(form) -> str:
+def _form_refusal(form) -> str:
     return "；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str))
 
 
@@ -187,7 +187,7 @@ def _on_referral(referral_id: int, form_class, do):
 
     def work():
         if not form.validate():
-            raise services.ReferralError(_form_errors(form))
+            raise services.ReferralError(_form_refusal(form))
         return do(referral, form)
 
     def done(message: str):
@@ -442,7 +442,7 @@ def _on_dispute(dispute_id: int, form_class, do):
 
     def work():
         if not form.validate():
-            raise disputes.DisputeError(_form_errors(form))
+            raise disputes.DisputeError(_form_refusal(form))
         return do(dispute, form)
 
     def done(message: str):
@@ -476,7 +476,7 @@ def _decision_confirmation(dispute_id: int):
     form.collaborator_ids.choices = [(i, u.name) for i, u in all_units.items()]
     try:
         if not form.validate():
-            raise disputes.DisputeError(_form_errors(form))
+            raise disputes.DisputeError(_form_refusal(form))
         outcome = DisputeOutcome(form.outcome.data)
         lead = all_units.get(form.lead_unit_id.data)
         collaborators = [all_units[i] for i in form.collaborator_ids.data or [] if i in all_units]
