@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ..core.dates import age_on
+from ..core.errors import Invalid
 
 TESTS = ("reports_in_year", "placement_returned_within_days", "member_flag_any", "manual", "child_under_age",
          "child_flag_any", "parent_under_age", "member_relation_any")
 
 
-class RulesError(ValueError):
+class RulesError(Invalid):
     pass
 
 

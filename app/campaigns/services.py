@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from ..cases import services as cases
 from ..cases.models import OPEN_STATUSES, CaseMember, CaseUnit, CaseUnitRole, FamilyCase
 from ..cases.services import find_by_number
+from ..core.errors import Invalid
 from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
 from ..extensions import db
@@ -49,7 +50,7 @@ SEED_RULES = Path(__file__).with_name("data") / "rules_2019.json"
 COUNTED_REPORT_CONCERNS = {c.value for c in PROTECTIVE} | {Concern.VULNERABLE_FAMILY.value}
 
 
-class CampaignError(ValueError):
+class CampaignError(Invalid):
     pass
 
 

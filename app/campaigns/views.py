@@ -4,34 +4,47 @@ it, ticks the indicators only a worker can judge, and sets the visiting unit."""
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
-from ..cases.models import CaseMember, FamilyCase
+from ..cases.models import FamilyCase
 from ..cases.services import find_by_number
-from ..core import tenancy
+from ..core import edge, tenancy
 from ..core.forms import parse_amount, parse_flexible_date, too_long
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render
 from ..extensions import db
 from ..tenants.labels import unit_choices
-from ..tenants.models import County, Unit
+from ..tenants.models import Unit
 from ..tenants.services import active_county_units
-from . import services
-from .forms import CampaignForm, DutyForm, ImportForm, NetworkForm, RulesForm, TickForm, UnitForm
-from .models import Campaign, CampaignVisit, DutyContact, ManualIndicator, RuleSet, VisitEntry, VisitMethod
+from . import queries, services
+from .forms import (
+    CampaignForm,
+    DutyForm,
+    ImportForm,
+    NetworkForm,
+    RulesForm,
+    TickForm,
+    UnitForm,
+)
+from .models import (
+    Campaign,
+    CampaignVisit,
+    DutyContact,
+    RuleSet,
+    VisitEntry,
+    VisitMethod,
+)
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 
 def _index(form=None, error=None, status=200):
-    campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.holiday_start.desc())).all()
     ministry = g.membership.role == Role.MINISTRY_STAFF
-    return render("campaigns/index.html", status=status, campaigns=campaigns, ministry=ministry,
+    return render("campaigns/index.html", status=status, campaigns=queries.campaigns(), ministry=ministry,
                   form=form or (CampaignForm(formdata=None) if ministry else None), error=error,
                   rule_set=services.rules_in_force())
 
@@ -48,39 +61,41 @@ def open_campaign():
     form = CampaignForm(request.form)
     if not form.validate():
         return _index(form, status=422)
-    try:
-        campaign = services.open_campaign(form.name.data, form.holiday_start.date, form.holiday_end.date, current_user,
-                                          starts_on=form.starts_on.date, ends_on=form.ends_on.date)
-    except services.CampaignError as exc:
-        db.session.rollback()
-        return _index(CampaignForm(request.form), error=str(exc), status=422)
-    db.session.commit()
-    flash(f"已開辦「{campaign.name}」，使用關懷對象規則第 {campaign.rule_set.version} 版。", "success")
-    return redirect_to(url_for("campaigns.index"))
+
+    def opened(campaign: Campaign):
+        flash(f"已開辦「{campaign.name}」，使用關懷對象規則第 {campaign.rule_set.version} 版。", "success")
+        return redirect_to(url_for("campaigns.index"))
+
+    return edge.act_then(
+        lambda: services.open_campaign(form.name.data, form.holiday_start.date, form.holiday_end.date, current_user,
+                                       starts_on=form.starts_on.date, ends_on=form.ends_on.date),
+        opened, lambda error: _index(CampaignForm(request.form), error=str(error), status=422))
 
 
 @bp.route("/rules", methods=["GET", "POST"])
 @requires(Role.MINISTRY_STAFF)
 def rules():
-    current = services.rules_in_force()
-    form = RulesForm(request.form) if request.method == "POST" else RulesForm(formdata=None)
-    error, status = None, 200
     if request.method == "POST":
-        try:
+        form = RulesForm(request.form)
+
+        def save():
             if not form.validate():
                 raise services.CampaignError("請填寫規則與說明。")
-            version = services.save_rules(form.rules.data, form.note.data, current_user)
-            db.session.commit()
+            return services.save_rules(form.rules.data, form.note.data, current_user)
+
+        def saved(version: RuleSet):
             flash(f"已儲存關懷對象規則第 {version.version} 版；之後開辦的專案採用此版。", "success")
             return redirect_to(url_for("campaigns.rules"))
-        except services.CampaignError as exc:
-            db.session.rollback()
-            error, status = str(exc), 422
-            current = services.rules_in_force()
-    else:
-        form.rules.data = json.dumps(current.rules, ensure_ascii=False, indent=2)
-    versions = db.session.scalars(sa.select(RuleSet).order_by(RuleSet.version.desc())).all()
-    return render("campaigns/rules.html", status=status, form=form, error=error, current=current, versions=versions)
+
+        return edge.act_then(save, saved, lambda error: _rules_page(form, services.rules_in_force(), str(error), 422))
+    form, current = RulesForm(formdata=None), services.rules_in_force()
+    form.rules.data = json.dumps(current.rules, ensure_ascii=False, indent=2)
+    return _rules_page(form, current)
+
+
+def _rules_page(form: RulesForm, current: RuleSet, error: str | None = None, status: int = 200):
+    return render("campaigns/rules.html", status=status, form=form, error=error, current=current,
+                  versions=queries.rule_versions())
 
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
@@ -92,14 +107,9 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
 
 def _list_page(campaign: Campaign, error=None, status=200, network_form=None, imported=None):
     county_id = g.membership.county_id
-    entries = db.session.scalars(sa.select(VisitEntry).where(VisitEntry.campaign_id == campaign.id)
-                                 .order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)).all()
-    rule_set = db.session.get(RuleSet, campaign.rule_set_id)
+    page = queries.county_list(campaign)
+    rule_set = page.rule_set
     labels = services.indicator_labels(rule_set)
-    counts = {}
-    for e in entries:
-        for code in e.indicators:
-            counts[code] = counts.get(code, 0) + 1
     units = services.visiting_unit_choices(county_id)
     manual_codes = [k for k in labels if k[0] in "12" and any(
         r["test"] == "manual" and f"{k[0]}{r['code']}" == k for r in rule_set.rules["level1" if k[0] == "1" else "level2"])]
@@ -108,12 +118,9 @@ def _list_page(campaign: Campaign, error=None, status=200, network_form=None, im
     if tick_form is not None and request.method == "POST" and request.endpoint == "campaigns.tick":
         tick_form = TickForm(request.form)
         tick_form.code.choices = [(c, f"{c}｜{labels[c]}") for c in manual_codes]
-    ticks: dict = {}
-    for mark in db.session.scalars(sa.select(ManualIndicator).where(ManualIndicator.campaign_id == campaign.id)):
-        ticks.setdefault(mark.case_id, {})[mark.code] = mark.reason
-    return render("campaigns/list.html", status=status, campaign=campaign, entries=entries, labels=labels, counts=counts,
-                  ticks=ticks,
-                  units=unit_choices(units), overlaps=services.overlaps(entries), error=error, rule_set=rule_set,
+    return render("campaigns/list.html", status=status, campaign=campaign, entries=page.entries, labels=labels,
+                  counts=page.counts, ticks=page.ticks,
+                  units=unit_choices(units), overlaps=services.overlaps(page.entries), error=error, rule_set=rule_set,
                   tick_form=tick_form, unit_form=UnitForm(formdata=None),
                   network_form=network_form or NetworkForm(formdata=None), import_form=ImportForm(formdata=None),
                   imported=imported)
@@ -127,10 +134,10 @@ def county_list(campaign_id: int):
 
 @bp.post("/<int:campaign_id>/compute")
 @requires(Role.COUNTY_ADMIN)
+@edge.transaction
 def compute(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
     result = services.compute_list(campaign, g.membership.county_id)
-    db.session.commit()
     flash(f"已依規則第 {campaign.rule_set.version} 版計算：在案家庭 {result['families']} 戶，列入 {result['listed']} 戶"
           f"（新增 {result['added']}、移除 {result['removed']}）。", "success")
     return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id))
@@ -145,16 +152,22 @@ def set_unit(campaign_id: int, entry_id: int):
     unit = db.session.get(Unit, form.unit_id.data or 0)
     if entry is None or entry.campaign_id != campaign.id:
         abort(404)
-    try:
+
+    def assign():
         if unit is None:
             raise services.CampaignError("請選擇訪視單位。")
         services.set_visiting_unit(entry, unit)
-    except services.CampaignError as exc:
-        db.session.rollback()
-        return _list_page(_campaign_or_404(campaign_id), error=str(exc), status=422)
-    db.session.commit()
-    flash(f"已將訪視單位改為 {unit.name}。", "success")
-    return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id) + f"#entry-{entry.id}")
+
+    def done(_):
+        flash(f"已將訪視單位改為 {unit.name}。", "success")
+        return redirect_to(url_for("campaigns.county_list", campaign_id=campaign_id) + f"#entry-{entry_id}")
+
+    return edge.act_then(assign, done, lambda error: _refused_on_list(campaign_id, error))
+
+
+def _refused_on_list(campaign_id: int, error, **page):
+    """A county administrator's action on the list refused: the list again with the reason (422)."""
+    return _list_page(_campaign_or_404(campaign_id), error=str(error), status=422, **page)
 
 
 def _county_case(case_no: str) -> FamilyCase:
@@ -169,18 +182,20 @@ def _county_case(case_no: str) -> FamilyCase:
 def tick(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
     form = TickForm(request.form)
-    try:
+
+    def tick_and_compute():
         if not form.validate():
             raise services.CampaignError("勾選此指標時請寫明個案案號與理由。")
         case = _county_case(form.case_no.data)
         services.tick(campaign, case, form.code.data, form.reason.data, current_user)
         services.compute_list(campaign, g.membership.county_id)
-    except services.CampaignError as exc:
-        db.session.rollback()
-        return _list_page(_campaign_or_404(campaign_id), error=str(exc), status=422)
-    db.session.commit()
-    flash(f"已勾選 {case.case_no} 的 {form.code.data} 並重新計算名單。", "success")
-    return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id))
+        return case
+
+    def done(case: FamilyCase):
+        flash(f"已勾選 {case.case_no} 的 {form.code.data} 並重新計算名單。", "success")
+        return redirect_to(url_for("campaigns.county_list", campaign_id=campaign_id))
+
+    return edge.act_then(tick_and_compute, done, lambda error: _refused_on_list(campaign_id, error))
 
 
 @bp.post("/<int:campaign_id>/network")
@@ -189,17 +204,20 @@ def add_network(campaign_id: int):
     """One family from a network unit's list, by case number."""
     campaign = _campaign_or_404(campaign_id)
     form = NetworkForm(request.form)
-    try:
+
+    def add():
         if not form.validate():
             raise services.CampaignError("請填寫案號、網絡單位與理由。")
         case = _county_case(form.case_no.data)
         services.add_network_entry(campaign, g.membership.county_id, case, form.kind.data, form.reason.data, current_user)
-    except services.CampaignError as exc:
-        db.session.rollback()
-        return _list_page(_campaign_or_404(campaign_id), error=str(exc), status=422, network_form=NetworkForm(request.form))
-    db.session.commit()
-    flash(f"已將 {case.case_no} 加入名單（網絡單位查訪）。", "success")
-    return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id))
+        return case
+
+    def added(case: FamilyCase):
+        flash(f"已將 {case.case_no} 加入名單（網絡單位查訪）。", "success")
+        return redirect_to(url_for("campaigns.county_list", campaign_id=campaign_id))
+
+    return edge.act_then(add, added, lambda error: _refused_on_list(campaign_id, error,
+                                                                    network_form=NetworkForm(request.form)))
 
 
 @bp.post("/<int:campaign_id>/network/import")
@@ -208,18 +226,19 @@ def import_network(campaign_id: int):
     """A network unit's list as CSV: valid rows added, the others reported with their line and reason."""
     campaign = _campaign_or_404(campaign_id)
     upload = request.files.get("im-file")
-    try:
+
+    def import_rows():
         if upload is None or not upload.filename:
             raise services.CampaignError("請選擇要匯入的 CSV 檔。")
         data = upload.read(2 * 1024 * 1024 + 1)
         if len(data) > 2 * 1024 * 1024:
             raise services.CampaignError("檔案超過 2 MB，請分批匯入。")
-        result = services.import_network_csv(campaign, g.membership.county_id, data, current_user)
-    except services.CampaignError as exc:
-        db.session.rollback()
-        return _list_page(_campaign_or_404(campaign_id), error=str(exc), status=422)
-    db.session.commit()
-    return _list_page(_campaign_or_404(campaign_id), imported=result, status=200 if result.added + result.updated else 422)
+        return services.import_network_csv(campaign, g.membership.county_id, data, current_user)
+
+    return edge.act_then(  # the valid rows are kept even when others are refused (422: some lines to fix)
+        import_rows, lambda result: _list_page(_campaign_or_404(campaign_id), imported=result,
+                                               status=200 if result.added + result.updated else 422),
+        lambda error: _refused_on_list(campaign_id, error))
 
 
 # --- The visiting unit's side ------------------------------------------------------------------------
@@ -231,41 +250,19 @@ def _is_partner() -> bool:
     return g.membership.role == Role.PARTNER_STAFF
 
 
-@contextmanager
-def _assigned_families():
-    """A partner organisation's staff act for no county: the families assigned to their unit are read
-    across counties through this one named crossing (every query under it filters on the visiting unit),
-    and nothing else of the county is visible to them."""
-    if _is_partner():
-        with tenancy.all_tenants("partner visiting unit: the families assigned to it"):
-            yield
-    else:
-        yield
-
-
 @bp.get("/mine")
 @requires(*WORKERS)
 def mine():
     """The campaigns, each with how many families the worker's unit is to visit."""
-    campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.holiday_start.desc())).all()
-    with _assigned_families():
-        counts = dict(db.session.execute(sa.select(VisitEntry.campaign_id, sa.func.count(VisitEntry.id)).where(
-            VisitEntry.visiting_unit_id == g.membership.unit_id).group_by(VisitEntry.campaign_id)).all())
-    return render("campaigns/mine.html", campaigns=campaigns, counts=counts)
+    return render("campaigns/mine.html", campaigns=queries.campaigns(),
+                  counts=queries.assigned_counts(g.membership.unit_id, partner=_is_partner()))
 
 
 @bp.get("/<int:campaign_id>/visits")
 @requires(*WORKERS)
 def my_visits(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
-    with _assigned_families():
-        entries = db.session.scalars(sa.select(VisitEntry).options(sa.orm.joinedload(VisitEntry.case)).where(
-            VisitEntry.campaign_id == campaign.id, VisitEntry.visiting_unit_id == g.membership.unit_id)
-            .order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)).all()
-        visits: dict = {}
-        for v in db.session.scalars(sa.select(CampaignVisit).where(CampaignVisit.entry_id.in_([e.id for e in entries]))
-                                    .order_by(CampaignVisit.visited_on)):
-            visits.setdefault(v.entry_id, []).append(v)
+    entries, visits = queries.my_visits(campaign, g.membership.unit_id, partner=_is_partner())
     labels = services.indicator_labels(db.session.get(RuleSet, campaign.rule_set_id))
     return render("campaigns/my_visits.html", campaign=campaign, entries=entries, visits=visits, labels=labels,
                   today=services.today(), partner=_is_partner())
@@ -273,24 +270,12 @@ def my_visits(campaign_id: int):
 
 def _entry_for_worker(campaign_id: int, entry_id: int) -> tuple[Campaign, VisitEntry]:
     campaign = _campaign_or_404(campaign_id)
-    with _assigned_families():
+    with queries.assigned_families(_is_partner()):
         entry = db.session.get(VisitEntry, entry_id)  # another county's: None (a partner's: checked below)
         if entry is None or entry.campaign_id != campaign.id or entry.visiting_unit_id != g.membership.unit_id:
             abort(404)
         entry.case  # loaded here, under the crossing  # noqa: B018
     return campaign, entry
-
-
-def _children_of(entry: VisitEntry):
-    members = db.session.scalars(sa.select(CaseMember).where(CaseMember.case_id == entry.case_id)
-                                 .order_by(CaseMember.id)).all()
-    day = services.today()
-    out = []
-    for m in members:
-        age = m.age(day)
-        if getattr(m.relation, "value", m.relation) == "child" or (age is not None and age < 18):
-            out.append((m, age))
-    return out
 
 
 @bp.route("/<int:campaign_id>/entries/<int:entry_id>/visit", methods=["GET", "POST"])
@@ -303,65 +288,70 @@ def record_visit(campaign_id: int, entry_id: int):
 
 
 def _record_visit(campaign: Campaign, entry: VisitEntry):
+    children = queries.children_of(entry, services.today())
+    if request.method != "POST":
+        return _visit_page(campaign, entry, children)
     campaign_id, entry_id = campaign.id, entry.id
-    children = _children_of(entry)
-    values = request.form if request.method == "POST" else {}
-    error = error_field = None
-    if request.method == "POST":
-        try:
-            error_field = "visited_on"  # the field a refusal below is about (shown beside it too)
-            try:
-                visited_on = parse_flexible_date(values.get("visited_on", ""))
-            except ValueError as exc:
-                raise services.CampaignError(f"訪視日期：{exc}") from None
-            if visited_on is None:
-                raise services.CampaignError("請填寫訪視日期。" + services.visit_date_message(campaign))
-            if not services.visit_date_allowed(campaign, visited_on):
-                raise services.CampaignError(services.visit_date_message(campaign))
-            error_field = None
-            try:
-                method = VisitMethod(values.get("method", ""))
-            except ValueError:
-                raise services.CampaignError("請選擇訪視方式。") from None
-            texts = {"persons_seen": ("見到的人", 500), "needs": ("發現的需求", 2000), "referrals": ("轉介", 1000),
-                     "finding": ("發現疑似受虐或疏忽", 2000)}
-            texts.update({f"child-{m.id}-note": (f"{m.name or '兒少'} 照顧情形說明", 500) for m, _ in children})
-            for name, (label, maximum) in texts.items():
-                message = too_long(values.get(name, ""), label, maximum)
-                if message:  # refused with everything kept, never cut
-                    error_field = name
-                    raise services.CampaignError(message)
-            kids = [{"member_id": m.id, "name": m.name, "seen": bool(values.get(f"child-{m.id}-seen")),
-                     "care_ok": bool(values.get(f"child-{m.id}-care")), "note": values.get(f"child-{m.id}-note", "")}
-                    for m, _ in children]
-            given = []
-            try:
-                amount = parse_amount(values.get("cash", ""), "急難紓困（元）")
-            except ValueError as exc:
-                error_field = "cash"
-                raise services.CampaignError(str(exc)) from None
-            if amount is not None:
-                given.append({"kind": "emergency_cash", "amount": amount})
-            for kind in ("in_kind", "meals"):
-                if values.get(kind):
-                    given.append({"kind": kind})
-            visit = services.record_visit(entry, current_user, g.membership, visited_on=visited_on, method=method,
-                                          persons_seen=values.get("persons_seen", ""), children=kids,
-                                          needs=values.get("needs", ""), services=given,
-                                          referrals=values.get("referrals", ""),
-                                          finding=values.get("finding", ""))
-            db.session.commit()
-            flash("已登錄訪視。" + ("發現的情形已成為新通報，送入篩派案中心。" if visit.new_report_id else ""), "success")
-            return redirect_to(url_for("campaigns.my_visits", campaign_id=campaign.id) + f"#entry-{entry.id}")
-        except services.CampaignError as exc:
-            db.session.rollback()
-            campaign, entry = _entry_for_worker(campaign_id, entry_id)
-            children = _children_of(entry)
-            error = str(exc)
+
+    def recorded(visit: CampaignVisit):
+        flash("已登錄訪視。" + ("發現的情形已成為新通報，送入篩派案中心。" if visit.new_report_id else ""), "success")
+        return redirect_to(url_for("campaigns.my_visits", campaign_id=campaign_id) + f"#entry-{entry_id}")
+
+    def refused(error):  # everything typed kept, the message beside the field it is about
+        campaign_now, entry_now = _entry_for_worker(campaign_id, entry_id)
+        return _visit_page(campaign_now, entry_now, queries.children_of(entry_now, services.today()), request.form,
+                           str(error), error.field)
+
+    return edge.act_then(lambda: services.record_visit(entry, current_user, g.membership,
+                                                       **_visit_typed(campaign, children, request.form)),
+                         recorded, refused)
+
+
+def _visit_typed(campaign: Campaign, children, values) -> dict:
+    """The visit as typed, checked and read (``services.record_visit``'s keywords); a refusal names its field."""
+    try:
+        visited_on = parse_flexible_date(values.get("visited_on", ""))
+    except ValueError as exc:
+        raise services.CampaignError(f"訪視日期：{exc}", field="visited_on") from None
+    if visited_on is None:
+        raise services.CampaignError("請填寫訪視日期。" + services.visit_date_message(campaign), field="visited_on")
+    if not services.visit_date_allowed(campaign, visited_on):
+        raise services.CampaignError(services.visit_date_message(campaign), field="visited_on")
+    try:
+        method = VisitMethod(values.get("method", ""))
+    except ValueError:
+        raise services.CampaignError("請選擇訪視方式。") from None
+    texts = {"persons_seen": ("見到的人", 500), "needs": ("發現的需求", 2000), "referrals": ("轉介", 1000),
+             "finding": ("發現疑似受虐或疏忽", 2000)}
+    texts.update({f"child-{m.id}-note": (f"{m.name or '兒少'} 照顧情形說明", 500) for m, _ in children})
+    for name, (label, maximum) in texts.items():
+        message = too_long(values.get(name, ""), label, maximum)
+        if message:  # refused with everything kept, never cut
+            raise services.CampaignError(message, field=name)
+    kids = [{"member_id": m.id, "name": m.name, "seen": bool(values.get(f"child-{m.id}-seen")),
+             "care_ok": bool(values.get(f"child-{m.id}-care")), "note": values.get(f"child-{m.id}-note", "")}
+            for m, _ in children]
+    given = []
+    try:
+        amount = parse_amount(values.get("cash", ""), "急難紓困（元）")
+    except ValueError as exc:
+        raise services.CampaignError(str(exc), field="cash") from None
+    if amount is not None:
+        given.append({"kind": "emergency_cash", "amount": amount})
+    for kind in ("in_kind", "meals"):
+        if values.get(kind):
+            given.append({"kind": kind})
+    return {"visited_on": visited_on, "method": method, "persons_seen": values.get("persons_seen", ""),
+            "children": kids, "needs": values.get("needs", ""), "services": given,
+            "referrals": values.get("referrals", ""), "finding": values.get("finding", "")}
+
+
+def _visit_page(campaign: Campaign, entry: VisitEntry, children, values=None, error: str | None = None,
+                error_field: str | None = None):
     labels = services.indicator_labels(db.session.get(RuleSet, campaign.rule_set_id))
     return render("campaigns/visit.html", status=422 if error else 200, campaign=campaign, entry=entry,
-                  children=children, values=values, error=error, labels=labels, methods=list(VisitMethod),
-                  today=services.today(), partner=_is_partner(),
+                  children=children, values=values if values is not None else {}, error=error, labels=labels,
+                  methods=list(VisitMethod), today=services.today(), partner=_is_partner(),
                   default_date=services.default_visit_date(campaign), error_field=error_field,
                   date_range=services.visit_date_range(campaign))
 
@@ -377,10 +367,10 @@ def progress(campaign_id: int):
     if ministry:
         with tenancy.all_tenants("ministry: every county's campaign progress (counts only)"):
             figures = services.progress(campaign)
-        names = {c.id: c.name for c in db.session.scalars(sa.select(County))}
+        names = queries.county_names()
     else:
         figures = services.progress(campaign, g.membership.county_id)
-        names = {u.id: u.name for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(list(figures["rows"]))))}
+        names = queries.unit_names(figures["rows"])
     today = services.today()
     return render("campaigns/progress.html", campaign=campaign, figures=figures, names=names, ministry=ministry,
                   today=today, holiday_near=(campaign.holiday_start - today).days <= 7)
@@ -399,7 +389,7 @@ def _roster_page(campaign: Campaign, form=None, error=None, status=200):
     if ministry:
         with tenancy.all_tenants("ministry: every county's holiday duty roster (staff contacts, no families)"):
             lines = services.roster(campaign)
-        counties = db.session.scalars(sa.select(County).where(County.is_active.is_(True)).order_by(County.sort_order)).all()
+        counties = queries.active_counties()
     else:
         lines, counties = services.roster(campaign, g.membership.county_id), []
     by_county: dict = {}
@@ -421,29 +411,31 @@ def roster(campaign_id: int):
 def add_duty(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
     form = _duty_form(request.form)
-    try:
+
+    def add():
         if not form.validate():
             raise services.CampaignError("請修正標示的欄位。")
         unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
         services.add_duty(campaign, g.membership.county_id, on_date=form.on_date.date, hours=form.hours.data or "",
                           unit=unit, person=form.person.data, phone=form.phone.data, note=form.note.data or "",
                           user=current_user)
-    except services.CampaignError as exc:
-        db.session.rollback()
-        return _roster_page(_campaign_or_404(campaign_id), form=form, error=str(exc), status=422)
-    db.session.commit()
-    flash("已加入值勤表。", "success")
-    return redirect_to(url_for("campaigns.roster", campaign_id=campaign.id))
+
+    def added(_):
+        flash("已加入值勤表。", "success")
+        return redirect_to(url_for("campaigns.roster", campaign_id=campaign_id))
+
+    return edge.act_then(add, added, lambda error: _roster_page(_campaign_or_404(campaign_id), form=form,
+                                                               error=str(error), status=422))
 
 
 @bp.post("/<int:campaign_id>/roster/<int:duty_id>/delete")
 @requires(Role.COUNTY_ADMIN)
+@edge.transaction
 def delete_duty(campaign_id: int, duty_id: int):
     campaign = _campaign_or_404(campaign_id)
     line = db.session.get(DutyContact, duty_id)  # another county's: None
     if line is None or line.campaign_id != campaign.id:
         abort(404)
     db.session.delete(line)
-    db.session.commit()
     flash("已自值勤表移除。", "success")
     return redirect_to(url_for("campaigns.roster", campaign_id=campaign.id))

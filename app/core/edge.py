@@ -88,3 +88,17 @@ def transaction(view):
         return response
 
     return wrapper
+
+
+def act_then(do: Callable[[], object], done: Callable[[object], object], refused: Callable[[DomainError], object], *,
+             stale: str = STALE):
+    """``act`` whose answer is made after the commit: ``done(result)`` gets what ``do`` returned, so a
+    success message is flashed only once the work is kept (a commit that loses a race flashes nothing)."""
+    kept: list = []
+
+    def work():
+        kept.append(do())
+        return kept
+
+    answer = act(work, refused, stale=stale)
+    return done(kept[0]) if answer is kept else answer

@@ -1,4 +1,5 @@
-"""Read models of meetings that pages share: action items still waiting for units' progress."""
+"""Read models of meetings: action items still waiting for units' progress (pages share it), and what
+each meeting page reads (the series, a meeting, the tracking table, an item's history, the PDFs)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,7 +7,18 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..extensions import db
-from .models import ActionItem, ItemUnit, Meeting, MeetingSeries, MeetingStatus, ProgressEntry
+from ..tenants.models import Unit
+from . import services
+from .models import (
+    ActionItem,
+    ItemUnit,
+    Meeting,
+    MeetingAmendment,
+    MeetingDocument,
+    MeetingSeries,
+    MeetingStatus,
+    ProgressEntry,
+)
 
 
 @dataclass
@@ -59,3 +71,110 @@ def awaiting_updates(unit_id: int) -> tuple[list[Awaiting], int]:
         .where(ItemUnit.unit_id == unit_id, ActionItem.series_id.in_(list(coming)), *_open_items(),
                _missing(meeting_of_series)))
     return awaiting, mine
+
+
+# --- The pages' read models ------------------------------------------------------------------------
+
+def national_units() -> list[Unit]:
+    """The ministry's own active units (a national series' secretariat is one of them)."""
+    return db.session.scalars(sa.select(Unit).where(Unit.county_id.is_(None), Unit.partner_org_id.is_(None),
+                                                    Unit.is_active.is_(True)).order_by(Unit.id)).all()
+
+
+def series_index(membership) -> tuple[list[MeetingSeries], dict[int, Meeting | None]]:
+    """The series the person may see (national first) and the latest meeting of each."""
+    all_series = db.session.scalars(sa.select(MeetingSeries).order_by(MeetingSeries.county_id.nullsfirst(),
+                                                                      MeetingSeries.id)).all()
+    visible = [s for s in all_series if services.can_see_series(s, membership)]
+    latest = {s.id: db.session.scalars(sa.select(Meeting).where(Meeting.series_id == s.id)
+                                       .order_by(Meeting.number.desc())).first() for s in visible}
+    return visible, latest
+
+
+def meetings_of(series: MeetingSeries) -> list[Meeting]:
+    """The series' meetings, newest first."""
+    return db.session.scalars(sa.select(Meeting).where(Meeting.series_id == series.id)
+                              .order_by(Meeting.number.desc())).all()
+
+
+def items_page(series: MeetingSeries, *, q: str, state: str, unit_id: int | None, page: int):
+    """One page (30) of the series' items found (``services.search_items``)."""
+    return db.paginate(services.search_items(series, q=q, state=state, unit_id=unit_id), page=page, per_page=30,
+                       error_out=False)
+
+
+@dataclass
+class MeetingPage:
+    raised: list[ActionItem]  # the items raised at the meeting the person may see
+    amendments: list[MeetingAmendment]
+
+
+def meeting_page(meeting: Meeting, membership, *, manager: bool) -> MeetingPage:
+    raised = db.session.scalars(sa.select(ActionItem).where(ActionItem.raised_at_id == meeting.id)
+                                .order_by(ActionItem.id)).all()
+    if not manager:
+        raised = [i for i in raised if services.responsible_on(i, membership)]
+    amendments = db.session.scalars(sa.select(MeetingAmendment).where(MeetingAmendment.meeting_id == meeting.id)
+                                    .order_by(MeetingAmendment.at)).all()
+    return MeetingPage(raised, amendments)
+
+
+def documents_of(meeting: Meeting) -> list[MeetingDocument]:
+    """The PDFs asked for at the meeting, newest first."""
+    return db.session.scalars(sa.select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id)
+                              .order_by(MeetingDocument.id.desc())).all()
+
+
+@dataclass
+class TrackingPage:
+    """The tracking table (列管事項追蹤表) as a page shows it: the rows (one unit's only, for a unit), the
+    units still to write their progress on each item (the secretariat's view) and their short names."""
+
+    rows: list[services.TableRow]
+    previous: Meeting | None
+    missing: dict[int, list[int]]
+    unit_names: dict[int, str]
+
+
+def tracking_page(meeting: Meeting, *, manager: bool, unit_id: int) -> TrackingPage:
+    rows = services.tracking_table(meeting, unit_id=None if manager else unit_id)
+    # services.missing_units from the rows already loaded: a unit without this meeting's entry has no current text
+    missing = {row.item.id: units for row in rows if (units := [p.unit_id for p in row.progress if not p.current])} \
+        if manager else {}
+    unit_names = {u.id: u.display_short for u in db.session.scalars(
+        sa.select(Unit).where(Unit.id.in_({u for units in missing.values() for u in units})))} if missing else {}
+    return TrackingPage(rows, services.previous_meeting(meeting), missing, unit_names)
+
+
+@dataclass
+class ItemPage:
+    """One item's page: its history meeting by meeting, the meeting units write for now, and (for a
+    responsible unit) whether it is the person's to write and what the unit wrote already."""
+
+    history: list[dict]
+    coming: Meeting | None
+    mine: bool
+    entry: ProgressEntry | None
+
+
+def item_page(item: ActionItem, series: MeetingSeries, membership) -> ItemPage:
+    coming = services.coming_meeting(series)
+    mine = services.responsible_on(item, membership)
+    history = services.history(item)
+    entry = None
+    if coming is not None and mine:
+        entry = next((e for h in history if h["meeting"].id == coming.id for e in h["progress"]
+                      if e.unit_id == membership.unit_id), None)
+    return ItemPage(history, coming, mine, entry)
+
+
+def series_by_ids(ids) -> dict[int, MeetingSeries]:
+    ids = set(ids)
+    return {s.id: s for s in db.session.scalars(sa.select(MeetingSeries).where(MeetingSeries.id.in_(ids)))} if ids else {}
+
+
+def recent_meetings(county_id: int, limit: int = 10) -> list:
+    """(series, meeting) of the county's latest meetings, the latest held first."""
+    return db.session.execute(
+        sa.select(MeetingSeries, Meeting).join(Meeting, Meeting.series_id == MeetingSeries.id)
+        .where(MeetingSeries.county_id == county_id).order_by(Meeting.held_on.desc()).limit(limit)).all()

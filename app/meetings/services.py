@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Role
+from ..core.errors import Invalid
 from ..core.filters import roc_date
 from ..core.models import utcnow
 from ..core.sequences import next_value
@@ -39,7 +40,7 @@ from .models import (
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
 
-class MeetingError(ValueError):
+class MeetingError(Invalid):
     pass
 
 

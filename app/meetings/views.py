@@ -8,25 +8,23 @@ and row-level security); inside a series the secretariat side (see
 assists on."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Role
+from ..audit import services as audit
+from ..audit.models import AuditAction
 from ..cases import services as cases
 from ..cases.models import FamilyCase
+from ..core import edge
 from ..core.jobs import JobsUnavailable
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import file_response, form_error, redirect_to, render
-from ..audit import services as audit
-from ..audit.models import AuditAction
 from ..extensions import db
 from ..tenants.labels import unit_choices
-from ..tenants.models import Unit
 from ..tenants.services import active_county_units
-from . import documents, services
+from . import documents, queries, services
 from .forms import (
     CaseLinkForm,
     DecisionForm,
@@ -44,7 +42,6 @@ from .models import (
     DocumentKind,
     DocumentStatus,
     Meeting,
-    MeetingAmendment,
     MeetingDocument,
     MeetingSeries,
     MeetingStatus,
@@ -120,8 +117,7 @@ def _series_form(formdata=None) -> SeriesForm:
     form.kind.choices = [(k.value, k.label) for k in kinds]
     county_id = g.membership.county_id
     if kinds and kinds[0] in (SeriesKind.PROGRESS,):
-        units = db.session.scalars(sa.select(Unit).where(Unit.county_id.is_(None), Unit.partner_org_id.is_(None),
-                                                         Unit.is_active.is_(True)).order_by(Unit.id))
+        units = queries.national_units()
     else:
         units = active_county_units(county_id)
     form.secretariat_unit_id.choices = unit_choices(units)
@@ -131,11 +127,7 @@ def _series_form(formdata=None) -> SeriesForm:
 
 
 def _index(form=None, error=None, status=200):
-    all_series = db.session.scalars(sa.select(MeetingSeries).order_by(MeetingSeries.county_id.nullsfirst(),
-                                                                      MeetingSeries.id)).all()
-    visible = [s for s in all_series if services.can_see_series(s, g.membership)]
-    latest = {s.id: db.session.scalars(sa.select(Meeting).where(Meeting.series_id == s.id)
-                                       .order_by(Meeting.number.desc())).first() for s in visible}
+    visible, latest = queries.series_index(g.membership)
     can_create = bool(services.kinds_for(g.membership))
     return render("meetings/index.html", status=status, series_list=visible, latest=latest,
                   form=form or (_series_form() if can_create else None), error=error,
@@ -154,25 +146,24 @@ def series_new():
     form = _series_form(request.form)
     if not form.validate():
         return _index(form, status=422)
-    try:
-        series = services.create_series(SeriesKind(form.kind.data), form.name.data, g.membership,
-                                        form.secretariat_unit_id.data)
-    except services.MeetingError as exc:
-        db.session.rollback()
-        return _index(_series_form(request.form), error=str(exc), status=422)
-    db.session.commit()
-    flash(f"已建立「{series.name}」。", "success")
-    return redirect_to(url_for("meetings.series", series_id=series.id))
+
+    def created(series: MeetingSeries):
+        flash(f"已建立「{series.name}」。", "success")
+        return redirect_to(url_for("meetings.series", series_id=series.id))
+
+    return edge.act_then(
+        lambda: services.create_series(SeriesKind(form.kind.data), form.name.data, g.membership,
+                                       form.secretariat_unit_id.data),
+        created, lambda error: _index(_series_form(request.form), error=str(error), status=422))
 
 
 def _series_page(series: MeetingSeries, new_form=None, error=None, status=200):
     manager = services.is_manager(series, g.membership)
     q = request.args.get("q", "")
     state = request.args.get("state", "open")
-    stmt = services.search_items(series, q=q, state=state, unit_id=None if manager else g.membership.unit_id)
-    pagination = db.paginate(stmt, page=max(1, request.args.get("page", 1, type=int)), per_page=30, error_out=False)
-    meetings = db.session.scalars(sa.select(Meeting).where(Meeting.series_id == series.id)
-                                  .order_by(Meeting.number.desc())).all()
+    pagination = queries.items_page(series, q=q, state=state, unit_id=None if manager else g.membership.unit_id,
+                                    page=max(1, request.args.get("page", 1, type=int)))
+    meetings = queries.meetings_of(series)
     return render("meetings/series.html", fragment="results" if status == 200 else "content", status=status,
                   series=series, meetings=meetings, manager=manager, pagination=pagination, q=q, state=state,
                   new_form=new_form or (NewMeetingForm(formdata=None) if manager else None), error=error,
@@ -193,16 +184,17 @@ def meeting_new(series_id: int):
     form = NewMeetingForm(request.form)
     if not form.validate():
         return _series_page(series, form, status=422)
-    try:
-        meeting = services.new_meeting(series, form.held_on.date, number=form.number.data,
-                                       starts_at=form.starts_at.data or "", place=form.place.data or "",
-                                       chair=form.chair.data or "")
-    except services.MeetingError as exc:
-        db.session.rollback()
-        return _series_page(_series_or_404(series_id), NewMeetingForm(request.form), error=str(exc), status=422)
-    db.session.commit()
-    flash(f"已建立{meeting}。", "success")
-    return redirect_to(url_for("meetings.meeting", meeting_id=meeting.id))
+
+    def created(meeting: Meeting):
+        flash(f"已建立{meeting}。", "success")
+        return redirect_to(url_for("meetings.meeting", meeting_id=meeting.id))
+
+    return edge.act_then(
+        lambda: services.new_meeting(series, form.held_on.date, number=form.number.data,
+                                     starts_at=form.starts_at.data or "", place=form.place.data or "",
+                                     chair=form.chair.data or ""),
+        created, lambda error: _series_page(_series_or_404(series_id), NewMeetingForm(request.form), error=str(error),
+                                            status=422))
 
 
 # --- One meeting: minutes, items raised there, documents --------------------------------------------
@@ -227,14 +219,9 @@ def _item_form(series: MeetingSeries, formdata=None) -> ItemForm:
 
 def _meeting_page(meeting: Meeting, series: MeetingSeries, *, item_form=None, error=None, status=200, confirm=None):
     manager = services.is_manager(series, g.membership)
-    raised = db.session.scalars(sa.select(ActionItem).where(ActionItem.raised_at_id == meeting.id)
-                                .order_by(ActionItem.id)).all()
-    if not manager:
-        raised = [i for i in raised if services.responsible_on(i, g.membership)]
-    amendments = db.session.scalars(sa.select(MeetingAmendment).where(MeetingAmendment.meeting_id == meeting.id)
-                                    .order_by(MeetingAmendment.at)).all()
+    page = queries.meeting_page(meeting, g.membership, manager=manager)
     return render("meetings/meeting.html", status=status, meeting=meeting, series=series, manager=manager,
-                  raised=raised, amendments=amendments, fields=services.MINUTES_FIELDS,
+                  raised=page.raised, amendments=page.amendments, fields=services.MINUTES_FIELDS,
                   item_form=item_form or (_item_form(series) if manager and meeting.status == MeetingStatus.DRAFT else None),
                   doc_form=DocumentForm(formdata=None), documents=_documents(meeting), error=error,
                   can_link=series.kind in services.CASE_LINK_KINDS, today=utcnow().date(), confirm=confirm,
@@ -273,21 +260,21 @@ def minutes_edit(meeting_id: int):
                           error="這份紀錄在您開啟後已被其他人修改；您的內容尚未儲存，仍保留在畫面上。請重新載入後再送出。")
     changes = {k: (form[k].data or "") for k in services.MINUTES_FIELDS if k not in ("reports", "discussions")}
     changes["reports"], changes["discussions"] = form.agenda("reports"), form.agenda("discussions")
-    try:
-        amendments = services.update_minutes(meeting, changes, current_user, form.reason.data or "")
-        db.session.commit()
-    except services.MeetingError as exc:
-        db.session.rollback()
-        meeting, series = _managed_meeting_or_404(meeting_id)
-        return form_error("meetings/minutes_edit.html", meeting=meeting, series=series, form=MinutesForm(request.form),
-                          error=str(exc))
-    except StaleDataError:
-        db.session.rollback()
-        meeting, series = _managed_meeting_or_404(meeting_id)
-        return form_error("meetings/minutes_edit.html", meeting=meeting, series=series, form=MinutesForm(request.form),
-                          error="這份紀錄剛被其他人修改；您的內容尚未儲存，仍保留在畫面上。請重新載入後再送出。")
-    flash(f"已記錄 {len(amendments)} 處修正。" if amendments else "會議紀錄已儲存。", "success")
-    return redirect_to(url_for("meetings.meeting", meeting_id=meeting.id))
+
+    def saved(amendments):
+        flash(f"已記錄 {len(amendments)} 處修正。" if amendments else "會議紀錄已儲存。", "success")
+        return redirect_to(url_for("meetings.meeting", meeting_id=meeting_id))
+
+    def refused(error):
+        meeting_now, series_now = _managed_meeting_or_404(meeting_id)
+        return form_error("meetings/minutes_edit.html", meeting=meeting_now, series=series_now,
+                          form=MinutesForm(request.form), error=str(error))
+
+    return edge.act_then(lambda: services.update_minutes(meeting, changes, current_user, form.reason.data or ""),
+                         saved, refused, stale="這份紀錄剛被其他人修改；您的內容尚未儲存，仍保留在畫面上。請重新載入後再送出。")
+
+
+FINALISED_MEANWHILE = "會議紀錄剛由 {who} 確定，您的操作未重複執行。"
 
 
 @bp.post("/<int:meeting_id>/finalise")
@@ -302,19 +289,19 @@ def finalise(meeting_id: int):
             "action": url_for("meetings.finalise", meeting_id=meeting.id),
             "cancel": url_for("meetings.meeting", meeting_id=meeting.id), "frozen": services.frozen_on_finalise(meeting),
             "after": "確定後，紀錄與列管事項追蹤表以此為準；此操作不能撤回。"})
-    try:
-        services.finalise(meeting, current_user)
-        db.session.commit()
-    except services.MeetingError as exc:
-        db.session.rollback()
-        return _meeting_page(*_meeting_or_404(meeting_id), error=str(exc), status=422)
-    except StaleDataError:
-        db.session.rollback()
-        meeting, series = _meeting_or_404(meeting_id)
-        who = meeting.finalised_by.display_name if meeting.finalised_by else "他人"
-        return _meeting_page(meeting, series, status=409, error=f"會議紀錄剛由 {who} 確定，您的操作未重複執行。")
-    flash("會議紀錄已確定；之後的修改都會記錄為修正。", "success")
-    return redirect_to(url_for("meetings.meeting", meeting_id=meeting.id))
+
+    def finalised(_):
+        flash("會議紀錄已確定；之後的修改都會記錄為修正。", "success")
+        return redirect_to(url_for("meetings.meeting", meeting_id=meeting_id))
+
+    def refused(error):
+        meeting_now, series_now = _meeting_or_404(meeting_id)
+        if error.message == FINALISED_MEANWHILE:
+            who = meeting_now.finalised_by.display_name if meeting_now.finalised_by else "他人"
+            return _meeting_page(meeting_now, series_now, status=409, error=FINALISED_MEANWHILE.format(who=who))
+        return _meeting_page(meeting_now, series_now, error=str(error), status=422)
+
+    return edge.act_then(lambda: services.finalise(meeting, current_user), finalised, refused, stale=FINALISED_MEANWHILE)
 
 
 @bp.post("/<int:meeting_id>/items")
@@ -324,32 +311,31 @@ def item_new(meeting_id: int):
     form = _item_form(series, request.form)
     if not form.validate():
         return _meeting_page(meeting, series, item_form=form, status=422)
-    try:
-        item = services.add_item_to_open_meeting(meeting, section=form.section.data, title=form.title.data,
-                                 instruction=form.instruction.data, lead_unit_ids=form.lead_unit_ids.data,
-                                 assist_unit_ids=form.assist_unit_ids.data or [], due_on=form.due_on.date,
-                                 case_id=_case_by_number(form.case_no.data), origin=form.origin.data or "")
-    except services.MeetingError as exc:
-        db.session.rollback()
-        meeting, series = _managed_meeting_or_404(meeting_id)
-        return _meeting_page(meeting, series, item_form=_item_form(series, request.form), error=str(exc), status=422)
-    db.session.commit()
-    flash(f"已新增列管事項 {item.case_numbers}。", "success")
-    return redirect_to(url_for("meetings.meeting", meeting_id=meeting.id) + "#items")
+
+    def added(item: ActionItem):
+        flash(f"已新增列管事項 {item.case_numbers}。", "success")
+        return redirect_to(url_for("meetings.meeting", meeting_id=meeting_id) + "#items")
+
+    def refused(error):
+        meeting_now, series_now = _managed_meeting_or_404(meeting_id)
+        return _meeting_page(meeting_now, series_now, item_form=_item_form(series_now, request.form), error=str(error),
+                             status=422)
+
+    return edge.act_then(
+        lambda: services.add_item_to_open_meeting(
+            meeting, section=form.section.data, title=form.title.data, instruction=form.instruction.data,
+            lead_unit_ids=form.lead_unit_ids.data, assist_unit_ids=form.assist_unit_ids.data or [],
+            due_on=form.due_on.date, case_id=_case_by_number(form.case_no.data), origin=form.origin.data or ""),
+        added, refused)
 
 
 # --- The tracking table, decisions, instructions, reminders -------------------------------------------
 
 def _table_page(meeting: Meeting, series: MeetingSeries, error=None, status=200):
     manager = services.is_manager(series, g.membership)
-    rows = services.tracking_table(meeting, unit_id=None if manager else g.membership.unit_id)
-    # services.missing_units from the rows already loaded: a unit without this meeting's entry has no current text
-    missing = {row.item.id: units for row in rows if (units := [p.unit_id for p in row.progress if not p.current])} \
-        if manager else {}
-    unit_names = {u.id: u.display_short for u in db.session.scalars(
-        sa.select(Unit).where(Unit.id.in_({u for units in missing.values() for u in units})))} if missing else {}
-    return render("meetings/table.html", status=status, meeting=meeting, series=series, manager=manager, rows=rows,
-                  previous=services.previous_meeting(meeting), missing=missing, unit_names=unit_names,
+    page = queries.tracking_page(meeting, manager=manager, unit_id=g.membership.unit_id)
+    return render("meetings/table.html", status=status, meeting=meeting, series=series, manager=manager, rows=page.rows,
+                  previous=page.previous, missing=page.missing, unit_names=page.unit_names,
                   instruction_lines=services.instruction_lines, error=error, visible_case=_visible_case,
                   decision_form=DecisionForm(formdata=None), instruction_form=InstructionForm(formdata=None),
                   today=utcnow().date())
@@ -369,16 +355,18 @@ def _on_table(meeting_id: int, item_id: int, form_class, invalid: str, do):
     if item is None or item.series_id != series.id:
         abort(404)
     form = form_class(request.form)
-    try:
+
+    def work():
         if not form.validate():
             raise services.MeetingError(invalid)
-        message = do(item, meeting, form)
-    except services.MeetingError as exc:
-        db.session.rollback()
-        return _table_page(*_meeting_or_404(meeting_id), error=f"{item.case_numbers}：{exc}", status=422)
-    db.session.commit()
-    flash(f"{item.case_numbers}：{message}", "success")
-    return redirect_to(url_for("meetings.table", meeting_id=meeting.id) + f"#item-{item.id}")
+        return do(item, meeting, form)
+
+    def done(message: str):
+        flash(f"{item.case_numbers}：{message}", "success")
+        return redirect_to(url_for("meetings.table", meeting_id=meeting_id) + f"#item-{item_id}")
+
+    return edge.act_then(work, done, lambda error: _table_page(*_meeting_or_404(meeting_id),
+                                                              error=f"{item.case_numbers}：{error}", status=422))
 
 
 @bp.post("/<int:meeting_id>/items/<int:item_id>/decision")
@@ -404,10 +392,10 @@ def instruct(meeting_id: int, item_id: int):
 
 @bp.post("/<int:meeting_id>/remind")
 @requires(*MEMBERS)
+@edge.transaction
 def remind(meeting_id: int):
-    meeting, series = _managed_meeting_or_404(meeting_id)
+    meeting, _ = _managed_meeting_or_404(meeting_id)
     people = services.remind(meeting, current_user)
-    db.session.commit()
     flash(f"已提醒 {people} 位尚未填寫辦理情形的單位人員。" if people else "所有單位都已填寫，或未填單位沒有使用者。", "success")
     return redirect_to(url_for("meetings.table", meeting_id=meeting.id))
 
@@ -416,22 +404,17 @@ def remind(meeting_id: int):
 
 def _item_page(item: ActionItem, series: MeetingSeries, *, progress_form=None, error=None, status=200):
     manager = services.is_manager(series, g.membership)
-    coming = services.coming_meeting(series)
-    mine = services.responsible_on(item, g.membership)
-    entry = None
-    if coming is not None and mine:
-        entry = next((e for h in services.history(item) if h["meeting"].id == coming.id for e in h["progress"]
-                      if e.unit_id == g.membership.unit_id), None)
-    if progress_form is None and mine:
+    page = queries.item_page(item, series, g.membership)
+    if progress_form is None and page.mine:
         progress_form = ProgressForm(formdata=None)
-        if entry is not None:
-            progress_form.text.data, progress_form.recommendation.data = entry.text, entry.recommendation.value
+        if page.entry is not None:
+            progress_form.text.data, progress_form.recommendation.data = page.entry.text, page.entry.recommendation.value
     link_form = CaseLinkForm(formdata=None)
     case = _visible_case(item)
     if case is not None:
         link_form.case_no.data = case.case_no
-    return render("meetings/item.html", status=status, item=item, series=series, manager=manager, coming=coming,
-                  mine=mine, progress_form=progress_form, history=services.history(item), error=error,
+    return render("meetings/item.html", status=status, item=item, series=series, manager=manager, coming=page.coming,
+                  mine=page.mine, progress_form=progress_form, history=page.history, error=error,
                   instruction_lines=services.instruction_lines(item), case=case, link_form=link_form,
                   merge_form=MergeForm(formdata=None), can_link=series.kind in services.CASE_LINK_KINDS,
                   hidden_case=item.case_id is not None and case is None, today=utcnow().date())
@@ -453,18 +436,22 @@ def progress(item_id: int):
     if not form.validate():
         return _item_page(item, series, progress_form=form, status=422)
     coming = services.coming_meeting(series)
-    try:
+
+    def write():
         if coming is None:
             raise services.MeetingError("秘書單位尚未建立下一次會議，暫時不能填寫辦理情形。")
         services.write_progress(item, coming, g.membership.unit_id, form.text.data,
                                 Recommendation(form.recommendation.data), current_user)
-    except services.MeetingError as exc:
-        db.session.rollback()
-        item, series = _item_or_404(item_id)
-        return _item_page(item, series, progress_form=ProgressForm(request.form), error=str(exc), status=422)
-    db.session.commit()
-    flash(f"已儲存{g.membership.unit.display_short}對 {item.case_numbers} 的辦理情形（{coming}）。", "success")
-    return redirect_to(url_for("meetings.item", item_id=item.id))
+
+    def written(_):
+        flash(f"已儲存{g.membership.unit.display_short}對 {item.case_numbers} 的辦理情形（{coming}）。", "success")
+        return redirect_to(url_for("meetings.item", item_id=item_id))
+
+    def refused(error):
+        item_now, series_now = _item_or_404(item_id)
+        return _item_page(item_now, series_now, progress_form=ProgressForm(request.form), error=str(error), status=422)
+
+    return edge.act_then(write, written, refused)
 
 
 @bp.post("/items/<int:item_id>/merge")
@@ -473,14 +460,14 @@ def merge(item_id: int):
     item, series = _item_or_404(item_id)
     _require_manager(series)
     form = MergeForm(request.form)
-    try:
-        services.merge(item, services.open_items_by_numbers(series, (form.numbers.data or "").split()))
-    except services.MeetingError as exc:
-        db.session.rollback()
-        return _item_page(*_item_or_404(item_id), error=str(exc), status=422)
-    db.session.commit()
-    flash(f"已併案：{item.case_numbers}。", "success")
-    return redirect_to(url_for("meetings.item", item_id=item.id))
+
+    def merged(_):
+        flash(f"已併案：{item.case_numbers}。", "success")
+        return redirect_to(url_for("meetings.item", item_id=item_id))
+
+    return edge.act_then(
+        lambda: services.merge(item, services.open_items_by_numbers(series, (form.numbers.data or "").split())),
+        merged, lambda error: _item_page(*_item_or_404(item_id), error=str(error), status=422))
 
 
 @bp.post("/items/<int:item_id>/case")
@@ -489,15 +476,14 @@ def case_link(item_id: int):
     item, series = _item_or_404(item_id)
     _require_manager(series)
     form = CaseLinkForm(request.form)
-    try:
-        form.validate()
-        services.link_case(item, _case_by_number(form.case_no.data))
-    except services.MeetingError as exc:
-        db.session.rollback()
-        return _item_page(*_item_or_404(item_id), error=str(exc), status=422)
-    db.session.commit()
-    flash("已更新個案連結。", "success")
-    return redirect_to(url_for("meetings.item", item_id=item.id))
+    form.validate()
+
+    def linked(_):
+        flash("已更新個案連結。", "success")
+        return redirect_to(url_for("meetings.item", item_id=item_id))
+
+    return edge.act_then(lambda: services.link_case(item, _case_by_number(form.case_no.data)), linked,
+                         lambda error: _item_page(*_item_or_404(item_id), error=str(error), status=422))
 
 
 @bp.get("/mine")
@@ -505,8 +491,7 @@ def case_link(item_id: int):
 def mine():
     include_closed = request.args.get("all") == "1"
     items = services.my_items(g.membership, include_closed=include_closed)
-    series_by_id = {s.id: s for s in db.session.scalars(sa.select(MeetingSeries).where(
-        MeetingSeries.id.in_({i.series_id for i in items})))} if items else {}
+    series_by_id = queries.series_by_ids(i.series_id for i in items)
     coming = {sid: services.coming_meeting(s) for sid, s in series_by_id.items()}
     written = services.written_for(items, coming, g.membership.unit_id)
     return render("meetings/mine.html", items=items, series_by_id=series_by_id, coming=coming, written=written,
@@ -516,8 +501,7 @@ def mine():
 # --- Documents ---------------------------------------------------------------------------------------------
 
 def _documents(meeting: Meeting):
-    docs = db.session.scalars(sa.select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id)
-                              .order_by(MeetingDocument.id.desc())).all()
+    docs = queries.documents_of(meeting)
     # Only a page being read learns of dead jobs (it commits that): a refused form's page commits nothing.
     return documents.reconcile(docs) if request.method == "GET" else docs
 
@@ -545,6 +529,7 @@ def documents_view(meeting_id: int):
 
 @bp.get("/documents/<int:document_id>.pdf")
 @requires(*MEMBERS)
+@edge.transaction
 def document_pdf(document_id: int):
     doc = db.session.get(MeetingDocument, document_id)
     if doc is None:
@@ -555,5 +540,4 @@ def document_pdf(document_id: int):
     response = file_response(doc.pdf, doc.filename.removesuffix(".pdf"), "pdf")
     audit.record(AuditAction.READ, record_type="meeting_documents", record_id=doc.id, tenant_id=doc.county_id,
                  summary=f"下載{doc.kind.label} PDF（{meeting}）")
-    db.session.commit()
     return response

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ..accounts.models import Membership, Role, User
 from ..cases import services as cases
 from ..cases.models import CaseStatus, CaseUnit, CaseUnitRole, FamilyCase
+from ..core.errors import Invalid
 from ..core.models import utcnow
 from ..extensions import db
 from ..intake.deadlines import add_working_days
@@ -30,7 +31,7 @@ TRANSITIONS: dict[DisputeStatus, set[DisputeStatus]] = {
 }
 
 
-class DisputeError(ValueError):
+class DisputeError(Invalid):
     pass
 
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from ..accounts.models import Membership, Role, User
 from ..cases import services as cases
 from ..cases.models import CaseUnit, CaseUnitRole, FamilyCase
+from ..core.errors import Invalid
 from ..core.models import utcnow
 from ..extensions import db
 from ..tenants.models import Unit
@@ -14,7 +15,7 @@ from . import notify
 from .models import FORMER_CHOICES, HandoverStatus, LeadHandover
 
 
-class JointError(ValueError):
+class JointError(Invalid):
     pass
 
 

@@ -1,14 +1,30 @@
-"""Read models of referrals that pages share: a unit's two boxes and their counts."""
+"""Read models of referrals: a unit's two boxes and their counts (pages share them), and what each
+referral page reads (the inbox, one referral's history, the directory, disputes, notifications)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
+from ..accounts.models import Role
 from ..cases.models import CaseUnit, CaseUnitRole
 from ..core.models import utcnow
 from ..extensions import db
-from .models import OPEN_REFERRAL_STATUSES, Referral, ReferralStatus
+from ..tenants.models import SERVING_UNIT_KINDS, PartnerOrganisation, Unit
+from . import disputes
+from .models import (
+    OPEN_REFERRAL_STATUSES,
+    Dispute,
+    LeadHandover,
+    Notification,
+    PartnerService,
+    PartnerServiceRecord,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+)
 
 BOXES = ("received", "sent")
 STATUS_FILTERS = ("waiting", "returned", "in_service")
@@ -67,3 +83,79 @@ def home_box(membership) -> str:
         return "received"
     counts = work(membership)
     return "sent" if counts["sent_all"] > counts["received_all"] else "received"
+
+
+# --- The pages' read models ---------------------------------------------------------------------
+
+def receiving_units(county_id: int) -> list[Unit]:
+    """The county's active units a referral, a hand-over or a decision can name (centres and teams)."""
+    return db.session.scalars(sa.select(Unit).where(Unit.county_id == county_id, Unit.kind.in_(SERVING_UNIT_KINDS),
+                                                    Unit.is_active.is_(True)).order_by(Unit.kind, Unit.id)).all()
+
+
+def units(county_id: int | None = None) -> list[Unit]:
+    """Every unit (or the county's): what a posted unit choice is checked against."""
+    stmt = sa.select(Unit)
+    if county_id is not None:
+        stmt = stmt.where(Unit.county_id == county_id)
+    return db.session.scalars(stmt).all()
+
+
+def partner_services(county_id: int | None = None) -> list[PartnerService]:
+    """The directory's active services, with their organisation; only those serving the county when given."""
+    rows = db.session.scalars(sa.select(PartnerService).options(joinedload(PartnerService.organisation))
+                              .where(PartnerService.is_active.is_(True)).order_by(PartnerService.partner_org_id)).all()
+    return [s for s in rows if county_id is None or county_id in s.county_ids]
+
+
+def partner_organisations() -> list[PartnerOrganisation]:
+    return db.session.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)).all()
+
+
+def inbox(membership, box: str, *, status: str, only_open: bool, page: int):
+    """One page (30) of a box, soonest reply deadline first: a status filter, or open ones only."""
+    stmt = sa.select(Referral).where(box_condition(membership, box)).options(
+        joinedload(Referral.from_unit), joinedload(Referral.to_unit), joinedload(Referral.to_partner),
+        joinedload(Referral.to_county))
+    if status:
+        stmt = stmt.where(Referral.status == status)
+    elif only_open:
+        stmt = stmt.where(Referral.status.in_(OPEN_REFERRAL_STATUSES))
+    stmt = stmt.order_by(Referral.deadline_at, Referral.id)
+    return db.paginate(stmt, page=page, per_page=30, error_out=False)
+
+
+@dataclass
+class ReferralPage:
+    """What one referral's page shows beside the referral: its history and the partner's service records."""
+
+    events: list[ReferralEvent]
+    records: list[PartnerServiceRecord]
+
+
+def referral_page(referral: Referral) -> ReferralPage:
+    events = db.session.scalars(sa.select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
+                                .order_by(ReferralEvent.at, ReferralEvent.id)).all()
+    records = db.session.scalars(sa.select(PartnerServiceRecord).where(PartnerServiceRecord.referral_id == referral.id)
+                                 .order_by(PartnerServiceRecord.on)).all()
+    return ReferralPage(events, records)
+
+
+def notifications(user_id: int, limit: int = 100) -> list[Notification]:
+    return db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id)
+                              .order_by(Notification.at.desc()).limit(limit)).all()
+
+
+def handover(case_id: int, handover_id: int) -> LeadHandover | None:
+    return db.session.scalars(sa.select(LeadHandover).where(LeadHandover.id == handover_id,
+                                                            LeadHandover.case_id == case_id)).first()
+
+
+def open_disputes(membership) -> list[Dispute]:
+    """The disputes still open, oldest first: all of the county's for its administrator, else the unit's own."""
+    stmt = disputes.open_disputes_stmt().options(joinedload(Dispute.case), joinedload(Dispute.filed_by_unit),
+                                                 joinedload(Dispute.other_unit))
+    if membership.role != Role.COUNTY_ADMIN:
+        stmt = stmt.where(sa.or_(Dispute.filed_by_unit_id == membership.unit_id,
+                                 Dispute.other_unit_id == membership.unit_id))
+    return db.session.scalars(stmt).all()

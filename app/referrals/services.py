@@ -23,6 +23,7 @@ from ..cases.models import (
     ServicePlan,
 )
 from ..core import tenancy
+from ..core.errors import Invalid
 from ..core.filters import TAIPEI, roc_date
 from ..core.models import utcnow
 from ..core.sequences import next_value
@@ -58,7 +59,7 @@ TRANSITIONS: dict[ReferralStatus, set[ReferralStatus]] = {
 RECEIVING_KINDS = SERVING_UNIT_KINDS
 
 
-class ReferralError(ValueError):
+class ReferralError(Invalid):
     """Something the rules do not allow, said in Chinese."""
 
 

@@ -2,22 +2,21 @@
 hand-overs and disputes."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Role
 from ..cases import services as cases
 from ..cases.models import FamilyCase
+from ..core import edge
 from ..core.filters import roc_datetime
-from ..tenants.labels import unit_choices
 from ..core.models import utcnow
 from ..core.permissions import requires, signed_in
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
-from ..tenants.models import County, PartnerOrganisation, Unit
+from ..tenants.labels import unit_choices
+from ..tenants.models import County, Unit
+from ..tenants.services import counties
 from . import disputes, joint, notify, queries, services
 from .forms import (
     AcceptForm,
@@ -31,21 +30,17 @@ from .forms import (
     HandoverAnswerForm,
     HandoverForm,
     MessageForm,
+    PartnerServiceForm,
     ReferralForm,
     ServiceRecordForm,
 )
 from .models import (
-    OPEN_REFERRAL_STATUSES,
     SHAREABLE,
     DeclineReason,
     Dispute,
     DisputeOutcome,
-    LeadHandover,
-    Notification,
     PartnerService,
-    PartnerServiceRecord,
     Referral,
-    ReferralEvent,
     ReferralKind,
     ReferralOutcome,
     ReferralStatus,
@@ -66,25 +61,13 @@ def _case_for_writer(case_id: int) -> FamilyCase:
     return case
 
 
-def _receiving_units(county_id: int):
-    return db.session.scalars(sa.select(Unit).where(Unit.county_id == county_id, Unit.kind.in_(services.RECEIVING_KINDS),
-                                                    Unit.is_active.is_(True)).order_by(Unit.kind, Unit.id)).all()
-
-
-def _partner_services_for(county_id: int):
-    rows = db.session.scalars(sa.select(PartnerService).options(joinedload(PartnerService.organisation))
-                              .where(PartnerService.is_active.is_(True)).order_by(PartnerService.partner_org_id)).all()
-    return [s for s in rows if county_id in s.county_ids]
-
-
 def _referral_form(case: FamilyCase, formdata=None) -> ReferralForm:
     form = ReferralForm(formdata=formdata) if formdata is not None else ReferralForm()
-    form.to_unit_id.choices = [(0, "請選擇")] + unit_choices(u for u in _receiving_units(case.tenant_id)
+    form.to_unit_id.choices = [(0, "請選擇")] + unit_choices(u for u in queries.receiving_units(case.tenant_id)
                                                             if u.id != g.membership.unit_id)
-    form.to_county_id.choices = [(0, "請選擇")] + [(c.id, c.name) for c in db.session.scalars(
-        sa.select(County).order_by(County.sort_order)) if c.id != case.tenant_id]
+    form.to_county_id.choices = [(0, "請選擇")] + [(c.id, c.name) for c in counties() if c.id != case.tenant_id]
     form.partner_service_id.choices = [(0, "請選擇")] + [(s.id, f"{s.organisation.short_name or s.organisation.name}｜{s.name}")
-                                                        for s in _partner_services_for(case.tenant_id)]
+                                                        for s in queries.partner_services(case.tenant_id)]
     return form
 
 
@@ -99,8 +82,9 @@ def referral_new(case_id: int):
         if not form.validate_on_submit():
             return form_error("referrals/new.html", form=form, case=case, error=None)
         kind = ReferralKind(form.kind.data)
-        try:
-            referral = services.send(
+
+        def send():
+            return services.send(
                 case, current_user, g.membership, kind=kind, reason=form.reason.data,
                 services_requested=form.services_requested.data or "", sections=form.sections.data or [],
                 to_unit=db.session.get(Unit, form.to_unit_id.data) if form.to_unit_id.data else None,
@@ -108,12 +92,13 @@ def referral_new(case_id: int):
                 partner_service=db.session.get(PartnerService, form.partner_service_id.data) if form.partner_service_id.data else None,
                 consent=form.consent.data, consent_by=form.consent_by.data or "", legal_basis=form.legal_basis.data or "",
                 urgency=Urgency(form.urgency.data))
-        except services.ReferralError as exc:
-            db.session.rollback()
-            return form_error("referrals/new.html", form=_referral_form(case, request.form), case=case, error=str(exc))
-        db.session.commit()
-        flash(f"已送出轉介 {referral.referral_no}，回覆期限 {roc_datetime(referral.deadline_at)}。", "success")
-        return redirect_to(url_for("referrals.detail", referral_id=referral.id))
+
+        def sent(referral: Referral):
+            flash(f"已送出轉介 {referral.referral_no}，回覆期限 {roc_datetime(referral.deadline_at)}。", "success")
+            return redirect_to(url_for("referrals.detail", referral_id=referral.id))
+
+        return edge.act_then(send, sent, lambda error: form_error(
+            "referrals/new.html", form=_referral_form(case, request.form), case=case, error=str(error)))
     return render("referrals/new.html", form=form, case=case, error=None)
 
 
@@ -131,16 +116,8 @@ def inbox():
     if status not in queries.STATUS_FILTERS:
         status = ""
     only_open = request.args.get("all") != "1" or bool(status)
-    stmt = sa.select(Referral).where(queries.box_condition(g.membership, box)).options(
-        joinedload(Referral.from_unit), joinedload(Referral.to_unit), joinedload(Referral.to_partner),
-        joinedload(Referral.to_county))
-    if status:
-        stmt = stmt.where(Referral.status == status)
-    elif only_open:
-        stmt = stmt.where(Referral.status.in_(OPEN_REFERRAL_STATUSES))
-    stmt = stmt.order_by(Referral.deadline_at, Referral.id)
-    page = max(1, request.args.get("page", 1, type=int))
-    pagination = db.paginate(stmt, page=page, per_page=30, error_out=False)
+    pagination = queries.inbox(g.membership, box, status=status, only_open=only_open,
+                               page=max(1, request.args.get("page", 1, type=int)))
     return render("referrals/inbox.html", fragment="results", pagination=pagination, box=box, only_open=only_open,
                   status_filter=status, status_label=dict(ReferralStatus.choices()).get(status, ""), now=utcnow(),
                   overdue=services.is_overdue)
@@ -159,18 +136,15 @@ def _referral_or_404(referral_id: int) -> tuple[Referral, str]:
 def _detail(referral: Referral, side: str, *, status: int = 200, error: str | None = None, kept=None):
     """``kept``: the form of a refused action, back on the page as typed (and listed under the
     message, its step may be gone from the page now that the referral moved on)."""
-    events = db.session.scalars(sa.select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
-                                .order_by(ReferralEvent.at, ReferralEvent.id)).all()
-    records = db.session.scalars(sa.select(PartnerServiceRecord).where(PartnerServiceRecord.referral_id == referral.id)
-                                 .order_by(PartnerServiceRecord.on)).all()
+    page = queries.referral_page(referral)
     accept = AcceptForm(formdata=None)
     if referral.kind == ReferralKind.COUNTY and referral.to_county_id:
-        accept.lead_unit_id.choices = [(0, "請選擇")] + unit_choices(_receiving_units(referral.to_county_id))
+        accept.lead_unit_id.choices = [(0, "請選擇")] + unit_choices(queries.receiving_units(referral.to_county_id))
     else:
         accept.lead_unit_id.choices = [(0, "—")]
     forward = ForwardForm(formdata=None)
     forward_county = referral.to_county_id or referral.tenant_id
-    forward.to_unit_id.choices = [(0, "請選擇")] + unit_choices(u for u in _receiving_units(forward_county)
+    forward.to_unit_id.choices = [(0, "請選擇")] + unit_choices(u for u in queries.receiving_units(forward_county)
                                                                if u.id != referral.to_unit_id)
     forms = {"accept": accept, "decline": DeclineForm(formdata=None), "comment": CommentForm(formdata=None),
              "forward": forward, "complete": CompleteForm(formdata=None), "message": MessageForm(formdata=None),
@@ -182,7 +156,8 @@ def _detail(referral: Referral, side: str, *, status: int = 200, error: str | No
             if hasattr(blank, "to_unit_id"):
                 kept.to_unit_id.choices = blank.to_unit_id.choices
             forms[key] = kept
-    return render("referrals/detail.html", status=status, referral=referral, side=side, events=events, records=records,
+    return render("referrals/detail.html", status=status, referral=referral, side=side, events=page.events,
+                  records=page.records,
                   error=error, overdue=services.is_overdue(referral), shareable=SHAREABLE, forms=forms,
                   unsaved_forms=[kept] if kept is not None and not kept.errors else None)
 
@@ -194,29 +169,40 @@ def detail(referral_id: int):
     return _detail(referral, side)
 
 
-def _act(referral_id: int, form_class, do):
-    referral, side = _referral_or_404(referral_id)
+REFERRAL_STALE = "此轉介剛被他人更新（目前：{status}），您的操作未儲存，請確認目前狀態後再操作。"
+
+
+def _form_refusal(form) -> str:
+    return "；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str))
+
+
+def _on_referral(referral_id: int, form_class, do):
+    """One side's action on a referral, through the request edge: ``do(referral, form)`` returns the
+    message; a refusal shows the referral again with the reason and the form as typed (422; a lost
+    race 409, with the referral's state now)."""
+    referral, _ = _referral_or_404(referral_id)
     form = form_class(request.form)
     if hasattr(form, "lead_unit_id"):
-        form.lead_unit_id.choices = [(0, "")] + [(u.id, u.name) for u in db.session.scalars(sa.select(Unit))]
+        form.lead_unit_id.choices = [(0, "")] + [(u.id, u.name) for u in queries.units()]
     if hasattr(form, "to_unit_id"):
-        form.to_unit_id.choices = [(0, "")] + [(u.id, u.name) for u in db.session.scalars(sa.select(Unit))]
-    try:
+        form.to_unit_id.choices = [(0, "")] + [(u.id, u.name) for u in queries.units()]
+
+    def work():
         if not form.validate():
-            raise services.ReferralError("；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str)))
-        message = do(referral, form)
-        db.session.commit()
+            raise services.ReferralError(_form_refusal(form))
+        return do(referral, form)
+
+    def done(message: str):
         flash(message, "success")
-        return redirect_to(url_for("referrals.detail", referral_id=referral.id))
-    except services.ReferralError as exc:
-        db.session.rollback()
-        referral, side = _referral_or_404(referral_id)
-        return _detail(referral, side, status=422, error=str(exc), kept=form)
-    except StaleDataError:
-        db.session.rollback()
-        referral, side = _referral_or_404(referral_id)
-        return _detail(referral, side, status=409, kept=form,
-                       error=f"此轉介剛被他人更新（目前：{referral.status.label}），您的操作未儲存，請確認目前狀態後再操作。")
+        return redirect_to(url_for("referrals.detail", referral_id=referral_id))
+
+    def refused(error):
+        again, side_now = _referral_or_404(referral_id)
+        if error.message == REFERRAL_STALE:
+            return _detail(again, side_now, status=409, kept=form, error=REFERRAL_STALE.format(status=again.status.label))
+        return _detail(again, side_now, status=422, error=str(error), kept=form)
+
+    return edge.act_then(work, done, refused, stale=REFERRAL_STALE)
 
 
 @bp.post("/referrals/<int:referral_id>/accept")
@@ -226,7 +212,7 @@ def accept(referral_id: int):
         lead = db.session.get(Unit, f.lead_unit_id.data) if f.lead_unit_id.data else None
         services.accept(r, current_user, g.membership, served_by=f.served_by.data, lead_unit=lead)
         return "已受案。"
-    return _act(referral_id, AcceptForm, do)
+    return _on_referral(referral_id, AcceptForm, do)
 
 
 @bp.post("/referrals/<int:referral_id>/decline")
@@ -235,7 +221,7 @@ def decline(referral_id: int):
     def do(r, f):
         services.decline(r, current_user, g.membership, DeclineReason(f.reason.data), f.comment.data)
         return "已回覆不受案。"
-    return _act(referral_id, DeclineForm, do)
+    return _on_referral(referral_id, DeclineForm, do)
 
 
 @bp.post("/referrals/<int:referral_id>/return")
@@ -244,7 +230,7 @@ def return_(referral_id: int):
     def do(r, f):
         services.return_for_information(r, current_user, g.membership, f.comment.data)
         return "已退回補件。"
-    return _act(referral_id, CommentForm, do)
+    return _on_referral(referral_id, CommentForm, do)
 
 
 @bp.post("/referrals/<int:referral_id>/resubmit")
@@ -253,7 +239,7 @@ def resubmit(referral_id: int):
     def do(r, f):
         services.resubmit(r, current_user, g.membership, f.comment.data)
         return "已補件重送。"
-    return _act(referral_id, CommentForm, do)
+    return _on_referral(referral_id, CommentForm, do)
 
 
 @bp.post("/referrals/<int:referral_id>/forward")
@@ -262,7 +248,7 @@ def forward(referral_id: int):
     def do(r, f):
         new = services.forward(r, current_user, g.membership, db.session.get(Unit, f.to_unit_id.data) or Unit(), f.comment.data)
         return f"已再轉（{new.referral_no}）。"
-    return _act(referral_id, ForwardForm, do)
+    return _on_referral(referral_id, ForwardForm, do)
 
 
 @bp.post("/referrals/<int:referral_id>/withdraw")
@@ -271,7 +257,7 @@ def withdraw(referral_id: int):
     def do(r, f):
         services.withdraw(r, current_user, g.membership, f.comment.data)
         return "已撤回轉介。"
-    return _act(referral_id, CommentForm, do)
+    return _on_referral(referral_id, CommentForm, do)
 
 
 @bp.post("/referrals/<int:referral_id>/complete")
@@ -280,7 +266,7 @@ def complete(referral_id: int):
     def do(r, f):
         services.complete(r, current_user, g.membership, ReferralOutcome(f.outcome.data), f.text.data)
         return "已完成轉介，成果已回報轉出單位。"
-    return _act(referral_id, CompleteForm, do)
+    return _on_referral(referral_id, CompleteForm, do)
 
 
 @bp.post("/referrals/<int:referral_id>/fail")
@@ -289,7 +275,7 @@ def fail(referral_id: int):
     def do(r, f):
         services.fail(r, current_user, g.membership, f.comment.data)
         return "已記錄轉介失敗。"
-    return _act(referral_id, CommentForm, do)
+    return _on_referral(referral_id, CommentForm, do)
 
 
 @bp.post("/referrals/<int:referral_id>/messages")
@@ -298,7 +284,7 @@ def message(referral_id: int):
     def do(r, f):
         services.message(r, current_user, g.membership, f.text.data)
         return "已送出留言。"
-    return _act(referral_id, MessageForm, do)
+    return _on_referral(referral_id, MessageForm, do)
 
 
 @bp.post("/referrals/<int:referral_id>/services")
@@ -307,7 +293,7 @@ def service_record(referral_id: int):
     def do(r, f):
         services.record_partner_service(r, current_user, g.membership, f.text.data)
         return "已記錄服務。"
-    return _act(referral_id, ServiceRecordForm, do)
+    return _on_referral(referral_id, ServiceRecordForm, do)
 
 
 # --- Partner directory ---------------------------------------------------------------
@@ -317,25 +303,21 @@ def service_record(referral_id: int):
 def directory():
     county_id = request.args.get("county_id", type=int) or g.membership.county_id
     q = request.args.get("q", "").strip()[:50]
-    rows = db.session.scalars(sa.select(PartnerService).options(joinedload(PartnerService.organisation))
-                              .where(PartnerService.is_active.is_(True)).order_by(PartnerService.partner_org_id)).all()
-    rows = [s for s in rows if (not county_id or county_id in s.county_ids)
-            and (not q or q in s.name or q in s.description or q in s.organisation.name)]
-    counties = db.session.scalars(sa.select(County).order_by(County.sort_order)).all()
-    return render("referrals/directory.html", fragment="results", services=rows, counties=counties,
-                  county_id=county_id, q=q, county_names={c.id: c.name for c in counties})
+    rows = [s for s in queries.partner_services(county_id or None)
+            if not q or q in s.name or q in s.description or q in s.organisation.name]
+    all_counties = counties()
+    return render("referrals/directory.html", fragment="results", services=rows, counties=all_counties,
+                  county_id=county_id, q=q, county_names={c.id: c.name for c in all_counties})
 
 
 # --- Notifications ----------------------------------------------------------------
 
 @bp.get("/notifications")
 @signed_in
+@edge.transaction
 def notifications():
-    rows = db.session.scalars(sa.select(Notification).where(Notification.user_id == current_user.id)
-                              .order_by(Notification.at.desc()).limit(100)).all()
-    response = render("referrals/notifications.html", rows=rows)
-    notify.mark_read(current_user.id)
-    db.session.commit()
+    response = render("referrals/notifications.html", rows=queries.notifications(current_user.id))
+    notify.mark_read(current_user.id)  # read once shown
     return response
 
 
@@ -352,37 +334,41 @@ def notification_count():
 def handover(case_id: int):
     case = _case_for_writer(case_id)
     form = HandoverForm(request.form)
-    try:
+
+    def work():
         if not form.validate():
             raise joint.JointError("請選擇協力單位並寫明理由。")
         joint.request_handover(case, current_user, g.membership, form.to_unit_id.data, form.reason.data)
-        db.session.commit()
-        flash("已提出主責移轉，待對方督導接受。", "success")
-    except joint.JointError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    return redirect_to(url_for("cases.case_detail", case_id=case_id) + "#joint")
+        return "已提出主責移轉，待對方督導接受。"
+
+    return _back_to_joint(case_id, work)
+
+
+def _back_to_joint(case_id: int, work):
+    """A hand-over step from the family's page: back to its 共案 section with what happened (or why not)."""
+    def said(message: str, category: str):
+        flash(message, category)
+        return redirect_to(url_for("cases.case_detail", case_id=case_id) + "#joint")
+
+    return edge.act_then(work, lambda message: said(message, "success"), lambda error: said(str(error), "error"))
 
 
 @bp.post("/cases/<int:case_id>/handover/<int:handover_id>")
 @requires(Role.SUPERVISOR)
 def handover_answer(case_id: int, handover_id: int):
     case = _case_for_writer(case_id)
-    handover = db.session.scalars(sa.select(LeadHandover).where(LeadHandover.id == handover_id,
-                                                                LeadHandover.case_id == case.id)).first()
+    handover = queries.handover(case.id, handover_id)
     if handover is None:
         abort(404)
     form = HandoverAnswerForm(request.form)
-    try:
+
+    def work():
         if not form.validate():
             raise joint.JointError("請選擇接受或不接受。")
         joint.answer_handover(handover, case, current_user, g.membership, form.decision.data == "accept", form.note.data or "")
-        db.session.commit()
-        flash("已回應主責移轉。", "success")
-    except joint.JointError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    return redirect_to(url_for("cases.case_detail", case_id=case_id) + "#joint")
+        return "已回應主責移轉。"
+
+    return _back_to_joint(case_id, work)
 
 
 # --- Disputes ---------------------------------------------------------------------
@@ -392,34 +378,29 @@ def handover_answer(case_id: int, handover_id: int):
 def dispute_new(case_id: int):
     case = _case_for_writer(case_id)
     form = DisputeForm()
-    form.proposed_unit_id.choices = [(0, "（不需指定）")] + unit_choices(_receiving_units(case.tenant_id))
+    form.proposed_unit_id.choices = [(0, "（不需指定）")] + unit_choices(queries.receiving_units(case.tenant_id))
     if request.method == "POST":
         if not form.validate_on_submit():
             return form_error("referrals/dispute_new.html", form=form, case=case, error=None)
-        try:
-            dispute = disputes.file(case, current_user, g.membership, reason=form.reason.data,
-                                    proposed=DisputeOutcome(form.proposed.data),
-                                    proposed_unit=db.session.get(Unit, form.proposed_unit_id.data) if form.proposed_unit_id.data else None)
-        except disputes.DisputeError as exc:
-            db.session.rollback()
-            return form_error("referrals/dispute_new.html", form=form, case=case, error=str(exc))
-        db.session.commit()
-        flash("已提出爭議；在處理結果確定前，請持續提供服務。", "success")
-        return redirect_to(url_for("referrals.dispute_detail", dispute_id=dispute.id))
+
+        def filed(dispute: Dispute):
+            flash("已提出爭議；在處理結果確定前，請持續提供服務。", "success")
+            return redirect_to(url_for("referrals.dispute_detail", dispute_id=dispute.id))
+
+        return edge.act_then(
+            lambda: disputes.file(case, current_user, g.membership, reason=form.reason.data,
+                                  proposed=DisputeOutcome(form.proposed.data),
+                                  proposed_unit=db.session.get(Unit, form.proposed_unit_id.data) if form.proposed_unit_id.data else None),
+            filed, lambda error: form_error("referrals/dispute_new.html", form=form, case=case, error=str(error)))
     return render("referrals/dispute_new.html", form=form, case=case, error=None)
 
 
 @bp.get("/disputes")
 @requires(Role.COUNTY_ADMIN, *WORKERS)
+@edge.transaction
 def dispute_list():
-    disputes.escalate_silent()
-    db.session.commit()
-    stmt = disputes.open_disputes_stmt().options(joinedload(Dispute.case), joinedload(Dispute.filed_by_unit),
-                                                 joinedload(Dispute.other_unit))
-    if g.membership.role != Role.COUNTY_ADMIN:
-        stmt = stmt.where(sa.or_(Dispute.filed_by_unit_id == g.membership.unit_id, Dispute.other_unit_id == g.membership.unit_id))
-    rows = db.session.scalars(stmt).all()
-    return render("referrals/disputes.html", rows=rows, now=utcnow())
+    disputes.escalate_silent()  # those left unanswered past the deadline go to the arbiter as the list is read
+    return render("referrals/disputes.html", rows=queries.open_disputes(g.membership), now=utcnow())
 
 
 def _dispute_or_404(dispute_id: int) -> Dispute:
@@ -434,7 +415,7 @@ def _dispute_or_404(dispute_id: int) -> Dispute:
 def _dispute_page(dispute: Dispute, status: int = 200, error: str | None = None, decision=None, confirm=None):
     """``decision``: the arbiter's form as typed (kept on an error and behind the confirmation step)."""
     decision = decision if decision is not None else DisputeDecisionForm(formdata=None)
-    units = _receiving_units(dispute.tenant_id)
+    units = queries.receiving_units(dispute.tenant_id)
     decision.lead_unit_id.choices = [(0, "（不需指定）")] + unit_choices(units)
     decision.collaborator_ids.choices = unit_choices(units)
     return render("referrals/dispute_detail.html", status=status, dispute=dispute, error=error,
@@ -447,27 +428,36 @@ def dispute_detail(dispute_id: int):
     return _dispute_page(_dispute_or_404(dispute_id))
 
 
-def _dispute_act(dispute_id: int, form_class, do):
+DISPUTE_STALE = "此爭議剛被其他人更新，請確認後再操作。"
+
+
+def _on_dispute(dispute_id: int, form_class, do):
+    """An answer or the decision on a dispute, through the request edge: ``do(dispute, form)`` returns
+    the message; a refusal shows the dispute again with the reason (422, the arbiter's form as typed;
+    a lost race 409)."""
     dispute = _dispute_or_404(dispute_id)
     form = form_class(request.form)
     if hasattr(form, "lead_unit_id"):
-        all_units = [(u.id, u.name) for u in db.session.scalars(sa.select(Unit).where(Unit.county_id == dispute.tenant_id))]
+        all_units = [(u.id, u.name) for u in queries.units(dispute.tenant_id)]
         form.lead_unit_id.choices = [(0, "")] + all_units
         form.collaborator_ids.choices = all_units
-    try:
+
+    def work():
         if not form.validate():
-            raise disputes.DisputeError("；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str)))
-        message = do(dispute, form)
-        db.session.commit()
+            raise disputes.DisputeError(_form_refusal(form))
+        return do(dispute, form)
+
+    def done(message: str):
         flash(message, "success")
-        return redirect_to(url_for("referrals.dispute_detail", dispute_id=dispute.id))
-    except disputes.DisputeError as exc:
-        db.session.rollback()
+        return redirect_to(url_for("referrals.dispute_detail", dispute_id=dispute_id))
+
+    def refused(error):
+        if error.message == DISPUTE_STALE:
+            return _dispute_page(_dispute_or_404(dispute_id), 409, DISPUTE_STALE)
         kept = form if isinstance(form, DisputeDecisionForm) else None
-        return _dispute_page(_dispute_or_404(dispute_id), 422, str(exc), decision=kept)
-    except StaleDataError:
-        db.session.rollback()
-        return _dispute_page(_dispute_or_404(dispute_id), 409, "此爭議剛被其他人更新，請確認後再操作。")
+        return _dispute_page(_dispute_or_404(dispute_id), 422, str(error), decision=kept)
+
+    return edge.act_then(work, done, refused, stale=DISPUTE_STALE)
 
 
 @bp.post("/disputes/<int:dispute_id>/respond")
@@ -476,19 +466,19 @@ def dispute_respond(dispute_id: int):
     def do(d, f):
         disputes.respond(d, current_user, g.membership, agrees=f.decision.data == "agree", reason=f.reason.data)
         return "已回應爭議。"
-    return _dispute_act(dispute_id, DisputeResponseForm, do)
+    return _on_dispute(dispute_id, DisputeResponseForm, do)
 
 
 def _decision_confirmation(dispute_id: int):
     """The arbiter's choice checked, then shown back with what it changes at once; nothing is decided yet."""
     dispute = _dispute_or_404(dispute_id)
     form = DisputeDecisionForm(request.form)
-    all_units = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.county_id == dispute.tenant_id))}
+    all_units = {u.id: u for u in queries.units(dispute.tenant_id)}
     form.lead_unit_id.choices = [(0, "")] + [(i, u.name) for i, u in all_units.items()]
     form.collaborator_ids.choices = [(i, u.name) for i, u in all_units.items()]
     try:
         if not form.validate():
-            raise disputes.DisputeError("；".join(e for errs in form.errors.values() for e in errs if isinstance(e, str)))
+            raise disputes.DisputeError(_form_refusal(form))
         outcome = DisputeOutcome(form.outcome.data)
         lead = all_units.get(form.lead_unit_id.data)
         collaborators = [all_units[i] for i in form.collaborator_ids.data or [] if i in all_units]
@@ -530,27 +520,26 @@ def dispute_decide(dispute_id: int):
                         collaborators=[db.session.get(Unit, i) for i in f.collaborator_ids.data or []],
                         former_lead=f.former_lead.data)
         return "已裁決並執行。"
-    return _dispute_act(dispute_id, DisputeDecisionForm, do)
+    return _on_dispute(dispute_id, DisputeDecisionForm, do)
 
 
 # --- Keeping the directory ------------------------------------------------------------
 
 def _service_form(service: PartnerService | None):
-    from .forms import PartnerServiceForm
-
     form = PartnerServiceForm(obj=service) if request.method == "GET" and service else PartnerServiceForm()
-    orgs = db.session.scalars(sa.select(PartnerOrganisation).order_by(PartnerOrganisation.name)).all()
+    orgs = queries.partner_organisations()
     m = g.membership
     if m is not None and m.unit.is_partner_unit:  # a partner's unit administrator keeps only its own entries
         orgs = [o for o in orgs if o.id == m.unit.partner_org_id]
     form.partner_org_id.choices = [(0, "請選擇")] + [(o.id, o.name) for o in orgs]
-    form.county_ids.choices = [(c.id, c.name) for c in db.session.scalars(sa.select(County).order_by(County.sort_order))]
+    form.county_ids.choices = [(c.id, c.name) for c in counties()]
     return form
 
 
 @bp.route("/directory/services/new", methods=["GET", "POST"], defaults={"service_id": None})
 @bp.route("/directory/services/<int:service_id>", methods=["GET", "POST"])
 @requires(Role.UNIT_ADMIN, sysadmin=True)
+@edge.transaction
 def service_edit(service_id: int | None):
     service = db.session.get(PartnerService, service_id) if service_id else None
     m = g.membership
@@ -573,7 +562,6 @@ def service_edit(service_id: int | None):
         service.capacity_note = (form.capacity_note.data or "").strip()
         service.is_active = form.is_active.data
         db.session.add(service)
-        db.session.commit()
         flash(f"已儲存「{service.name}」。", "success")
         return redirect_to(url_for("referrals.directory"))
     if request.method == "GET" and service is not None:

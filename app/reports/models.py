@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.filters import roc_date
 from ..core.jobs import progress_state
+from ..core.errors import DomainError
 from ..core.models import UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
 from ..extensions import db
@@ -98,8 +99,10 @@ class ReportRun(TenantMixin, db.Model):
         return progress_state(self.status.value, self.requested_at, self.STALE_AFTER_SECONDS, now)
 
 
-class FrozenReport(RuntimeError):
-    """A submitted report was about to change."""
+class FrozenReport(DomainError):
+    """A submitted report was about to change (the submit page answers it as it answers a ReportError)."""
+
+    status = 422
 
 
 FROZEN_FIELDS = ("figures", "pdf", "csv", "xlsx", "sha256", "kind", "period_start", "period_end", "version",

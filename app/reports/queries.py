@@ -460,3 +460,11 @@ def counties_missing(today) -> dict:
     missing = [name for cid, name in counties if cid not in complete]
     due = _due_on(period)
     return {"period": period, "due_on": due, "late": today > due, "missing": missing, "counties": len(counties)}
+
+
+def recent_runs(county_id: int, limit: int = 50) -> list:
+    """The county's report runs, newest request first, without their files (the list shows states only)."""
+    return db.session.scalars(sa.select(ReportRun).options(sa.orm.defer(ReportRun.pdf), sa.orm.defer(ReportRun.csv),
+                                                           sa.orm.defer(ReportRun.xlsx))
+                              .where(ReportRun.tenant_id == county_id)
+                              .order_by(ReportRun.requested_at.desc()).limit(limit)).all()

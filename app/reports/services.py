@@ -23,6 +23,7 @@ from flask import render_template
 from ..core import jobs, tenancy
 from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
+from ..core.errors import Invalid
 from ..core.pdf import render_pdf
 from ..extensions import db
 from ..tenants.models import County
@@ -33,7 +34,7 @@ from .periods import Period
 JOB_TIMEOUT = 15 * 60
 
 
-class ReportError(ValueError):
+class ReportError(Invalid):
     pass
 
 

@@ -3,24 +3,23 @@ made, previews, submits, corrects; the ministry sees who submitted what and
 downloads the national table made from submitted figures."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
 from ..audit import services as audit
 from ..audit.models import AuditAction
-from ..core import tenancy
+from ..core import edge, tenancy
 from ..core.filters import roc_date, roc_datetime
 from ..core.jobs import JobsUnavailable
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import FILE_TYPES, file_response, redirect_to, render
 from ..extensions import db
-from ..meetings.models import Meeting, MeetingSeries
+from ..meetings import queries as meeting_queries
 from . import disclosure, exports, ministry, queries, services
 from .forms import OverviewForm, RequestForm, parse_period, period_choices, period_token
-from .models import FrozenReport, ReportKind, ReportRun
+from .models import ReportKind, ReportRun
 from .periods import Period
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -33,13 +32,8 @@ def _request_form(formdata=None) -> RequestForm:
 
 
 def _index(form=None, error=None, status=200):
-    runs = db.session.scalars(sa.select(ReportRun).options(sa.orm.defer(ReportRun.pdf), sa.orm.defer(ReportRun.csv),
-                                                           sa.orm.defer(ReportRun.xlsx))
-                              .where(ReportRun.tenant_id == g.membership.county_id)
-                              .order_by(ReportRun.requested_at.desc()).limit(50)).all()
-    meetings = db.session.execute(
-        sa.select(MeetingSeries, Meeting).join(Meeting, Meeting.series_id == MeetingSeries.id)
-        .where(MeetingSeries.county_id == g.membership.county_id).order_by(Meeting.held_on.desc()).limit(10)).all()
+    runs = queries.recent_runs(g.membership.county_id)
+    meetings = meeting_queries.recent_meetings(g.membership.county_id)
     return render("reports/index.html", fragment="runs" if request.headers.get("HX-Request") and status == 200 else "content",
                   status=status, form=form or _request_form(), runs=runs, error=error, period_of=services.period_of,
                   meetings=meetings)
@@ -55,19 +49,26 @@ def index():
 @requires(Role.COUNTY_ADMIN)
 def request_report():
     form = _request_form(request.form)
-    try:
+
+    def ask():
         if not form.validate():
             raise services.ReportError("請選擇報表與期間。")
-        period = parse_period(form.period.data)
-        run = services.request(ReportKind(form.kind.data), period, current_user, g.membership.county_id,
-                               correction_note=form.correction_note.data or "")
-    except (services.ReportError, ValueError) as exc:
-        db.session.rollback()
-        return _index(_request_form(request.form), error=str(exc), status=422)
+        try:
+            period = parse_period(form.period.data)
+            return services.request(ReportKind(form.kind.data), period, current_user, g.membership.county_id,
+                                    correction_note=form.correction_note.data or ""), period
+        except ValueError as exc:  # a period or kind that does not exist, as the page says it
+            raise services.ReportError(str(exc)) from None
+
+    def asked(made):
+        run, period = made
+        flash(f"已開始產製{run.kind.label}（{period.label}，第 {run.version} 版）。", "success")
+        return redirect_to(url_for("reports.detail", run_id=run.id))
+
+    try:
+        return edge.act_then(ask, asked, lambda error: _index(_request_form(request.form), error=str(error), status=422))
     except JobsUnavailable as exc:  # the run is kept as failed, with a retry
         return _index(_request_form(request.form), error=str(exc), status=503)
-    flash(f"已開始產製{run.kind.label}（{period.label}，第 {run.version} 版）。", "success")
-    return redirect_to(url_for("reports.detail", run_id=run.id))
 
 
 def _run_or_404(run_id: int) -> ReportRun:
@@ -117,29 +118,29 @@ def submit(run_id: int):
                         "期間內之後登錄的資料不會納入，只能再以更正版補送。") if running else None,
             "ack": "我了解此期間仍在進行中，現在送出的數字會立即凍結" if running else None,
             "ack_error": "期間仍在進行中，請勾選確認後再送出。" if missing_ack else None})
-    try:
-        services.submit(run, current_user, running_acknowledged=acknowledged)
-        db.session.commit()
-    except (services.ReportError, FrozenReport) as exc:
-        db.session.rollback()
-        return _detail(_run_or_404(run_id), error=str(exc), status=422)
-    flash(f"已送出{run.kind.label}第 {run.version} 版；PDF 與數據已凍結（SHA-256 {run.sha256[:12]}…）。", "success")
-    return redirect_to(url_for("reports.detail", run_id=run.id))
+
+    def submitted(_):
+        flash(f"已送出{run.kind.label}第 {run.version} 版；PDF 與數據已凍結（SHA-256 {run.sha256[:12]}…）。", "success")
+        return redirect_to(url_for("reports.detail", run_id=run_id))
+
+    return edge.act_then(lambda: services.submit(run, current_user, running_acknowledged=acknowledged), submitted,
+                         lambda error: _detail(_run_or_404(run_id), error=str(error), status=422))
 
 
 @bp.post("/<int:run_id>/retry")
 @requires(Role.COUNTY_ADMIN)
 def retry(run_id: int):
     run = _run_or_404(run_id)
+
+    def retried(_):
+        flash("已重新產製。", "success")
+        return redirect_to(url_for("reports.detail", run_id=run_id))
+
     try:
-        services.retry(run, current_user)
-    except services.ReportError as exc:
-        db.session.rollback()
-        return _detail(_run_or_404(run_id), error=str(exc), status=422)
+        return edge.act_then(lambda: services.retry(run, current_user), retried,
+                             lambda error: _detail(_run_or_404(run_id), error=str(error), status=422))
     except JobsUnavailable as exc:
         return _detail(_run_or_404(run_id), error=str(exc), status=503)
-    flash("已重新產製。", "success")
-    return redirect_to(url_for("reports.detail", run_id=run.id))
 
 
 def _file(data: bytes | None, fmt: str, name: str):
@@ -150,6 +151,7 @@ def _file(data: bytes | None, fmt: str, name: str):
 
 @bp.get("/<int:run_id>/file.<fmt>")
 @requires(Role.COUNTY_ADMIN, Role.MINISTRY_STAFF)
+@edge.transaction
 def download(run_id: int, fmt: str):
     if fmt not in FILE_TYPES:
         abort(404)
@@ -171,7 +173,6 @@ def download(run_id: int, fmt: str):
     response = _file(data, fmt, f"report-{run.kind.value}-{run.period_start:%Y%m%d}-v{run.version}")
     audit.record(AuditAction.READ, record_type="report_runs", record_id=run.id, tenant_id=run.tenant_id,
                  summary=f"下載{run.kind.label}（{roc_date(run.period_start, 'short')} 起，第 {run.version} 版）{fmt.upper()}")
-    db.session.commit()
     return response
 
 

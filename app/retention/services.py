@@ -51,6 +51,7 @@ from ..cases.models import (
     VulnerabilityAssessment,
 )
 from ..core.dates import age_on
+from ..core.errors import Invalid
 from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
 from ..extensions import db
@@ -71,7 +72,7 @@ from .models import RetentionChoice, RetentionDecision
 MAX_REASON = 2000
 
 
-class RetentionError(ValueError):
+class RetentionError(Invalid):
     """A decision or disposal that cannot be made, said in Chinese (``field`` names the form field)."""
 
     def __init__(self, message: str, field: str = "reason"):

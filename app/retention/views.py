@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..cases.models import FamilyCase
+from ..core import edge
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..core.permissions import requires
@@ -38,22 +39,25 @@ def _list_page(form: DecisionForm, status: int = 200):
                   county=county, today=today, rows=rows, pending=services.awaiting_disposal(county, today), form=form)
 
 
-def _record(form: DecisionForm, case_ids: list[int]):
-    """Validate and record; False (with the error on the form) when it could not be recorded."""
+def _record(form: DecisionForm, case_ids: list[int]) -> bool:
+    """Validate and record through the request edge; False (with the error on the form) when it could not be recorded."""
     if not form.validate_on_submit():
         return False
-    try:
-        services.decide(_county(), case_ids, current_user, choice=RetentionChoice(form.decision.data),
-                        reason=form.reason.data, retain_until=form.retain_until.date, today=_today())
-    except services.RetentionError as exc:
-        target = getattr(form, exc.field, form.reason)
-        target.errors = list(target.errors) + [str(exc)]
-        return False
-    db.session.commit()
     choice = RetentionChoice(form.decision.data)
-    flash(f"已記錄 {len(case_ids)} 個案家的決定：{choice.label}。" +
-          ("銷毀將另由系統管理程序執行，並寫入稽核紀錄。" if choice == RetentionChoice.DISPOSE else ""), "success")
-    return True
+
+    def recorded(_) -> bool:
+        flash(f"已記錄 {len(case_ids)} 個案家的決定：{choice.label}。" +
+              ("銷毀將另由系統管理程序執行，並寫入稽核紀錄。" if choice == RetentionChoice.DISPOSE else ""), "success")
+        return True
+
+    def refused(error) -> bool:
+        target = getattr(form, error.field or "reason", form.reason)
+        target.errors = list(target.errors) + [str(error)]
+        return False
+
+    return edge.act_then(lambda: services.decide(_county(), case_ids, current_user, choice=choice, reason=form.reason.data,
+                                                 retain_until=form.retain_until.date, today=_today()),
+                         recorded, refused)
 
 
 @bp.get("")
