@@ -55,6 +55,9 @@ def configure_database_hooks(app: Flask) -> None:
     tenancy.install(app)
     audit.install(app)
     timing.install(app)
+    from .referrals import notify
+
+    notify.install(app)  # the referral area's notices follow the workflows' signal
 
 
 def configure_templates(app: Flask) -> None:
