@@ -68,7 +68,6 @@ WORKFLOW = Workflow("dispute", label="爭議", states=DisputeStatus, record_type
     Transition("withdraw", (D.AWAITING_RESPONSE, D.AWAITING_ARBITER), D.WITHDRAWN, "撤回爭議", may=_filer,
                refused="只有提出爭議的單位可以撤回爭議。"),
 ])
-TRANSITIONS = WORKFLOW.moves()  # {state: {states it may move to}}
 OPEN = (D.AWAITING_RESPONSE, D.AWAITING_ARBITER)
 
 
