@@ -93,6 +93,9 @@ def configure_database_hooks(app: Flask) -> None:
     audit_services.install(app)
     cases_wiring.install(app)
     timing.install(app)
+    from .referrals import notify
+
+    notify.install(app)  # the referral area's notices follow the workflows' signal
 
 
 # The menu: each area declares its entries (``app/<area>/navigation.py``), ordered by their positions.

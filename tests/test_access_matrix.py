@@ -128,6 +128,8 @@ ROUTES = {
     "referrals.dispute_respond": Route((SW, DISPATCH), {"dispute_id": "tpe_dispute"}, True),
     "referrals.dispute_decide": Route((COUNTY_ADMIN,), {"dispute_id": "tpe_dispute"}, True),
     "referrals.service_edit": Route((SYSADMIN,), {"service_id": "partner_service"}),
+    "referrals.dispute_withdraw": Route((SW,), {"dispute_id": "tpe_dispute"}, True),
+    "referrals.handover_cancel": Route((SUP,), {"case_id": "tpe_case", "handover_id": "tpe_handover"}, True),
     # Step 5: meetings. The 臺北市 high-risk series: tpe.admin runs it (secretariat side), 中正社福中心
     # (tpe.sw1, tpe.sup) leads its item; the dispatch centre and the ministry are not party to it.
     "meetings.index": Route((SW, DISPATCH, COUNTY_ADMIN, MINISTRY)),

@@ -11,35 +11,82 @@ import sqlalchemy as sa
 from ..accounts.models import Membership, Role, User
 from ..cases import services as cases
 from ..cases.models import CaseStatus, CaseUnit, CaseUnitRole, FamilyCase
-from ..core.errors import Invalid
+from ..core.errors import DomainError
 from ..core.models import utcnow
+from ..core.workflow import Firing, Transition, Workflow
 from ..extensions import db
+from ..intake import services as intake
 from ..intake.deadlines import add_working_days
-from ..intake.models import Report, ReportStatus
 from ..tenants.models import Unit, UnitKind
-from . import joint, notify
+from . import joint
 from .models import Dispute, DisputeOutcome, DisputeStatus, Referral, ReferralStatus
 from .services import RECEIVING_KINDS, rule_for
 
 D = DisputeStatus
-TRANSITIONS: dict[DisputeStatus, set[DisputeStatus]] = {
-    D.AWAITING_RESPONSE: {D.AGREED, D.AWAITING_ARBITER, D.WITHDRAWN},
-    D.AWAITING_ARBITER: {D.DECIDED, D.WITHDRAWN},
-    D.AGREED: set(),
-    D.DECIDED: set(),
-    D.WITHDRAWN: set(),
-}
 
 
-class DisputeError(Invalid):
-    pass
+class DisputeError(DomainError, ValueError):
+    """A refusal, said in Chinese (422 where the pages answer it; the workflow's refusals keep
+    the engine's status: 409 state, 403 who)."""
+
+    status = 422
 
 
-def _move(dispute: Dispute, to: DisputeStatus, case: FamilyCase, user, membership, text: str) -> None:
-    if to not in TRANSITIONS[dispute.status]:
-        raise DisputeError(f"爭議目前為「{dispute.status.label}」，不能改為「{to.label}」。")
-    dispute.status = to
-    cases.add_event(case, "dispute", f"爭議 #{dispute.id}：{to.label}（{text}）", user, membership)
+# --- The workflow -----------------------------------------------------------------------
+
+def _timeline(firing: Firing) -> None:
+    """A dispute's history is the family's timeline: one entry a firing (filing says what was proposed)."""
+    dispute = firing.record
+    text = firing.extra.get("timeline") or f"爭議 #{dispute.id}：{firing.after.label}（{firing.reason}）"
+    cases.add_event(dispute.case, "dispute", text, firing.actor, firing.membership)
+
+
+def _other_side(dispute, membership) -> bool:
+    return membership is not None and membership.unit_id == dispute.other_unit_id
+
+
+def _arbiter(dispute, membership) -> bool:
+    return (membership is not None and membership.role == Role.COUNTY_ADMIN
+            and membership.county_id == dispute.case.tenant_id)
+
+
+def _filer(dispute, membership) -> bool:
+    return membership is not None and membership.unit_id == dispute.filed_by_unit_id
+
+
+RESPONDER = "需由原派案或轉介單位回應。"
+# (The response and decision deadlines, ``response_due`` and ``decision_due``, come from the county's
+# working days: rules "dispute_response" and "dispute_decision" once ``core.deadlines`` declares them.)
+WORKFLOW = Workflow("dispute", label="爭議", states=DisputeStatus, record_type="disputes",
+                    describe=lambda d: f"爭議 #{d.id}", history=_timeline, transitions=[
+    Transition("file", (None,), D.AWAITING_RESPONSE, "提出爭議"),
+    Transition("agree", (D.AWAITING_RESPONSE,), D.AGREED, "同意", may=_other_side, refused=RESPONDER),
+    Transition("disagree", (D.AWAITING_RESPONSE,), D.AWAITING_ARBITER, "不同意，送縣市裁決", may=_other_side,
+               refused=RESPONDER),
+    Transition("escalate", (D.AWAITING_RESPONSE,), D.AWAITING_ARBITER, "逾期未回應，送縣市裁決"),  # the daily sweep
+    Transition("decide", (D.AWAITING_ARBITER,), D.DECIDED, "裁決", may=_arbiter, refused="爭議由縣市管理者（社會局／處）裁決。"),
+    Transition("withdraw", (D.AWAITING_RESPONSE, D.AWAITING_ARBITER), D.WITHDRAWN, "撤回爭議", may=_filer,
+               refused="只有提出爭議的單位可以撤回爭議。"),
+])
+OPEN = (D.AWAITING_RESPONSE, D.AWAITING_ARBITER)
+
+
+def _require(dispute: Dispute, membership, name: str) -> None:
+    t = WORKFLOW.transition(name)
+    if t.may is not None and not t.may(dispute, membership):
+        raise DisputeError(t.refused, status=403)
+
+
+def _fire(dispute: Dispute, name: str, user, membership, reason: str = "", **extra) -> Firing:
+    """Fire ``name`` (who may was asked first by ``_require``); the engine's refusal keeps its status."""
+    try:
+        if WORKFLOW.transition(name).creates:
+            return WORKFLOW.start(dispute, name, actor=user, membership=membership, reason=reason, **extra)
+        return WORKFLOW.fire(dispute, name, actor=user, membership=membership, reason=reason, check_may=False, **extra)
+    except DisputeError:
+        raise
+    except DomainError as exc:
+        raise DisputeError(exc.message, status=exc.status) from exc
 
 
 def sender_of(case: FamilyCase, unit_id: int) -> Unit:
@@ -66,8 +113,7 @@ def file(case: FamilyCase, user: User, membership: Membership, *, reason: str, p
             raise DisputeError("改派或共案需指明本縣市的單位。")
     if not reason.strip():
         raise DisputeError("請寫明爭議理由。")
-    if db.session.scalars(sa.select(Dispute.id).where(Dispute.case_id == case.id,
-                                                      Dispute.status.in_([D.AWAITING_RESPONSE, D.AWAITING_ARBITER]))).first():
+    if db.session.scalars(sa.select(Dispute.id).where(Dispute.case_id == case.id, Dispute.status.in_(OPEN))).first():
         raise DisputeError("此案已有進行中的爭議。")
     other = sender_of(case, membership.unit_id)
     rule = rule_for(case.tenant_id)
@@ -77,38 +123,32 @@ def file(case: FamilyCase, user: User, membership: Membership, *, reason: str, p
                       response_due=add_working_days(utcnow(), rule.dispute_response_days))
     db.session.add(dispute)
     db.session.flush()
-    cases.add_event(case, "dispute", f"提出爭議 #{dispute.id}（建議{proposed.label}"
-                    + (f"：{proposed_unit.name}" if proposed_unit else "") + f"）：{reason.strip()}；服務持續中", user, membership)
-    notify.notify(notify.people_of_unit(other.id), f"{case.case_no} 有新的爭議案件待回應", f"/disputes/{dispute.id}")
+    _fire(dispute, "file", user, membership, reason.strip(), timeline=f"提出爭議 #{dispute.id}（建議{proposed.label}"
+          + (f"：{proposed_unit.name}" if proposed_unit else "") + f"）：{reason.strip()}；服務持續中")
     db.session.flush()
     return dispute
 
 
 def respond(dispute: Dispute, user: User, membership: Membership, *, agrees: bool, reason: str) -> None:
     case = dispute.case
-    if membership.unit_id != dispute.other_unit_id:
-        raise DisputeError("需由原派案或轉介單位回應。")
+    _require(dispute, membership, "agree")
     if not reason.strip():
         raise DisputeError("請寫明同意或不同意的理由。")
     dispute.response_agrees = agrees
     dispute.response_reason = reason.strip()
     dispute.responded_at = utcnow()
     if agrees:
-        _move(dispute, D.AGREED, case, user, membership, f"{membership.unit.name}同意：{reason.strip()}")
+        _fire(dispute, "agree", user, membership, f"{membership.unit.name}同意：{reason.strip()}")
         carry_out(dispute, case, dispute.proposed, dispute.proposed_unit_id, [], user, membership)
     else:
-        _escalate(dispute, case, user, membership, f"{membership.unit.name}不同意：{reason.strip()}")
+        _escalate(dispute, case, "disagree", user, membership, f"{membership.unit.name}不同意：{reason.strip()}")
     db.session.flush()
 
 
-def _escalate(dispute, case, user, membership, text):
-    _move(dispute, D.AWAITING_ARBITER, case, user, membership, text)
+def _escalate(dispute, case, name, user, membership, text):
+    _fire(dispute, name, user, membership, text)
     dispute.escalated_at = utcnow()
     dispute.decision_due = add_working_days(utcnow(), rule_for(case.tenant_id).dispute_decision_days)
-    bureau = db.session.scalars(sa.select(Unit).where(Unit.county_id == case.tenant_id,
-                                                      Unit.kind == UnitKind.SOCIAL_AFFAIRS_BUREAU)).first()
-    if bureau is not None:
-        notify.notify(notify.people_of_unit(bureau.id), f"{case.case_no} 爭議案件待裁決", f"/disputes/{dispute.id}")
 
 
 def escalate_silent(now: datetime | None = None) -> int:
@@ -117,7 +157,7 @@ def escalate_silent(now: datetime | None = None) -> int:
     overdue = db.session.scalars(sa.select(Dispute).where(Dispute.status == D.AWAITING_RESPONSE,
                                                           Dispute.response_due < now)).all()
     for dispute in overdue:
-        _escalate(dispute, dispute.case, None, None, "逾期未回應，送縣市裁決")
+        _escalate(dispute, dispute.case, "escalate", None, None, "逾期未回應，送縣市裁決")
     db.session.flush()
     return len(overdue)
 
@@ -136,7 +176,7 @@ def decide(dispute: Dispute, user: User, membership: Membership, *, outcome: Dis
         if any(u.county_id != case.tenant_id or u.kind not in RECEIVING_KINDS for u in collaborators):
             raise DisputeError("協力單位需為本縣市的社福中心、家防中心或衛生局心衛社工。")
     before = case.lead_unit
-    _move(dispute, D.DECIDED, case, user, membership, f"裁決：{outcome.label}：{reason.strip()}")
+    _fire(dispute, "decide", user, membership, f"裁決：{outcome.label}：{reason.strip()}", outcome=outcome)
     dispute.decision = outcome
     dispute.decision_reason = reason.strip()
     dispute.decision_lead_unit_id = lead_unit.id if lead_unit else None
@@ -148,10 +188,6 @@ def decide(dispute: Dispute, user: User, membership: Membership, *, outcome: Dis
     if before is not None and case.lead_unit is not None and before.id != case.lead_unit.id:
         on = cases.unit_on_case(case, before.id)
         dispute.decision_former_role = on.role.value if on is not None else ""
-    told = {dispute.filed_by_unit_id, dispute.other_unit_id}
-    for unit_id in told:
-        notify.notify(notify.people_of_unit(unit_id), f"{case.case_no} 爭議已裁決：{outcome.label}", f"/disputes/{dispute.id}",
-                      skip=user.id)
     db.session.flush()
 
 
@@ -181,24 +217,16 @@ def carry_out(dispute, case, outcome, lead_unit_id, collaborator_ids, user, memb
     elif outcome == DisputeOutcome.RETURN:
         # Back to the screening centre: a new entry in its queue, linked to the case; the
         # current lead keeps serving until the centre dispatches again.
-        from ..intake.deadlines import compute_deadline
-        from ..intake.reference import ReportingChannel
-        from ..intake.services import _new_report_no
-
-        now = utcnow()
-        deadline, kind = compute_deadline(now, case.concerns, False, None)
-        db.session.add(Report(tenant_id=case.tenant_id, report_no=_new_report_no(now), channel=ReportingChannel("10"),
-                              source_name=f"爭議退回（{case.case_no}）", received_at=now, district_id=case.district_id,
-                              address=case.address, concerns=list(case.concerns), narrative=f"爭議 #{dispute.id} 退回重新篩派：{dispute.reason}",
-                              status=ReportStatus.RECEIVED, deadline_at=deadline, deadline_kind=kind, case_id=case.id))
+        intake.requeue(case.tenant_id, source_name=f"爭議退回（{case.case_no}）", concerns=list(case.concerns),
+                       narrative=f"爭議 #{dispute.id} 退回重新篩派：{dispute.reason}", case_id=case.id,
+                       district_id=case.district_id, address=case.address, actor=user, membership=membership)
     db.session.flush()
     cases.add_event(case, "dispute", f"爭議結果執行：{outcome.label}；主責：{case.lead_unit.name if case.lead_unit else '—'}",
                     user, membership)
 
 
 def open_disputes_stmt():
-    return (sa.select(Dispute).where(Dispute.status.in_([D.AWAITING_RESPONSE, D.AWAITING_ARBITER]))
-            .order_by(Dispute.filed_at))
+    return sa.select(Dispute).where(Dispute.status.in_(OPEN)).order_by(Dispute.filed_at)
 
 
 def _keep_as_collaborators(case: FamilyCase, unit_ids) -> None:
@@ -215,8 +243,7 @@ def check_decision(dispute: Dispute, membership: Membership, *, outcome: Dispute
     """The refusals of decide() that the confirmation step can tell before anything is done
     (DisputeError): who may decide, the dispute's state, a reason, a lead unit for 改派 / 共案."""
     case = dispute.case
-    if membership.role != Role.COUNTY_ADMIN or membership.county_id != case.tenant_id:
-        raise DisputeError("爭議由縣市管理者（社會局／處）裁決。")
+    _require(dispute, membership, "decide")
     if dispute.status != D.AWAITING_ARBITER:
         raise DisputeError("此爭議目前不在待裁決。")
     if not reason.strip():
@@ -224,3 +251,21 @@ def check_decision(dispute: Dispute, membership: Membership, *, outcome: Dispute
     if outcome in (DisputeOutcome.REASSIGN, DisputeOutcome.JOINT):
         if lead_unit is None or lead_unit.county_id != case.tenant_id or lead_unit.kind not in RECEIVING_KINDS:
             raise DisputeError("改派或共案需指定本縣市的主責單位。")
+
+
+def check_withdrawal(dispute: Dispute, membership: Membership, reason: str) -> None:
+    """The refusals of withdraw() the confirmation step can tell first: who (the unit that raised
+    it: 403), when (while it waits for the other side or the arbiter: 409), and a reason (422)."""
+    _require(dispute, membership, "withdraw")
+    if dispute.status not in OPEN:
+        raise DisputeError(f"爭議目前為「{dispute.status.label}」，已無法撤回。", status=409)
+    if not reason.strip():
+        raise DisputeError("請寫明撤回爭議的理由。")
+
+
+def withdraw(dispute: Dispute, user: User, membership: Membership, reason: str) -> None:
+    """The unit that raised the dispute takes it back: the case's units stay as they are, the other
+    side (and the arbiter, when it was waiting for a decision) is told."""
+    check_withdrawal(dispute, membership, reason)
+    _fire(dispute, "withdraw", user, membership, f"{membership.unit.name}撤回：{reason.strip()}")
+    db.session.flush()

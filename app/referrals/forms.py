@@ -79,6 +79,11 @@ class HandoverAnswerForm(ActionForm):
     note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
 
 
+class HandoverCancelForm(ActionForm):
+    PREFIX = "hc"
+    note = TextAreaField("取消理由", validators=[optional(), max_length("取消理由", 2000)])
+
+
 class DisputeForm(BaseForm):
     reason = TextAreaField("爭議理由", validators=[required("爭議理由"), max_length("爭議理由", 3000)])
     proposed = SelectField("建議處理", choices=[(o.value, o.label) for o in DisputeOutcome if o != DisputeOutcome.MAINTAIN],
@@ -91,6 +96,11 @@ class DisputeResponseForm(ActionForm):
     PREFIX = "dr"
     decision = RadioField("回應", choices=[("agree", "同意"), ("disagree", "不同意")], validators=[chosen("回應")])
     reason = TextAreaField("理由", validators=[required("理由"), max_length("理由", 2000)])
+
+
+class DisputeWithdrawForm(ActionForm):
+    PREFIX = "dw"
+    reason = TextAreaField("撤回理由", validators=[required("撤回理由"), max_length("撤回理由", 2000)])
 
 
 class DisputeDecisionForm(ActionForm):

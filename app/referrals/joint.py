@@ -1,22 +1,84 @@
 """Joint cases (共案): one lead unit and collaborating units; the lead can be
-handed to a collaborator, who must accept. There is always exactly one lead."""
+handed to a collaborator, who must accept. There is always exactly one lead.
+
+A lead hand-over is a workflow on the engine (``WORKFLOW``): proposed by the lead's
+supervisor, accepted or declined by the collaborator's supervisor, or cancelled by
+the unit that proposed it before it is answered. Each firing is an entry in the
+family's timeline; the audit entry and the notices come from the engine's signal."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from ..accounts.models import Membership, Role, User
 from ..cases import services as cases
-from ..cases.models import CaseUnit, CaseUnitRole, FamilyCase
-from ..core.errors import Invalid
+from ..cases.models import CaseService, CaseUnit, CaseUnitRole, FamilyCase
+from ..cases.reference import ServiceStatus
+from ..core.errors import DomainError
 from ..core.models import utcnow
+from ..core.workflow import Firing, Transition, Workflow
 from ..extensions import db
 from ..tenants.models import Unit
 from . import notify
-from .models import FORMER_CHOICES, HandoverStatus, LeadHandover
+from .models import FORMER_CHOICES, OPEN_REFERRAL_STATUSES, HandoverStatus, LeadHandover, Referral
+
+H = HandoverStatus
 
 
-class JointError(Invalid):
-    pass
+class JointError(DomainError, ValueError):
+    """A refusal, said in Chinese (the pages answer it with a flash; the workflow's refusals keep
+    the engine's status: 409 state, 403 who)."""
+
+    status = 422
+
+
+# --- The hand-over workflow --------------------------------------------------------------
+
+def _timeline(firing: Firing) -> None:
+    """A hand-over's history is the family's timeline."""
+    handover, m = firing.record, firing.membership
+    if firing.after == H.PENDING:
+        text = f"提出主責移轉至 {handover.to_unit.name}：{firing.reason}"
+    else:
+        verb = {H.ACCEPTED: "接受", H.DECLINED: "不接受", H.CANCELLED: "取消"}[firing.after]
+        text = f"{m.unit.name}{verb}主責移轉" + (f"：{firing.reason}" if firing.reason else "")
+    cases.add_event(db.session.get(FamilyCase, handover.case_id), "handover", text, firing.actor, m)
+
+
+def _receiving_supervisor(handover, membership) -> bool:
+    return membership is not None and membership.unit_id == handover.to_unit_id and membership.role == Role.SUPERVISOR
+
+
+def _proposing_supervisor(handover, membership) -> bool:
+    return membership is not None and membership.unit_id == handover.from_unit_id and membership.role == Role.SUPERVISOR
+
+
+ANSWERER = "需由受移轉單位的督導回應。"
+WORKFLOW = Workflow("lead_handover", label="主責移轉", states=HandoverStatus, record_type="lead_handovers",
+                    describe=lambda h: f"主責移轉 #{h.id}", history=_timeline, transitions=[
+    Transition("request", (None,), H.PENDING, "提出主責移轉"),
+    Transition("accept", (H.PENDING,), H.ACCEPTED, "接受主責", may=_receiving_supervisor, refused=ANSWERER),
+    Transition("decline", (H.PENDING,), H.DECLINED, "不接受", may=_receiving_supervisor, refused=ANSWERER),
+    Transition("cancel", (H.PENDING,), H.CANCELLED, "取消移轉", may=_proposing_supervisor,
+               refused="只有提出移轉的單位督導可以取消。"),
+])
+
+
+def _require(handover: LeadHandover, membership, name: str) -> None:
+    t = WORKFLOW.transition(name)
+    if t.may is not None and not t.may(handover, membership):
+        raise JointError(t.refused, status=403)
+
+
+def _fire(handover: LeadHandover, name: str, user, membership, reason: str = "") -> Firing:
+    """Fire ``name`` (who may was asked first by ``_require``); the engine's refusal keeps its status."""
+    try:
+        if WORKFLOW.transition(name).creates:
+            return WORKFLOW.start(handover, name, actor=user, membership=membership, reason=reason)
+        return WORKFLOW.fire(handover, name, actor=user, membership=membership, reason=reason, check_may=False)
+    except JointError:
+        raise
+    except DomainError as exc:
+        raise JointError(exc.message, status=exc.status) from exc
 
 
 def leads(case: FamilyCase) -> list[CaseUnit]:
@@ -28,11 +90,6 @@ def leads(case: FamilyCase) -> list[CaseUnit]:
 def has_open_work(case: FamilyCase, unit_id: int) -> bool:
     """Whether the unit still serves the family here: an open referral it sent or receives on the
     case, or a planned service recorded by its people."""
-    from ..accounts.models import Membership
-    from ..cases.models import CaseService
-    from ..cases.reference import ServiceStatus
-    from .models import OPEN_REFERRAL_STATUSES, Referral
-
     referral = db.session.scalars(sa.select(Referral.id).where(
         Referral.case_id == case.id, Referral.status.in_(OPEN_REFERRAL_STATUSES),
         sa.or_(Referral.from_unit_id == unit_id, Referral.to_unit_id == unit_id)).limit(1)).first()
@@ -123,8 +180,7 @@ def request_handover(case: FamilyCase, user: User, membership: Membership, to_un
     handover = LeadHandover(tenant_id=case.tenant_id, case_id=case.id, from_unit_id=membership.unit_id,
                             to_unit=unit, reason=reason.strip(), requested_by_id=user.id)  # the entry names it
     db.session.add(handover)
-    cases.add_event(case, "handover", f"提出主責移轉至 {unit.name}：{reason.strip()}", user, membership)
-    notify.notify(notify.people_of_unit(to_unit_id), f"{case.case_no} 請求由貴單位接任主責", f"/cases/{case.id}")
+    _fire(handover, "request", user, membership, reason.strip())
     db.session.flush()
     return handover
 
@@ -132,19 +188,27 @@ def request_handover(case: FamilyCase, user: User, membership: Membership, to_un
 def answer_handover(handover: LeadHandover, case: FamilyCase, user: User, membership: Membership, accept: bool,
                     note: str = "") -> None:
     if handover.status != HandoverStatus.PENDING:
-        raise JointError("此主責移轉已處理。")
-    if membership.unit_id != handover.to_unit_id or membership.role != Role.SUPERVISOR:
-        raise JointError("需由受移轉單位的督導回應。")
+        raise JointError("此主責移轉已處理。", status=409)
+    _require(handover, membership, "accept")
     if not accept and not note.strip():
         raise JointError("不接受時請說明理由。")
-    handover.status = HandoverStatus.ACCEPTED if accept else HandoverStatus.DECLINED
     handover.answered_by_id = user.id
     handover.answered_at = utcnow()
     handover.answer_note = note.strip()
     if accept:
         change_lead(case, handover.to_unit_id, old_lead="collaborator", why="主責移轉", user=user, membership=membership)
-    cases.add_event(case, "handover", f"{membership.unit.name}{'接受' if accept else '不接受'}主責移轉" + (f"：{note.strip()}" if note.strip() else ""),
-                    user, membership)
-    if not accept:  # an accepted hand-over is told by change_lead
-        notify.notify(notify.people_of_unit(handover.from_unit_id), f"{case.case_no} 主責移轉未被接受", f"/cases/{case.id}")
+    _fire(handover, "accept" if accept else "decline", user, membership, note.strip())
+    db.session.flush()
+
+
+def cancel_handover(handover: LeadHandover, user: User, membership: Membership, note: str = "") -> None:
+    """The unit that proposed a hand-over takes it back before it is answered: the lead stays where
+    it is, the unit it was offered to is told."""
+    _require(handover, membership, "cancel")
+    if handover.status != HandoverStatus.PENDING:
+        raise JointError(f"此主責移轉目前為「{handover.status.label}」，已無法取消。", status=409)
+    handover.answered_by_id = user.id
+    handover.answered_at = utcnow()
+    handover.answer_note = note.strip()
+    _fire(handover, "cancel", user, membership, note.strip())
     db.session.flush()

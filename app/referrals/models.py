@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..cases.models import case_number_of
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import SharedMixin, TenantMixin
@@ -227,8 +228,6 @@ class LeadHandover(TenantMixin, db.Model):
     __audited__ = True
 
     def __str__(self) -> str:
-        from ..cases.models import case_number_of
-
         to = self.to_unit.name if self.to_unit is not None else f"單位#{self.to_unit_id}"
         return f"{case_number_of(self, self.case_id)} 主責移轉至 {to}"
 

@@ -1,6 +1,12 @@
 """Referrals as a closed loop (HL7 Gravity's social-care referral): every status
 change visible to both sides, a reason for each refusal, an outcome at the end.
-One table of states and moves; ``_move`` records who, when, why and both sides."""
+
+Two workflows on the engine (``core.workflow``), declared once below: a referral
+within the county or to a partner (``WORKFLOW``), and a county transfer
+(跨縣市轉銜, ``COUNTY_TRANSFER_WORKFLOW``: the receiving county's dispatch centre
+accepts it by opening its own case). A firing writes the referral's history
+(``ReferralEvent``: who, when, why and both sides); the audit entry and the
+notices (``referrals.notify``) come from the engine's signal."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,8 +14,6 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..accounts.models import Membership, Role, User
-from ..audit import services as audit
-from ..audit.models import AuditAction
 from ..cases import services as cases
 from ..cases.models import (
     AssessmentReport,
@@ -23,15 +27,17 @@ from ..cases.models import (
     ServicePlan,
 )
 from ..core import tenancy
-from ..core.errors import Invalid
+from ..core.errors import DomainError
 from ..core.filters import TAIPEI, roc_date
 from ..core.models import utcnow
 from ..core.sequences import next_value
+from ..core.workflow import Firing, Transition, Workflow
 from ..extensions import db
-from ..intake.deadlines import add_working_days
+from ..intake.deadlines import add_working_days, rule_model_in_force
 from ..intake.models import DispatchRule, Report
+from ..intake.reference import Relation, Sex
 from ..tenants.models import SERVING_UNIT_KINDS, County, Unit, UnitKind
-from . import notify
+from . import notify, sides
 from .models import (
     SHAREABLE,
     DeclineReason,
@@ -46,105 +52,30 @@ from .models import (
 )
 
 R = ReferralStatus
-TRANSITIONS: dict[ReferralStatus, set[ReferralStatus]] = {
-    R.WAITING: {R.IN_SERVICE, R.DECLINED, R.RETURNED, R.FORWARDED, R.WITHDRAWN},
-    R.RETURNED: {R.WAITING, R.WITHDRAWN},  # the sender completes what was missing and sends it again
-    R.IN_SERVICE: {R.COMPLETED, R.FAILED},
-    R.DECLINED: set(),
-    R.FORWARDED: set(),
-    R.COMPLETED: set(),
-    R.FAILED: set(),
-    R.WITHDRAWN: set(),
-}
 RECEIVING_KINDS = SERVING_UNIT_KINDS
 
 
-class ReferralError(Invalid):
-    """Something the rules do not allow, said in Chinese."""
+class ReferralError(DomainError, ValueError):
+    """Something the rules do not allow, said in Chinese (422 where the views answer it; a
+    refusal of the workflow keeps the engine's status: 409 state, 403 who)."""
+
+    status = 422
 
 
 def rule_for(county_id: int) -> DispatchRule:
     """The county's working-day limits in force (the national defaults when it has set none)."""
-    from ..intake.deadlines import rule_model_in_force
-
     return rule_model_in_force(county_id) or DispatchRule(referral_response_days=3, dispute_response_days=3,
                                                           dispute_decision_days=5)
 
 
-# --- Sides ----------------------------------------------------------------------
+# --- Sides (``sides``; named here too, as the pages and tests call them) ----------------
 
-def case_roles(referral: Referral) -> dict[int, CaseUnitRole]:
-    """The units on the referral's case and their roles (read as the case's county: the
-    other side of a referral may be a partner or another county)."""
-    with tenancy.tenant_scope(referral.tenant_id):
-        return dict(db.session.execute(sa.select(CaseUnit.unit_id, CaseUnit.role)
-                                       .where(CaseUnit.case_id == referral.case_id)).all())
-
-
-def side_of(referral: Referral, membership: Membership | None) -> str | None:
-    """'sender', 'receiver' or None for someone not party to the referral. The sending side
-    follows the case: the unit that sent it while it still serves the family, and the case's
-    current lead (a change of lead hands it the open referrals). A sender that became a
-    read-only former lead only reads (``can_read``)."""
-    if membership is None:
-        return None
-    unit = membership.unit
-    if membership.role not in (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.PARTNER_STAFF, Role.UNIT_ADMIN, Role.DISPATCHER):
-        return None  # (dispatchers answer what is addressed to their centre: 跨縣市轉銜)
-    if unit.id == referral.from_unit_id:
-        if case_roles(referral).get(unit.id) != CaseUnitRole.FORMER:
-            return "sender"
-    if referral.kind == ReferralKind.PARTNER:
-        if unit.partner_org_id is not None and unit.partner_org_id == referral.to_partner_org_id:
-            return "receiver"
-    elif unit.id == referral.to_unit_id:
-        return "receiver"
-    if (unit.county_id == referral.tenant_id and membership.role in (Role.SOCIAL_WORKER, Role.SUPERVISOR)
-            and case_roles(referral).get(unit.id) == CaseUnitRole.LEAD):
-        return "sender"
-    return None
-
-
-def can_read(referral: Referral, membership: Membership | None) -> bool:
-    """Both sides, the unit that sent it (even after it left the lead), and the county
-    administrators of both counties."""
-    if membership is None:
-        return False
-    if side_of(referral, membership) is not None:
-        return True
-    if membership.unit_id == referral.from_unit_id and membership.role in (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.UNIT_ADMIN):
-        return True
-    return membership.role == Role.COUNTY_ADMIN and membership.county_id in (referral.tenant_id, referral.to_county_id)
-
-
-def sender_units(referral: Referral) -> set[int]:
-    """The units the sending side's notices go to: the current lead of the case (unless it is the
-    receiver) and the unit that sent it while it can still read the case."""
-    roles = case_roles(referral)
-    out = {unit_id for unit_id, role in roles.items() if role == CaseUnitRole.LEAD}
-    from_unit = referral.from_unit
-    if referral.from_unit_id in roles or (from_unit is not None and from_unit.kind in (
-            UnitKind.DISPATCH_CENTRE, UnitKind.SOCIAL_AFFAIRS_BUREAU)):
-        out.add(referral.from_unit_id)
-    if referral.kind != ReferralKind.PARTNER and referral.to_unit_id:
-        out.discard(referral.to_unit_id)
-    return out
+case_roles, side_of, can_read, sender_units = sides.case_roles, sides.side_of, sides.can_read, sides.sender_units
 
 
 def _side_label(membership: Membership) -> str:
     unit = membership.unit
     return unit.partner_org.name if unit.partner_org is not None else unit.name
-
-
-def _move(referral: Referral, to: ReferralStatus, user: User, membership: Membership, text: str = "") -> None:
-    if to not in TRANSITIONS[referral.status]:
-        raise ReferralError(f"轉介目前為「{referral.status.label}」，不能改為「{to.label}」。")
-    before = referral.status
-    referral.status = to
-    _event(referral, "status", user, membership, text, before.value, to.value)
-    audit.record(AuditAction.STATE_CHANGE, record_type="referrals", record_id=referral.id, tenant_id=referral.tenant_id,
-                 summary=f"轉介 {referral.referral_no}：{before.label} → {to.label}" + (f"（{text}）" if text else ""))
-    _notify_other_side(referral, membership, f"轉介 {referral.referral_no}：{to.label}" + (f"（{text[:60]}）" if text else ""))
 
 
 def _event(referral, kind, user, membership, text="", from_status="", to_status=""):
@@ -159,23 +90,75 @@ def _event(referral, kind, user, membership, text="", from_status="", to_status=
     return event
 
 
-def _notify_other_side(referral: Referral, membership: Membership | None, text: str) -> None:
-    url = f"/referrals/{referral.id}"
-    side = side_of(referral, membership) if membership is not None else None
-    actor_unit = membership.unit_id if membership is not None else None
-    for unit_id in sender_units(referral) - {actor_unit}:
-        notify.notify(notify.people_of_unit(unit_id), text, url)
-    if side != "receiver":
-        if referral.kind == ReferralKind.PARTNER:
-            notify.notify(notify.people_of_partner(referral.to_partner_org_id), text, url)
-        elif referral.to_unit_id:
-            notify.notify(notify.people_of_unit(referral.to_unit_id), text, url)
+# --- The workflows ------------------------------------------------------------------
+
+def _history(firing: Firing) -> None:
+    """The referral's own history: one status row a firing, seen by both sides."""
+    _event(firing.record, "status", firing.actor, firing.membership, firing.reason,
+           firing.before.value if firing.before is not None else "", firing.after.value)
 
 
-def _require(referral, membership, side: str):
-    if side_of(referral, membership) != side:
-        who = "轉出單位" if side == "sender" else "受轉介單位"
-        raise ReferralError(f"此操作需由{who}進行。")
+def _by(side: str):
+    return lambda referral, membership: side_of(referral, membership) == side
+
+
+SENDER, RECEIVER = _by("sender"), _by("receiver")
+BY_SENDER, BY_RECEIVER = "此操作需由轉出單位進行。", "此操作需由受轉介單位進行。"
+
+
+def _transitions(accept_label: str) -> list[Transition]:
+    """The moves of a referral (the same for a county transfer, whose acceptance opens a case)."""
+    return [
+        Transition("send", (None,), R.WAITING, "送出"),
+        Transition("receive_forwarded", (None,), R.WAITING, "再轉"),  # the new referral a 再轉 makes
+        Transition("accept", (R.WAITING,), R.IN_SERVICE, accept_label, may=RECEIVER, refused=BY_RECEIVER),
+        Transition("decline", (R.WAITING,), R.DECLINED, "不受案", may=RECEIVER, refused=BY_RECEIVER),
+        Transition("return", (R.WAITING,), R.RETURNED, "退回補件", may=RECEIVER, refused=BY_RECEIVER),
+        Transition("forward", (R.WAITING,), R.FORWARDED, "再轉", may=RECEIVER, refused=BY_RECEIVER),
+        # the sender completes what was missing and sends it again
+        Transition("resubmit", (R.RETURNED,), R.WAITING, "補件重送", may=SENDER, refused=BY_SENDER),
+        Transition("withdraw", (R.WAITING, R.RETURNED), R.WITHDRAWN, "撤回", may=SENDER, refused=BY_SENDER),
+        Transition("complete", (R.IN_SERVICE,), R.COMPLETED, "轉介完成", may=RECEIVER, refused=BY_RECEIVER),
+        Transition("fail", (R.IN_SERVICE,), R.FAILED, "轉介失敗", may=RECEIVER, refused=BY_RECEIVER),
+    ]
+
+
+def _describe(referral: Referral) -> str:
+    return f"轉介 {referral.referral_no}"
+
+
+# (The reply deadline, ``deadline_at``, is set by ``send``/``resubmit``/``forward`` from the county's
+# working days: rule "referral_reply" once ``core.deadlines`` declares it.)
+WORKFLOW = Workflow("referral", label="轉介", states=ReferralStatus, transitions=_transitions("受案"),
+                    record_type="referrals", describe=_describe, history=_history)
+COUNTY_TRANSFER_WORKFLOW = Workflow("county_transfer", label="轉介", states=ReferralStatus,
+                                    transitions=_transitions("轉銜受案"), record_type="referrals", describe=_describe,
+                                    history=_history)
+TRANSITIONS = WORKFLOW.moves()  # {state: {states it may move to}}
+
+
+def workflow_of(referral: Referral) -> Workflow:
+    return COUNTY_TRANSFER_WORKFLOW if referral.kind == ReferralKind.COUNTY else WORKFLOW
+
+
+def _require(referral: Referral, membership, name: str) -> None:
+    """Who may fire ``name``, asked before what was typed is checked (as the pages always answered)."""
+    t = workflow_of(referral).transition(name)
+    if t.may is not None and not t.may(referral, membership):
+        raise ReferralError(t.refused)
+
+
+def _fire(referral: Referral, name: str, user, membership, reason: str = "", **extra):
+    """Fire ``name`` (who may was asked by ``_require``); the engine's refusal keeps its status."""
+    wf = workflow_of(referral)
+    try:
+        if wf.transition(name).creates:
+            return wf.start(referral, name, actor=user, membership=membership, reason=reason, **extra)
+        return wf.fire(referral, name, actor=user, membership=membership, reason=reason, check_may=False, **extra)
+    except ReferralError:
+        raise
+    except DomainError as exc:
+        raise ReferralError(exc.message, status=exc.status) from exc
 
 
 # --- Sending ----------------------------------------------------------------------
@@ -190,8 +173,6 @@ def snapshot(case: FamilyCase, sections: list[str]) -> dict:
     """What the referral shares, frozen at sending: never the reporter's identity."""
     out: dict = {"family_name": case.family_name, "case_no": case.case_no, "concerns": case.concern_labels}
     if "members" in sections:
-        from ..intake.reference import Relation, Sex
-
         out["members"] = [{"name": m.name, "relation": Relation(m.relation).label, "sex": Sex(m.sex).label,
                            "age": m.age(), "flags": list(m.flags or [])}
                           for m in case.members if m.is_current]  # who lives in the family now
@@ -264,8 +245,7 @@ def send(case: FamilyCase, user: User, membership: Membership, *, kind: Referral
     referral.referral_no = _new_referral_no()
     db.session.add(referral)
     db.session.flush()
-    _event(referral, "status", user, membership, f"轉介理由：{referral.reason}", "", R.WAITING.value)
-    _notify_other_side(referral, membership, f"新轉介 {referral.referral_no}：{case.family_name}（{referral.reason[:40]}）")
+    _fire(referral, "send", user, membership, f"轉介理由：{referral.reason}", family_name=case.family_name)
     cases.add_event(case, "referral", f"轉介 {referral.referral_no} 至 {referral.destination}（{kind.label}）", user, membership)
     db.session.flush()
     return referral
@@ -275,13 +255,13 @@ def send(case: FamilyCase, user: User, membership: Membership, *, kind: Referral
 
 def accept(referral: Referral, user: User, membership: Membership, *, served_by: str,
            lead_unit: Unit | None = None) -> None:
-    _require(referral, membership, "receiver")
+    _require(referral, membership, "accept")
     if not served_by.strip():
         raise ReferralError("請寫明由誰提供服務。")
     if referral.kind == ReferralKind.COUNTY:
         if lead_unit is None or lead_unit.county_id != referral.to_county_id or lead_unit.kind not in RECEIVING_KINDS:
             raise ReferralError("跨縣市轉銜受案時，請指定本縣市的主責單位。")
-    _move(referral, R.IN_SERVICE, user, membership, f"受案，由 {served_by.strip()} 服務")
+    _fire(referral, "accept", user, membership, f"受案，由 {served_by.strip()} 服務")
     referral.served_by = served_by.strip()
     referral.responded_at = utcnow()
     if referral.kind == ReferralKind.UNIT:
@@ -296,22 +276,16 @@ def accept(referral: Referral, user: User, membership: Membership, *, served_by:
 
 
 def _open_received_case(referral: Referral, lead: Unit, user, membership) -> FamilyCase:
-    """跨縣市轉銜: the receiving county opens its own case with the history the referral shares."""
+    """跨縣市轉銜: the receiving county opens its own case (``cases.open_case``) with the history the
+    referral shares."""
     snap = referral.shared_snapshot
-    from ..cases.models import CaseMember
-    from ..intake.reference import Relation, Sex
-
-    case = FamilyCase(tenant_id=referral.to_county_id, case_no=cases._case_no(referral.to_county_id),
-                      family_name=snap.get("family_name", "（轉銜）案家"), status=CaseStatus.AWAITING_ASSIGNMENT,
-                      received_at=utcnow(), concerns=["vulnerable_family"])
-    case.units.append(CaseUnit(unit_id=lead.id, role=CaseUnitRole.LEAD))
     relation_by_label = {r.label: r for r in Relation}
     sex_by_label = {s.label: s for s in Sex}
-    for m in snap.get("members", []):
-        case.members.append(CaseMember(name=m.get("name", ""), relation=relation_by_label.get(m.get("relation"), Relation.OTHER),
-                                       sex=sex_by_label.get(m.get("sex"), Sex.UNKNOWN), estimated_age=m.get("age")))
-    db.session.add(case)
-    db.session.flush()
+    members = [{"name": m.get("name", ""), "relation": relation_by_label.get(m.get("relation"), Relation.OTHER),
+                "sex": sex_by_label.get(m.get("sex"), Sex.UNKNOWN), "estimated_age": m.get("age")}
+               for m in snap.get("members", [])]
+    case = cases.open_case(referral.to_county_id, family_name=snap.get("family_name", "（轉銜）案家"),
+                           lead_unit_id=lead.id, concerns=["vulnerable_family"], members=members)
     cases.add_event(case, "referral", f"跨縣市轉銜受案：{referral.referral_no}（由{referral.from_unit.name}轉出：{referral.reason}）",
                     user, membership)
     # The new lead's supervisors assign a worker; the sending side (the former lead, which keeps its
@@ -323,10 +297,10 @@ def _open_received_case(referral: Referral, lead: Unit, user, membership) -> Fam
 
 
 def decline(referral: Referral, user, membership, reason: DeclineReason, comment: str) -> None:
-    _require(referral, membership, "receiver")
+    _require(referral, membership, "decline")
     if not comment.strip():
         raise ReferralError("不受案需說明理由。")
-    _move(referral, R.DECLINED, user, membership, f"{reason.label}：{comment.strip()}")
+    _fire(referral, "decline", user, membership, f"{reason.label}：{comment.strip()}")
     referral.decline_reason = reason
     referral.closing_text = comment.strip()
     referral.responded_at = utcnow()
@@ -334,25 +308,25 @@ def decline(referral: Referral, user, membership, reason: DeclineReason, comment
 
 
 def return_for_information(referral: Referral, user, membership, comment: str) -> None:
-    _require(referral, membership, "receiver")
+    _require(referral, membership, "return")
     if not comment.strip():
         raise ReferralError("退回時請寫明需要補充的資料。")
-    _move(referral, R.RETURNED, user, membership, f"退回補件：{comment.strip()}")
+    _fire(referral, "return", user, membership, f"退回補件：{comment.strip()}")
     db.session.flush()
 
 
 def resubmit(referral: Referral, user, membership, note: str) -> None:
-    _require(referral, membership, "sender")
+    _require(referral, membership, "resubmit")
     if not note.strip():
         raise ReferralError("請寫明補充了哪些資料。")
-    _move(referral, R.WAITING, user, membership, f"補件後重送：{note.strip()}")
+    _fire(referral, "resubmit", user, membership, f"補件後重送：{note.strip()}")
     referral.deadline_at = add_working_days(utcnow(), rule_for(referral.tenant_id).referral_response_days)
     db.session.flush()
 
 
 def forward(referral: Referral, user, membership, to_unit: Unit, note: str) -> Referral:
     """再轉: the receiver passes the referral to a better-placed unit of its county."""
-    _require(referral, membership, "receiver")
+    _require(referral, membership, "forward")
     if referral.kind == ReferralKind.PARTNER:
         raise ReferralError("民間團體收到的轉介請以「不受案」說明理由，由轉出單位另行轉介。")
     county_id = referral.to_county_id or referral.tenant_id
@@ -360,7 +334,7 @@ def forward(referral: Referral, user, membership, to_unit: Unit, note: str) -> R
         raise ReferralError("請選擇同縣市、且不是本單位的社福中心、家防中心或衛生局心衛社工。")
     if not note.strip():
         raise ReferralError("請寫明再轉的理由。")
-    _move(referral, R.FORWARDED, user, membership, f"再轉至 {to_unit.name}：{note.strip()}")
+    _fire(referral, "forward", user, membership, f"再轉至 {to_unit.name}：{note.strip()}")
     new = Referral(tenant_id=referral.tenant_id, to_county_id=referral.to_county_id, kind=referral.kind,
                    case_id=referral.case_id, from_unit_id=referral.from_unit_id, to_unit_id=to_unit.id,
                    reason=referral.reason, services_requested=referral.services_requested,
@@ -372,33 +346,32 @@ def forward(referral: Referral, user, membership, to_unit: Unit, note: str) -> R
     db.session.add(new)
     db.session.flush()
     referral.forwarded_to_id = new.id
-    _event(new, "status", user, membership, f"由 {referral.to_unit.name} 再轉（原轉介 {referral.referral_no}）", "", R.WAITING.value)
-    notify.notify(notify.people_of_unit(to_unit.id), f"再轉轉介 {new.referral_no}", f"/referrals/{new.id}")
+    _fire(new, "receive_forwarded", user, membership, f"由 {referral.to_unit.name} 再轉（原轉介 {referral.referral_no}）")
     db.session.flush()
     return new
 
 
 def withdraw(referral: Referral, user, membership, note: str) -> None:
-    _require(referral, membership, "sender")
-    _move(referral, R.WITHDRAWN, user, membership, f"撤回：{note.strip()}" if note.strip() else "撤回")
+    _require(referral, membership, "withdraw")
+    _fire(referral, "withdraw", user, membership, f"撤回：{note.strip()}" if note.strip() else "撤回")
     db.session.flush()
 
 
 def complete(referral: Referral, user, membership, outcome: ReferralOutcome, text: str) -> None:
-    _require(referral, membership, "receiver")
+    _require(referral, membership, "complete")
     if not text.strip():
         raise ReferralError("請寫下服務成果。")
-    _move(referral, R.COMPLETED, user, membership, f"{outcome.label}：{text.strip()}")
+    _fire(referral, "complete", user, membership, f"{outcome.label}：{text.strip()}")
     referral.outcome = outcome
     referral.closing_text = text.strip()
     db.session.flush()
 
 
 def fail(referral: Referral, user, membership, text: str) -> None:
-    _require(referral, membership, "receiver")
+    _require(referral, membership, "fail")
     if not text.strip():
         raise ReferralError("請寫明轉介失敗的原因。")
-    _move(referral, R.FAILED, user, membership, text.strip())
+    _fire(referral, "fail", user, membership, text.strip())
     referral.closing_text = text.strip()
     db.session.flush()
 
@@ -409,12 +382,13 @@ def message(referral: Referral, user, membership, text: str) -> None:
     if not text.strip():
         raise ReferralError("留言不可空白。")
     _event(referral, "message", user, membership, text.strip())
-    _notify_other_side(referral, membership, f"轉介 {referral.referral_no} 新留言：{text.strip()[:60]}")
+    notify.other_side(referral, membership, f"轉介 {referral.referral_no} 新留言：{text.strip()[:60]}")
     db.session.flush()
 
 
 def record_partner_service(referral: Referral, user, membership, text: str) -> PartnerServiceRecord:
-    _require(referral, membership, "receiver")
+    if side_of(referral, membership) != "receiver":
+        raise ReferralError(BY_RECEIVER)
     if referral.status != R.IN_SERVICE:
         raise ReferralError("受案服務中的轉介才能記錄服務。")
     if not text.strip():
@@ -424,7 +398,7 @@ def record_partner_service(referral: Referral, user, membership, text: str) -> P
                                   description=text.strip(), recorded_by_id=user.id, recorded_by_name=user.display_name)
     db.session.add(record)
     _event(referral, "service", user, membership, f"服務紀錄：{text.strip()}")
-    _notify_other_side(referral, membership, f"轉介 {referral.referral_no} 新增服務紀錄")
+    notify.other_side(referral, membership, f"轉介 {referral.referral_no} 新增服務紀錄")
     db.session.flush()
     return record
 

@@ -9,6 +9,7 @@ from ..accounts.models import Role
 from ..cases import services as cases
 from ..cases.models import FamilyCase
 from ..core import edge
+from ..core.errors import DomainError
 from ..core.filters import roc_datetime
 from ..core.models import utcnow
 from ..core.permissions import requires, signed_in
@@ -26,8 +27,10 @@ from .forms import (
     DisputeDecisionForm,
     DisputeForm,
     DisputeResponseForm,
+    DisputeWithdrawForm,
     ForwardForm,
     HandoverAnswerForm,
+    HandoverCancelForm,
     HandoverForm,
     MessageForm,
     PartnerServiceForm,
@@ -412,14 +415,18 @@ def _dispute_or_404(dispute_id: int) -> Dispute:
     return dispute
 
 
-def _dispute_page(dispute: Dispute, status: int = 200, error: str | None = None, decision=None, confirm=None):
-    """``decision``: the arbiter's form as typed (kept on an error and behind the confirmation step)."""
+def _dispute_page(dispute: Dispute, status: int = 200, error: str | None = None, decision=None, confirm=None,
+                  withdraw=None, withdraw_confirm=None):
+    """``decision``: the arbiter's form as typed (kept on an error and behind the confirmation step);
+    ``withdraw``, ``withdraw_confirm``: the filer's withdrawal, as typed and behind its confirmation."""
     decision = decision if decision is not None else DisputeDecisionForm(formdata=None)
     units = queries.receiving_units(dispute.tenant_id)
     decision.lead_unit_id.choices = [(0, "（不需指定）")] + unit_choices(units)
     decision.collaborator_ids.choices = unit_choices(units)
     return render("referrals/dispute_detail.html", status=status, dispute=dispute, error=error,
-                  response_form=DisputeResponseForm(formdata=None), decision_form=decision, confirm=confirm)
+                  response_form=DisputeResponseForm(formdata=None), decision_form=decision, confirm=confirm,
+                  withdraw_form=withdraw if withdraw is not None else DisputeWithdrawForm(formdata=None),
+                  withdraw_confirm=withdraw_confirm)
 
 
 @bp.get("/disputes/<int:dispute_id>")
@@ -567,3 +574,64 @@ def service_edit(service_id: int | None):
     if request.method == "GET" and service is not None:
         form.county_ids.data = list(service.county_ids)
     return render("referrals/service_form.html", form=form, service=service)
+
+
+# --- The ways out of a dispute and a hand-over: withdrawal by the filer, cancellation by the proposer ---
+
+@bp.post("/disputes/<int:dispute_id>/withdraw")
+@requires(*WORKERS)
+def dispute_withdraw(dispute_id: int):
+    """The unit that raised a dispute withdraws it (asked first: the confirmation names what follows)."""
+    dispute = _dispute_or_404(dispute_id)
+    form = DisputeWithdrawForm(request.form)
+
+    def refused(exc: DomainError):
+        return _dispute_page(_dispute_or_404(dispute_id), exc.status, str(exc), withdraw=form)
+
+    if not form.validate():
+        return refused(disputes.DisputeError(_form_refusal(form)))
+    if request.form.get("confirm") != "1":
+        try:
+            disputes.check_withdrawal(dispute, g.membership, form.reason.data)
+        except disputes.DisputeError as exc:
+            return refused(exc)
+        case = dispute.case
+        told = dispute.other_unit.name + ("與縣市裁決單位" if dispute.status.value == "awaiting_arbiter" else "")
+        return _dispute_page(dispute, withdraw=form, withdraw_confirm={
+            "title": f"確認撤回爭議 #{dispute.id}（{case.case_no}）？",
+            "action": url_for("referrals.dispute_withdraw", dispute_id=dispute.id),
+            "cancel": url_for("referrals.dispute_detail", dispute_id=dispute.id),
+            "hidden": [(form.reason.name, form.reason.data)], "lead": "確認送出後爭議即撤回，不能再恢復：",
+            "frozen": [f"撤回理由：{form.reason.data.strip()[:120]}",
+                       f"個案的主責與協力單位不變（目前主責：{case.lead_unit.name if case.lead_unit else '—'}）",
+                       f"{told}會收到撤回通知"]})
+
+    def do():
+        disputes.withdraw(dispute, current_user, g.membership, form.reason.data)
+        flash("已撤回爭議；個案的主責與協力單位不變。", "success")
+        return redirect_to(url_for("referrals.dispute_detail", dispute_id=dispute.id))
+    return edge.act(do, refused)
+
+
+@bp.post("/cases/<int:case_id>/handover/<int:handover_id>/cancel")
+@requires(Role.SUPERVISOR)
+def handover_cancel(case_id: int, handover_id: int):
+    """The unit that proposed a hand-over cancels it before it is answered."""
+    case = _case_for_writer(case_id)
+    handover = queries.handover(case.id, handover_id)
+    if handover is None:
+        abort(404)
+    form = HandoverCancelForm(request.form)
+    back = url_for("cases.case_detail", case_id=case_id) + "#joint"
+
+    def refused(exc: DomainError):
+        return render("referrals/refused.html", status=exc.status, title="無法取消主責移轉", message=str(exc), back=back)
+
+    if not form.validate():
+        return refused(joint.JointError(_form_refusal(form)))
+
+    def do():
+        joint.cancel_handover(handover, current_user, g.membership, form.note.data or "")
+        flash("已取消主責移轉；主責單位不變。", "success")
+        return redirect_to(back)
+    return edge.act(do, refused)

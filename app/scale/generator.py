@@ -150,6 +150,7 @@ REFERRAL_REASONS = ("案家需要就業協助與經濟支持。", "兒少需課�
 DISPUTE_LABEL = {"awaiting_response": "待對方回應", "agreed": "雙方同意", "awaiting_arbiter": "待縣市裁決",
                  "decided": "已裁決", "withdrawn": "已撤回"}
 DISPUTE_MIX = (("decided", 45), ("agreed", 20), ("awaiting_response", 12), ("awaiting_arbiter", 12), ("withdrawn", 11))
+HANDOVER_MIX = (("accepted", 50), ("declined", 20), ("pending", 20), ("cancelled", 10))
 OUTCOME_NAME = {"maintain": "維持原派", "return": "退回篩派案中心重新篩派", "reassign": "改派", "joint": "共案"}
 DISPUTE_REASONS = ("案家主要需求為經濟協助，無保護性議題，宜由社福中心主責。",
                    "經訪視確認有兒少受虐情事，宜由家防中心主責。", "案主精神狀況不穩合併家暴，宜由心衛社工主責並共案。",
@@ -1125,8 +1126,7 @@ class Generator:
             disputes.append(self._plan_dispute(rng, county, fam, status))
         handovers = []
         with_collab = [f for f in fams if f.collaborators and f.assigned is not None and f.id not in used]
-        for status in mixed(rng, (("accepted", 50), ("declined", 20), ("pending", 20), ("cancelled", 10)),
-                            min(len(with_collab), round(len(fams) * 0.003))):
+        for status in mixed(rng, HANDOVER_MIX, min(len(with_collab), round(len(fams) * 0.003))):
             fam = rng.choice(with_collab)
             if fam.id in used:
                 continue

@@ -526,6 +526,18 @@ def _handover_answer(c, client):
                                                                     "ha-note": "稽核接任"}), handover_id
 
 
+def _handover_cancel(c, client):
+    """The fixture's pending hand-over (中正 → 萬華), cancelled by the proposing unit's supervisor."""
+    case_id, handover_id = c.objects["tpe_case"], c.objects["tpe_handover"]
+    return client.post(f"/cases/{case_id}/handover/{handover_id}/cancel", {"hc-note": "稽核取消移轉"}), handover_id
+
+
+def _dispute_withdraw(c, client):
+    """The fixture's dispute (filed by 中正), withdrawn by its filer after the confirmation."""
+    dispute_id = c.objects["tpe_dispute"]
+    return client.post(f"/disputes/{dispute_id}/withdraw", {"dw-reason": "稽核撤回爭議", "confirm": "1"}), dispute_id
+
+
 def _report_run(c, status, kind):
     """A 臺北市 run of 2026 Q3 in ``status`` (the fixture's submitted one is of another kind)."""
     from datetime import date
@@ -665,6 +677,10 @@ ACTIONS = {
                                  AuditAction.CREATE),
     "referrals.handover_answer": Action("tpe.dvsup", _handover_answer, "lead_handovers", "accepted",
                                         AuditAction.UPDATE),
+    "referrals.handover_cancel": Action("tpe.sup", _handover_cancel, "lead_handovers", "待接受 → 已取消",
+                                        AuditAction.STATE_CHANGE),
+    "referrals.dispute_withdraw": Action("tpe.sw1", _dispute_withdraw, "disputes", "待對方回應 → 已撤回",
+                                         AuditAction.STATE_CHANGE),
     "reports.retry": Action("tpe.admin", _retry, "report_runs", "failed", AuditAction.UPDATE),
     "reports.submit": Action("tpe.admin", _submit, "report_runs", "submitted_at", AuditAction.UPDATE),
     "cases.add_member": Action("tpe.sw1", _add_member, "case_members", "稽核案母", AuditAction.CREATE),

@@ -132,6 +132,8 @@ FORMS: dict[str, Spec] = {
     "referrals.dispute_respond": Spec(f"{RF}:DisputeResponseForm", persona=RECEIVER),
     "referrals.dispute_decide": Spec(f"{RF}:DisputeDecisionForm"),
     "referrals.service_edit": Spec(f"{RF}:PartnerServiceForm"),
+    "referrals.dispute_withdraw": Spec(f"{RF}:DisputeWithdrawForm"),
+    "referrals.handover_cancel": Spec(f"{RF}:HandoverCancelForm"),
     "meetings.series_new": Spec(f"{M}:SeriesForm"),
     "meetings.meeting_new": Spec(f"{M}:NewMeetingForm"),
     "meetings.minutes_edit": Spec(f"{M}:MinutesForm"),

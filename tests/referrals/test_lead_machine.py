@@ -1,6 +1,7 @@
 """No family ever falls between units (issue 18, defect 2): a Hypothesis state machine
 applies random sequences of the real workflow actions through the services (dispatch,
-open, refer, accept, complete, dispute, decide, hand over, county transfer, close, reopen)
+open, refer, accept, complete, dispute, decide, withdraw a dispute, hand over, propose a hand-over
+and cancel it, county transfer, close, reopen)
 and checks after every step, with the app's own access checks:
 
 - every case has exactly one lead unit, and no unit is both lead and 協力;
@@ -261,6 +262,56 @@ class LeadMachine(RuleBasedStateMachine):
             answer = self.cast["sups"][target]
             joint.answer_handover(handover, case, answer[0], answer[1], accept, "" if accept else "量能不足")
         self._step(act)
+
+    @precondition(lambda self: self._any(Dispute, Dispute.status.in_(disputes.OPEN)))
+    @rule(data=st.data())
+    def withdraw_dispute(self, data):
+        """The unit that raised an open dispute withdraws it: the case's units stay as they are."""
+        open_ = list(_db.session.scalars(sa.select(Dispute).where(Dispute.status.in_(disputes.OPEN)).order_by(Dispute.id)))
+        if not open_:
+            return
+        dispute = data.draw(st.sampled_from(open_))
+        filer = self.cast["sups"].get(dispute.filed_by_unit_id) or self.cast["workers"].get(dispute.filed_by_unit_id)
+        if filer is None:
+            return
+        before = self._unit_roles(dispute.case_id)
+        self._step(lambda: disputes.withdraw(dispute, filer[0], filer[1], "協調後撤回"))
+        assert self._unit_roles(dispute.case_id) == before
+        assert _db.session.get(Dispute, dispute.id).status == DisputeStatus.WITHDRAWN
+
+    @rule(data=st.data())
+    def propose_hand_over(self, data):
+        """A hand-over proposed and left unanswered (cancelled by ``cancel_hand_over``, or never)."""
+        case = self._case(data)
+
+        def act():
+            sup = self._lead_sup(case)
+            targets = [u.unit_id for u in case.units if u.role == CaseUnitRole.COLLABORATOR and u.unit_id in self.cast["sups"]]
+            if sup is None or not targets:
+                raise joint.JointError("no hand-over possible")
+            joint.request_handover(case, sup[0], sup[1], data.draw(st.sampled_from(sorted(targets))), "r")
+        self._step(act)
+
+    @precondition(lambda self: self._any(LeadHandover, LeadHandover.status == HandoverStatus.PENDING))
+    @rule(data=st.data())
+    def cancel_hand_over(self, data):
+        """The proposing unit's supervisor cancels a pending hand-over: the lead stays where it is."""
+        pending = list(_db.session.scalars(sa.select(LeadHandover).where(LeadHandover.status == HandoverStatus.PENDING)
+                                           .order_by(LeadHandover.id)))
+        if not pending:
+            return
+        handover = data.draw(st.sampled_from(pending))
+        sup = self.cast["sups"].get(handover.from_unit_id)
+        if sup is None:
+            return
+        before = self._unit_roles(handover.case_id)
+        self._step(lambda: joint.cancel_handover(handover, sup[0], sup[1], "不需移轉"))
+        assert self._unit_roles(handover.case_id) == before
+        assert _db.session.get(LeadHandover, handover.id).status == HandoverStatus.CANCELLED
+
+    def _unit_roles(self, case_id) -> list:
+        with tenancy.all_tenants("test: a case's units"):
+            return sorted(_db.session.execute(sa.select(CaseUnit.unit_id, CaseUnit.role).where(CaseUnit.case_id == case_id)).all())
 
     @rule(data=st.data())
     def transfer(self, data):

@@ -154,6 +154,26 @@ def test_every_state_is_present(generated):
                            "(SELECT 1 FROM action_item_units u WHERE u.item_id = i.id AND u.lead)")[0][0] == 0
 
 
+def test_the_generator_writes_only_what_the_workflows_reach_by_their_transitions(generated):
+    """Every status the data holds is one the engine's declaration reaches, and every step of a
+    referral's history is a transition the declaration allows (creation first)."""
+    from app.referrals import disputes, joint, services
+
+    for kind, wf in (("county", services.COUNTY_TRANSFER_WORKFLOW), ("unit", services.WORKFLOW),
+                     ("partner", services.WORKFLOW)):
+        reachable = {s.value for s in wf.reachable()}
+        assert {s for (s,) in _all(generated, "SELECT DISTINCT status FROM referrals WHERE kind = :k", k=kind)} <= reachable
+        moves = {(a.value, b.value) for a, targets in wf.moves().items() for b in targets}
+        moves |= {("", t.target.value) for t in wf.transitions.values() if t.creates}
+        steps = set(_all(generated, "SELECT DISTINCT e.from_status, e.to_status FROM referral_events e JOIN referrals r "
+                                    "ON r.id = e.referral_id WHERE e.kind = 'status' AND r.kind = :k", k=kind))
+        assert steps <= moves, steps - moves
+    assert {s for (s,) in _all(generated, "SELECT DISTINCT status FROM disputes")} <= {
+        s.value for s in disputes.WORKFLOW.reachable()}
+    assert {s for (s,) in _all(generated, "SELECT DISTINCT status FROM lead_handovers")} <= {
+        s.value for s in joint.WORKFLOW.reachable()}
+
+
 def test_exactly_one_lead_unit_per_case_of_the_right_kind(generated):
     leads = _all(generated, "SELECT c.id, count(u.id) FROM family_cases c LEFT JOIN case_units u "
                             "ON u.case_id = c.id AND u.role = 'lead' GROUP BY c.id")
