@@ -22,13 +22,12 @@ from ..cases.models import (
     FamilyCase,
     ServicePlan,
 )
-from ..core import tenancy
+from ..core import deadlines, tenancy
 from ..core.filters import TAIPEI, roc_date
 from ..core.models import utcnow
 from ..core.sequences import next_value
 from ..extensions import db
-from ..intake.deadlines import add_working_days
-from ..intake.models import DispatchRule, Report
+from ..intake.models import Report
 from ..tenants.models import SERVING_UNIT_KINDS, County, Unit, UnitKind
 from . import notify
 from .models import (
@@ -60,14 +59,6 @@ RECEIVING_KINDS = SERVING_UNIT_KINDS
 
 class ReferralError(ValueError):
     """Something the rules do not allow, said in Chinese."""
-
-
-def rule_for(county_id: int) -> DispatchRule:
-    """The county's working-day limits in force (the national defaults when it has set none)."""
-    from ..intake.deadlines import rule_model_in_force
-
-    return rule_model_in_force(county_id) or DispatchRule(referral_response_days=3, dispute_response_days=3,
-                                                          dispute_decision_days=5)
 
 
 # --- Sides ----------------------------------------------------------------------
@@ -259,7 +250,7 @@ def send(case: FamilyCase, user: User, membership: Membership, *, kind: Referral
         referral.to_partner_org_id = partner_service.partner_org_id
         referral.partner_service_id = partner_service.id
     referral.shared_snapshot = snapshot(case, sections)
-    referral.deadline_at = add_working_days(utcnow(), rule_for(case.tenant_id).referral_response_days)
+    referral.deadline_at = deadlines.due("referral.response", utcnow(), county_id=case.tenant_id)
     referral.referral_no = _new_referral_no()
     db.session.add(referral)
     db.session.flush()
@@ -345,7 +336,7 @@ def resubmit(referral: Referral, user, membership, note: str) -> None:
     if not note.strip():
         raise ReferralError("請寫明補充了哪些資料。")
     _move(referral, R.WAITING, user, membership, f"補件後重送：{note.strip()}")
-    referral.deadline_at = add_working_days(utcnow(), rule_for(referral.tenant_id).referral_response_days)
+    referral.deadline_at = deadlines.due("referral.response", utcnow(), county_id=referral.tenant_id)
     db.session.flush()
 
 
@@ -366,7 +357,7 @@ def forward(referral: Referral, user, membership, to_unit: Unit, note: str) -> R
                    shared_sections=list(referral.shared_sections), shared_snapshot=dict(referral.shared_snapshot),
                    consent=referral.consent, consent_by=referral.consent_by, legal_basis=referral.legal_basis,
                    urgency=referral.urgency, sent_by_id=referral.sent_by_id, forwarded_from_id=referral.id,
-                   deadline_at=add_working_days(utcnow(), rule_for(referral.tenant_id).referral_response_days),
+                   deadline_at=deadlines.due("referral.response", utcnow(), county_id=referral.tenant_id),
                    referral_no=_new_referral_no())
     db.session.add(new)
     db.session.flush()
