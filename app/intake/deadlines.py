@@ -66,12 +66,9 @@ for _name in (*table.DISPATCH_24_HOURS, "dispatch.other", *_WORKING_DAY_COLUMNS)
     table.register_override(_name, _county_lengths)
 
 
-def is_24_hour(concerns, urgent: bool, tipvda_score: int | None, rule: Rule) -> bool:
-    return table.dispatch_rule(concerns, urgent, tipvda_score, rule) in table.DISPATCH_24_HOURS
-
-
 def compute_deadline(received_at: datetime, concerns, urgent: bool, tipvda_score: int | None,
                      rule: Rule = NATIONAL_DEFAULT):
+    """The report's dispatch due time and kind, on the rule the table picks with the county's ``rule``."""
     name = table.dispatch_rule(concerns, urgent, tipvda_score, rule)
     kind = DeadlineKind.HOURS_24 if name in table.DISPATCH_24_HOURS else DeadlineKind.DAYS_3
     return table.due(name, received_at, **rule.lengths(name)), kind
