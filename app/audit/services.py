@@ -10,13 +10,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from ..core import tenancy, workflow
+from ..core import calendar, tenancy, workflow
 from ..extensions import db
 from .models import AuditAction, AuditEvent
 
@@ -223,7 +222,7 @@ def _workflow_fired(sender, firing: workflow.Firing) -> None:
 
 def events_query(*, username: str = "", date_from=None, date_to=None, record_type: str = "", record_id: str = ""):
     """The log, newest first, filtered as the audit page asks (tenant scoping is automatic)."""
-    taipei = ZoneInfo("Asia/Taipei")
+    taipei = calendar.TAIPEI
     stmt = sa.select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     if username:
         stmt = stmt.where(AuditEvent.actor_username == username)

@@ -25,6 +25,7 @@ from ..cases import services as cases
 from ..cases.models import OPEN_STATUSES, CaseMember, CaseUnit, CaseUnitRole, FamilyCase
 from ..cases.services import find_by_number
 from ..core.errors import Invalid
+from ..core import deadlines
 from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
 from ..extensions import db
@@ -96,8 +97,8 @@ def open_campaign(name: str, holiday_start: date, holiday_end: date, user, *, st
         raise CampaignError("請填寫專案名稱。")
     if holiday_end < holiday_start:
         raise CampaignError("春節假期的結束日不能早於開始日。")
-    starts_on = starts_on or holiday_start - timedelta(days=14)
-    ends_on = ends_on or holiday_end + timedelta(days=7)
+    starts_on = starts_on or deadlines.due("campaign.period_start", holiday_start)
+    ends_on = ends_on or deadlines.due("campaign.period_end", holiday_end)
     if not starts_on <= holiday_start <= holiday_end <= ends_on:
         raise CampaignError("關懷期間需涵蓋整個春節假期。")
     campaign = Campaign(name=name.strip(), holiday_start=holiday_start, holiday_end=holiday_end, starts_on=starts_on,

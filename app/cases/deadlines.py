@@ -1,18 +1,15 @@
 """The clocks of a family case, computed from stored times so they are right on
 any day the page is opened: 脆弱家庭 first visit within 10 days of receipt and
 the assessment report within 30 days; child protection 第一級: the child seen
-face to face within 24 hours; the service plan's review date; approvals waiting."""
+face to face within 24 hours; the service plan's review date. The lengths, labels
+and sources are rules of ``core.deadlines``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ..core.filters import TAIPEI
+from ..core import calendar, deadlines
 from ..core.models import utcnow
-
-FIRST_VISIT_DAYS = 10
-ASSESSMENT_REPORT_DAYS = 30
-CHILD_SEEN_HOURS = 24
 
 
 @dataclass(frozen=True)
@@ -43,20 +40,19 @@ def _state(due_at: datetime, done_at: datetime | None, now: datetime, soon: time
 def case_deadlines(case, now: datetime | None = None, plan_review_due: date | None = None) -> list[Due]:
     now = now or utcnow()
     out = []
+
+    def clock(name: str, start, done_at: datetime | None) -> None:
+        rule = deadlines.RULES[name]
+        due_at = deadlines.due(name, start, county_id=case.tenant_id)
+        out.append(Due(name.split(".")[1], rule.label, due_at, done_at, _state(due_at, done_at, now, rule.soon)))
+
     if case.is_vulnerable_family:
-        first = case.received_at + timedelta(days=FIRST_VISIT_DAYS)
-        out.append(Due("first_visit", "首次訪視（10 日內）", first, case.first_visit_at,
-                       _state(first, case.first_visit_at, now, timedelta(days=2))))
-        report = case.received_at + timedelta(days=ASSESSMENT_REPORT_DAYS)
-        out.append(Due("assessment_report", "評估報告（30 日內）", report, case.assessment_report_at,
-                       _state(report, case.assessment_report_at, now, timedelta(days=5))))
+        clock("case.first_visit", case.received_at, case.first_visit_at)
+        clock("case.assessment_report", case.received_at, case.assessment_report_at)
     if case.child_grade == "1":
-        seen = case.received_at + timedelta(hours=CHILD_SEEN_HOURS)
-        out.append(Due("child_seen", "第一級：24 小時內親見兒少", seen, case.child_seen_at,
-                       _state(seen, case.child_seen_at, now, timedelta(hours=6))))
+        clock("case.child_seen", case.received_at, case.child_seen_at)
     if plan_review_due is not None:
-        due_at = datetime.combine(plan_review_due, datetime.max.time(), TAIPEI)
-        out.append(Due("plan_review", "服務計畫檢討", due_at, None, _state(due_at, None, now, timedelta(days=7))))
+        clock("case.plan_review", calendar.end_of_day(plan_review_due), None)
     if case.status.value in ("closed", "not_opened"):
         # nothing is due on a case that is no longer served: keep only what was done
         out = [d for d in out if d.done_at is not None]

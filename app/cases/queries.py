@@ -4,13 +4,14 @@ inside a county is drawn here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..accounts.models import Membership, Role, User
+from ..core import deadlines as core_deadlines
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..extensions import db
@@ -113,14 +114,14 @@ def due_condition(due: str, now: datetime):
     vulnerable = FamilyCase.concerns.cast(sa.String).contains('"vulnerable_family"')
     if due == "first_visit_overdue":
         return sa.and_(vulnerable, FamilyCase.first_visit_at.is_(None), FamilyCase.status.in_(OPEN_STATUSES),
-                       FamilyCase.received_at < now - timedelta(days=deadlines.FIRST_VISIT_DAYS))
+                       FamilyCase.received_at < core_deadlines.latest_start("case.first_visit", now))
     if due == "report_overdue":
         return sa.and_(vulnerable, FamilyCase.assessment_report_at.is_(None), FamilyCase.status.in_(OPEN_STATUSES),
-                       FamilyCase.received_at < now - timedelta(days=deadlines.ASSESSMENT_REPORT_DAYS))
+                       FamilyCase.received_at < core_deadlines.latest_start("case.assessment_report", now))
     if due == "child_seen_overdue":
         return sa.and_(FamilyCase.child_grade == "1", FamilyCase.child_seen_at.is_(None),
                        FamilyCase.status.in_(OPEN_STATUSES),
-                       FamilyCase.received_at < now - timedelta(hours=deadlines.CHILD_SEEN_HOURS))
+                       FamilyCase.received_at < core_deadlines.latest_start("case.child_seen", now))
     if due == "plan_review_overdue":  # a review is due by the end of its day in Taipei
         return sa.and_(FamilyCase.status == CaseStatus.OPEN, next_review_expr() < now.astimezone(TAIPEI).date())
     raise ValueError(due)

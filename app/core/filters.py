@@ -1,22 +1,16 @@
 """ROC (民國) dates and Taipei time for templates and PDFs."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
+
+from .calendar import TAIPEI, to_taipei  # noqa: F401  (the Taipei calendar lives in core.calendar)
 
 from markupsafe import Markup
 
 from .forms import DATE_HINT, roc_date_attrs
 from .jobs import any_busy
 
-TAIPEI = ZoneInfo("Asia/Taipei")
 ROC_OFFSET = 1911
-
-
-def to_taipei(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(TAIPEI)
 
 
 def _as_date(value) -> date | None:

@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from ..core import idnumbers
+from ..core import deadlines, idnumbers
 from ..core.forms import BaseForm, SubForm, FlexibleDateField, RocDateTimeField, chosen, max_length, optional, required
 from .models import ChildClass, ChildGrade, InvalidReason
 from .reference import COMMON_CHANNELS, Concern, Profession, Relation, ReporterType, ReportingChannel, Sex, VulnerabilityDimension, tipvda
@@ -176,15 +176,15 @@ class ReleaseForm(BaseForm):
 
 class DispatchRuleForm(BaseForm):
     effective_from = FlexibleDateField("生效日", validators=[required("生效日")], allow_future=True)
-    urgent_hours = IntegerField("緊急案件時限（小時）", validators=[NumberRange(1, 24, message="需為 1 到 24 小時（兒少法第 53 條：至遲不得超過 24 小時）。")], default=24)
-    other_days = IntegerField("其他案件時限（日）", validators=[NumberRange(1, 14, message="需為 1 到 14 日。")], default=3)
+    urgent_hours = IntegerField("緊急案件時限（小時）", validators=[NumberRange(1, deadlines.RULES["dispatch.child_protection"].hours, message="需為 1 到 24 小時（兒少法第 53 條：至遲不得超過 24 小時）。")], default=deadlines.NATIONAL_DISPATCH.urgent_hours)
+    other_days = IntegerField("其他案件時限（日）", validators=[NumberRange(1, 14, message="需為 1 到 14 日。")], default=deadlines.NATIONAL_DISPATCH.other_days)
     other_in_working_days = BooleanField("其他案件以工作日計（不含週六、週日）")
-    tipvda_threshold = IntegerField("TIPVDA 高度危險門檻（分）", validators=[NumberRange(1, 15, message="需為 1 到 15 分。")], default=8)
+    tipvda_threshold = IntegerField("TIPVDA 高度危險門檻（分）", validators=[NumberRange(1, 15, message="需為 1 到 15 分。")], default=deadlines.NATIONAL_DISPATCH.tipvda_threshold)
     urgent_concerns = SelectMultipleField("一律 24 小時內派案的類別（兒少保護、性侵害依法必含）", choices=Concern.choices(), validate_choice=True)
     urgent_flag_counts = BooleanField("標記「情況緊急」的通報（如兒少第一級情形）一律 24 小時", default=True)
-    referral_response_days = IntegerField("轉介回覆期限（工作日）", validators=[NumberRange(1, 30, message="需為 1 到 30 個工作日。")], default=3)
-    dispute_response_days = IntegerField("爭議回應期限（工作日）", validators=[NumberRange(1, 30, message="需為 1 到 30 個工作日。")], default=3)
-    dispute_decision_days = IntegerField("爭議裁決期限（工作日）", validators=[NumberRange(1, 30, message="需為 1 到 30 個工作日。")], default=5)
+    referral_response_days = IntegerField("轉介回覆期限（工作日）", validators=[NumberRange(1, 30, message="需為 1 到 30 個工作日。")], default=deadlines.RULES["referral.response"].working_days)
+    dispute_response_days = IntegerField("爭議回應期限（工作日）", validators=[NumberRange(1, 30, message="需為 1 到 30 個工作日。")], default=deadlines.RULES["dispute.response"].working_days)
+    dispute_decision_days = IntegerField("爭議裁決期限（工作日）", validators=[NumberRange(1, 30, message="需為 1 到 30 個工作日。")], default=deadlines.RULES["dispute.decision"].working_days)
     note = StringField("說明（例如 依府內會議決議）", validators=[optional(), max_length("說明", 200)])
 
 

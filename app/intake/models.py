@@ -6,6 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import deadlines
 from ..core.dates import age_on
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
@@ -244,16 +245,16 @@ class DispatchRule(TenantMixin, TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
-    urgent_hours: Mapped[int] = mapped_column(nullable=False, default=24)
-    other_days: Mapped[int] = mapped_column(nullable=False, default=3)
+    urgent_hours: Mapped[int] = mapped_column(nullable=False, default=deadlines.NATIONAL_DISPATCH.urgent_hours)
+    other_days: Mapped[int] = mapped_column(nullable=False, default=deadlines.NATIONAL_DISPATCH.other_days)
     other_in_working_days: Mapped[bool] = mapped_column(nullable=False, default=False)
-    tipvda_threshold: Mapped[int] = mapped_column(nullable=False, default=8)
+    tipvda_threshold: Mapped[int] = mapped_column(nullable=False, default=deadlines.NATIONAL_DISPATCH.tipvda_threshold)
     urgent_concerns: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
     urgent_flag_counts: Mapped[bool] = mapped_column(nullable=False, default=True)
     # Working days a unit or partner has to answer a referral, and a dispute; the arbiter's days.
-    referral_response_days: Mapped[int] = mapped_column(nullable=False, default=3)
-    dispute_response_days: Mapped[int] = mapped_column(nullable=False, default=3)
-    dispute_decision_days: Mapped[int] = mapped_column(nullable=False, default=5)
+    referral_response_days: Mapped[int] = mapped_column(nullable=False, default=deadlines.RULES["referral.response"].working_days)
+    dispute_response_days: Mapped[int] = mapped_column(nullable=False, default=deadlines.RULES["dispute.response"].working_days)
+    dispute_decision_days: Mapped[int] = mapped_column(nullable=False, default=deadlines.RULES["dispute.decision"].working_days)
     note: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
 
     __audited__ = True

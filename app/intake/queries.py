@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..core import deadlines as core_deadlines
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..extensions import db
@@ -134,7 +135,7 @@ def day_figures(day, now: datetime | None = None) -> DayFigures:
             figures.transferred += 1
         elif status == ReportStatus.DISPATCHED:
             dispatched[DESTINATIONS.get(lead_kind, "其他")] += 1
-        in_24h = decided_at - received_at <= timedelta(hours=24)
+        in_24h = decided_at <= core_deadlines.due("dispatch.rate_24h", received_at)
         in_deadline = decided_at <= deadline_at
         primary = Concern(concerns[0]).label if concerns else "未分類"
         for share in (figures.total, figures.by_channel.setdefault(channel.label, Share()),

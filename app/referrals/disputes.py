@@ -12,15 +12,15 @@ from ..accounts.models import Membership, Role, User
 from ..cases import services as cases
 from ..cases.models import CaseStatus, CaseUnit, CaseUnitRole, FamilyCase
 from ..core.errors import DomainError
+from ..core import deadlines
 from ..core.models import utcnow
 from ..core.workflow import Firing, Transition, Workflow
 from ..extensions import db
 from ..intake import services as intake
-from ..intake.deadlines import add_working_days
 from ..tenants.models import Unit, UnitKind
 from . import joint
 from .models import Dispute, DisputeOutcome, DisputeStatus, Referral, ReferralStatus
-from .services import RECEIVING_KINDS, rule_for
+from .services import RECEIVING_KINDS
 
 D = DisputeStatus
 
@@ -116,11 +116,10 @@ def file(case: FamilyCase, user: User, membership: Membership, *, reason: str, p
     if db.session.scalars(sa.select(Dispute.id).where(Dispute.case_id == case.id, Dispute.status.in_(OPEN))).first():
         raise DisputeError("此案已有進行中的爭議。")
     other = sender_of(case, membership.unit_id)
-    rule = rule_for(case.tenant_id)
     dispute = Dispute(tenant_id=case.tenant_id, case_id=case.id, filed_by_unit_id=membership.unit_id,
                       other_unit_id=other.id, reason=reason.strip(), proposed=proposed,
                       proposed_unit_id=proposed_unit.id if proposed_unit else None, filed_by_id=user.id,
-                      response_due=add_working_days(utcnow(), rule.dispute_response_days))
+                      response_due=deadlines.due("dispute.response", utcnow(), county_id=case.tenant_id))
     db.session.add(dispute)
     db.session.flush()
     _fire(dispute, "file", user, membership, reason.strip(), timeline=f"提出爭議 #{dispute.id}（建議{proposed.label}"
@@ -148,7 +147,7 @@ def respond(dispute: Dispute, user: User, membership: Membership, *, agrees: boo
 def _escalate(dispute, case, name, user, membership, text):
     _fire(dispute, name, user, membership, text)
     dispute.escalated_at = utcnow()
-    dispute.decision_due = add_working_days(utcnow(), rule_for(case.tenant_id).dispute_decision_days)
+    dispute.decision_due = deadlines.due("dispute.decision", utcnow(), county_id=case.tenant_id)
 
 
 def escalate_silent(now: datetime | None = None) -> int:

@@ -26,15 +26,14 @@ from ..cases.models import (
     FamilyCase,
     ServicePlan,
 )
-from ..core import tenancy
+from ..core import deadlines, tenancy
 from ..core.errors import DomainError
 from ..core.filters import TAIPEI, roc_date
 from ..core.models import utcnow
 from ..core.sequences import next_value
 from ..core.workflow import Firing, Transition, Workflow
 from ..extensions import db
-from ..intake.deadlines import add_working_days, rule_model_in_force
-from ..intake.models import DispatchRule, Report
+from ..intake.models import Report
 from ..intake.reference import Relation, Sex
 from ..tenants.models import SERVING_UNIT_KINDS, County, Unit, UnitKind
 from . import notify, sides
@@ -60,12 +59,6 @@ class ReferralError(DomainError, ValueError):
     refusal of the workflow keeps the engine's status: 409 state, 403 who)."""
 
     status = 422
-
-
-def rule_for(county_id: int) -> DispatchRule:
-    """The county's working-day limits in force (the national defaults when it has set none)."""
-    return rule_model_in_force(county_id) or DispatchRule(referral_response_days=3, dispute_response_days=3,
-                                                          dispute_decision_days=5)
 
 
 # --- Sides (``sides``; named here too, as the pages and tests call them) ----------------
@@ -241,7 +234,7 @@ def send(case: FamilyCase, user: User, membership: Membership, *, kind: Referral
         referral.to_partner_org_id = partner_service.partner_org_id
         referral.partner_service_id = partner_service.id
     referral.shared_snapshot = snapshot(case, sections)
-    referral.deadline_at = add_working_days(utcnow(), rule_for(case.tenant_id).referral_response_days)
+    referral.deadline_at = deadlines.due("referral.response", utcnow(), county_id=case.tenant_id)
     referral.referral_no = _new_referral_no()
     db.session.add(referral)
     db.session.flush()
@@ -320,7 +313,7 @@ def resubmit(referral: Referral, user, membership, note: str) -> None:
     if not note.strip():
         raise ReferralError("請寫明補充了哪些資料。")
     _fire(referral, "resubmit", user, membership, f"補件後重送：{note.strip()}")
-    referral.deadline_at = add_working_days(utcnow(), rule_for(referral.tenant_id).referral_response_days)
+    referral.deadline_at = deadlines.due("referral.response", utcnow(), county_id=referral.tenant_id)
     db.session.flush()
 
 
@@ -341,7 +334,7 @@ def forward(referral: Referral, user, membership, to_unit: Unit, note: str) -> R
                    shared_sections=list(referral.shared_sections), shared_snapshot=dict(referral.shared_snapshot),
                    consent=referral.consent, consent_by=referral.consent_by, legal_basis=referral.legal_basis,
                    urgency=referral.urgency, sent_by_id=referral.sent_by_id, forwarded_from_id=referral.id,
-                   deadline_at=add_working_days(utcnow(), rule_for(referral.tenant_id).referral_response_days),
+                   deadline_at=deadlines.due("referral.response", utcnow(), county_id=referral.tenant_id),
                    referral_no=_new_referral_no())
     db.session.add(new)
     db.session.flush()

@@ -11,7 +11,7 @@ module: counts only.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date as date_type, timedelta
+from datetime import date as date_type
 from statistics import median
 
 import sqlalchemy as sa
@@ -19,10 +19,9 @@ import sqlalchemy as sa
 from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign, EntrySource, NetworkKind
 from ..campaigns.services import SERVICE_KINDS
-from ..cases.deadlines import ASSESSMENT_REPORT_DAYS, FIRST_VISIT_DAYS
 from ..cases.models import CaseUnit, CaseUnitRole, FamilyCase
 from ..cases.reference import AssessmentOutcome, Level
-from ..core import tenancy
+from ..core import deadlines, tenancy
 from ..extensions import db
 from ..intake.models import InvalidReason, Report, ReportStatus
 from ..intake.reference import Concern, ReportingChannel
@@ -108,7 +107,7 @@ def count_screening(county_id: int, period: Period) -> dict:
             out["pending"] += 1
         if decided is not None and status != ReportStatus.SCREENED_OUT:
             out["decided"] += 1
-            out["within_24h"] += decided - received <= timedelta(hours=24)
+            out["within_24h"] += decided <= deadlines.due("dispatch.rate_24h", received)
             out["within_deadline"] += decided <= deadline
     return out
 
@@ -155,7 +154,7 @@ def count_visits(county_id: int, period: Period) -> dict:
     for centre, outcome, received, visited, reported in rows:
         for bucket in (out["total"], out["by_centre"].setdefault(centre, blank())):
             bucket[outcome.value if outcome else "assessing"] += 1
-            visit_due, report_due = received + timedelta(days=FIRST_VISIT_DAYS), received + timedelta(days=ASSESSMENT_REPORT_DAYS)
+            visit_due, report_due = deadlines.due("case.first_visit", received), deadlines.due("case.assessment_report", received)
             if visit_due <= period_end or visited is not None:
                 bucket["visit_due"] += 1
                 bucket["visit_on_time"] += visited is not None and visited <= visit_due
