@@ -24,6 +24,7 @@ refused when it is made, so no state exists that no code reaches.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -63,6 +64,7 @@ class Transition:
     may: Guard | None = None
     refused: str = ""  # said when ``may`` answers no
     deadline: str | None = None  # a rule of ``core.deadlines`` this transition starts
+    due_attr: str | None = None  # where its due time is stored (else the workflow's ``due_attr``)
 
     @property
     def creates(self) -> bool:
@@ -133,6 +135,9 @@ class Workflow:
         unreachable = set(states) - self.reachable() - self.retired
         if unreachable:
             raise ValueError(f"workflow {name}: states no transition reaches: {sorted(s.name for s in unreachable)}")
+        unknown = {t.deadline for t in self.transitions.values() if t.deadline} - set(deadlines.RULES)
+        if unknown:
+            raise ValueError(f"workflow {name}: deadline rules not in core.deadlines: {sorted(unknown)}")
         if name in REGISTRY:
             raise ValueError(f"workflow {name} declared twice")
         REGISTRY[name] = self
@@ -204,13 +209,15 @@ class Workflow:
         if check_may:
             self.check(record, name, membership)
         at = at or utcnow()
-        setattr(record, self.attr, t.target)
+        session = object_session(record) if hasattr(record, "_sa_instance_state") else None
         due_at = None
         if t.deadline is not None:
-            due_at = deadlines.due(t.deadline, at, county_id=getattr(record, "tenant_id", None))
-            if self.due_attr:
-                setattr(record, self.due_attr, due_at)
-        session = object_session(record) if hasattr(record, "_sa_instance_state") else None
+            # A county's own length is read from the database: not a reason to flush a half-made record.
+            with session.no_autoflush if session is not None else nullcontext():
+                due_at = deadlines.due(t.deadline, at, county_id=getattr(record, "tenant_id", None))
+            if t.due_attr or self.due_attr:
+                setattr(record, t.due_attr or self.due_attr, due_at)
+        setattr(record, self.attr, t.target)
         if session is not None and getattr(record, "id", 1) is None:
             session.flush()
         firing = Firing(self, t, record, before, t.target, actor, membership, reason, at, due_at, extra)

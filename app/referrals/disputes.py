@@ -12,7 +12,6 @@ from ..accounts.models import Membership, Role, User
 from ..cases import services as cases
 from ..cases.models import CaseStatus, CaseUnit, CaseUnitRole, FamilyCase
 from ..core.errors import DomainError
-from ..core import deadlines
 from ..core.models import utcnow
 from ..core.workflow import Firing, Transition, Workflow
 from ..extensions import db
@@ -37,7 +36,7 @@ class DisputeError(DomainError, ValueError):
 def _timeline(firing: Firing) -> None:
     """A dispute's history is the family's timeline: one entry a firing (filing says what was proposed)."""
     dispute = firing.record
-    text = firing.extra.get("timeline") or f"爭議 #{dispute.id}：{firing.after.label}（{firing.reason}）"
+    text = (firing.extra.get("timeline") or "").replace("{id}", str(dispute.id), 1) or f"爭議 #{dispute.id}：{firing.after.label}（{firing.reason}）"
     cases.add_event(dispute.case, "dispute", text, firing.actor, firing.membership)
 
 
@@ -55,15 +54,16 @@ def _filer(dispute, membership) -> bool:
 
 
 RESPONDER = "需由原派案或轉介單位回應。"
-# (The response and decision deadlines, ``response_due`` and ``decision_due``, come from the county's
-# working days: rules "dispute_response" and "dispute_decision" once ``core.deadlines`` declares them.)
+# The response deadline (``response_due``) is started by filing, the decision deadline (``decision_due``)
+# by sending the dispute to the arbiter: rules "dispute.response" and "dispute.decision" of ``core.deadlines``.
 WORKFLOW = Workflow("dispute", label="爭議", states=DisputeStatus, record_type="disputes",
                     describe=lambda d: f"爭議 #{d.id}", history=_timeline, transitions=[
-    Transition("file", (None,), D.AWAITING_RESPONSE, "提出爭議"),
+    Transition("file", (None,), D.AWAITING_RESPONSE, "提出爭議", deadline="dispute.response", due_attr="response_due"),
     Transition("agree", (D.AWAITING_RESPONSE,), D.AGREED, "同意", may=_other_side, refused=RESPONDER),
     Transition("disagree", (D.AWAITING_RESPONSE,), D.AWAITING_ARBITER, "不同意，送縣市裁決", may=_other_side,
-               refused=RESPONDER),
-    Transition("escalate", (D.AWAITING_RESPONSE,), D.AWAITING_ARBITER, "逾期未回應，送縣市裁決"),  # the daily sweep
+               refused=RESPONDER, deadline="dispute.decision", due_attr="decision_due"),
+    Transition("escalate", (D.AWAITING_RESPONSE,), D.AWAITING_ARBITER, "逾期未回應，送縣市裁決",
+               deadline="dispute.decision", due_attr="decision_due"),  # the daily sweep
     Transition("decide", (D.AWAITING_ARBITER,), D.DECIDED, "裁決", may=_arbiter, refused="爭議由縣市管理者（社會局／處）裁決。"),
     Transition("withdraw", (D.AWAITING_RESPONSE, D.AWAITING_ARBITER), D.WITHDRAWN, "撤回爭議", may=_filer,
                refused="只有提出爭議的單位可以撤回爭議。"),
@@ -118,11 +118,9 @@ def file(case: FamilyCase, user: User, membership: Membership, *, reason: str, p
     other = sender_of(case, membership.unit_id)
     dispute = Dispute(tenant_id=case.tenant_id, case_id=case.id, filed_by_unit_id=membership.unit_id,
                       other_unit_id=other.id, reason=reason.strip(), proposed=proposed,
-                      proposed_unit_id=proposed_unit.id if proposed_unit else None, filed_by_id=user.id,
-                      response_due=deadlines.due("dispute.response", utcnow(), county_id=case.tenant_id))
+                      proposed_unit_id=proposed_unit.id if proposed_unit else None, filed_by_id=user.id)
     db.session.add(dispute)
-    db.session.flush()
-    _fire(dispute, "file", user, membership, reason.strip(), timeline=f"提出爭議 #{dispute.id}（建議{proposed.label}"
+    _fire(dispute, "file", user, membership, reason.strip(), timeline=f"提出爭議 #{{id}}（建議{proposed.label}"
           + (f"：{proposed_unit.name}" if proposed_unit else "") + f"）：{reason.strip()}；服務持續中")
     db.session.flush()
     return dispute
@@ -147,7 +145,6 @@ def respond(dispute: Dispute, user: User, membership: Membership, *, agrees: boo
 def _escalate(dispute, case, name, user, membership, text):
     _fire(dispute, name, user, membership, text)
     dispute.escalated_at = utcnow()
-    dispute.decision_due = deadlines.due("dispute.decision", utcnow(), county_id=case.tenant_id)
 
 
 def escalate_silent(now: datetime | None = None) -> int:

@@ -26,7 +26,7 @@ from ..cases.models import (
     FamilyCase,
     ServicePlan,
 )
-from ..core import deadlines, tenancy
+from ..core import tenancy
 from ..core.errors import DomainError
 from ..core.filters import TAIPEI, roc_date
 from ..core.models import utcnow
@@ -102,14 +102,15 @@ BY_SENDER, BY_RECEIVER = "此操作需由轉出單位進行。", "此操作需�
 def _transitions(accept_label: str) -> list[Transition]:
     """The moves of a referral (the same for a county transfer, whose acceptance opens a case)."""
     return [
-        Transition("send", (None,), R.WAITING, "送出"),
-        Transition("receive_forwarded", (None,), R.WAITING, "再轉"),  # the new referral a 再轉 makes
+        Transition("send", (None,), R.WAITING, "送出", deadline="referral.response"),
+        Transition("receive_forwarded", (None,), R.WAITING, "再轉", deadline="referral.response"),  # the new referral a 再轉 makes
         Transition("accept", (R.WAITING,), R.IN_SERVICE, accept_label, may=RECEIVER, refused=BY_RECEIVER),
         Transition("decline", (R.WAITING,), R.DECLINED, "不受案", may=RECEIVER, refused=BY_RECEIVER),
         Transition("return", (R.WAITING,), R.RETURNED, "退回補件", may=RECEIVER, refused=BY_RECEIVER),
         Transition("forward", (R.WAITING,), R.FORWARDED, "再轉", may=RECEIVER, refused=BY_RECEIVER),
         # the sender completes what was missing and sends it again
-        Transition("resubmit", (R.RETURNED,), R.WAITING, "補件重送", may=SENDER, refused=BY_SENDER),
+        Transition("resubmit", (R.RETURNED,), R.WAITING, "補件重送", may=SENDER, refused=BY_SENDER,
+                   deadline="referral.response"),
         Transition("withdraw", (R.WAITING, R.RETURNED), R.WITHDRAWN, "撤回", may=SENDER, refused=BY_SENDER),
         Transition("complete", (R.IN_SERVICE,), R.COMPLETED, "轉介完成", may=RECEIVER, refused=BY_RECEIVER),
         Transition("fail", (R.IN_SERVICE,), R.FAILED, "轉介失敗", may=RECEIVER, refused=BY_RECEIVER),
@@ -120,13 +121,13 @@ def _describe(referral: Referral) -> str:
     return f"轉介 {referral.referral_no}"
 
 
-# (The reply deadline, ``deadline_at``, is set by ``send``/``resubmit``/``forward`` from the county's
-# working days: rule "referral_reply" once ``core.deadlines`` declares it.)
+# The reply deadline, ``deadline_at``, is started by ``send``, ``receive_forwarded`` and ``resubmit``:
+# rule "referral.response" of ``core.deadlines`` (the county's working days in force).
 WORKFLOW = Workflow("referral", label="轉介", states=ReferralStatus, transitions=_transitions("受案"),
-                    record_type="referrals", describe=_describe, history=_history)
+                    record_type="referrals", describe=_describe, history=_history, due_attr="deadline_at")
 COUNTY_TRANSFER_WORKFLOW = Workflow("county_transfer", label="轉介", states=ReferralStatus,
                                     transitions=_transitions("轉銜受案"), record_type="referrals", describe=_describe,
-                                    history=_history)
+                                    history=_history, due_attr="deadline_at")
 TRANSITIONS = WORKFLOW.moves()  # {state: {states it may move to}}
 
 
@@ -234,10 +235,8 @@ def send(case: FamilyCase, user: User, membership: Membership, *, kind: Referral
         referral.to_partner_org_id = partner_service.partner_org_id
         referral.partner_service_id = partner_service.id
     referral.shared_snapshot = snapshot(case, sections)
-    referral.deadline_at = deadlines.due("referral.response", utcnow(), county_id=case.tenant_id)
     referral.referral_no = _new_referral_no()
     db.session.add(referral)
-    db.session.flush()
     _fire(referral, "send", user, membership, f"轉介理由：{referral.reason}", family_name=case.family_name)
     cases.add_event(case, "referral", f"轉介 {referral.referral_no} 至 {referral.destination}（{kind.label}）", user, membership)
     db.session.flush()
@@ -313,7 +312,6 @@ def resubmit(referral: Referral, user, membership, note: str) -> None:
     if not note.strip():
         raise ReferralError("請寫明補充了哪些資料。")
     _fire(referral, "resubmit", user, membership, f"補件後重送：{note.strip()}")
-    referral.deadline_at = deadlines.due("referral.response", utcnow(), county_id=referral.tenant_id)
     db.session.flush()
 
 
@@ -334,12 +332,10 @@ def forward(referral: Referral, user, membership, to_unit: Unit, note: str) -> R
                    shared_sections=list(referral.shared_sections), shared_snapshot=dict(referral.shared_snapshot),
                    consent=referral.consent, consent_by=referral.consent_by, legal_basis=referral.legal_basis,
                    urgency=referral.urgency, sent_by_id=referral.sent_by_id, forwarded_from_id=referral.id,
-                   deadline_at=deadlines.due("referral.response", utcnow(), county_id=referral.tenant_id),
                    referral_no=_new_referral_no())
     db.session.add(new)
-    db.session.flush()
-    referral.forwarded_to_id = new.id
     _fire(new, "receive_forwarded", user, membership, f"由 {referral.to_unit.name} 再轉（原轉介 {referral.referral_no}）")
+    referral.forwarded_to_id = new.id
     db.session.flush()
     return new
 
