@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as sa_orm
 
 from app.extensions import db as _db
+from tests.access import build_taipei_objects
 from tests.support import CHROMIUM, DEMO_PASSWORD, LIVE, POSTGRES, REDIS_URL, UserClient, build_app, log_in, prepare_database
 
 
@@ -108,6 +109,13 @@ def factories(db):
     from . import factories as f
 
     return f
+
+
+@pytest.fixture
+def taipei_objects(db, factories):
+    """One of every record of 臺北市 (a report, a case of 中正社福中心, a referral, …), made in the
+    test's transaction: the access matrix's objects, which the hardening tests reuse (tests/access.py)."""
+    return build_taipei_objects(db, factories)
 
 
 # --- Browser tests: a real server in a thread, on a database of its own ------
