@@ -6,13 +6,20 @@ Helpers that are not fixtures are in support.py (and factories.py)."""
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm as sa_orm
 
+from app.campaigns import services as campaigns
+from app.campaigns.models import VisitEntry
+from app.cases.models import CaseMember
+from app.core import tenancy
 from app.extensions import db as _db
+from app.intake import services as intake
+from app.intake.reference import ReportingChannel
 from tests.access import build_taipei_objects
 from tests.support import CHROMIUM, DEMO_PASSWORD, LIVE, POSTGRES, REDIS_URL, UserClient, build_app, log_in, prepare_database
 
@@ -116,6 +123,47 @@ def taipei_objects(db, factories):
     """One of every record of 臺北市 (a report, a case of 中正社福中心, a referral, …), made in the
     test's transaction: the access matrix's objects, which the hardening tests reuse (tests/access.py)."""
     return build_taipei_objects(db, factories)
+
+
+# --- Shared by the campaign and report tests: three families of 中正社福中心 and a spring campaign ---
+
+@pytest.fixture
+def taipei_cases(db, factories):
+    taipei = factories.county("臺北市")
+    district = next(d for d in taipei.districts if d.name == "中正區")
+    dispatcher = factories.user("tpe.dispatch")
+    centre = factories.unit("臺北市中正社會福利服務中心")
+    made = {}
+    with tenancy.tenant_scope(taipei.id):
+        for key, persons in {
+            "drug": [intake.PersonInput(name="林媽媽", relation="mother", birth_date=date(1990, 1, 1)),
+                     intake.PersonInput(name="林小弟", relation="child", birth_date=date(2015, 1, 1))],
+            "young": [intake.PersonInput(name="陳媽媽", relation="mother", birth_date=date(2008, 6, 1)),
+                      intake.PersonInput(name="陳寶寶", relation="child", birth_date=date(2024, 6, 1))],
+            "plain": [intake.PersonInput(name="黃媽媽", relation="mother", birth_date=date(1985, 1, 1)),
+                      intake.PersonInput(name="黃小妹", relation="child", birth_date=date(2014, 1, 1))],
+        }.items():
+            report, _ = intake.receive(taipei, intake.ReportInput(district_id=district.id, concerns=["vulnerable_family"],
+                                                                  narrative=key, persons=persons), ReportingChannel("36"))
+            intake.claim(report, dispatcher)
+            made[key] = intake.dispatch(report, dispatcher, centre)
+        mother = db.session.scalars(sa.select(CaseMember).where(CaseMember.case_id == made["drug"].id,
+                                                                CaseMember.relation == "mother")).one()
+        mother.flags = ["drug"]
+        campaign = campaigns.open_campaign("116年春節加強關懷", date(2027, 2, 5), date(2027, 2, 14), factories.user("moh.protect"))
+        db.session.flush()
+    made["taipei"], made["campaign"], made["centre"] = taipei, campaign, centre
+    return made
+
+
+@pytest.fixture
+def listed(taipei_cases, factories, monkeypatch):
+    t = taipei_cases
+    monkeypatch.setattr(campaigns, "today", lambda: date(2027, 2, 1))
+    with tenancy.tenant_scope(t["taipei"].id):
+        campaigns.compute_list(t["campaign"], t["taipei"].id)
+        entries = {e.case_id: e for e in _db.session.scalars(sa.select(VisitEntry))}
+        yield t, entries
 
 
 # --- Browser tests: a real server in a thread, on a database of its own ------

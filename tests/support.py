@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -159,3 +161,23 @@ def log_in(app, username: str, password: str = DEMO_PASSWORD) -> UserClient:
 LIVE: dict = {}
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+
+
+# --- PDFs (poppler-utils) ---
+
+def pages_text(path: Path) -> list[str]:
+    """Each page's text with the layout's spaces and line breaks taken out (a cell's text wraps)."""
+    out = []
+    n = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                                                           check=True).stdout).group(1))
+    for p in range(1, n + 1):
+        text = subprocess.run(["pdftotext", "-f", str(p), "-l", str(p), str(path), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        out.append(re.sub(r"\s+", "", text))
+    return out
+
+
+def keep(path: Path, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(path, ARTIFACTS / name)
+    subprocess.run(["pdftoppm", "-png", "-r", "45", str(path), str(ARTIFACTS / name.replace(".pdf", ""))], check=False)
