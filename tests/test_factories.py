@@ -36,6 +36,10 @@ def test_partner_branch_of_an_organisation_serving_the_county(factories):
     branch = factories.PartnerBranchFactory(county=county)
     assert branch.kind == UnitKind.PARTNER_BRANCH and branch.county_id == county.id
     assert branch.is_partner_unit and county in branch.partner_org.counties
+    taipei = factories.county("臺北市")
+    organisation = factories.PartnerOrganisationFactory(counties=[county, taipei])
+    second = factories.PartnerBranchFactory(county=taipei, organisation=organisation)
+    assert second.partner_org_id == organisation.id and set(organisation.counties) == {county, taipei}
 
 
 def test_user_with_roles_logs_in_with_the_known_password(factories, as_user):
