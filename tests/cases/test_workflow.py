@@ -13,6 +13,7 @@ from app.core import tenancy
 from app.core.models import utcnow
 from app.intake import services as intake
 from app.intake.models import ChildClass, ChildGrade
+from app.intake.reference import ReportingChannel
 
 P = intake.PersonInput
 
