@@ -1,63 +1,27 @@
 """Fixtures: ``app`` (migrated and seeded once per run), ``db`` (each test in a
-transaction rolled back at the end), ``client``, ``login``/``as_user`` helpers,
-factories. SQLite by default; PostgreSQL and Redis when ``DATABASE_URL`` /
-``REDIS_URL`` are set (see .ci/run)."""
+transaction rolled back at the end), ``client``, ``as_user``, ``factories``, the
+objects shared by several test packages, and the browser's. SQLite by default;
+PostgreSQL and Redis when ``DATABASE_URL`` / ``REDIS_URL`` are set (see .ci/run).
+Helpers that are not fixtures are in support.py (and factories.py)."""
 from __future__ import annotations
 
-import contextvars
 import os
-import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm as sa_orm
 
-from app import create_app
+from app.campaigns import services as campaigns
+from app.campaigns.models import VisitEntry
+from app.cases.models import CaseMember
+from app.core import tenancy
 from app.extensions import db as _db
-
-POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
-REDIS_URL = os.environ.get("REDIS_URL") or None
-DEMO_PASSWORD = "demo1234"
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
-
-
-def _reset_postgres(owner_url: str, app_role: str) -> None:
-    engine = sa.create_engine(owner_url, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-        conn.execute(sa.text("GRANT USAGE ON SCHEMA public TO public"))
-    engine.dispose()
-
-
-def build_app(database_url: str | None, **overrides):
-    config = {"TESTING": True, "REDIS_URL": REDIS_URL, "SECRET_KEY": "test-secret",
-              # generous limits: tests of the limits lower them themselves
-              "PUBLIC_REPORT_RATE": "1000 per minute", "STATUS_LOOKUP_RATE": "1000 per minute",
-              "LOGIN_RATE": "100000 per minute",
-              "RATELIMIT_STORAGE_URI": "memory://", **overrides}
-    if database_url:
-        config["SQLALCHEMY_DATABASE_URI"] = database_url
-    return create_app(config)
-
-
-def prepare_database(app) -> None:
-    """Migrate from empty and load reference data and demo accounts (committed)."""
-    from flask_migrate import upgrade
-
-    from app.accounts.demo import seed_demo_users
-    from app.tenants.seed import seed_reference_data
-
-    with app.app_context():
-        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-            _reset_postgres(app.config["MIGRATIONS_DATABASE_URL"], app.config["DB_APP_ROLE"])
-        upgrade()
-        seed_reference_data()
-        seed_demo_users()
-        _db.session.commit()
-        _db.session.remove()
-        _db.engine.dispose()
+from app.intake import services as intake
+from app.intake.reference import ReportingChannel
+from tests.access import build_taipei_objects
+from tests.support import CHROMIUM, DEMO_PASSWORD, LIVE, POSTGRES, REDIS_URL, UserClient, build_app, log_in, prepare_database
 
 
 @pytest.fixture(scope="session")
@@ -94,104 +58,6 @@ def db(app):
             connection.close()
 
 
-class UserClient:
-    """A test client for one person, sending the CSRF token with every post.
-
-    Each request runs in an empty context, as in a real server: it gets its
-    own app context, ``g`` and session (the test's own app context would
-    otherwise be reused by Flask and leak ``g`` between requests). The test's
-    session is expired afterwards so it sees what the request committed.
-    """
-
-    def _run(self, method, *args, **kw):
-        response = contextvars.Context().run(method, *args, **kw)
-        from flask import has_app_context
-
-        if has_app_context():
-            _db.session.expire_all()
-        return response
-
-    def __init__(self, client, username: str | None):
-        self.client = client
-        self.username = username
-        self.csrf = None
-
-    def refresh_csrf(self, path: str = "/login"):
-        response = self._run(self.client.get, path, follow_redirects=True)
-        match = CSRF_RE.search(response.get_data(as_text=True))
-        self.csrf = next(g for g in match.groups() if g) if match else None
-        return self.csrf
-
-    def get(self, url, **kw):
-        return self._run(self.client.get, url, **kw)
-
-    def post(self, url, data=None, *, csrf=True, headers=None, **kw):
-        data = dict(data or {})
-        if csrf and "csrf_token" not in data:
-            if self.csrf is None:
-                self.refresh_csrf("/" if self.username else "/login")
-            data["csrf_token"] = self.csrf
-        return self._run(self.client.post, url, data=data, headers=headers or {}, **kw)
-
-
-def totp_code(username: str) -> str:
-    """The code a user's authenticator app would show now, from the secret stored for them: the next
-    step's when this one was used; when that is used too (a third login within 30 seconds), the
-    last accepted step is moved back a minute first, as if the test had waited."""
-    from app.accounts.models import User
-    from app.accounts.services import next_totp_code
-
-    user = _db.session.scalars(sa.select(User).where(User.username == username)).one()
-    _db.session.refresh(user)
-    code = next_totp_code(user)
-    if code is None:
-        user.totp_last_step -= 2
-        _db.session.commit()
-        code = next_totp_code(user)
-    return code
-
-
-def _make_room_for_a_code(username: str) -> None:
-    """Before the password step: when the user's next code is already spent (logins within the same
-    30 seconds), move the last accepted step back now. Doing it after the password step would
-    change what the pending login was bound to, and the code step would send back to /login."""
-    from app.accounts.models import User
-    from app.accounts.services import next_totp_code
-
-    user = _db.session.scalars(sa.select(User).where(User.username == username)).first()
-    if user is not None and user.totp_secret and next_totp_code(user) is None:
-        user.totp_last_step -= 2
-        _db.session.commit()
-
-
-def _in_context_of(app):
-    """The app's own context for reading its users (a private test app, a restored backup), or
-    nothing new when the test already runs inside it (its transaction must see the same rows)."""
-    from contextlib import nullcontext
-
-    from flask import current_app, has_app_context
-
-    return nullcontext() if has_app_context() and current_app._get_current_object() is app else app.app_context()
-
-
-def _login(app, username: str, password: str = DEMO_PASSWORD) -> UserClient:
-    user_client = UserClient(app.test_client(), username)
-    with _in_context_of(app):
-        _make_room_for_a_code(username)
-    user_client.refresh_csrf("/login")
-    response = user_client.post("/login", {"username": username, "password": password})
-    assert response.status_code == 303, f"login of {username} failed: {response.status_code}"
-    if response.headers["Location"].endswith("/login/verify"):  # the account has a second factor
-        user_client.refresh_csrf("/login/verify")
-        with _in_context_of(app):
-            code = totp_code(username)
-        response = user_client.post("/login/verify", {"code": code})
-        assert response.status_code == 303 and not response.headers["Location"].endswith("/login"), \
-            f"second step of {username} failed: {response.status_code} {response.headers.get('Location')}"
-    user_client.refresh_csrf("/")
-    return user_client
-
-
 @pytest.fixture
 def client(app, db):
     return UserClient(app.test_client(), None)
@@ -202,7 +68,7 @@ def as_user(app, db):
     """``as_user("tpe.admin")``: a logged-in client for a demo or factory-made user."""
 
     def make(username: str, password: str = DEMO_PASSWORD) -> UserClient:
-        return _login(app, username, password)
+        return log_in(app, username, password)
 
     return make
 
@@ -252,9 +118,55 @@ def factories(db):
     return f
 
 
-# --- Browser tests: a real server in a thread, on a database of its own ------
+@pytest.fixture
+def taipei_objects(db, factories):
+    """One of every record of 臺北市 (a report, a case of 中正社福中心, a referral, …), made in the
+    test's transaction: the access matrix's objects, which the hardening tests reuse (tests/access.py)."""
+    return build_taipei_objects(db, factories)
 
-LIVE: dict = {}
+
+# --- Shared by the campaign and report tests: three families of 中正社福中心 and a spring campaign ---
+
+@pytest.fixture
+def taipei_cases(db, factories):
+    taipei = factories.county("臺北市")
+    district = next(d for d in taipei.districts if d.name == "中正區")
+    dispatcher = factories.user("tpe.dispatch")
+    centre = factories.unit("臺北市中正社會福利服務中心")
+    made = {}
+    with tenancy.tenant_scope(taipei.id):
+        for key, persons in {
+            "drug": [intake.PersonInput(name="林媽媽", relation="mother", birth_date=date(1990, 1, 1)),
+                     intake.PersonInput(name="林小弟", relation="child", birth_date=date(2015, 1, 1))],
+            "young": [intake.PersonInput(name="陳媽媽", relation="mother", birth_date=date(2008, 6, 1)),
+                      intake.PersonInput(name="陳寶寶", relation="child", birth_date=date(2024, 6, 1))],
+            "plain": [intake.PersonInput(name="黃媽媽", relation="mother", birth_date=date(1985, 1, 1)),
+                      intake.PersonInput(name="黃小妹", relation="child", birth_date=date(2014, 1, 1))],
+        }.items():
+            report, _ = intake.receive(taipei, intake.ReportInput(district_id=district.id, concerns=["vulnerable_family"],
+                                                                  narrative=key, persons=persons), ReportingChannel("36"))
+            intake.claim(report, dispatcher)
+            made[key] = intake.dispatch(report, dispatcher, centre)
+        mother = db.session.scalars(sa.select(CaseMember).where(CaseMember.case_id == made["drug"].id,
+                                                                CaseMember.relation == "mother")).one()
+        mother.flags = ["drug"]
+        campaign = campaigns.open_campaign("116年春節加強關懷", date(2027, 2, 5), date(2027, 2, 14), factories.user("moh.protect"))
+        db.session.flush()
+    made["taipei"], made["campaign"], made["centre"] = taipei, campaign, centre
+    return made
+
+
+@pytest.fixture
+def listed(taipei_cases, factories, monkeypatch):
+    t = taipei_cases
+    monkeypatch.setattr(campaigns, "today", lambda: date(2027, 2, 1))
+    with tenancy.tenant_scope(t["taipei"].id):
+        campaigns.compute_list(t["campaign"], t["taipei"].id)
+        entries = {e.case_id: e for e in _db.session.scalars(sa.select(VisitEntry))}
+        yield t, entries
+
+
+# --- Browser tests: a real server in a thread, on a database of its own ------
 
 
 @pytest.fixture(scope="session")
@@ -314,8 +226,6 @@ def live_server(tmp_path_factory):
                 worker.wait(timeout=10)
 
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture(scope="session")
 def browser():
@@ -345,6 +255,3 @@ def page(browser, live_server):
     pg.console_errors = errors
     yield pg
     context.close()
-
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.core import tenancy
 from app.extensions import db as _db
-from tests.test_access_matrix import requests_for, resolvers, taipei_objects  # noqa: F401 (the matrix's fixture)
+from tests.access import requests_for, resolvers
 
 # Token-authenticated, documented as exempt (csrf.exempt in app/intake/api.py).
 EXEMPT = {"api.create_report"}

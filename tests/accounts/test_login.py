@@ -108,7 +108,7 @@ def test_password_is_never_logged(client, db, caplog):
 
 def test_login_is_rate_limited_per_address_besides_the_account_lockout(app, db, factories):
     from app.extensions import limiter
-    from tests.conftest import UserClient
+    from tests.support import UserClient
 
     app.config["LOGIN_RATE"] = "20 per minute"
     limiter.reset()
@@ -170,7 +170,7 @@ def test_password_change_and_reset_are_never_logged(as_user, db, factories, capl
 def test_totp_secrets_and_codes_are_never_logged(app, db, factories, caplog):
     import pyotp
 
-    from tests.conftest import UserClient
+    from tests.support import UserClient
 
     c = UserClient(app.test_client(), "tpe.sw1")
     with caplog.at_level("DEBUG"):

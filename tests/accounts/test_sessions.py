@@ -3,7 +3,7 @@ cookie from before a login, from the password step or from before a logout does 
 anyone afterwards."""
 from __future__ import annotations
 
-from tests.conftest import UserClient, totp_code
+from tests.support import UserClient, totp_code
 
 COOKIE = "sn_session"
 

@@ -14,7 +14,7 @@ from app.accounts.models import Role
 from app.audit.models import AuditAction, AuditEvent
 from app.core import tenancy
 from app.core.models import utcnow
-from tests.conftest import UserClient, totp_code
+from tests.support import UserClient, totp_code
 
 
 def _events(db, action, user=None):

@@ -9,8 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.test_intake_flow import logout
-from tests.browser.test_shells import login, shot
+from tests.browser.helpers import login, logout, shot
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +29,7 @@ def _two_open_taipei_families(today: date) -> tuple[str, str]:
     from app.intake import services as intake
     from app.intake.reference import ReportingChannel
     from app.tenants.models import County, Unit
-    from tests.conftest import LIVE
+    from tests.support import LIVE
 
     made = []
     with LIVE["app"].app_context():

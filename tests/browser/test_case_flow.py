@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_intake_flow import logout
-from tests.browser.test_shells import login, shot
+from tests.browser.helpers import login, logout, report_and_dispatch, shot
 
 pytestmark = pytest.mark.browser
 
@@ -19,41 +18,6 @@ def _today():
 
 def _roc(day):
     return f"{day.year - 1911}/{day.month:02d}/{day.day:02d}"
-
-
-def public_report(page, *, name, concern, narrative, relation=None, birth=None, dimension=None, district="中正區"):
-    """A member of the public reports a family in 臺北市; returns the 通報編號."""
-    page.goto("/report")
-    page.get_by_label("案家所在縣市").select_option(label="臺北市")
-    page.locator("#district-select select option", has_text=district).wait_for(state="attached")
-    page.get_by_label("案家所在行政區").select_option(label=district)
-    page.get_by_label("姓名", exact=True).fill(name)
-    if relation:
-        page.get_by_label("與案主關係").select_option(label=relation)
-    if birth:
-        page.get_by_label("出生日期").fill(birth)
-    page.get_by_label(concern, exact=True).check()
-    if dimension:
-        page.get_by_label(dimension).check()
-    page.get_by_label("發生了什麼事（事由）").fill(narrative)
-    page.get_by_role("button", name="送出通報").click()
-    page.wait_for_url("**/report/done")
-    return page.locator("#report-no").inner_text()
-
-
-def _report_and_dispatch(page):
-    report_no = public_report(page, name="周小瑜", relation="子女", birth="106/08/08", concern="脆弱家庭",
-                              dimension="家庭經濟陷困", narrative="案母失業，孩子午餐沒著落。")
-    login(page, "tpe.dispatch")
-    page.wait_for_url("**/")
-    page.goto("/intake/queue")
-    page.get_by_role("link", name=report_no).click()
-    page.get_by_role("button", name="認領篩案").click()
-    page.get_by_role("button", name="派案", exact=True).click()
-    page.wait_for_url("**/intake/queue")
-    case_no = re.search(r"個案 (\S+?)）", page.locator("#flash").inner_text()).group(1)
-    logout(page)
-    return case_no
 
 
 def _supervisor_approves(page, case_url, expected_status):
@@ -67,7 +31,7 @@ def _supervisor_approves(page, case_url, expected_status):
 
 
 def test_case_from_assignment_to_closing(page):
-    case_no = _report_and_dispatch(page)
+    case_no = report_and_dispatch(page)
 
     # The supervisor assigns it from the inbox, seeing each worker's caseload.
     login(page, "tpe.sup")

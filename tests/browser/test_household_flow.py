@@ -4,8 +4,7 @@ corrects it (the previous value in the member's history) and ends the father's m
 import pytest
 
 from app.core import idnumbers
-from tests.browser.test_case_flow import _report_and_dispatch
-from tests.browser.test_shells import login, shot
+from tests.browser.helpers import login, report_and_dispatch, shot
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +42,7 @@ def _member_details(page, name):
 
 
 def test_the_lead_worker_adds_corrects_and_ends_members(page):
-    case_no = _report_and_dispatch(page)
+    case_no = report_and_dispatch(page)
     login(page, "tpe.sw1")
     page.wait_for_url("**/")
     page.goto(f"/cases/search?case_no={case_no}")

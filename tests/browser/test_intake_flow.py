@@ -4,15 +4,9 @@ import re
 
 import pytest
 
-from tests.browser.test_shells import login, shot
+from tests.browser.helpers import login, logout, shot
 
 pytestmark = pytest.mark.browser
-
-
-def logout(page):
-    page.locator("#user-menu").click()
-    page.get_by_role("button", name="登出").click()
-    page.wait_for_url("**/login")
 
 
 def test_report_from_the_public_to_the_welfare_centre(page):

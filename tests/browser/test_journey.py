@@ -31,9 +31,8 @@ import sqlalchemy as sa
 
 from app.reports.models import PeriodKind
 from app.reports.periods import recent_periods
-from tests.browser.test_intake_flow import logout
-from tests.browser.test_shells import login, shot
-from tests.conftest import ARTIFACTS, LIVE
+from tests.browser.helpers import login, logout, shot
+from tests.support import ARTIFACTS, LIVE
 
 pytestmark = pytest.mark.browser
 

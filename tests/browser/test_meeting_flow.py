@@ -5,8 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.test_intake_flow import logout
-from tests.browser.test_shells import login, shot
+from tests.browser.helpers import login, logout, shot
 
 pytestmark = pytest.mark.browser
 

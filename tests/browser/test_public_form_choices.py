@@ -3,7 +3,7 @@
 is received. Also the narrative's character counter."""
 import pytest
 
-from tests.browser.test_shells import shot
+from tests.browser.helpers import shot
 
 pytestmark = pytest.mark.browser
 

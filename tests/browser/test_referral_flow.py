@@ -3,9 +3,7 @@ import re
 
 import pytest
 
-from tests.browser.test_case_flow import _report_and_dispatch, public_report
-from tests.browser.test_intake_flow import logout
-from tests.browser.test_shells import login, shot
+from tests.browser.helpers import login, logout, public_report, report_and_dispatch, shot
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +16,7 @@ def _open_case(page, username, case_no):
 
 
 def test_welfare_centre_refers_to_a_partner_who_serves_and_reports_back(page):
-    case_no = _report_and_dispatch(page)
+    case_no = report_and_dispatch(page)
     _open_case(page, "tpe.sw1", case_no)
     page.get_by_role("link", name="轉介此案家").click()
     page.get_by_label("民間團體", exact=True).check()

@@ -7,8 +7,7 @@ import pytest
 
 from app.reports.models import PeriodKind
 from app.reports.periods import recent_periods
-from tests.browser.test_intake_flow import logout
-from tests.browser.test_shells import login, shot
+from tests.browser.helpers import login, logout, shot
 
 pytestmark = pytest.mark.browser
 

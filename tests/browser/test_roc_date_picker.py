@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.test_shells import login, shot
+from tests.browser.helpers import login, shot
 
 pytestmark = pytest.mark.browser
 

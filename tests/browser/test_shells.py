@@ -1,48 +1,9 @@
 """Log in as different people in a real Chromium and see the right shell."""
 import pytest
 
-from app.accounts.demo import DEMO_TOTP_SECRETS
-from tests.conftest import ARTIFACTS, LIVE
+from tests.browser.helpers import login, shot
 
 pytestmark = pytest.mark.browser
-
-
-def login(page, username, password="demo1234"):
-    page.goto("/login")
-    page.get_by_label("帳號").fill(username)
-    page.get_by_label("密碼").fill(password)
-    page.get_by_role("button", name="登入").click()
-    if username in DEMO_TOTP_SECRETS and password == "demo1234":  # an administrator: the second step
-        page.wait_for_url("**/login/verify")
-        page.get_by_label("驗證碼").fill(_live_totp_code(username))
-        page.get_by_role("button", name="驗證並登入").click()
-
-
-def _live_totp_code(username):
-    """What the administrator's authenticator app shows now, from the live server's database."""
-    import sqlalchemy as sa
-
-    from app.accounts.models import User
-    from app.accounts.services import next_totp_code
-    from app.extensions import db
-
-    import time
-
-    for _ in range(2):
-        with LIVE["app"].app_context():
-            try:
-                code = next_totp_code(db.session.scalars(sa.select(User).where(User.username == username)).one())
-            finally:
-                db.session.remove()
-        if code is not None:
-            return code
-        time.sleep(30 - time.time() % 30 + 0.5)  # this step's and the next one's codes are used: wait, like a person
-    raise AssertionError(f"no TOTP code for {username}")
-
-
-def shot(page, name):
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def test_taipei_worker_sees_county_shell_and_logs_out(page):

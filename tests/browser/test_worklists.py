@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tests.browser.test_shells import login, shot
-from tests.conftest import LIVE
+from tests.browser.helpers import login, shot
+from tests.support import LIVE
 
 pytestmark = pytest.mark.browser
 

@@ -8,39 +8,7 @@ import sqlalchemy as sa
 
 from app.campaigns import services
 from app.campaigns.models import EntrySource, VisitEntry
-from app.cases.models import CaseMember
 from app.core import tenancy
-from app.intake import services as intake
-from app.intake.reference import ReportingChannel
-
-
-@pytest.fixture
-def taipei_cases(db, factories):
-    taipei = factories.county("臺北市")
-    district = next(d for d in taipei.districts if d.name == "中正區")
-    dispatcher = factories.user("tpe.dispatch")
-    centre = factories.unit("臺北市中正社會福利服務中心")
-    made = {}
-    with tenancy.tenant_scope(taipei.id):
-        for key, persons in {
-            "drug": [intake.PersonInput(name="林媽媽", relation="mother", birth_date=date(1990, 1, 1)),
-                     intake.PersonInput(name="林小弟", relation="child", birth_date=date(2015, 1, 1))],
-            "young": [intake.PersonInput(name="陳媽媽", relation="mother", birth_date=date(2008, 6, 1)),
-                      intake.PersonInput(name="陳寶寶", relation="child", birth_date=date(2024, 6, 1))],
-            "plain": [intake.PersonInput(name="黃媽媽", relation="mother", birth_date=date(1985, 1, 1)),
-                      intake.PersonInput(name="黃小妹", relation="child", birth_date=date(2014, 1, 1))],
-        }.items():
-            report, _ = intake.receive(taipei, intake.ReportInput(district_id=district.id, concerns=["vulnerable_family"],
-                                                                  narrative=key, persons=persons), ReportingChannel("36"))
-            intake.claim(report, dispatcher)
-            made[key] = intake.dispatch(report, dispatcher, centre)
-        mother = db.session.scalars(sa.select(CaseMember).where(CaseMember.case_id == made["drug"].id,
-                                                                CaseMember.relation == "mother")).one()
-        mother.flags = ["drug"]
-        campaign = services.open_campaign("116年春節加強關懷", date(2027, 2, 5), date(2027, 2, 14), factories.user("moh.protect"))
-        db.session.flush()
-    made["taipei"], made["campaign"], made["centre"] = taipei, campaign, centre
-    return made
 
 
 def test_the_list_names_who_qualifies_and_why_and_is_the_same_when_computed_again(taipei_cases, factories):

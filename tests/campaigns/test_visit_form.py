@@ -9,14 +9,13 @@ import sqlalchemy as sa
 from app.campaigns import services
 from app.campaigns.models import CampaignVisit
 from app.core import tenancy
-from tests.campaigns.test_list import taipei_cases  # noqa: F401  (fixture)
-from tests.campaigns.test_visits import _child, listed  # noqa: F401  (fixtures)
+from tests.campaigns.helpers import visit_child
 
 
 def _page(listed, as_user, db):
     t, entries = listed
     entry = entries[t["drug"].id]
-    child = _child(entry.case_id)
+    child = visit_child(entry.case_id)
     db.session.commit()
     url = f"/campaigns/{t['campaign'].id}/entries/{entry.id}/visit"
     form = {"visited_on": "116/01/30", "method": "in_person", "persons_seen": "林媽媽",

@@ -7,33 +7,18 @@ import pytest
 import sqlalchemy as sa
 
 from app.campaigns import services
-from app.campaigns.models import CampaignVisit, VisitEntry, VisitMethod
-from app.cases.models import CaseEvent, CaseMember
+from app.campaigns.models import CampaignVisit, VisitMethod
+from app.cases.models import CaseEvent
 from app.core import tenancy
 from app.intake.models import Report, ReportStatus
-
-
-@pytest.fixture
-def listed(taipei_cases, factories, monkeypatch):
-    t = taipei_cases
-    monkeypatch.setattr(services, "today", lambda: date(2027, 2, 1))
-    with tenancy.tenant_scope(t["taipei"].id):
-        services.compute_list(t["campaign"], t["taipei"].id)
-        entries = {e.case_id: e for e in services.db.session.scalars(sa.select(VisitEntry))}
-        yield t, entries
-
-
-def _child(case_id):
-    child = services.db.session.scalars(sa.select(CaseMember).where(CaseMember.case_id == case_id,
-                                                                    CaseMember.relation == "child")).one()
-    return {"member_id": child.id, "name": child.name}
+from tests.campaigns.helpers import visit_child
 
 
 def test_an_in_person_visit_with_a_finding_raises_a_report_at_once(listed, factories):
     t, entries = listed
     sw1 = factories.user("tpe.sw1")
     entry = entries[t["drug"].id]  # 一級C: in person
-    child = _child(entry.case_id)
+    child = visit_child(entry.case_id)
     with tenancy.tenant_scope(t["taipei"].id):
         with pytest.raises(services.CampaignError, match="受照顧情形"):
             services.record_visit(entry, sw1, sw1.memberships[0], visited_on=date(2027, 1, 30),
@@ -71,7 +56,7 @@ def test_a_phone_call_is_enough_for_a_family_not_marked_for_in_person(listed, fa
     entry = entries[t["young"].id]  # 二級A + 二級C
     with tenancy.tenant_scope(t["taipei"].id):
         visit = services.record_visit(entry, sw1, sw1.memberships[0], visited_on=date(2027, 1, 29),
-                                      method=VisitMethod.PHONE, children=[{**_child(entry.case_id), "care_ok": True}])
+                                      method=VisitMethod.PHONE, children=[{**visit_child(entry.case_id), "care_ok": True}])
         assert visit.new_report_id is None
         assert services.db.session.scalar(sa.select(sa.func.count(CampaignVisit.id))) == 1
 
@@ -79,7 +64,7 @@ def test_a_phone_call_is_enough_for_a_family_not_marked_for_in_person(listed, fa
 def test_the_visiting_worker_records_a_visit_on_the_page(listed, as_user, db):
     t, entries = listed
     entry = entries[t["drug"].id]
-    child = _child(entry.case_id)
+    child = visit_child(entry.case_id)
     url = f"/campaigns/{t['campaign'].id}/entries/{entry.id}/visit"
     db.session.commit()
     worker = as_user("tpe.sw1")
@@ -104,7 +89,7 @@ def test_progress_by_unit_and_by_day_for_the_county_and_counts_only_for_the_mini
         services.record_visit(drug, sw1, sw1.memberships[0], visited_on=date(2027, 1, 28), method=VisitMethod.NOT_REACHED)
         services.record_visit(drug, sw1, sw1.memberships[0], visited_on=date(2027, 1, 29), method=VisitMethod.NOT_REACHED)
         services.record_visit(young, sw1, sw1.memberships[0], visited_on=date(2027, 1, 29), method=VisitMethod.PHONE,
-                              children=[{**_child(young.case_id), "care_ok": True}])
+                              children=[{**visit_child(young.case_id), "care_ok": True}])
         figures = services.progress(t["campaign"], t["taipei"].id)
     row = figures["rows"][t["centre"].id]
     assert row == {"listed": 2, "in_person_required": 1, "in_person": 0, "phone": 1, "not_reached": 1, "attempts": 2,

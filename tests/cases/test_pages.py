@@ -1,24 +1,13 @@
 """The case pages over HTTP: query-count ceilings, audit of reads, stale forms, search, masking."""
 from contextlib import contextmanager
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from app.audit.models import AuditAction, AuditEvent
-from app.cases.demo import seed_demo_cases
 from app.cases.models import CaseMember, FamilyCase
 from app.core import tenancy
 from app.extensions import db as _db
-from app.intake.demo import seed_demo_reports
-
-
-@pytest.fixture
-def demo(db, factories):
-    seed_demo_reports()
-    seed_demo_cases()
-    db.session.commit()
-    return factories.county("臺北市")
 
 
 @contextmanager

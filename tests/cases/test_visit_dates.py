@@ -8,7 +8,6 @@ from app.cases.models import CaseContact, ContactMethod, FamilyCase
 from app.core import tenancy
 from app.core.filters import roc_date, roc_datetime, to_taipei
 from app.core.models import utcnow
-from tests.cases.test_pages import demo  # noqa: F401  (fixture)
 
 
 def _unvisited(db, county):

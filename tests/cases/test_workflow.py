@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from app.accounts.models import Role
 from app.cases import deadlines, services
 from app.cases.models import CaseEvent, CaseStatus, CaseTransition
 from app.cases.reference import (
@@ -38,28 +39,29 @@ def scope(taipei):
 
 @pytest.fixture
 def people(factories):
-    def membership(username, unit_name=None):
-        user = factories.user(username)
-        m = next(m for m in user.memberships if unit_name is None or m.unit.name == unit_name)
-        return user, m
+    """The people the rules are about, made for the test (not the demo accounts): a supervisor and a
+    worker of 中正社福中心, a worker of 萬華社福中心, the 家防中心's supervisor and worker, a dispatcher."""
+    centre, wanhua = factories.unit("臺北市中正社會福利服務中心"), factories.unit("臺北市萬華社會福利服務中心")
+    dv = factories.unit("臺北市家庭暴力暨性侵害防治中心")
+
+    def person(unit, role):
+        user = factories.UserFactory(unit=unit, role=role)
+        return user, factories.membership(user, unit)
     return {
-        "sup": membership("tpe.sup"), "sw1": membership("tpe.sw1"),
-        "sw2_wanhua": membership("tpe.sw2", "臺北市萬華社會福利服務中心"),
-        "dvsup": membership("tpe.dvsup"), "dispatcher": factories.user("tpe.dispatch"),
+        "sup": person(centre, Role.SUPERVISOR), "sw1": person(centre, Role.SOCIAL_WORKER),
+        "sw2_wanhua": person(wanhua, Role.SOCIAL_WORKER),
+        "dvsup": person(dv, Role.SUPERVISOR), "dv1": person(dv, Role.SOCIAL_WORKER),
+        "dispatcher": person(factories.unit("臺北市集中篩派案中心"), Role.DISPATCHER)[0],
     }
 
 
 def dispatched_case(taipei, factories, people, *, concerns=("vulnerable_family",), persons=None, grade=None,
                     unit="臺北市中正社會福利服務中心", received_at=None):
-    district = next(d for d in taipei.districts if d.name == "中正區")
-    report, _ = intake.receive(taipei, intake.ReportInput(
-        district_id=district.id, concerns=list(concerns), narrative="測試",
-        persons=persons or [P("王小明", "M", date(2016, 1, 1), relation="child"), P("王媽媽", "F", date(1988, 2, 2), relation="mother")],
-        received_at=received_at), ReportingChannel("36"))
-    intake.claim(report, people["dispatcher"])
-    return intake.dispatch(report, people["dispatcher"], factories.unit(unit),
-                           child_grade=ChildGrade(grade) if grade else None,
-                           child_class=ChildClass.FIRST if grade else None)
+    options = {"child_grade": ChildGrade(grade), "child_class": ChildClass.FIRST} if grade else {}
+    return factories.FamilyCaseFactory(
+        lead=factories.unit(unit), district=next(d for d in taipei.districts if d.name == "中正區"),
+        dispatcher=people["dispatcher"], concerns=concerns, received_at=received_at, dispatch_options=options,
+        **({"persons": persons} if persons else {}))
 
 
 def test_the_whole_path_records_every_step(db, taipei, scope, factories, people):
@@ -122,7 +124,7 @@ def test_only_the_lead_units_supervisor_approves_and_assigns(db, taipei, scope, 
     with pytest.raises(services.CaseError, match="主責單位督導"):
         services.assign(case, dvsup, dvsup_m, sw)
     with pytest.raises(services.CaseError, match="不是本單位"):
-        services.assign(case, sup, sup_m, factories.user("tpe.dv1"))
+        services.assign(case, sup, sup_m, people["dv1"][0])
     services.assign(case, sup, sup_m, sw)
     medium = next(f for f in services.factor_table_in_force().factors if f.level == Level.MEDIUM)
     services.assess_vulnerability(case, sw, sw_m, dimensions=["economic"], factor_ids=[medium.id])
@@ -207,9 +209,8 @@ def test_first_grade_child_must_be_seen_within_24_hours(db, taipei, scope, facto
     due = {d.key: d for d in deadlines.case_deadlines(case, case.received_at + timedelta(hours=25))}
     assert due["child_seen"].state == "overdue" and "first_visit" not in due
     dvsup, dvsup_m = people["dvsup"]
-    dv1 = factories.user("tpe.dv1")
+    dv1, dv1_m = people["dv1"]
     services.assign(case, dvsup, dvsup_m, dv1)
-    dv1_m = dv1.memberships[0]
     child = next(m for m in case.members if m.is_child)
     with pytest.raises(services.CaseError, match="面訪"):
         services.record_contact(case, dv1, dv1_m, contacted_at=utcnow(), method=ContactMethod.PHONE, duration_minutes=5,
@@ -270,7 +271,7 @@ def test_a_stale_form_is_refused_and_the_first_save_stands(db, taipei, scope, fa
     opened_version = case.version
     services.update_household(case, sw, sw_m, version=opened_version, address="第一個人的地址", phone="", members={})
     db.session.flush()
-    with pytest.raises(services.StaleEdit, match="已由 王淑芬 更新"):
+    with pytest.raises(services.StaleEdit, match=f"已由 {sw.display_name} 更新"):
         services.update_household(case, sw, sw_m, version=opened_version, address="第二個人的地址", phone="", members={})
     assert case.address == "第一個人的地址"
 
@@ -291,7 +292,7 @@ def test_caseload_counts_open_cases(db, taipei, scope, factories, people):
     for _ in range(3):
         services.assign(dispatched_case(taipei, factories, people), sup, sup_m, sw)
     loads = {l.user.username: l.open_cases for l in services.workers_with_load(sup_m.unit_id)}
-    assert loads["tpe.sw1"] == 3 and loads["tpe.sup"] == 0
+    assert loads[sw.username] == 3 and loads[sup.username] == 0
 
 
 def test_nothing_is_due_on_a_case_no_longer_served(db, taipei, scope, factories, people):

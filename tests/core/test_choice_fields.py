@@ -9,14 +9,14 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from app.core.forms import CheckedRadioField, CheckedSelectField, CheckedSelectMultipleField, parse_amount
-from tests.core.test_form_labels import _form_classes
+from tests.core.helpers import form_classes
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 CHECKED = (CheckedSelectField, CheckedRadioField, CheckedSelectMultipleField)
 
 
 def _instances(app):
-    for cls in _form_classes():
+    for cls in form_classes():
         try:
             yield cls, cls(formdata=None, meta={"csrf": False})
         except TypeError:

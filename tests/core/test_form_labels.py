@@ -1,33 +1,14 @@
 """Defect 6 of step 10 (error summaries): every summary line starts with the field's Chinese
 label, never its code name (「Persons：」「Tipvda：」)."""
-import importlib
-import pkgutil
 import re
 
-import pytest
 from wtforms.fields import HiddenField
 from wtforms.fields.core import UnboundField
 
-import app as app_package
-from app.core.forms import BaseForm, SubForm, error_summary
+from app.core.forms import error_summary
+from tests.core.helpers import form_classes
 
 CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def _form_classes():
-    for module in pkgutil.iter_modules(app_package.__path__):
-        try:
-            importlib.import_module(f"app.{module.name}.forms")
-        except ModuleNotFoundError:
-            continue
-    seen, todo = set(), [BaseForm, SubForm]
-    while todo:
-        cls = todo.pop()
-        for sub in cls.__subclasses__():
-            if sub not in seen:
-                seen.add(sub)
-                todo.append(sub)
-    return sorted(seen, key=lambda c: f"{c.__module__}.{c.__qualname__}")
 
 
 def _label(unbound):
@@ -38,7 +19,7 @@ def _label(unbound):
 
 def test_every_field_of_every_form_has_a_chinese_label():
     missing = []
-    classes = _form_classes()
+    classes = form_classes()
     assert len(classes) > 40
     for cls in classes:
         for name in dir(cls):

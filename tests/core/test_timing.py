@@ -1,7 +1,7 @@
 """Server-Timing headers for the benchmarks: present only when asked for, with the SQL part inside the whole."""
 import re
 
-from tests.conftest import build_app
+from tests.support import build_app
 
 
 def _timings(header: str) -> dict:

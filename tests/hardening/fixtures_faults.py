@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import build_app
+from tests.support import build_app
 
 
 def seeded_app(database_url: str, migrations_url: str | None = None, **overrides):

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditAction, AuditEvent
 from app.core import tenancy
-from tests.test_access_matrix import ACCOUNT, MEMBER, PARTNER, PUBLIC, ROUTES, SW
+from tests.access import ACCOUNT, MEMBER, PARTNER, PUBLIC, ROUTES, SW
 
 # table name -> why the flush hook does not audit it
 EXEMPT = {

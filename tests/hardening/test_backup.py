@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from app.core import backup, tenancy
 from app.extensions import db
-from tests.conftest import _login, build_app
+from tests.support import log_in, build_app
 from tests.hardening import fixtures_faults
 from tests.hardening.fixtures_faults import seeded_app
 
@@ -90,7 +90,7 @@ def _check_manifest(manifest: dict, made: dict, target_owner_url: str) -> None:
 
 def _the_restored_app_serves_the_same_pdf(app_url: str, made: dict) -> None:
     restored = build_app(app_url, REDIS_URL=None)
-    admin = _login(restored, "tpe.admin")
+    admin = log_in(restored, "tpe.admin")
     pdf = admin.get(f"/reports/{made['run']}/file.pdf")
     assert pdf.status_code == 200 and hashlib.sha256(pdf.data).hexdigest() == made["run_sha"]
     with restored.app_context():

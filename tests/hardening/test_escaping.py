@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 
 from app.core import tenancy
-from tests.test_access_matrix import requests_for, resolvers
+from tests.access import requests_for, resolvers
 
 
 def short(tag: str) -> str:

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from app.core import tenancy
 JobsUnavailable = RuntimeError  # TEMP
 from app.extensions import db
-from tests.conftest import UserClient, _login, build_app
+from tests.support import UserClient, log_in, build_app
 from tests.hardening import fixtures_faults
 from tests.hardening.fixtures_faults import seeded_app
 from tests.hardening.servers import PrivatePostgres, PrivateRedis
@@ -124,7 +124,7 @@ def test_redis_stops_pages_work_pdfs_are_refused_clearly_and_nothing_is_lost(out
         assert health.status_code == 200 and health.get_json() == {"status": "ok", "database": "ok", "redis": "down"}
 
         # Signing in and every main page still work.
-        users = {name: _login(app, name) for name in ("tpe.dispatch", "tpe.sup", "tpe.sw1", "tpe.admin", "moh.protect")}
+        users = {name: log_in(app, name) for name in ("tpe.dispatch", "tpe.sup", "tpe.sw1", "tpe.admin", "moh.protect")}
         family = _first_link(users["tpe.sup"], "/cases/inbox", r"/cases/\d+")
         county_meeting = _first_link(users["tpe.admin"], "/meetings", r"/meetings/\d+")
         ministry_meeting = _first_link(users["moh.protect"], "/meetings", r"/meetings/\d+")
@@ -259,7 +259,7 @@ def test_a_worker_killed_mid_pdf_leaves_a_failed_run_with_a_retry_that_a_new_wor
     status = lambda: _rows(app, sa.select(ReportRun.status).where(ReportRun.id == run_id))[0][0]  # noqa: E731
     killed_at = _kill_a_worker_mid_job(app, lambda: status() == RunStatus.RUNNING)
 
-    admin = _login(app, "tpe.admin")
+    admin = log_in(app, "tpe.admin")
     page = admin.get(f"/reports/{run_id}").get_data(as_text=True)
     assert "報表產製中" in page and "重試" not in page  # still within RQ's heartbeat: shown busy, polled
     page = _wait_for(lambda: (lambda body: body if "產製失敗" in body else None)(
@@ -306,7 +306,7 @@ def test_a_worker_killed_mid_meeting_pdf_shows_it_failed_and_a_new_request_compl
     status = lambda: _rows(app, sa.select(MeetingDocument.status).where(MeetingDocument.id == doc_id))[0][0]  # noqa: E731
     killed_at = _kill_a_worker_mid_job(app, lambda: status() == DocumentStatus.RUNNING)
 
-    admin = _login(app, "tpe.admin")
+    admin = log_in(app, "tpe.admin")
     fragment = lambda: admin.get(f"/meetings/{meeting_id}/documents", headers={"HX-Request": "true"}).get_data(  # noqa: E731
         as_text=True)
     assert 'hx-trigger="every 2s"' in fragment()  # still within RQ's heartbeat: shown busy, polled
@@ -341,7 +341,7 @@ def test_the_app_recovers_from_a_database_restart_without_restarting(pg_app, pri
     from app.intake.models import Report
 
     app = pg_app
-    supervisor = _login(app, "tpe.sup")
+    supervisor = log_in(app, "tpe.sup")
     anonymous = UserClient(app.test_client(), None)
     form = _public_form(app)
     for _ in range(3):  # the pool holds live connections

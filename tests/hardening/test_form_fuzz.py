@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.test_access_matrix import (ACCOUNT, COUNTY_ADMIN, DISPATCH, MEMBER, MINISTRY, PARTNER, PUBLIC, ROUTES,
+from tests.access import (ACCOUNT, COUNTY_ADMIN, DISPATCH, MEMBER, MINISTRY, PARTNER, PUBLIC, ROUTES,
                                       SUP, SW, SYSADMIN, requests_for, resolvers)
 
 EXAMPLES_PER_ROUTE = int(os.environ.get("FUZZ_EXAMPLES", "10"))

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from tests.test_access_matrix import PERSONAS, ROUTES, _expected, requests_for, resolvers
+from tests.access import PERSONAS, ROUTES, _expected, requests_for, resolvers
 
 NEVER = 987_654_321  # an ID no test database reaches
 TOKEN = re.compile(r'(name="csrf_token" value=|"X-CSRFToken": ?|content=)"[^"]*"')

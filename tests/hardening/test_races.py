@@ -523,9 +523,9 @@ def http_race(app, posts, table):
 
 
 def _clients(app, *usernames):
-    from tests.conftest import _login
+    from tests.support import log_in
 
-    return [_login(app, u) for u in usernames]
+    return [log_in(app, u) for u in usernames]
 
 
 def test_two_dispatchers_claiming_over_http(app, committed):

@@ -6,21 +6,7 @@ import sqlalchemy as sa
 from app.core import tenancy
 from app.extensions import limiter
 from app.intake.models import QuarantinedSubmission, Report, ReportStatus
-
-
-def _form(factories, **overrides):
-    taipei = factories.county("臺北市")
-    district = next(d for d in taipei.districts if d.name == "中正區")
-    data = {
-        "county_id": taipei.id, "district_id": district.id, "address": "重慶南路一段122號",
-        "persons-0-name": "王小明", "persons-0-sex": "M", "persons-0-birth_date": "104/03/05",
-        "persons-0-relation": "subject", "persons-0-id_number": "",
-        "concerns": ["vulnerable_family"], "dimensions": ["economic"],
-        "narrative": "案家<script>alert(1)</script>繳不出房租", "reporter_type": "public",
-        "reporter_name": "熱心鄰居", "reporter_phone": "0912-000-111",
-    }
-    data.update(overrides)
-    return data
+from tests.intake.helpers import report_form
 
 
 def _receipt(response):
@@ -30,7 +16,7 @@ def _receipt(response):
 
 def test_public_report_gets_a_number_and_code_and_the_status_is_coarse(client, db, factories):
     client.refresh_csrf("/report")
-    response = client.post("/report", _form(factories))
+    response = client.post("/report", report_form(factories))
     assert response.status_code == 303 and response.headers["Location"].endswith("/report/done")
     done = client.get("/report/done")
     report_no, code = _receipt(done)
@@ -51,7 +37,7 @@ def test_public_report_gets_a_number_and_code_and_the_status_is_coarse(client, d
 
 def test_public_form_errors_keep_everything_typed(client, db, factories):
     client.refresh_csrf("/report")
-    data = _form(factories, concerns=[], narrative="", **{"persons-0-id_number": "A123456788",
+    data = report_form(factories, concerns=[], narrative="", **{"persons-0-id_number": "A123456788",
                                                          "persons-0-birth_date": "115/02/30"})
     response = client.post("/report", data)
     assert response.status_code == 422
@@ -66,7 +52,7 @@ def test_public_form_errors_keep_everything_typed(client, db, factories):
 def test_district_must_belong_to_the_county(client, db, factories):
     client.refresh_csrf("/report")
     hualien_district = factories.county("花蓮縣").districts[0]
-    response = client.post("/report", _form(factories, district_id=hualien_district.id))
+    response = client.post("/report", report_form(factories, district_id=hualien_district.id))
     assert response.status_code == 422 and "不在所選的縣市內" in response.get_data(as_text=True)
 
 
@@ -78,14 +64,14 @@ def test_districts_fragment_for_htmx(client, db, factories):
 
 def test_add_person_button_keeps_the_form(client, db, factories):
     client.refresh_csrf("/report")
-    response = client.post("/report", _form(factories, add_person="1"))
+    response = client.post("/report", report_form(factories, add_person="1"))
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "相關人員 2" in body and 'value="王小明"' in body
 
 
 def test_honeypot_submissions_are_kept_aside_not_queued(client, db, factories):
     client.refresh_csrf("/report")
-    response = client.post("/report", _form(factories, website="http://spam.example"))
+    response = client.post("/report", report_form(factories, website="http://spam.example"))
     assert response.status_code == 303
     assert db.session.scalar(sa.select(sa.func.count(QuarantinedSubmission.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count(Report.id)).execution_options(all_tenants=True)) == 0
@@ -97,8 +83,8 @@ def test_rate_limit_keeps_the_form_filled(app, client, db, factories):
     try:
         client.refresh_csrf("/report")
         for _ in range(2):
-            assert client.post("/report", _form(factories)).status_code == 303
-        limited = client.post("/report", _form(factories, narrative="第三次送出的內容"))
+            assert client.post("/report", report_form(factories)).status_code == 303
+        limited = client.post("/report", report_form(factories, narrative="第三次送出的內容"))
         assert limited.status_code == 429
         body = limited.get_data(as_text=True)
         assert "稍候幾分鐘" in body and "第三次送出的內容" in body and 'value="王小明"' in body
@@ -150,7 +136,7 @@ def test_dispatcher_claims_checks_duplicates_and_dispatches(as_user, db, factori
 
 def test_narrative_is_rendered_escaped(as_user, db, factories, client):
     client.refresh_csrf("/report")
-    client.post("/report", _form(factories))
+    client.post("/report", report_form(factories))
     dispatcher = as_user("tpe.dispatch")
     with tenancy.all_tenants("test"):
         report_id = db.session.scalars(sa.select(Report.id)).one()
@@ -162,7 +148,7 @@ def test_reading_a_report_is_audited(as_user, db, factories, client):
     from app.audit.models import AuditAction, AuditEvent
 
     client.refresh_csrf("/report")
-    client.post("/report", _form(factories))
+    client.post("/report", report_form(factories))
     with tenancy.all_tenants("test"):
         report_id = db.session.scalars(sa.select(Report.id)).one()
     as_user("tpe.dispatch").get(f"/intake/reports/{report_id}")

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.core import tenancy
 from app.intake.models import Report
-from tests.intake.test_pages import _form
+from tests.intake.helpers import report_form
 
 
 def _reports(db):
@@ -20,7 +20,7 @@ def _kept(body):
 
 def test_county_left_on_placeholder(client, db, factories):
     client.refresh_csrf("/report")
-    response = client.post("/report", _form(factories, county_id="0", district_id="0"))
+    response = client.post("/report", report_form(factories, county_id="0", district_id="0"))
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert 'id="county_id-error"' in body and "請選擇「案家所在縣市」" in body
@@ -31,14 +31,14 @@ def test_county_left_on_placeholder(client, db, factories):
 def test_district_left_on_placeholder_keeps_the_county_and_its_districts(client, db, factories):
     taipei = factories.county("臺北市")
     client.refresh_csrf("/report")
-    response = client.post("/report", _form(factories, district_id="0"))
+    response = client.post("/report", report_form(factories, district_id="0"))
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and "請選擇「案家所在行政區」" in body
     assert f'<option selected value="{taipei.id}">' in body and "萬華區" in body  # the county stays chosen
     assert _kept(body) and _reports(db) == 0
     # fixed, it goes through
     district = next(d for d in taipei.districts if d.name == "中正區")
-    assert client.post("/report", _form(factories, district_id=district.id)).status_code == 303
+    assert client.post("/report", report_form(factories, district_id=district.id)).status_code == 303
     assert _reports(db) == 1
 
 
@@ -57,7 +57,7 @@ def test_values_the_form_does_not_offer(client, db, factories):
         ({"reporter_profession": "astronaut"}, "「專業類別」的選項不在清單中"),
     ]
     for overrides, message in cases:
-        response = client.post("/report", _form(factories, **overrides))
+        response = client.post("/report", report_form(factories, **overrides))
         body = response.get_data(as_text=True)
         assert response.status_code == 422, overrides
         assert message in body, (overrides, message)

@@ -3,37 +3,17 @@ goes on over the page (seed 004's tracking table, plus long rows); the header re
 Checked page by page with pdftotext; the pages are kept in test-artifacts/ to look at."""
 import re
 import shutil
-import subprocess
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from app.meetings import demo, documents, services
 from app.meetings.models import DocumentKind
 from app.tenants.models import Unit
+from tests.support import keep, pages_text
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed (make test installs it)")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FILLER = "請各單位持續盤點轄內資源並落實跨網絡合作，按月回報辦理進度，逐案檢討服務成效與執行困難。"
-
-
-def pages_text(path: Path) -> list[str]:
-    """Each page's text with the layout's spaces and line breaks taken out (a cell's text wraps)."""
-    out = []
-    n = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
-                                                           check=True).stdout).group(1))
-    for p in range(1, n + 1):
-        text = subprocess.run(["pdftotext", "-f", str(p), "-l", str(p), str(path), "-"], capture_output=True,
-                              text=True, check=True).stdout
-        out.append(re.sub(r"\s+", "", text))
-    return out
-
-
-def keep(path: Path, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copy(path, ARTIFACTS / name)
-    subprocess.run(["pdftoppm", "-png", "-r", "45", str(path), str(ARTIFACTS / name.replace(".pdf", ""))], check=False)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from app.accounts.models import Membership, Role
 from app.core import tenancy
 from app.referrals.models import LeadHandover, PartnerService, Referral
-from tests.referrals.test_workflow import new_case
+from tests.referrals.helpers import new_case
 
 
 def _case_id(world):

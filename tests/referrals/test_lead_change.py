@@ -15,7 +15,7 @@ from app.cases.reference import AssessmentOutcome, Level
 from app.core import tenancy
 from app.referrals import disputes, services
 from app.referrals.models import DisputeOutcome, DisputeStatus, Notification, PartnerService, ReferralKind
-from tests.referrals.test_workflow import new_case
+from tests.referrals.helpers import new_case
 
 CENTRE = "臺北市中正社會福利服務中心"
 DV = "臺北市家庭暴力暨性侵害防治中心"

@@ -34,7 +34,7 @@ from app.referrals.models import (
     OPEN_REFERRAL_STATUSES, Dispute, DisputeOutcome, DisputeStatus, HandoverStatus, LeadHandover, Notification,
     PartnerService, Referral, ReferralKind, ReferralOutcome, ReferralStatus,
 )
-from tests.referrals.test_workflow import new_case
+from tests.referrals.helpers import new_case
 
 REFUSED = (services.ReferralError, joint.JointError, disputes.DisputeError, case_services.CaseError)
 CENTRE, WANHUA, DV = "臺北市中正社會福利服務中心", "臺北市萬華社會福利服務中心", "臺北市家庭暴力暨性侵害防治中心"

@@ -1,6 +1,6 @@
 """Service tests of referrals, lead hand-overs and disputes, and the lead-unit
 invariant under random sequences of operations (Hypothesis)."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -9,40 +9,14 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from app.cases.models import CaseUnitRole
 from app.core import tenancy
 from app.core.models import utcnow
-from app.intake import services as intake
-from app.intake.reference import ReportingChannel
 from app.referrals import disputes, joint, services
 from app.referrals.models import (
     DeclineReason, DisputeOutcome, DisputeStatus, Notification, PartnerService, Referral, ReferralEvent, ReferralKind,
     ReferralOutcome, ReferralStatus,
 )
+from tests.referrals.helpers import new_case
 
 R = ReferralStatus
-
-
-@pytest.fixture
-def world(db, factories):
-    taipei = factories.county("臺北市")
-    people = {}
-    for key, username, unit in [("sw", "tpe.sw1", None), ("sup", "tpe.sup", None), ("dv", "tpe.dv1", None),
-                                ("dvsup", "tpe.dvsup", None), ("wanhua", "tpe.sw2", "臺北市萬華社會福利服務中心"),
-                                ("admin", "tpe.admin", None), ("dispatch", "tpe.dispatch", None), ("ngo", "ngo.staff", None),
-                                ("hua", "hua.sw1", None)]:
-        user = factories.user(username)
-        people[key] = (user, next(m for m in user.memberships if unit is None or m.unit.name == unit))
-    return {"taipei": taipei, "people": people, "factories": factories}
-
-
-def new_case(world):
-    taipei, f = world["taipei"], world["factories"]
-    dispatcher = world["people"]["dispatch"][0]
-    with tenancy.tenant_scope(taipei.id):
-        report, _ = intake.receive(taipei, intake.ReportInput(
-            district_id=next(d.id for d in taipei.districts if d.name == "中正區"), concerns=["vulnerable_family"],
-            narrative="測試", persons=[intake.PersonInput("王小明", "M", date(2016, 1, 1), relation="child")]),
-            ReportingChannel("36"))
-        intake.claim(report, dispatcher)
-        return intake.dispatch(report, dispatcher, f.unit("臺北市中正社會福利服務中心"))
 
 
 def test_unit_referral_accept_complete_and_history(world, db):

@@ -12,6 +12,7 @@ from app.core.pdf import render_pdf
 from app.reports import queries, services
 from app.reports.models import PeriodKind, ReportKind
 from app.reports.periods import Period
+from tests.support import keep, pages_text
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed (make test installs it)")
 Q3 = Period.of(PeriodKind.QUARTER, 2026, 3)
@@ -39,8 +40,6 @@ def test_each_report_prints_what_officials_need_and_nothing_personal(kind, app, 
 def test_a_visits_table_row_never_splits_across_pages(app, world, tmp_path):
     """訪視評估: many centres with names long enough to wrap; each row (its name and its 開案率) stays on
     one page and the header repeats on every page. The pages are kept in test-artifacts/ to look at."""
-    from tests.meetings.test_pdf_rows import keep, pages_text
-
     with app.test_request_context(), tenancy.tenant_scope(world["taipei"].id):
         derived = queries.derive(ReportKind.VISITS, queries.count(ReportKind.VISITS, world["taipei"].id, Q3))
         base = derived["rows"][0]

@@ -16,7 +16,7 @@ from app.reports import exports, queries, services
 from app.reports.forms import parse_period, period_choices, period_token
 from app.reports.models import PeriodKind, ReportKind, RunStatus
 from app.reports.periods import Period
-from tests.campaigns.test_visits import _child
+from tests.campaigns.helpers import visit_child
 
 
 @pytest.fixture
@@ -29,10 +29,10 @@ def visited(listed, factories):
     with tenancy.tenant_scope(t["taipei"].id):
         campaigns.record_visit(drug, sw1, sw1.memberships[0], visited_on=date(2027, 1, 28), method=VisitMethod.NOT_REACHED)
         campaigns.record_visit(drug, sw1, sw1.memberships[0], visited_on=date(2027, 1, 30), method=VisitMethod.IN_PERSON,
-                               children=[{**_child(drug.case_id), "seen": True, "care_ok": True}],
+                               children=[{**visit_child(drug.case_id), "seen": True, "care_ok": True}],
                                services=[{"kind": "emergency_cash", "amount": 10000}], finding="身上有新舊瘀傷")
         campaigns.record_visit(young, sw1, sw1.memberships[0], visited_on=date(2027, 1, 29), method=VisitMethod.PHONE,
-                               children=[{**_child(young.case_id), "care_ok": True}], services=[{"kind": "in_kind"}],
+                               children=[{**visit_child(young.case_id), "care_ok": True}], services=[{"kind": "in_kind"}],
                                referrals="轉介托育資源中心", needs="年節食物")
     return t, Period.of_campaign(t["campaign"])
 

@@ -16,7 +16,7 @@ from app.core import idnumbers
 from app.core.dates import age_on
 from app.core.filters import TAIPEI
 from app.extensions import db
-from tests.conftest import POSTGRES, _login, build_app, prepare_database
+from tests.support import POSTGRES, log_in, build_app, prepare_database
 
 TODAY = datetime.now(TAIPEI).date()
 SIZES = ["--reports", "2000", "--cases", "500", "--contacts", "5000", "--referrals", "200", "--meetings", "5",
@@ -217,7 +217,7 @@ def test_same_seed_same_data_other_seed_other_data(generated, tmp_path_factory):
 def test_the_apps_pages_work_on_generated_data(generated):
     taipei = _all(generated, "SELECT id FROM counties WHERE name = '臺北市'")[0][0]
     with generated.app_context():
-        dispatcher = _login(generated, "tpe.dispatch")
+        dispatcher = log_in(generated, "tpe.dispatch")
         queue = _all(generated, "SELECT report_no FROM reports WHERE tenant_id = :t AND status IN ('received', 'screening') "
                                 "ORDER BY deadline_at, id LIMIT 1", t=taipei)
         page = dispatcher.get("/intake/queue")
@@ -245,11 +245,11 @@ def test_the_apps_pages_work_on_generated_data(generated):
                 best = (username, rows[0][0])
                 break
         assert best is not None
-        worker = _login(generated, best[0])
+        worker = log_in(generated, best[0])
         page = worker.get("/referrals?box=received&all=1")
         assert page.status_code == 200
         assert best[1] in page.get_data(as_text=True)
-        admin = _login(generated, "tpe.admin")
+        admin = log_in(generated, "tpe.admin")
         for url in ("/cases/search?name=" + name[:2], "/disputes", "/intake/figures"):
             assert admin.get(url).status_code == 200, url
 
