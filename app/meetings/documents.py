@@ -12,12 +12,12 @@ import time
 
 from flask import render_template
 
-from ..core import jobs
-from ..core.pdf import render_pdf
+from ..core import documents as queued
 from ..core.models import utcnow
+from ..core.pdf import render_pdf
 from ..extensions import db
 from . import services
-from .models import DocumentKind, DocumentStatus, Meeting, MeetingDocument
+from .models import DocumentKind, Meeting, MeetingDocument
 
 TEMPLATES = {DocumentKind.TRACKING: "meetings/pdf/tracking.html", DocumentKind.MINUTES: "meetings/pdf/minutes.html"}
 
@@ -68,57 +68,27 @@ def pdf_bytes(html: str) -> tuple[bytes, int]:
 def request(meeting: Meeting, kind: DocumentKind, user) -> MeetingDocument:
     """Queue a PDF; the row exists (queued) before the job runs, so the page can show its progress.
     When the job queue is down the row is marked failed and :class:`jobs.JobsUnavailable` is raised."""
-    doc = MeetingDocument(meeting_id=meeting.id, county_id=meeting.county_id, kind=kind,
-                          requested_by_id=getattr(user, "id", None))
-    db.session.add(doc)
-    db.session.commit()
-    try:
-        job = jobs.enqueue(make, doc.id, meeting.county_id, getattr(user, "id", None))
-    except jobs.JobsUnavailable as exc:  # no job will ever fill the row: it is failed now, not queued forever
-        doc.status, doc.error, doc.finished_at = DocumentStatus.FAILED, str(exc), utcnow()
-        db.session.commit()
-        raise
-    db.session.refresh(doc)
-    if doc.status in (DocumentStatus.QUEUED, DocumentStatus.RUNNING):  # an inline job has finished already
-        doc.job_id = job.id
-        db.session.commit()
+    doc = queued.request(MeetingDocument(meeting_id=meeting.id, county_id=meeting.county_id, kind=kind,
+                                         requested_by_id=getattr(user, "id", None)), actor=user)
+    queued.enqueue(doc, make, doc.id, meeting.county_id, getattr(user, "id", None))
     return doc
 
 
 def reconcile(docs: list[MeetingDocument]) -> list[MeetingDocument]:
     """Documents still queued/running whose job failed, was stopped (a killed worker) or vanished are
     failed, shown with a retry within RQ's heartbeat cutoff rather than at the stale rule."""
-    changed = False
-    for doc in docs:
-        if doc.status in (DocumentStatus.QUEUED, DocumentStatus.RUNNING):
-            why = jobs.death_of(doc.job_id)
-            if why:
-                doc.status, doc.finished_at, doc.error, changed = DocumentStatus.FAILED, utcnow(), why, True
-    if changed:
-        db.session.commit()
-    return docs
+    return queued.refresh_dead(docs)
 
 
 def make(document_id: int, county_id: int | None, user_id: int | None) -> int:
-    """The job: render and keep the PDF on its row. Returns the number of pages."""
-    with jobs.job_context(county_id, user_id):
-        doc = db.session.get(MeetingDocument, document_id)
-        if doc is None:
-            return 0
-        doc.status = DocumentStatus.RUNNING
-        db.session.commit()
-        started = time.perf_counter()
-        try:
-            meeting = db.session.get(Meeting, doc.meeting_id)
-            data, pages = pdf_bytes(html_for(meeting, doc.kind))
-        except Exception as exc:
-            db.session.rollback()
-            doc = db.session.get(MeetingDocument, document_id)
-            doc.status, doc.error, doc.finished_at = DocumentStatus.FAILED, str(exc)[:2000], utcnow()
-            db.session.commit()
-            raise
-        doc.pdf, doc.pages, doc.sha256 = data, pages, hashlib.sha256(data).hexdigest()
-        doc.seconds = round(time.perf_counter() - started, 3)
-        doc.status, doc.finished_at = DocumentStatus.DONE, utcnow()
-        db.session.commit()
-        return pages
+    """The job: render and keep the PDF on its row (the job runner commits). Returns the number of pages."""
+    return queued.run(MeetingDocument, document_id, county_id, user_id, _produce)
+
+
+def _produce(doc: MeetingDocument) -> int:
+    started = time.perf_counter()
+    meeting = db.session.get(Meeting, doc.meeting_id)
+    data, pages = pdf_bytes(html_for(meeting, doc.kind))
+    doc.pdf, doc.pages, doc.sha256 = data, pages, hashlib.sha256(data).hexdigest()
+    doc.seconds = round(time.perf_counter() - started, 3)
+    return pages

@@ -8,9 +8,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.documents import TRANSITIONS as QUEUED_DOCUMENT, DocumentStatus, QueuedDocumentMixin
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import CountyOrNationalMixin
+from ..core.workflow import Transition, Workflow
 from ..extensions import db
 
 
@@ -28,6 +30,15 @@ class MeetingStatus(LabeledEnum):
     FINAL = ("final", "紀錄確定")
 
 
+class ItemStatus(LabeledEnum):
+    """An action item's state. It is not stored: the meeting that closed it (``closed_at_id``) and the
+    item it was merged into (``merged_into_id``) hold it, as they always have."""
+
+    OPEN = ("open", "列管中")
+    CLOSED = ("closed", "解除列管")
+    MERGED = ("merged", "已併案")
+
+
 class Recommendation(LabeledEnum):
     CLOSE = ("close", "解除列管")
     CONTINUE = ("continue", "繼續追蹤")
@@ -40,13 +51,6 @@ COUNTY_KINDS = (SeriesKind.COUNTY_PLATFORM, SeriesKind.CASE_CONFERENCE, SeriesKi
 class DocumentKind(LabeledEnum):
     TRACKING = ("tracking", "列管事項追蹤表")
     MINUTES = ("minutes", "會議紀錄")
-
-
-class DocumentStatus(LabeledEnum):
-    QUEUED = ("queued", "排隊中")
-    RUNNING = ("running", "產製中")
-    DONE = ("done", "已完成")
-    FAILED = ("failed", "產製失敗")
 
 
 class MeetingSeries(CountyOrNationalMixin, TimestampMixin, db.Model):
@@ -140,8 +144,44 @@ class ActionItem(CountyOrNationalMixin, TimestampMixin, db.Model):
     def is_open(self) -> bool:
         return self.closed_at_id is None and self.merged_into_id is None
 
+    @property
+    def status(self) -> ItemStatus:
+        if self.merged_into_id is not None:
+            return ItemStatus.MERGED
+        return ItemStatus.CLOSED if self.closed_at_id is not None else ItemStatus.OPEN
+
+    @status.setter
+    def status(self, value: ItemStatus) -> None:
+        """Set by the workflow engine. Reopening clears the closing meeting; closing and merging are
+        written by the service that fires them (the meeting that closes it, the item it joins)."""
+        if value == ItemStatus.OPEN:
+            self.closed_at_id = None
+
     def __str__(self) -> str:
         return f"列管事項 {self.case_numbers}"
+
+
+MEETING_WORKFLOW = Workflow(
+    "meeting", label="會議紀錄", states=MeetingStatus, record_type="meetings", describe=str,
+    transitions=[
+        Transition("open", (None,), MeetingStatus.DRAFT, "新增會議"),
+        Transition("finalise", (MeetingStatus.DRAFT,), MeetingStatus.FINAL, "確定紀錄"),
+    ])
+"""A meeting's minutes: a draft until the secretariat finalises them, then changed only by recorded
+amendments (``MeetingAmendment``). No history table of its own: the audit entry each transition
+writes is its history (``finalised_at``/``finalised_by`` say who finalised)."""
+
+ITEM_WORKFLOW = Workflow(
+    "action_item", label="列管事項", states=ItemStatus, record_type="action_items", describe=str,
+    transitions=[
+        Transition("raise", (None,), ItemStatus.OPEN, "列管"),
+        Transition("close", (ItemStatus.OPEN,), ItemStatus.CLOSED, "解除列管"),
+        # the chair's decision at the same meeting changed back to 繼續追蹤 (until the minutes are final)
+        Transition("reopen", (ItemStatus.CLOSED,), ItemStatus.OPEN, "繼續追蹤"),
+        Transition("merge", (ItemStatus.OPEN,), ItemStatus.MERGED, "併案"),
+    ])
+"""An action item (列管事項), tracked meeting after meeting. Its decisions are kept per meeting
+(``ItemDecision``); the audit entry each transition writes is the history of its state."""
 
 
 class ItemNumber(CountyOrNationalMixin, db.Model):
@@ -266,7 +306,7 @@ class MeetingAmendment(CountyOrNationalMixin, db.Model):
         return f"會議紀錄更正（{self.field}）"
 
 
-class MeetingDocument(CountyOrNationalMixin, db.Model):
+class MeetingDocument(QueuedDocumentMixin, CountyOrNationalMixin, db.Model):
     """A PDF made for a meeting by a job and kept with it (tracking table or minutes)."""
 
     __tablename__ = "meeting_documents"
@@ -274,17 +314,11 @@ class MeetingDocument(CountyOrNationalMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), nullable=False, index=True)
     kind: Mapped[DocumentKind] = mapped_column(enum_column_type(DocumentKind, "document_kind"), nullable=False)
-    status: Mapped[DocumentStatus] = mapped_column(enum_column_type(DocumentStatus, "document_status"), nullable=False,
-                                                   default=DocumentStatus.QUEUED)
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary())
     sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, default="")
     pages: Mapped[int] = mapped_column(nullable=False, default=0)
     seconds: Mapped[float] = mapped_column(sa.Float(), nullable=False, default=0.0)
-    error: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
-    job_id: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")  # the RQ job, to notice a dead worker
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     requested_by = relationship("User")
 
@@ -297,13 +331,16 @@ class MeetingDocument(CountyOrNationalMixin, db.Model):
     # A job still "queued" or "running" after this long has died with its worker (RQ's own
     # timeout is 10 minutes): it is shown as failed, with a retry, never as endless progress.
     STALE_AFTER_SECONDS = 15 * 60
+    __status_type__ = "document_status"
 
     @property
     def filename(self) -> str:
         return f"meeting-{self.meeting_id}-{self.kind.value}-{self.id}.pdf"
 
-    def state(self, now: datetime | None = None) -> str:
-        """'done', 'failed' or 'busy' (queued/running and not yet stale)."""
-        from ..core.jobs import progress_state
 
-        return progress_state(self.status.value, self.requested_at, self.STALE_AFTER_SECONDS, now)
+DOCUMENT_WORKFLOW = Workflow(
+    "meeting_document", label="會議文件", states=DocumentStatus, transitions=QUEUED_DOCUMENT,
+    record_type="meeting_documents", describe=str)
+"""A meeting's PDF, made by a job (the shared queued-document lifecycle). It keeps no history of its
+own: the audit entry each transition writes is its history."""
+MeetingDocument.WORKFLOW = DOCUMENT_WORKFLOW

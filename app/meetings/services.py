@@ -10,23 +10,30 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import url_for
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Role
 from ..core.errors import Invalid
+from ..cases import services as cases
+from ..cases.models import FamilyCase
 from ..core.filters import roc_date
 from ..core.models import utcnow
 from ..core.sequences import next_value
 from ..extensions import db
-from ..tenants.models import Unit
+from ..referrals import notify
+from ..tenants.models import MINISTRY_UNIT_KINDS, Unit, UnitKind
 from .diff import marked, marked_html
 from .models import (
     COUNTY_KINDS,
+    ITEM_WORKFLOW,
+    MEETING_WORKFLOW,
     NATIONAL_KINDS,
     ActionItem,
     ChairInstruction,
     ItemDecision,
     ItemNumber,
+    ItemStatus,
     ItemUnit,
     Meeting,
     MeetingAmendment,
@@ -108,8 +115,6 @@ def eligible_units(series: MeetingSeries) -> list[Unit]:
     if series.county_id is not None:
         stmt = stmt.where(Unit.county_id == series.county_id)
     else:
-        from ..tenants.models import MINISTRY_UNIT_KINDS, UnitKind
-
         kinds = MINISTRY_UNIT_KINDS + ((UnitKind.SOCIAL_AFFAIRS_BUREAU,) if series.kind != SeriesKind.PROGRESS else ())
         stmt = stmt.where(Unit.kind.in_(kinds))
     return list(db.session.scalars(stmt.order_by(Unit.county_id.nullsfirst(), Unit.kind, Unit.id)))
@@ -164,7 +169,7 @@ def new_meeting(series: MeetingSeries, held_on: date, **fields) -> Meeting:
         raise MeetingError(f"第 {number} 次會議已存在。")
     meeting = Meeting(series_id=series.id, county_id=series.county_id, number=number, held_on=held_on, **fields)
     db.session.add(meeting)
-    db.session.flush()
+    MEETING_WORKFLOW.start(meeting)
     return meeting
 
 
@@ -213,7 +218,7 @@ def frozen_on_finalise(meeting: Meeting) -> list[str]:
 def finalise(meeting: Meeting, user=None) -> Meeting:
     if meeting.status == MeetingStatus.FINAL:
         raise MeetingError("會議紀錄已確定。")
-    meeting.status = MeetingStatus.FINAL
+    MEETING_WORKFLOW.fire(meeting, "finalise", actor=user)
     meeting.finalised_at = utcnow()
     meeting.finalised_by_id = getattr(user, "id", None)
     db.session.flush()
@@ -253,7 +258,7 @@ def add_item(meeting: Meeting, *, section: int, title: str, instruction: str, le
         if unit_id not in lead_unit_ids:
             item.units.append(ItemUnit(unit_id=unit_id, lead=False, county_id=series.county_id))
     db.session.add(item)
-    db.session.flush()
+    ITEM_WORKFLOW.start(item)
     if case_id is not None:
         _case_event(item, f"{meeting}列管：{item.case_numbers} {item.title}")
     return item
@@ -263,8 +268,6 @@ CASE_LINK_KINDS = (SeriesKind.HIGH_RISK, SeriesKind.CASE_CONFERENCE)
 
 
 def _check_case_link(series: MeetingSeries, case_id: int):
-    from ..cases.models import FamilyCase
-
     if series.kind not in CASE_LINK_KINDS:
         raise MeetingError("只有高危機網絡會議與個案研討的事項可以連結個案。")
     case = db.session.get(FamilyCase, case_id)  # another county's case: None
@@ -288,9 +291,6 @@ def item_series(item: ActionItem) -> MeetingSeries:
 
 def _case_event(item: ActionItem, summary: str, user=None, membership=None) -> None:
     """The family's timeline shows what the meeting decided about it."""
-    from ..cases import services as cases
-    from ..cases.models import FamilyCase
-
     case = db.session.get(FamilyCase, item.case_id) if item.case_id else None
     if case is not None:
         cases.add_event(case, "meeting", summary, user, membership)
@@ -319,6 +319,7 @@ def merge(into: ActionItem, others: list[ActionItem]) -> ActionItem:
             other.numbers.remove(n)
             db.session.flush()
             into.numbers.append(ItemNumber(number=n.number, series_id=n.series_id, county_id=into.county_id))
+        ITEM_WORKFLOW.fire(other, "merge", reason=f"併入{into}")
         other.merged_into_id = into.id
     db.session.flush()
     return into
@@ -436,7 +437,11 @@ def decide(item: ActionItem, meeting: Meeting, decision: Recommendation, user=No
     record.decided_by_id = getattr(user, "id", None)
     record.decided_at = utcnow()
     db.session.add(record)
-    item.closed_at_id = meeting.id if decision == Recommendation.CLOSE else None
+    if decision == Recommendation.CLOSE and item.status == ItemStatus.OPEN:
+        ITEM_WORKFLOW.fire(item, "close", actor=user, reason=str(meeting))
+        item.closed_at_id = meeting.id
+    elif decision == Recommendation.CONTINUE and item.status == ItemStatus.CLOSED:
+        ITEM_WORKFLOW.fire(item, "reopen", actor=user, reason=str(meeting))
     db.session.flush()
     _case_event(item, f"{meeting}決定（{item.case_numbers}）：{decision.label}", user)
     return record
@@ -444,10 +449,6 @@ def decide(item: ActionItem, meeting: Meeting, decision: Recommendation, user=No
 
 def remind(meeting: Meeting, user=None) -> int:
     """Remind, in the app, everyone of the units that have not yet written their progress. Returns how many people."""
-    from flask import url_for
-
-    from ..referrals import notify
-
     missing = missing_units(meeting)
     people = set()
     for unit_id in {u for units in missing.values() for u in units}:

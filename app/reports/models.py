@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.documents import TRANSITIONS as QUEUED_DOCUMENT, DocumentStatus, QueuedDocumentMixin
+from ..core.errors import DomainError
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.filters import roc_date
-from ..core.jobs import progress_state
-from ..core.errors import DomainError
-from ..core.models import UTCDateTime, utcnow
+from ..core.models import UTCDateTime
 from ..core.tenancy import TenantMixin
+from ..core.workflow import Workflow
 from ..extensions import db
 
 
@@ -34,14 +35,11 @@ class PeriodKind(LabeledEnum):
     SPRING = ("spring", "春節關懷期間")  # a campaign's own dates (step 7)
 
 
-class RunStatus(LabeledEnum):
-    QUEUED = ("queued", "排隊中")
-    RUNNING = ("running", "產製中")
-    DONE = ("done", "已完成（未送出）")
-    FAILED = ("failed", "產製失敗")
+#: A run's state is the shared queued-document lifecycle's (core.documents); the stored codes are unchanged.
+RunStatus = DocumentStatus
 
 
-class ReportRun(TenantMixin, db.Model):
+class ReportRun(QueuedDocumentMixin, TenantMixin, db.Model):
     __tablename__ = "report_runs"
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "kind", "period_start", "period_end", "version"),
@@ -50,6 +48,7 @@ class ReportRun(TenantMixin, db.Model):
 
     # A job "queued" or "running" for longer than this died with its worker: shown as failed, with a retry.
     STALE_AFTER_SECONDS = 20 * 60
+    __status_type__ = "run_status"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ReportKind] = mapped_column(enum_column_type(ReportKind, "report_kind"), nullable=False)
@@ -59,8 +58,6 @@ class ReportRun(TenantMixin, db.Model):
     version: Mapped[int] = mapped_column(nullable=False, default=1)
     replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report_runs.id"))
     correction_note: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
-    status: Mapped[RunStatus] = mapped_column(enum_column_type(RunStatus, "run_status"), nullable=False,
-                                              default=RunStatus.QUEUED)
     figures: Mapped[dict | None] = mapped_column(sa.JSON())
     pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary())
     csv: Mapped[bytes | None] = mapped_column(sa.LargeBinary())
@@ -69,13 +66,9 @@ class ReportRun(TenantMixin, db.Model):
     pages: Mapped[int] = mapped_column(nullable=False, default=0)
     seconds: Mapped[float] = mapped_column(sa.Float(), nullable=False, default=0.0)
     peak_memory_kb: Mapped[int] = mapped_column(nullable=False, default=0)
-    error: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
     attempts: Mapped[int] = mapped_column(nullable=False, default=0)
-    job_id: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")  # the RQ job, to notice a dead worker
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
@@ -94,9 +87,17 @@ class ReportRun(TenantMixin, db.Model):
     def submitted(self) -> bool:
         return self.submitted_at is not None
 
-    def state(self, now: datetime | None = None) -> str:
-        """'done', 'failed' or 'busy' (queued/running and not yet stale)."""
-        return progress_state(self.status.value, self.requested_at, self.STALE_AFTER_SECONDS, now)
+    def job_started(self, at: datetime) -> None:
+        self.started_at, self.attempts = at, self.attempts + 1
+
+
+RUN_WORKFLOW = Workflow(
+    "report_run", label="報表", states=DocumentStatus, transitions=QUEUED_DOCUMENT, record_type="report_runs",
+    describe=lambda run: f"報表 {run}")
+"""A version of a report, made by a job (the shared queued-document lifecycle). It keeps no history
+of its own: the audit entry each transition writes is its history. Submitting (then frozen) is not a
+state of this workflow: ``submitted_at`` records it, and the audit log the change."""
+ReportRun.WORKFLOW = RUN_WORKFLOW
 
 
 class FrozenReport(DomainError):

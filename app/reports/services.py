@@ -20,7 +20,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import render_template
 
-from ..core import jobs, tenancy
+from ..core import documents, tenancy
 from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
 from ..core.errors import Invalid
@@ -64,48 +64,32 @@ def request(kind: ReportKind, period: Period, user, county_id: int, *, correctio
     submitted = latest_submitted(existing)
     if submitted is not None and not correction_note.strip():
         raise ReportError(f"第 {submitted.version} 版已送出；更正時請寫明更正原因。")
-    run = ReportRun(tenant_id=county_id, kind=kind, period_kind=period.kind, period_start=period.start,
-                    period_end=period.end, version=(existing[-1].version + 1) if existing else 1,
-                    replaces_id=submitted.id if submitted else None, correction_note=correction_note.strip(),
-                    requested_by_id=getattr(user, "id", None))
-    db.session.add(run)
-    db.session.commit()
+    run = documents.request(ReportRun(
+        tenant_id=county_id, kind=kind, period_kind=period.kind, period_start=period.start, period_end=period.end,
+        version=(existing[-1].version + 1) if existing else 1, replaces_id=submitted.id if submitted else None,
+        correction_note=correction_note.strip(), requested_by_id=getattr(user, "id", None)), actor=user)
     enqueue(run)
     return run
 
 
 def enqueue(run: ReportRun) -> None:
-    """Hand the run to a job. When the queue is down the run is failed at once (shown with a
-    retry) and :class:`jobs.JobsUnavailable` goes up to the page: never a run queued for no job."""
-    try:
-        job = jobs.enqueue(make, run.id, run.tenant_id, run.requested_by_id, job_timeout=JOB_TIMEOUT)
-    except jobs.JobsUnavailable as exc:
-        run.status, run.error, run.finished_at, run.job_id = RunStatus.FAILED, str(exc), utcnow(), ""
-        db.session.commit()
-        raise
-    if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):  # inline jobs have finished already
-        run.job_id = job.id
-        db.session.commit()
+    """Hand the run to a job (the job runner commits it first). When the queue is down the run is failed
+    at once (shown with a retry) and :class:`jobs.JobsUnavailable` goes up to the page."""
+    documents.enqueue(run, make, run.id, run.tenant_id, run.requested_by_id, job_timeout=JOB_TIMEOUT)
 
 
 def reconcile(run: ReportRun) -> ReportRun:
     """A run still marked queued/running whose RQ job failed, was stopped (timeout, a killed
     worker) or has vanished is failed: shown with a retry, never as endless progress."""
-    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
-        return run
-    why = jobs.death_of(run.job_id)
-    if why:
-        run.status, run.finished_at, run.error = RunStatus.FAILED, utcnow(), why
-        db.session.commit()
+    documents.refresh_dead([run])
     return run
 
 
 def retry(run: ReportRun, user) -> ReportRun:
     if run.state() != "failed":
         raise ReportError("只有產製失敗的報表可以重試。")
-    run.status, run.error, run.requested_at = RunStatus.QUEUED, "", utcnow()
+    documents.retry(run, actor=user)
     run.requested_by_id = getattr(user, "id", None) or run.requested_by_id
-    db.session.commit()
     enqueue(run)
     return run
 
@@ -127,36 +111,27 @@ def render_html(kind: ReportKind, derived: dict, *, county_name: str, period: Pe
 
 
 def make(run_id: int, county_id: int, user_id: int | None) -> int:
-    """The job: count, derive, render PDF/CSV/XLSX, store all of it in one commit. Returns the page count."""
-    with jobs.job_context(county_id, user_id):
-        run = db.session.get(ReportRun, run_id)
-        if run is None or run.status == RunStatus.DONE:
-            return 0
-        run.status, run.started_at, run.attempts = RunStatus.RUNNING, utcnow(), run.attempts + 1
-        db.session.commit()
-        started = time.perf_counter()
-        try:
-            period = period_of(run)
-            county = db.session.get(County, run.tenant_id)
-            counts = queries.count(run.kind, run.tenant_id, period)
-            derived = queries.derive(run.kind, counts)
-            pdf, pages = render_pdf(render_html(run.kind, derived, county_name=county.name, period=period,
-                                                version=run.version, correction=run.correction_note))
-            head = heading(run, county.name, period)
-            csv, xlsx = exports.to_csv(head, run.kind, derived), exports.to_xlsx(head, run.kind, derived)
-        except Exception as exc:
-            db.session.rollback()
-            run = db.session.get(ReportRun, run_id)
-            run.status, run.error, run.finished_at = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000], utcnow()
-            db.session.commit()
-            raise
-        run.figures, run.pdf, run.csv, run.xlsx, run.pages = counts, pdf, csv, xlsx, pages
-        run.sha256 = hashlib.sha256(pdf).hexdigest()
-        run.seconds = round(time.perf_counter() - started, 3)
-        run.peak_memory_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        run.status, run.finished_at, run.error = RunStatus.DONE, utcnow(), ""
-        db.session.commit()
-        return pages
+    """The job: count, derive, render PDF/CSV/XLSX, store all of it in one commit (the job runner's).
+    Returns the page count."""
+    return documents.run(ReportRun, run_id, county_id, user_id, _produce,
+                         explain=lambda exc: f"{type(exc).__name__}: {exc}")
+
+
+def _produce(run: ReportRun) -> int:
+    started = time.perf_counter()
+    period = period_of(run)
+    county = db.session.get(County, run.tenant_id)
+    counts = queries.count(run.kind, run.tenant_id, period)
+    derived = queries.derive(run.kind, counts)
+    pdf, pages = render_pdf(render_html(run.kind, derived, county_name=county.name, period=period,
+                                        version=run.version, correction=run.correction_note))
+    head = heading(run, county.name, period)
+    csv, xlsx = exports.to_csv(head, run.kind, derived), exports.to_xlsx(head, run.kind, derived)
+    run.figures, run.pdf, run.csv, run.xlsx, run.pages = counts, pdf, csv, xlsx, pages
+    run.sha256 = hashlib.sha256(pdf).hexdigest()
+    run.seconds = round(time.perf_counter() - started, 3)
+    run.peak_memory_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return pages
 
 
 def period_running(run: ReportRun, today: date | None = None) -> bool:
