@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 from .accounts import auth
 from .accounts import navigation as accounts_menu
 from .accounts.views import bp as accounts_bp
+from .accounts.views import rate_limited_login
 from .audit import services as audit_services
 from .audit import navigation as audit_menu
 from .audit.views import bp as audit_bp
@@ -37,12 +38,13 @@ from .extensions import csrf, db, htmx, limiter, login_manager, migrate
 from .intake import navigation as intake_menu
 from .intake.api import bp as api_bp
 from .intake.public_views import bp as public_bp
-from .intake.public_views import rate_limited_form
+from .intake.public_views import RATE_LIMITED_ENDPOINTS, rate_limited_form
 from .intake.views import bp as intake_bp
 from .meetings import navigation as meetings_menu
 from .meetings.views import bp as meetings_bp
 from .ops import cli
 from .referrals import navigation as referrals_menu
+from .referrals import notify as referrals_notify
 from .referrals.seed import seed_partner_services
 from .referrals.views import bp as referrals_bp
 from .reports import navigation as reports_menu
@@ -93,9 +95,7 @@ def configure_database_hooks(app: Flask) -> None:
     audit_services.install(app)
     cases_wiring.install(app)
     timing.install(app)
-    from .referrals import notify
-
-    notify.install(app)  # the referral area's notices follow the workflows' signal
+    referrals_notify.install(app)  # the referral area's notices follow the workflows' signal
 
 
 # The menu: each area declares its entries (``app/<area>/navigation.py``), ordered by their positions.
@@ -113,12 +113,21 @@ def configure_security(app: Flask) -> None:
     auth.install(app)  # also makes the asking user the actor of the jobs it enqueues (core.jobs.register_actor)
 
 
+def _rate_limited(error):
+    """429: the login form or the public report form again, as typed; elsewhere the error page."""
+    if request.endpoint in ("accounts.login", "accounts.login_verify"):
+        return rate_limited_login()
+    if request.endpoint in RATE_LIMITED_ENDPOINTS:
+        return rate_limited_form(error)
+    return security.rate_limited(error)
+
+
 def configure_blueprints(app: Flask) -> None:
     converters.install(app)  # before any route is added
     for bp in (health_bp, accounts_bp, dashboard_bp, tenants_bp, audit_bp, public_bp, intake_bp, api_bp, cases_bp,
                reference_bp, referrals_bp, meetings_bp, reports_bp, campaigns_bp, retention_bp):
         app.register_blueprint(bp)
-    app.register_error_handler(429, rate_limited_form)
+    app.register_error_handler(429, _rate_limited)
 
 
 def configure_reference_data() -> None:

@@ -118,15 +118,6 @@ def can_write(case: FamilyCase, membership: Membership | None) -> bool:
             and on is not None and on.role in SERVING_ROLES)
 
 
-def notify_lead_supervisors(case: FamilyCase, text: str, url: str | None = None, *, skip: int | None = None) -> None:
-    """An in-app notice to the supervisors of the case's lead unit (approvals wait for them)."""
-    from ..referrals import notify
-
-    lead = case.lead_unit
-    if lead is not None:
-        notify.notify(notify.supervisors_of_unit(lead.id), text, url or f"/cases/{case.id}", skip=skip)
-
-
 def is_lead_supervisor(case: FamilyCase, membership: Membership | None) -> bool:
     on = unit_on_case(case, membership.unit_id) if membership is not None else None
     return on is not None and on.role == CaseUnitRole.LEAD and membership.role == Role.SUPERVISOR
@@ -531,8 +522,6 @@ def decide(case: FamilyCase, user: User, membership: Membership, outcome: Assess
         case.outcome_at = utcnow()
         WORKFLOW.fire(case, "submit_opening", actor=user, membership=membership,
                       reason=f"評估結果：{outcome.label}，送督導審核" + (f"；{note}" if note else ""))
-        notify_lead_supervisors(case, f"{case.case_no} {case.family_name} 待開案審核（{user.display_name} 送審）",
-                                skip=user.id)
     else:
         case.outcome = outcome
         case.outcome_at = utcnow()
@@ -571,7 +560,6 @@ def propose_closing(case: FamilyCase, user: User, membership: Membership, reason
     case.closing_reason = reason.strip()
     case.closing_level = closing_level
     WORKFLOW.fire(case, "propose_closing", actor=user, membership=membership, reason=f"申請結案：{reason.strip()}")
-    notify_lead_supervisors(case, f"{case.case_no} {case.family_name} 待結案審核（{user.display_name} 送審）", skip=user.id)
     db.session.flush()
 
 

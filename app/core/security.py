@@ -65,6 +65,13 @@ UNAVAILABLE_HTML = ('<!doctype html><html lang="zh-Hant-TW"><head><meta charset=
                     '<body><main><h1>{title}</h1><p>{message}</p><p><a href="/">回到首頁</a></p></main></body></html>')
 
 
+def rate_limited(error):
+    """429 anywhere without a page of its own: JSON under /api/, else the error page in Chinese."""
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "rate_limited", "message": "請求過於頻繁，請稍後再試。"}), 429
+    return _error_page(429, "請求過於頻繁", "短時間內送出太多次，請稍候幾分鐘再試。")
+
+
 def _unavailable_page(title: str, message: str):
     """503 with the usual error page, or a bare page when even rendering that needs the broken
     service (the layout loads the signed-in user from the database)."""

@@ -103,23 +103,14 @@ def report_status():
     return render("intake/public_status.html", form=form, public_state=state, not_found=False)
 
 
+RATE_LIMITED_ENDPOINTS = ("public.report_submit", "public.report_status")
+
+
 def rate_limited_form(error):
-    """429 on the report form: the same form, everything typed still in it."""
+    """429 on the report form: the same form, everything typed still in it (or the status lookup)."""
     if request.endpoint == "public.report_submit":
         form = _prepare(PublicReportForm())
         form.validate()
         return render("intake/public_report.html", status=429, form=form, max_persons=MAX_PERSONS,
                       rate_limited=True)
-    if request.endpoint == "public.report_status":
-        return render("intake/public_status.html", status=429, form=StatusLookupForm(), rate_limited=True)
-    if request.endpoint in ("accounts.login", "accounts.login_verify"):
-        from ..accounts.views import rate_limited_login
-
-        return rate_limited_login()
-    from flask import jsonify
-
-    if request.path.startswith("/api/"):
-        return jsonify({"error": "rate_limited", "message": "請求過於頻繁，請稍後再試。"}), 429
-    from ..core.security import _error_page
-
-    return _error_page(429, "請求過於頻繁", "短時間內送出太多次，請稍候幾分鐘再試。")
+    return render("intake/public_status.html", status=429, form=StatusLookupForm(), rate_limited=True)

@@ -118,7 +118,17 @@ def _handover_fired(firing: workflow.Firing) -> None:
                + (f"：{firing.reason}" if firing.reason else ""), url, skip=firing.actor_id)
 
 
-_BY_WORKFLOW = {"referral": _referral_fired, "county_transfer": _referral_fired, "dispute": _dispute_fired,
+def _case_fired(firing: workflow.Firing) -> None:
+    """Approvals wait for the supervisors of the case's lead unit: they are told when one is asked."""
+    case, name = firing.record, firing.transition.name
+    waiting = {"submit_opening": "待開案審核", "propose_closing": "待結案審核"}.get(name)
+    lead = case.lead_unit
+    if waiting is not None and lead is not None:
+        notify(supervisors_of_unit(lead.id), f"{case.case_no} {case.family_name} {waiting}（{firing.actor_name} 送審）",
+               f"/cases/{case.id}", skip=firing.actor_id)
+
+
+_BY_WORKFLOW = {"case": _case_fired, "referral": _referral_fired, "county_transfer": _referral_fired, "dispute": _dispute_fired,
                 "lead_handover": _handover_fired}
 
 

@@ -32,6 +32,11 @@ from datetime import date, datetime, timedelta
 from itertools import accumulate
 
 import sqlalchemy as sa
+from flask import current_app
+
+from ..accounts.passwords import hash_password
+from ..cases import search_index
+from ..intake.reference import ReportingChannel
 
 from . import names as N
 from .loader import (
@@ -607,8 +612,6 @@ class Generator:
             for cid in ids:
                 if cid in self.all_counties:
                     self.all_counties[cid].partner_services.append((sid, org, sname, oname))
-        from ..intake.reference import ReportingChannel
-
         self.channel_label = {m.value: m.label for m in ReportingChannel}
         self.ministry = [Unit(*r) for r in q("SELECT id, name, short_name, kind FROM units WHERE county_id IS NULL "
                                              "AND partner_org_id IS NULL AND is_active ORDER BY id")]
@@ -665,10 +668,6 @@ class Generator:
                   f"職務 {self.w.rows.get('memberships', 0):,} 筆（{time.perf_counter() - started:.1f} 秒）")
 
     def _staff(self, created):
-        from flask import current_app
-
-        from ..accounts.passwords import hash_password
-
         password = hash_password(current_app.config["DEMO_PASSWORD"])
         weights = [POPULATION.get(c.code, 20) for c in self.counties]
         per_county = allocate(self.staff, weights)
@@ -2084,17 +2083,11 @@ def rebuild_derived(conn, echo=print) -> None:
     """What is derived from the loaded rows: the case search index (names and phones) and
     the planner's statistics. Called at the end of every load."""
     started = time.perf_counter()
-    try:
-        from ..cases import search_index
-    except ImportError:  # the search index is not part of this tree yet
-        search_index = None
-    rebuild = getattr(search_index, "rebuild", None)
-    if rebuild is not None and sa.inspect(conn).has_table("case_search_grams"):
-        grams = rebuild(conn)
+    if sa.inspect(conn).has_table("case_search_grams"):
+        grams = search_index.rebuild(conn)
         echo(f"  [derived] 個案搜尋索引重建：{grams:,} 筆（{time.perf_counter() - started:.1f} 秒）")
-    else:
-        # TODO: call app.cases.search_index.rebuild(conn) once that module and its table exist.
-        echo("  [derived] 尚無個案搜尋索引（app/cases/search_index.py），略過")
+    else:  # a database not yet migrated to the search index
+        echo("  [derived] 資料庫尚無個案搜尋索引表（case_search_grams），略過")
     t0 = time.perf_counter()
     conn.exec_driver_sql("ANALYZE")
     echo(f"  [derived] ANALYZE（{time.perf_counter() - t0:.1f} 秒）")
