@@ -25,7 +25,7 @@ def _instance_secret(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
-def _normalise_db_url(url: str) -> str:
+def normalise_db_url(url: str) -> str:
     # Heroku-style URLs and plain "postgresql://" both go through psycopg 3.
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
@@ -50,8 +50,8 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         secret_key = _instance_secret(instance_path)
     if not database_url:
         database_url = "sqlite:///" + str(instance_path / "safetynet.sqlite3")
-    database_url = _normalise_db_url(database_url)
-    migrations_url = _normalise_db_url(env.get("MIGRATIONS_DATABASE_URL") or database_url)
+    database_url = normalise_db_url(database_url)
+    migrations_url = normalise_db_url(env.get("MIGRATIONS_DATABASE_URL") or database_url)
 
     config = {
         "APP_ENV": app_env,

@@ -18,7 +18,7 @@ from ..accounts.services import next_totp_code, reseal_totp_secrets
 from ..campaigns.demo import seed_demo_campaign
 from ..cases.demo import seed_demo_cases
 from ..cases.search_index import rebuild
-from ..config import _normalise_db_url
+from ..config import normalise_db_url
 from ..core import backup, tenancy
 from ..core.jobs import queue, redis_connection
 from ..extensions import db
@@ -170,7 +170,7 @@ def register(app) -> None:
 
     def _target_url(database_url):
         """The database a restore or a check works on: the one given, else the app's (as its owner)."""
-        return _normalise_db_url(database_url) if database_url else current_app.config["MIGRATIONS_DATABASE_URL"]
+        return normalise_db_url(database_url) if database_url else current_app.config["MIGRATIONS_DATABASE_URL"]
 
     @contextmanager
     def _backup_errors():

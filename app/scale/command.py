@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..config import _normalise_db_url
+from ..config import normalise_db_url
 from ..core.filters import TAIPEI
 from .generator import FULL, Generator, ScaleError, Sizes
 
@@ -42,7 +42,7 @@ def seed_scale(seed, scale, reports, cases, contacts, referrals, meetings, items
     staff_count = staff if staff is not None else None
     wanted = [c.strip() for c in counties.split(",") if c.strip()] or None
     # The owner's connection (superuser or table owner): row-level security does not get in the way.
-    url = _normalise_db_url(current_app.config.get("MIGRATIONS_DATABASE_URL") or current_app.config["SQLALCHEMY_DATABASE_URI"])
+    url = normalise_db_url(current_app.config.get("MIGRATIONS_DATABASE_URL") or current_app.config["SQLALCHEMY_DATABASE_URI"])
     generator = Generator(seed=seed, sizes=sizes, today=anchor, scale=scale, staff=staff_count, counties=wanted,
                           echo=click.echo)
     try:
