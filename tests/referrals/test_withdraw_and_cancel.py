@@ -10,7 +10,7 @@ from app.cases.models import CaseEvent, CaseUnit, CaseUnitRole
 from app.core import tenancy
 from app.referrals import disputes, joint
 from app.referrals.models import DisputeOutcome, DisputeStatus, HandoverStatus, Notification
-from tests.referrals.test_workflow import new_case
+from tests.referrals.helpers import new_case
 
 CENTRE, DV = "臺北市中正社會福利服務中心", "臺北市家庭暴力暨性侵害防治中心"
 
@@ -94,16 +94,18 @@ def test_a_dispute_waiting_for_the_arbiter_is_withdrawn_and_the_arbiter_told(wor
 
 def test_withdrawing_over_http_asks_first_then_withdraws_once(world, db, disputed, as_user):
     case, dispute = disputed
-    db.session.commit()
-    url = f"/disputes/{dispute.id}/withdraw"
+    dispute_id, Dispute = dispute.id, type(dispute)  # read before the commit: on PostgreSQL the county's
+    db.session.commit()  # scope ends with its transaction (row-level security)
+    url = f"/disputes/{dispute_id}/withdraw"
     filer = as_user("tpe.sup")
-    page = filer.get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    page = filer.get(f"/disputes/{dispute_id}").get_data(as_text=True)
     assert url in page and "撤回爭議" in page
-    assert url not in as_user("tpe.dispatch").get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    assert url not in as_user("tpe.dispatch").get(f"/disputes/{dispute_id}").get_data(as_text=True)
     asked = filer.post(url, {"dw-reason": "已協調"})
     body = asked.get_data(as_text=True)
     assert asked.status_code == 200 and "確認撤回爭議" in body and 'name="confirm" value="1"' in body
-    assert db.session.get(type(dispute), dispute.id).status == DisputeStatus.AWAITING_RESPONSE  # nothing yet
+    with tenancy.tenant_scope(world["taipei"].id):
+        assert db.session.get(Dispute, dispute_id).status == DisputeStatus.AWAITING_RESPONSE  # nothing yet
     refused = as_user("tpe.dv1").post(url, {"dw-reason": "不是我們提的", "confirm": "1"})
     assert refused.status_code == 403 and "只有提出爭議的單位" in refused.get_data(as_text=True)
     empty = filer.post(url, {"dw-reason": "", "confirm": "1"})
@@ -111,7 +113,8 @@ def test_withdrawing_over_http_asks_first_then_withdraws_once(world, db, dispute
     done = filer.post(url, {"dw-reason": "已協調", "confirm": "1"})
     assert done.status_code == 303
     db.session.expire_all()
-    assert db.session.get(type(dispute), dispute.id).status == DisputeStatus.WITHDRAWN
+    with tenancy.tenant_scope(world["taipei"].id):
+        assert db.session.get(Dispute, dispute_id).status == DisputeStatus.WITHDRAWN
     again = filer.post(url, {"dw-reason": "已協調", "confirm": "1"})
     assert again.status_code == 409 and "已無法撤回" in again.get_data(as_text=True)
 
@@ -155,26 +158,30 @@ def test_the_proposer_cancels_a_hand_over_before_it_is_answered(world, db, propo
 
 def test_an_answered_hand_over_cannot_be_cancelled_over_http(world, db, proposed, as_user):
     case, handover = proposed
+    case_id, handover_id, Handover = case.id, handover.id, type(handover)  # before the commit (see above)
     db.session.commit()
-    url = f"/cases/{case.id}/handover/{handover.id}/cancel"
+    url = f"/cases/{case_id}/handover/{handover_id}/cancel"
     proposer = as_user("tpe.sup")
-    assert url in proposer.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert url not in as_user("tpe.dvsup").get(f"/cases/{case.id}").get_data(as_text=True)
+    assert url in proposer.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert url not in as_user("tpe.dvsup").get(f"/cases/{case_id}").get_data(as_text=True)
     refused = as_user("tpe.dvsup").post(url, {"hc-note": ""})
     assert refused.status_code == 403 and "只有提出移轉的單位督導" in refused.get_data(as_text=True)
-    answered = as_user("tpe.dvsup").post(f"/cases/{case.id}/handover/{handover.id}", {"ha-decision": "decline",
+    answered = as_user("tpe.dvsup").post(f"/cases/{case_id}/handover/{handover_id}", {"ha-decision": "decline",
                                                                                      "ha-note": "量能不足"})
     assert answered.status_code == 303
     late = proposer.post(url, {"hc-note": ""})
     assert late.status_code == 409 and "已無法取消" in late.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(type(handover), handover.id).status == HandoverStatus.DECLINED
+    with tenancy.tenant_scope(world["taipei"].id):
+        assert db.session.get(Handover, handover_id).status == HandoverStatus.DECLINED
 
 
 def test_cancelling_over_http(world, db, proposed, as_user):
     case, handover = proposed
+    case_id, handover_id, Handover = case.id, handover.id, type(handover)  # before the commit (see above)
     db.session.commit()
-    done = as_user("tpe.sup").post(f"/cases/{case.id}/handover/{handover.id}/cancel", {"hc-note": "不需移轉"})
-    assert done.status_code == 303 and done.headers["Location"].endswith(f"/cases/{case.id}#joint")
+    done = as_user("tpe.sup").post(f"/cases/{case_id}/handover/{handover_id}/cancel", {"hc-note": "不需移轉"})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/cases/{case_id}#joint")
     db.session.expire_all()
-    assert db.session.get(type(handover), handover.id).status == HandoverStatus.CANCELLED
+    with tenancy.tenant_scope(world["taipei"].id):
+        assert db.session.get(Handover, handover_id).status == HandoverStatus.CANCELLED
