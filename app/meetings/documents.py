@@ -16,7 +16,7 @@ from ..core import documents as queued
 from ..core.models import utcnow
 from ..core.pdf import render_pdf
 from ..extensions import db
-from . import services
+from . import queries, services
 from .models import DocumentKind, Meeting, MeetingDocument
 
 TEMPLATES = {DocumentKind.TRACKING: "meetings/pdf/tracking.html", DocumentKind.MINUTES: "meetings/pdf/minutes.html"}
@@ -50,14 +50,14 @@ def html_for(meeting: Meeting, kind: DocumentKind, today=None) -> str:
     today = today or utcnow().date()
     context = {"meeting": meeting, "series": meeting.series, "today": today}
     if kind == DocumentKind.TRACKING:
-        rows = services.tracking_table(meeting, today=today)
+        rows = queries.tracking_table(meeting, today=today)
         context["rows"] = rows
         context["instruction_lines"] = services.instruction_lines
         context["tall"] = {row.item.id for row in rows
                            if row_lines(row, services.instruction_lines(row.item)) > LINES_PER_PAGE}
     else:
         context["items"] = [i for i in services.open_items(meeting) if i.raised_at_id == meeting.id]
-        context["decisions"] = services.decisions_at(meeting)
+        context["decisions"] = queries.decisions_at(meeting)
     return render_template(TEMPLATES[kind], **context)
 
 

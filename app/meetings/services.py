@@ -6,7 +6,6 @@ meeting and never overwritten; 前次辦理情形 is the entry of the previous
 meeting of the same series; an item stays on the table until 解除列管."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -23,7 +22,6 @@ from ..core.sequences import next_value
 from ..extensions import db
 from ..referrals import notify
 from ..tenants.models import MINISTRY_UNIT_KINDS, Unit, UnitKind
-from .diff import marked, marked_html
 from .models import (
     COUNTY_KINDS,
     ITEM_WORKFLOW,
@@ -458,138 +456,3 @@ def remind(meeting: Meeting, user=None) -> int:
                       url_for("meetings.mine"), skip=getattr(user, "id", None))
         people |= set(ids)
     return len(people - {getattr(user, "id", None)})
-
-
-@dataclass
-class UnitProgress:
-    unit_name: str
-    previous: str
-    current: str
-    current_marked: list = field(default_factory=list)  # (segment, changed) for red
-    recommendation: Recommendation | None = None
-    unit_id: int | None = None
-
-    @property
-    def current_html(self):
-        """The current text with the changed parts in ``<span class="changed">`` (escaped, cached per text pair)."""
-        return marked_html(self.previous, self.current)
-
-
-@dataclass
-class TableRow:
-    position: int
-    item: ActionItem
-    lead_units: list[str]
-    assist_units: list[str]
-    progress: list[UnitProgress]
-    overdue: bool
-    recommendation: Recommendation  # the units' proposal: close only when every unit proposes it
-    decision: Recommendation | None
-
-
-def tracking_table(meeting: Meeting, today: date | None = None, unit_id: int | None = None) -> list[TableRow]:
-    """強化社會安全網工作進度會議提示或交辦事項辦理情形追蹤表 for a meeting
-    (only one unit's rows when ``unit_id`` is given: what a responsible unit may see)."""
-    today = today or utcnow().date()
-    previous = previous_meeting(meeting)
-    items = open_items(meeting, eager=True)
-    ids = [i.id for i in items]
-    meeting_ids = [meeting.id] + ([previous.id] if previous else [])
-    by_item: dict[int, dict] = {}  # item → (unit, meeting) → (text, recommendation); rows, not entities: ~500 of them
-    for item_id, entry_unit, entry_meeting, text, proposal in db.session.execute(
-            sa.select(ProgressEntry.item_id, ProgressEntry.unit_id, ProgressEntry.meeting_id, ProgressEntry.text,
-                      ProgressEntry.recommendation).where(ProgressEntry.item_id.in_(ids),
-                                                          ProgressEntry.meeting_id.in_(meeting_ids))):
-        by_item.setdefault(item_id, {})[(entry_unit, entry_meeting)] = (text, proposal)
-    decisions = dict(db.session.execute(sa.select(ItemDecision.item_id, ItemDecision.decision).where(
-        ItemDecision.item_id.in_(ids), ItemDecision.meeting_id == meeting.id)).all())
-    rows = []
-    for position, item in enumerate(items, start=1):
-        if unit_id is not None and not any(u.unit_id == unit_id for u in item.units):
-            continue  # numbered as on the full table
-        entries = by_item.get(item.id, {})
-        progress = []
-        for unit in item.units:
-            before = entries.get((unit.unit_id, previous.id)) if previous else None
-            now = entries.get((unit.unit_id, meeting.id))
-            previous_text, current_text = before[0] if before else "", now[0] if now else ""
-            progress.append(UnitProgress(unit.unit.display_short, previous_text, current_text,
-                                         marked(previous_text, current_text), now[1] if now else None, unit.unit_id))
-        proposals = [p.recommendation for p in progress if p.recommendation is not None]
-        recommendation = Recommendation.CLOSE if proposals and all(p == Recommendation.CLOSE for p in proposals) \
-            else Recommendation.CONTINUE
-        decision = decisions.get(item.id)
-        rows.append(TableRow(position, item, [u.unit.display_short for u in item.units if u.lead],
-                             [u.unit.display_short for u in item.units if not u.lead], progress,
-                             bool(item.due_on and item.due_on < today and item.is_open), recommendation, decision))
-    return rows
-
-
-# --- Finding items -------------------------------------------------------------------
-
-def my_items(membership, *, include_closed: bool = False) -> list[ActionItem]:
-    """The items the person's unit leads or assists on, across every series it can see."""
-    stmt = (sa.select(ActionItem).join(ItemUnit).where(ItemUnit.unit_id == membership.unit_id,
-                                                       ActionItem.merged_into_id.is_(None))
-            .options(selectinload(ActionItem.numbers), selectinload(ActionItem.units))  # the page prints both
-            .order_by(ActionItem.series_id, ActionItem.id))
-    if not include_closed:
-        stmt = stmt.where(ActionItem.closed_at_id.is_(None))
-    return list(db.session.scalars(stmt).unique())
-
-
-def search_items(series: MeetingSeries, *, q: str = "", state: str = "open", unit_id: int | None = None):
-    """Items of a series by 案號 or words of the title/instruction; open, closed or all.
-    ``unit_id`` limits to one unit's items (what a responsible unit may see)."""
-    stmt = sa.select(ActionItem).where(ActionItem.series_id == series.id, ActionItem.merged_into_id.is_(None))
-    if state == "open":
-        stmt = stmt.where(ActionItem.closed_at_id.is_(None))
-    elif state == "closed":
-        stmt = stmt.where(ActionItem.closed_at_id.is_not(None))
-    if unit_id is not None:
-        stmt = stmt.where(ActionItem.id.in_(sa.select(ItemUnit.item_id).where(ItemUnit.unit_id == unit_id)))
-    q = q.strip()
-    if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(sa.or_(ActionItem.title.like(like), ActionItem.instruction.like(like),
-                                 ActionItem.id.in_(sa.select(ItemNumber.item_id).where(ItemNumber.number.like(like)))))
-    return stmt.order_by(ActionItem.id)
-
-
-def history(item: ActionItem) -> list[dict]:
-    """Every meeting the item was on, oldest first: that meeting's instructions, each unit's progress and the decision."""
-    meetings = db.session.scalars(sa.select(Meeting).where(Meeting.series_id == item.series_id)
-                                  .order_by(Meeting.number)).all()
-    entries = db.session.scalars(sa.select(ProgressEntry).where(ProgressEntry.item_id == item.id)).all()
-    decisions = {d.meeting_id: d for d in db.session.scalars(sa.select(ItemDecision).where(ItemDecision.item_id == item.id))}
-    raised = next((m for m in meetings if m.id == item.raised_at_id), None)
-    out = []
-    for meeting in meetings:
-        if raised is not None and meeting.number < raised.number:
-            continue
-        progress = [e for e in entries if e.meeting_id == meeting.id]
-        instructions = [i for i in item.instructions if i.meeting_id == meeting.id]
-        decision = decisions.get(meeting.id)
-        if progress or instructions or decision or meeting.id == item.raised_at_id:
-            out.append({"meeting": meeting, "progress": progress, "instructions": instructions, "decision": decision})
-        if item.closed_at_id == meeting.id:
-            break
-    return out
-
-
-def decisions_at(meeting: Meeting) -> list[tuple[ActionItem, ItemDecision]]:
-    """The chair's decisions taken at a meeting, in table order."""
-    rows = db.session.execute(sa.select(ActionItem, ItemDecision).join(ItemDecision, ItemDecision.item_id == ActionItem.id)
-                              .where(ItemDecision.meeting_id == meeting.id).order_by(ActionItem.id)).all()
-    return [(item, decision) for item, decision in rows]
-
-
-def written_for(items: list[ActionItem], coming: dict[int, Meeting | None], unit_id: int) -> dict[int, ProgressEntry]:
-    """Item id → this unit's entry for the coming meeting of the item's series, where written."""
-    meeting_ids = [m.id for m in coming.values() if m is not None]
-    if not items or not meeting_ids:
-        return {}
-    entries = db.session.scalars(sa.select(ProgressEntry).where(
-        ProgressEntry.item_id.in_([i.id for i in items]), ProgressEntry.unit_id == unit_id,
-        ProgressEntry.meeting_id.in_(meeting_ids)))
-    return {e.item_id: e for e in entries}

@@ -490,10 +490,10 @@ def case_link(item_id: int):
 @requires(*MEMBERS)
 def mine():
     include_closed = request.args.get("all") == "1"
-    items = services.my_items(g.membership, include_closed=include_closed)
+    items = queries.my_items(g.membership, include_closed=include_closed)
     series_by_id = queries.series_by_ids(i.series_id for i in items)
     coming = {sid: services.coming_meeting(s) for sid, s in series_by_id.items()}
-    written = services.written_for(items, coming, g.membership.unit_id)
+    written = queries.written_for(items, coming, g.membership.unit_id)
     return render("meetings/mine.html", items=items, series_by_id=series_by_id, coming=coming, written=written,
                   include_closed=include_closed, today=utcnow().date())
 

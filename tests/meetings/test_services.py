@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from app.meetings import services
+from app.meetings import queries, services
 from app.meetings.diff import marked
 from app.meetings.models import MeetingSeries, MeetingStatus, ProgressEntry, Recommendation, SeriesKind
 
@@ -60,7 +60,7 @@ def test_progress_previous_and_current_columns_and_red_changes(db, series, units
     services.write_progress(item, m34, units["資訊處"], "資料欄位清理，將於108年6月30日前完成。", Recommendation.CONTINUE)  # rewrite: same row
     services.write_progress(item, m34, units["保護司"], "法務部刻正簽會意見中。", Recommendation.CONTINUE)
     assert db.session.scalar(sa.select(sa.func.count(ProgressEntry.id)).where(ProgressEntry.item_id == item.id)) == 4
-    row = services.tracking_table(m34, today=date(2019, 6, 4))[0]
+    row = queries.tracking_table(m34, today=date(2019, 6, 4))[0]
     by_unit = {p.unit_name: p for p in row.progress}
     info = by_unit["資訊處"]
     assert info.previous.endswith("108年5月30日前完成。") and info.current.endswith("108年6月30日前完成。")
@@ -69,7 +69,7 @@ def test_progress_previous_and_current_columns_and_red_changes(db, series, units
     assert by_unit["社家署"].previous.startswith("系統已於") and by_unit["社家署"].current == ""
     assert services.missing_units(m34) == {item.id: [units["社家署"]]}
     assert row.recommendation == Recommendation.CONTINUE and not row.overdue
-    assert services.tracking_table(m34, today=date(2019, 10, 1))[0].overdue
+    assert queries.tracking_table(m34, today=date(2019, 10, 1))[0].overdue
 
 
 def test_items_stay_on_the_table_until_closed(db, series, units):
@@ -77,13 +77,13 @@ def test_items_stay_on_the_table_until_closed(db, series, units):
     keep = services.add_item(m1, section=3, title="保留", instruction="…", lead_unit_ids=[units["保護司"]])
     close = services.add_item(m1, section=3, title="解除", instruction="…", lead_unit_ids=[units["社家署"]])
     services.write_progress(close, m1, units["社家署"], "已完成。", Recommendation.CLOSE)
-    assert services.tracking_table(m1)[1].recommendation == Recommendation.CLOSE
+    assert queries.tracking_table(m1)[1].recommendation == Recommendation.CLOSE
     services.decide(close, m1, Recommendation.CLOSE)
     services.decide(keep, m1, Recommendation.CONTINUE)
-    assert [r.item.id for r in services.tracking_table(m1)] == [keep.id, close.id]  # closed at this meeting: still listed
+    assert [r.item.id for r in queries.tracking_table(m1)] == [keep.id, close.id]  # closed at this meeting: still listed
     m2 = services.new_meeting(series, date(2019, 6, 19))
     assert m2.number == 35
-    assert [r.item.id for r in services.tracking_table(m2)] == [keep.id]
+    assert [r.item.id for r in queries.tracking_table(m2)] == [keep.id]
     with pytest.raises(services.MeetingError, match="解除列管"):
         services.write_progress(close, m2, units["社家署"], "x", Recommendation.CONTINUE)
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.cases.models import CaseEvent
 from app.core import tenancy
-from app.meetings import demo, services
+from app.meetings import demo, queries, services
 from app.meetings.models import MeetingAmendment, MeetingStatus, Recommendation, SeriesKind
 from app.referrals.models import Notification
 
@@ -21,7 +21,7 @@ def progress(db):
 def test_the_seed_meeting_imports_with_its_twelve_items_and_both_columns(db, progress):
     meetings = {m.number: m for m in progress.meetings}
     m34 = meetings[34]
-    rows = services.tracking_table(m34, today=date(2019, 6, 5))
+    rows = queries.tracking_table(m34, today=date(2019, 6, 5))
     assert [r.item.case_numbers for r in rows] == [
         "1070124-3-1", "1070124-3-2 1070516-3-1", "1070124-3-3", "1070314-3-1 1070314-3-2 1070411-4", "1070516-3-2",
         "1080125-2", "1080129-1", "1080227-4", "1080315-1", "1080529-1", "1080529-2", "1080605-3"]
@@ -39,7 +39,7 @@ def test_the_seed_meeting_imports_with_its_twelve_items_and_both_columns(db, pro
     assert m34.status == MeetingStatus.FINAL and meetings[35].status == MeetingStatus.DRAFT
     assert services.coming_meeting(progress) == meetings[35]
     # the 35th meeting carries every item over, with the 34th's text as 前次 and nothing written yet
-    rows35 = services.tracking_table(meetings[35])
+    rows35 = queries.tracking_table(meetings[35])
     assert len(rows35) == 12 and rows35[0].progress[0].previous == info.current
     assert all(p.current == "" for r in rows35 for p in r.progress)
     assert len(services.missing_units(meetings[35])) == 12
@@ -103,7 +103,7 @@ def test_who_runs_and_who_sees_a_series(db, progress, factories):
 
 def test_reminders_reach_the_people_of_units_that_have_not_written(db, progress, factories):
     meeting = {m.number: m for m in progress.meetings}[35]
-    rows = services.tracking_table(meeting)
+    rows = queries.tracking_table(meeting)
     sfaa = factories.unit("社會及家庭署")
     for row in rows:
         if any(u.unit_id == sfaa.id for u in row.item.units):
@@ -169,12 +169,12 @@ def test_closed_items_stay_searchable_with_their_history(db, progress, factories
     services.write_progress(item, m35, item.units[0].unit_id, "已於本次會議報告完畢，建請解除列管。", Recommendation.CLOSE)
     services.decide(item, m35, Recommendation.CLOSE, factories.user("moh.protect"))
     assert not item.is_open
-    open_now = db.session.scalars(services.search_items(progress, state="open")).all()
-    closed = db.session.scalars(services.search_items(progress, state="closed")).all()
+    open_now = db.session.scalars(queries.search_items(progress, state="open")).all()
+    closed = db.session.scalars(queries.search_items(progress, state="closed")).all()
     assert item not in open_now and closed == [item]
-    assert db.session.scalars(services.search_items(progress, q="1080125-2", state="all")).all() == [item]
-    assert db.session.scalars(services.search_items(progress, q="資訊整合", state="all")).all() == [item]
-    history = services.history(item)
+    assert db.session.scalars(queries.search_items(progress, q="1080125-2", state="all")).all() == [item]
+    assert db.session.scalars(queries.search_items(progress, q="資訊整合", state="all")).all() == [item]
+    history = queries.history(item)
     assert [h["meeting"].number for h in history] == [24, 33, 34, 35]
     assert history[-1]["decision"].decision == Recommendation.CLOSE
     # a later meeting's table no longer lists it
