@@ -36,6 +36,7 @@ from flask import current_app
 
 from ..accounts.passwords import hash_password
 from ..cases import search_index
+from ..core import deadlines
 from ..intake.reference import ReportingChannel
 
 from . import names as N
@@ -222,16 +223,9 @@ def pick(rng, options):
     return options[-1][0]
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    local = start + timedelta(hours=8)
-    out = start
-    added = 0
-    while added < days:
-        local += timedelta(days=1)
-        out += timedelta(days=1)
-        if local.weekday() < 5:
-            added += 1
-    return out
+def due_after(rule: str, start: datetime) -> datetime:
+    """The national length of a ``core.deadlines`` rule from ``start`` (naive UTC, as the loader writes)."""
+    return deadlines.due(rule, start).replace(tzinfo=None)
 
 
 def roc_compact(day: date) -> str:
@@ -1713,7 +1707,7 @@ class Generator:
         legal = "" if consent else "兒童及少年福利與權益保障法第 53 條"
         legal_by = None if consent else fam.supervisor[0]
         urgency = "urgent" if rng.random() < 0.1 else "normal"
-        deadline = add_working_days(sent, 3)
+        deadline = due_after("referral.response", sent)
         receiver_name = (to_unit.worker(rng) if to_unit is not None else
                          (None, N.surname(rng) + N.given_name(rng, "F", 1985)))
         receiver_side = destination if kind != "county" else to_unit.name
@@ -1816,7 +1810,7 @@ class Generator:
         for d in plan["disputes"]:
             fam, status = d["fam"], d["status"]
             filed = d["filed"]
-            due = add_working_days(filed, 3)
+            due = due_after("dispute.response", filed)
             by = d["by"]
             responded = escalated = decision_due = decided_at = None
             agrees = None
@@ -1841,7 +1835,7 @@ class Generator:
                 escalated = responded if responded is not None else due
                 if escalated > self.anchor:
                     escalated = filed + (self.anchor - filed) * 0.8
-                decision_due = add_working_days(escalated, 5)
+                decision_due = due_after("dispute.decision", escalated)
                 ev.append((escalated, (None, "系統"), "", "送縣市裁決"))
             if status == "decided":
                 decided_at = escalated + (decision_due - escalated) * rng.uniform(0.2, 0.9)
