@@ -188,7 +188,7 @@ def request_handover(case: FamilyCase, user: User, membership: Membership, to_un
 def answer_handover(handover: LeadHandover, case: FamilyCase, user: User, membership: Membership, accept: bool,
                     note: str = "") -> None:
     if handover.status != HandoverStatus.PENDING:
-        raise JointError("此主責移轉已處理。", status=409)
+        raise JointError(f"此主責移轉已處理（目前為「{handover.status.label}」），無法再回應。", status=409)
     _require(handover, membership, "accept")
     if not accept and not note.strip():
         raise JointError("不接受時請說明理由。")

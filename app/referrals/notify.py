@@ -100,9 +100,10 @@ def _dispute_fired(firing: workflow.Firing) -> None:
         bureau = _bureau_of(case.tenant_id) if firing.before == DisputeStatus.AWAITING_ARBITER else None
         if bureau is not None:
             told.add(bureau.id)  # it was waiting for the arbiter's decision
+        said = firing.reason.removeprefix(f"{dispute.filed_by_unit.name}撤回：")  # the unit is named once
         for unit_id in told:
             notify(people_of_unit(unit_id), f"{case.case_no} 爭議 #{dispute.id} 已由{dispute.filed_by_unit.name}撤回："
-                   f"{firing.reason}", url, skip=firing.actor_id)
+                   f"{said}", url, skip=firing.actor_id)
 
 
 def _handover_fired(firing: workflow.Firing) -> None:

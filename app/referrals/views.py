@@ -371,7 +371,22 @@ def handover_answer(case_id: int, handover_id: int):
         joint.answer_handover(handover, case, current_user, g.membership, form.decision.data == "accept", form.note.data or "")
         return "已回應主責移轉。"
 
-    return _back_to_joint(case_id, work)
+    back = url_for("cases.case_detail", case_id=case_id) + "#joint"
+
+    def refused(error: DomainError):
+        """Too late (answered or cancelled meanwhile: 409) or not the receiving supervisor (403): said
+        with that status; what is missing from the answer goes back to the case page beside it."""
+        if error.status in (403, 409):
+            return render("referrals/refused.html", status=error.status, title="無法回應主責移轉",
+                          message=str(error), back=back)
+        flash(str(error), "error")
+        return redirect_to(back)
+
+    def answered(message: str):
+        flash(message, "success")
+        return redirect_to(back)
+
+    return edge.act_then(work, answered, refused)
 
 
 # --- Disputes ---------------------------------------------------------------------

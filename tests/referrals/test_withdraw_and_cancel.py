@@ -67,6 +67,8 @@ def test_the_filer_withdraws_a_dispute_awaiting_a_response(world, db, disputed):
         assert f"爭議 #{dispute.id}：已撤回（{CENTRE}撤回：已與篩派案中心協調）" in _timeline(db, case)
         assert f"爭議 #{dispute.id}：待對方回應 → 已撤回（{CENTRE}撤回：已與篩派案中心協調）" in _audit(db, "disputes", dispute.id)
         assert any("已由" in t and "撤回" in t for t in _notes(db, dispatcher))  # the other side is told
+        told = [t for t in _notes(db, dispatcher) if "撤回" in t]  # once, the unit named once
+        assert len(told) == 1 and told[0].endswith(f"已由{CENTRE}撤回：已與篩派案中心協調") and told[0].count(CENTRE) == 1
         assert not any("撤回" in t for t in _notes(db, sup))  # not the one who withdrew it
         with pytest.raises(disputes.DisputeError, match="已無法撤回") as refused:
             disputes.withdraw(dispute, sup, sup_m, "再一次")
@@ -185,3 +187,26 @@ def test_cancelling_over_http(world, db, proposed, as_user):
     db.session.expire_all()
     with tenancy.tenant_scope(world["taipei"].id):
         assert db.session.get(Handover, handover_id).status == HandoverStatus.CANCELLED
+
+
+def test_answering_a_cancelled_hand_over_over_http_is_refused_with_its_state(world, db, proposed, as_user):
+    """The receiving supervisor answers from a page opened before the cancellation: 409, said in
+    Chinese with the hand-over's state (not a redirect that only says 「已處理」); nothing changes."""
+    case, handover = proposed
+    units = _units(case)
+    case_id, handover_id, Handover = case.id, handover.id, type(handover)  # before the commit (see above)
+    db.session.commit()
+    receiver = as_user("tpe.dvsup")
+    answer_url = f"/cases/{case_id}/handover/{handover_id}"
+    assert answer_url in receiver.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert as_user("tpe.sup").post(f"{answer_url}/cancel", {"hc-note": "不需移轉"}).status_code == 303
+    late = receiver.post(answer_url, {"ha-decision": "accept"})
+    body = late.get_data(as_text=True)
+    assert late.status_code == 409 and "已取消" in body and "無法再回應" in body
+    db.session.expire_all()
+    with tenancy.tenant_scope(world["taipei"].id):
+        assert db.session.get(Handover, handover_id).status == HandoverStatus.CANCELLED
+    with tenancy.all_tenants("test: the case's units after the refusal"):
+        assert sorted((u.unit_id, u.role.value) for u in db.session.scalars(
+            sa.select(CaseUnit).where(CaseUnit.case_id == case_id))) == units
+    assert answer_url not in receiver.get(f"/cases/{case_id}").get_data(as_text=True)
