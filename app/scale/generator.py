@@ -224,8 +224,9 @@ def pick(rng, options):
 
 
 def due_after(rule: str, start: datetime) -> datetime:
-    """The national length of a ``core.deadlines`` rule from ``start`` (naive UTC, as the loader writes)."""
-    return deadlines.due(rule, start).replace(tzinfo=None)
+    """The national length of a ``core.deadlines`` rule from ``start`` (naive UTC stays naive)."""
+    due = deadlines.due(rule, start)
+    return due.replace(tzinfo=None) if start.tzinfo is None else due
 
 
 def roc_compact(day: date) -> str:
