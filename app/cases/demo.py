@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from ..core import calendar
 from ..accounts.models import User
 from ..core import tenancy
 from ..core.models import utcnow
@@ -85,10 +86,10 @@ def seed_demo_cases() -> int:
         services.decide(c, sw1, sw1_m, AssessmentOutcome.CASE_MANAGEMENT)
         services.review_opening(c, sup, sup_m, True)
         services.add_plan(c, sw1, sw1_m, goals="三個月內穩定收入，兒少按時就學。", agreed_by="邱媽媽",
-                          agreed_on=date.today() - timedelta(days=20), review_due=date.today() + timedelta(days=70))
+                          agreed_on=calendar.today() - timedelta(days=20), review_due=calendar.today() + timedelta(days=70))
         services.add_service(c, sw1, sw1_m, item="s1_emergency", status=ServiceStatus.DELIVERED,
-                             on=date.today() - timedelta(days=15), amount=8000, note="急難紓困")
-        services.add_service(c, sw1, sw1_m, item="s4_employment", status=ServiceStatus.PLANNED, on=date.today(),
+                             on=calendar.today() - timedelta(days=15), amount=8000, note="急難紓困")
+        services.add_service(c, sw1, sw1_m, item="s4_employment", status=ServiceStatus.PLANNED, on=calendar.today(),
                              amount=None, note="轉介就業服務站")
         # waiting for the supervisor to approve closing
         c = family("廖", 120)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
+from ..core import calendar
 from ..core.dates import age_on
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
@@ -209,7 +210,7 @@ class CaseMember(TenantMixin, db.Model):
         return MembershipEnd.label_of(self.end_reason)
 
     def age(self, on: date | None = None) -> int | None:
-        return age_on(self.birth_date, on or date.today(), self.estimated_age)
+        return age_on(self.birth_date, on or calendar.today(), self.estimated_age)
 
     @property
     def is_child(self) -> bool:

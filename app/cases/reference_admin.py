@@ -2,12 +2,12 @@
 with the date it takes effect; versions in use are never edited in place."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, request, url_for
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
+from ..core import calendar
 from ..accounts.models import Role
 from ..core import edge
 from ..core.forms import BaseForm, FlexibleDateField, max_length, optional, required
@@ -71,7 +71,7 @@ def parse_factor_lines(text: str) -> tuple[list[tuple], list[str]]:
 @requires(Role.MINISTRY_STAFF, **KEEPERS)
 def index():
     tables, tipvdas = queries.reference_versions()
-    return render("cases/reference_index.html", tables=tables, tipvdas=tipvdas, today=date.today())
+    return render("cases/reference_index.html", tables=tables, tipvdas=tipvdas, today=calendar.today())
 
 
 @bp.route("/factors/new", methods=["GET", "POST"])

@@ -19,6 +19,12 @@ def taipei_date(value: datetime) -> date:
     return to_taipei(value).date()
 
 
+def today() -> date:
+    """Today in Taipei: what a worker means by 「今天」 (the server's own date is UTC, a day behind
+    between midnight and 08:00 in Taiwan)."""
+    return datetime.now(TAIPEI).date()
+
+
 def is_working_day(day: date) -> bool:
     """Monday to Friday. (National holidays and make-up days are not yet in the
     calendar: a deadline that falls on one is counted as a working day.)"""

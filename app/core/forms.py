@@ -298,6 +298,8 @@ optional = Optional
 import re as _re
 from datetime import date as _date, datetime as _datetime, time as _time
 
+from .calendar import today as _taipei_today
+
 from markupsafe import Markup as _Markup
 from wtforms import Field as _Field, StringField as _StringField
 from wtforms.validators import StopValidation as _StopValidation
@@ -395,7 +397,7 @@ class FlexibleDateField(_StringField):
             if self.earliest and self.date < self.earliest:
                 self.process_errors.append(f"日期不可早於民國 {self.earliest.year - 1911} 年。"
                                            if self.earliest.year > 1911 else "日期太早，請再核對年份。")
-            elif not self.allow_future and self.date > _date.today():
+            elif not self.allow_future and self.date > _taipei_today():
                 self.process_errors.append("日期不可晚於今天。")
 
     def _value(self):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..core import calendar
 from ..audit import services as audit
 from ..core import edge, idnumbers, tenancy
 from ..core.models import utcnow
@@ -50,7 +51,7 @@ class PersonIn(BaseModel):
     @field_validator("birth_date")
     @classmethod
     def _not_future(cls, value):
-        if value is not None and (value > date.today() or value.year < 1900):
+        if value is not None and (value > calendar.today() or value.year < 1900):
             raise ValueError("出生日期需在 1900 年之後且不晚於今天。")
         return value
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import calendar
 from ..core import deadlines
 from ..core.dates import age_on
 from ..core.enums import LabeledEnum, enum_column_type
@@ -179,7 +180,7 @@ class ReportPerson(TenantMixin, db.Model):
     @property
     def age_text(self) -> str:
         if self.birth_date:
-            return f"{age_on(self.birth_date, date.today())} 歲"
+            return f"{age_on(self.birth_date, calendar.today())} 歲"
         if self.estimated_age is not None:
             return f"約 {self.estimated_age} 歲"
         return "不詳"

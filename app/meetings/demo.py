@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ..core import calendar
 from ..accounts.models import User
 from ..cases.models import FamilyCase
 from ..core import tenancy
@@ -79,7 +80,7 @@ def _taipei_high_risk() -> int:
         centre = db.session.scalars(sa.select(Unit).where(Unit.name == "臺北市中正社會福利服務中心")).one()
         health = db.session.scalars(sa.select(Unit).where(Unit.name == "臺北市政府衛生局社區心理衛生中心")).one()
         series = services.create_series(SeriesKind.HIGH_RISK, "臺北市高危機網絡會議", admin.memberships[0], dv.id)
-        today = date.today()
+        today = calendar.today()
         first = services.new_meeting(series, today - timedelta(days=30), starts_at="下午 2 時", place="家防中心會議室",
                                      chair="家防中心主任", attendees="家防中心、中正社福中心、衛生局、警察局中正一分局")
         family = db.session.scalars(sa.select(FamilyCase).where(FamilyCase.family_name == "邱○○家")).first()

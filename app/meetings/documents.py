@@ -12,8 +12,8 @@ import time
 
 from flask import render_template
 
+from ..core import calendar
 from ..core import documents as queued
-from ..core.models import utcnow
 from ..core.pdf import render_pdf
 from ..extensions import db
 from . import queries, services
@@ -47,7 +47,7 @@ def row_lines(row, instruction_lines=()) -> int:
 
 
 def html_for(meeting: Meeting, kind: DocumentKind, today=None) -> str:
-    today = today or utcnow().date()
+    today = today or calendar.today()
     context = {"meeting": meeting, "series": meeting.series, "today": today}
     if kind == DocumentKind.TRACKING:
         rows = queries.tracking_table(meeting, today=today)

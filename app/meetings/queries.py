@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..core.models import utcnow
+from ..core import calendar
 from ..extensions import db
 from ..tenants.models import Unit
 from . import services
@@ -219,7 +219,7 @@ class TableRow:
 def tracking_table(meeting: Meeting, today: date | None = None, unit_id: int | None = None) -> list[TableRow]:
     """強化社會安全網工作進度會議提示或交辦事項辦理情形追蹤表 for a meeting
     (only one unit's rows when ``unit_id`` is given: what a responsible unit may see)."""
-    today = today or utcnow().date()
+    today = today or calendar.today()
     previous = services.previous_meeting(meeting)
     items = services.open_items(meeting, eager=True)
     ids = [i.id for i in items]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
 
+from ..core import calendar
 from ..accounts.models import Role
 from ..audit import services as audit
 from ..audit.models import AuditAction
@@ -18,7 +19,6 @@ from ..cases import services as cases
 from ..cases.models import FamilyCase
 from ..core import edge
 from ..core.jobs import JobsUnavailable
-from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import file_response, form_error, redirect_to, render
 from ..extensions import db
@@ -167,7 +167,7 @@ def _series_page(series: MeetingSeries, new_form=None, error=None, status=200):
     return render("meetings/series.html", fragment="results" if status == 200 else "content", status=status,
                   series=series, meetings=meetings, manager=manager, pagination=pagination, q=q, state=state,
                   new_form=new_form or (NewMeetingForm(formdata=None) if manager else None), error=error,
-                  today=utcnow().date())
+                  today=calendar.today())
 
 
 @bp.get("/series/<int:series_id>")
@@ -224,7 +224,7 @@ def _meeting_page(meeting: Meeting, series: MeetingSeries, *, item_form=None, er
                   raised=page.raised, amendments=page.amendments, fields=services.MINUTES_FIELDS,
                   item_form=item_form or (_item_form(series) if manager and meeting.status == MeetingStatus.DRAFT else None),
                   doc_form=DocumentForm(formdata=None), documents=_documents(meeting), error=error,
-                  can_link=series.kind in services.CASE_LINK_KINDS, today=utcnow().date(), confirm=confirm,
+                  can_link=series.kind in services.CASE_LINK_KINDS, today=calendar.today(), confirm=confirm,
                   unit_groups=_unit_groups(series) if manager and meeting.status == MeetingStatus.DRAFT else [])
 
 
@@ -338,7 +338,7 @@ def _table_page(meeting: Meeting, series: MeetingSeries, error=None, status=200)
                   previous=page.previous, missing=page.missing, unit_names=page.unit_names,
                   instruction_lines=services.instruction_lines, error=error, visible_case=_visible_case,
                   decision_form=DecisionForm(formdata=None), instruction_form=InstructionForm(formdata=None),
-                  today=utcnow().date())
+                  today=calendar.today())
 
 
 @bp.get("/<int:meeting_id>/table")
@@ -417,7 +417,7 @@ def _item_page(item: ActionItem, series: MeetingSeries, *, progress_form=None, e
                   mine=page.mine, progress_form=progress_form, history=page.history, error=error,
                   instruction_lines=services.instruction_lines(item), case=case, link_form=link_form,
                   merge_form=MergeForm(formdata=None), can_link=series.kind in services.CASE_LINK_KINDS,
-                  hidden_case=item.case_id is not None and case is None, today=utcnow().date())
+                  hidden_case=item.case_id is not None and case is None, today=calendar.today())
 
 
 @bp.get("/items/<int:item_id>")
@@ -495,7 +495,7 @@ def mine():
     coming = {sid: services.coming_meeting(s) for sid, s in series_by_id.items()}
     written = queries.written_for(items, coming, g.membership.unit_id)
     return render("meetings/mine.html", items=items, series_by_id=series_by_id, coming=coming, written=written,
-                  include_closed=include_closed, today=utcnow().date())
+                  include_closed=include_closed, today=calendar.today())
 
 
 # --- Documents ---------------------------------------------------------------------------------------------

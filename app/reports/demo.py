@@ -7,9 +7,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
+from ..core import calendar
 from ..accounts.models import User
 from ..core import tenancy
-from ..core.models import utcnow
 from ..extensions import db
 from ..tenants.models import County
 from . import services
@@ -24,7 +24,7 @@ def seed_demo_reports() -> int:
             return 0
     taipei = db.session.scalars(sa.select(County).where(County.name == "臺北市")).one()
     admin = db.session.scalars(sa.select(User).where(User.username == "tpe.admin")).one()
-    today = utcnow().date()
+    today = calendar.today()
     period = next(p for p in recent_periods(PeriodKind.QUARTER, today) if p.is_over(today))
     saved, current_app.config["REDIS_URL"] = current_app.config.get("REDIS_URL"), None  # made here and now
     made = 0

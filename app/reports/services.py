@@ -20,6 +20,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import render_template
 
+from ..core import calendar
 from ..core import documents, tenancy
 from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
@@ -97,7 +98,7 @@ def retry(run: ReportRun, user) -> ReportRun:
 def heading(run_or_kind, county_name: str, period: Period, today: date | None = None) -> list[str]:
     kind = run_or_kind.kind if isinstance(run_or_kind, ReportRun) else run_or_kind
     return [f"{county_name}　{kind.label}", f"期間：{period.label}（{period.span}）",
-            f"製表日期：{roc_date(today or utcnow().date())}"]
+            f"製表日期：{roc_date(today or calendar.today())}"]
 
 
 def render_html(kind: ReportKind, derived: dict, *, county_name: str, period: Period, version: int | None = None,
@@ -106,7 +107,7 @@ def render_html(kind: ReportKind, derived: dict, *, county_name: str, period: Pe
     svg = (charts.grouped_percent_chart(chart["title"], chart["groups"], chart["series"]) if "groups" in chart
            else charts.bar_chart(chart["title"], chart["bars"])) if chart else ""
     return render_template(f"reports/pdf/{kind.value}.html", kind=kind, d=derived, county_name=county_name,
-                           period=period, version=version, correction=correction, today=today or utcnow().date(),
+                           period=period, version=version, correction=correction, today=today or calendar.today(),
                            chart=svg, national=national, pct=queries.pct)
 
 
@@ -243,7 +244,7 @@ def ministry_documents(kind: ReportKind, period: Period, by_county: list, head: 
     pdf = xlsx = csv = None
     if "pdf" in formats:
         pdf, _ = render_pdf(render_template("reports/pdf/ministry.html", kind=kind, period=period, heading=head,
-                                            tables=sheet.publish(), note=disclosure.NOTE, today=utcnow().date(),
+                                            tables=sheet.publish(), note=disclosure.NOTE, today=calendar.today(),
                                             county_name=head[0].split("　")[0]))
     if "xlsx" in formats:
         xlsx = exports.to_xlsx(head + [disclosure.NOTE], kind, None, published=sheet.publish(numbers=True))

@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
 
+from ..core import calendar
 from ..accounts.models import Role
 from ..audit import services as audit
 from ..audit.models import AuditAction
 from ..core import edge, tenancy
 from ..core.filters import roc_date, roc_datetime
 from ..core.jobs import JobsUnavailable
-from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import FILE_TYPES, file_response, redirect_to, render
 from ..extensions import db
@@ -27,7 +27,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 def _request_form(formdata=None) -> RequestForm:
     form = RequestForm(formdata=formdata) if formdata is not None else RequestForm(formdata=None)
-    form.period.choices = period_choices(utcnow().date())
+    form.period.choices = period_choices(calendar.today())
     return form
 
 
@@ -185,7 +185,7 @@ def _overview_period() -> Period:
             return parse_period(token)
         except ValueError:
             abort(404)
-    choices = period_choices(utcnow().date())
+    choices = period_choices(calendar.today())
     return parse_period(next(t for t, label in choices if "進行中" not in label))
 
 
@@ -194,9 +194,9 @@ def _overview_period() -> Period:
 def submissions():
     period = _overview_period()
     form = OverviewForm(formdata=None)
-    form.period.choices = period_choices(utcnow().date())
+    form.period.choices = period_choices(calendar.today())
     form.period.data = period_token(period)
-    today = utcnow().date()
+    today = calendar.today()
     due = services.due_on(period)
     return render("reports/submissions.html", period=period, rows=services.overview(period), kinds=services.due_kinds(period),
                   form=form, due=due, late=today > due, token=period_token(period))

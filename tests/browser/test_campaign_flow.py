@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.core.calendar import today as taipei_today
 from tests.browser.helpers import login, logout, shot
 
 pytestmark = pytest.mark.browser
@@ -60,7 +61,7 @@ def _two_open_taipei_families(today: date) -> tuple[str, str]:
 
 
 def test_the_campaign_runs_from_opening_to_the_ministrys_national_view(page):
-    today = date.today()
+    today = taipei_today()
     drug, young_no = _two_open_taipei_families(today)
     holiday = (today + timedelta(days=5), today + timedelta(days=9))
     period_token = f"spring:{holiday[0] - timedelta(days=14)}:{holiday[1] + timedelta(days=7)}"

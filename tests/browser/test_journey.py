@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from app.core.calendar import today as taipei_today
 from app.reports.models import PeriodKind
 from app.reports.periods import recent_periods
 from tests.browser.helpers import login, logout, shot
@@ -644,7 +645,7 @@ def test_09_high_risk_meeting_item_progress_carry_over_and_pdf(page, tmp_path):
 
 
 def _current_quarter():
-    return recent_periods(PeriodKind.QUARTER, date.today())[0]
+    return recent_periods(PeriodKind.QUARTER, taipei_today())[0]
 
 
 def test_10_quarterly_report_with_confirmation(page):

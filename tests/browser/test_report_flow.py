@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from app.core.calendar import today as taipei_today
 from app.reports.models import PeriodKind
 from app.reports.periods import recent_periods
 from tests.browser.helpers import login, logout, shot
@@ -13,9 +14,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_county_submits_the_quarterly_report_and_the_ministry_sees_it(page):
-    from datetime import date
-
-    quarter = next(p for p in recent_periods(PeriodKind.QUARTER, date.today()) if p.is_over(date.today()))
+    quarter = next(p for p in recent_periods(PeriodKind.QUARTER, taipei_today()) if p.is_over(taipei_today()))
     login(page, "tpe.admin")
     page.wait_for_url("**/")
     page.get_by_role("link", name="統計報表", exact=True).click()
@@ -65,13 +64,11 @@ def test_county_submits_the_quarterly_report_and_the_ministry_sees_it(page):
 
 def test_a_report_for_a_running_period_warns_and_needs_the_box_ticked(page):
     """The year is still running: the confirmation says so, and the server refuses until the box is ticked."""
-    from datetime import date
-
     login(page, "tpe.admin")
     page.wait_for_url("**/")
     page.goto("/reports")
     page.get_by_label("報表", exact=True).select_option(label="轉介與爭議")
-    page.get_by_label("期間").select_option(label=f"年報｜{date.today().year - 1911}年（進行中）")
+    page.get_by_label("期間").select_option(label=f"年報｜{taipei_today().year - 1911}年（進行中）")
     page.get_by_role("button", name="產製", exact=True).click()
     page.wait_for_url(re.compile(r".*/reports/\d+$"))
     page.locator("#run-status").get_by_text("已完成（未送出）").wait_for(timeout=60000)

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from app.core.calendar import today as taipei_today
 from app.accounts.models import Role
 from app.cases import deadlines, services
 from app.cases.models import CaseEvent, CaseStatus, CaseTransition
@@ -83,12 +84,12 @@ def test_the_whole_path_records_every_step(db, taipei, scope, factories, people)
     assert case.status == CaseStatus.OPENING_REVIEW
     services.review_opening(case, sup, sup_m, approve=True)
     assert case.status == CaseStatus.OPEN and case.opening_level == Level.MEDIUM and case.opened_at
-    plan = services.add_plan(case, sw, sw_m, goals="穩定經濟", agreed_by="王媽媽", agreed_on=date.today(),
-                             review_due=date.today() + timedelta(days=90))
-    services.add_service(case, sw, sw_m, item="s1_emergency", status=ServiceStatus.DELIVERED, on=date.today(),
+    plan = services.add_plan(case, sw, sw_m, goals="穩定經濟", agreed_by="王媽媽", agreed_on=taipei_today(),
+                             review_due=taipei_today() + timedelta(days=90))
+    services.add_service(case, sw, sw_m, item="s1_emergency", status=ServiceStatus.DELIVERED, on=taipei_today(),
                          amount=10000, note="急難紓困")
-    services.review_plan(case, plan, sw, sw_m, note="持續", next_review=date.today() + timedelta(days=60))
-    assert services.next_plan_review(case) == date.today() + timedelta(days=60)
+    services.review_plan(case, plan, sw, sw_m, note="持續", next_review=taipei_today() + timedelta(days=60))
+    assert services.next_plan_review(case) == taipei_today() + timedelta(days=60)
     services.propose_closing(case, sw, sw_m, "目標達成", Level.LOW)
     services.review_closing(case, sup, sup_m, approve=True)
     assert case.status == CaseStatus.CLOSED and case.closing_level == Level.LOW and case.closed_at
@@ -241,11 +242,11 @@ def test_services_with_amounts(db, taipei, scope, factories, people):
     sw, sw_m = people["sw1"]
     case = dispatched_case(taipei, factories, people)
     with pytest.raises(services.CaseError, match="金額"):
-        services.add_service(case, sw, sw_m, item="s1_cash", status=ServiceStatus.DELIVERED, on=date.today(), amount=None, note="")
+        services.add_service(case, sw, sw_m, item="s1_cash", status=ServiceStatus.DELIVERED, on=taipei_today(), amount=None, note="")
     with pytest.raises(services.CaseError, match="清單"):
-        services.add_service(case, sw, sw_m, item="nonsense", status=ServiceStatus.DELIVERED, on=date.today(), amount=1, note="")
-    planned = services.add_service(case, sw, sw_m, item="s1_cash", status=ServiceStatus.PLANNED, on=date.today(), amount=None, note="")
-    consult = services.add_service(case, sw, sw_m, item="s1_consultation", status=ServiceStatus.DELIVERED, on=date.today(),
+        services.add_service(case, sw, sw_m, item="nonsense", status=ServiceStatus.DELIVERED, on=taipei_today(), amount=1, note="")
+    planned = services.add_service(case, sw, sw_m, item="s1_cash", status=ServiceStatus.PLANNED, on=taipei_today(), amount=None, note="")
+    consult = services.add_service(case, sw, sw_m, item="s1_consultation", status=ServiceStatus.DELIVERED, on=taipei_today(),
                                    amount=500, note="")
     assert planned.amount is None and consult.amount is None  # no amount on a non-cash item
 

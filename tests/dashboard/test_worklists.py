@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.core.calendar import today as taipei_today
 from app.cases.models import OPEN_STATUSES, CaseStatus, CaseUnit, FamilyCase
 from app.core import tenancy
 from app.core.filters import mask_name
@@ -111,7 +112,7 @@ def test_supervisor_sees_assignment_approvals_and_overdue_clocks_of_the_unit(as_
 
 
 def test_overdue_plan_review_is_counted_and_listed(as_user, db, demo, factories):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from app.cases import services as cases
 
@@ -123,7 +124,7 @@ def test_overdue_plan_review_is_counted_and_listed(as_user, db, demo, factories)
     with tenancy.tenant_scope(demo.id):
         case = db.session.get(FamilyCase, case_id)
         cases.add_plan(case, sw, sw_m, goals="穩定就業", agreed_by="案母",
-                       agreed_on=date.today() - timedelta(days=40), review_due=date.today() - timedelta(days=3))
+                       agreed_on=taipei_today() - timedelta(days=40), review_due=taipei_today() - timedelta(days=3))
     db.session.commit()
     _, t = _home(client)
     assert t["服務計畫檢討逾期"][0] == before + 1

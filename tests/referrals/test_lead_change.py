@@ -4,11 +4,12 @@ HTTP as the users did in the browser: the arbiter decides 改派 from the 社福
 referral; the new lead opens the referral; the partner completes it; both leads see the
 outcome; the new lead's supervisor and the former lead were notified. And the
 supervisor hears of an 開案審核 request (defect 10)."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app.core.calendar import today as taipei_today
 from app.cases import services as case_services
 from app.cases.models import CaseUnitRole, FamilyCase
 from app.cases.reference import AssessmentOutcome, Level
@@ -48,8 +49,8 @@ def _open_case_with_plan_and_partner_referral(world, db):
         assert approval and case.case_no in approval[0]  # defect 10: the supervisor hears of the request
         assert not any("待開案審核" in t for t in _notes(db, sw))  # not the worker who sent it
         case_services.review_opening(case, sup, sup_m, approve=True)
-        case_services.add_plan(case, sw, sw_m, goals="穩定就學與經濟", agreed_by="王媽媽", agreed_on=date.today(),
-                               review_due=date.today() + timedelta(days=90))
+        case_services.add_plan(case, sw, sw_m, goals="穩定就學與經濟", agreed_by="王媽媽", agreed_on=taipei_today(),
+                               review_due=taipei_today() + timedelta(days=90))
         referral = services.send(case, sw, sw_m, kind=ReferralKind.PARTNER, reason="需要課後照顧", services_requested="課後照顧",
                                  sections=["members", "plan"], partner_service=service, consent=True, consent_by="王媽媽")
         ids = {"case": case.id, "referral": referral.id}

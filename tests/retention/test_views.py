@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from app.core.calendar import today as taipei_today
 from app.core import tenancy
 from app.retention.models import RetentionChoice, RetentionDecision
 
@@ -159,7 +160,7 @@ def test_the_demo_has_cases_past_retention(db, factories):
     db.session.commit()
     taipei = factories.county("臺北市")
     with tenancy.tenant_scope(taipei.id):
-        rows = services.due_for_review(taipei, date.today())
+        rows = services.due_for_review(taipei, taipei_today())
     by_name = {r.case.family_name[0]: r for r in rows}
     assert {"簡", "溫"} <= set(by_name)
     assert by_name["簡"].disposable and by_name["簡"].years_past_due >= 1
