@@ -69,13 +69,14 @@ def test_family_case_is_dispatched_from_a_report_with_its_history(db, factories,
     assert case.tenant_id == case.lead_unit.county_id and case.lead_unit.kind == UnitKind.WELFARE_CENTRE
     with tenancy.tenant_scope(case.tenant_id):
         reports = db.session.scalars(sa.select(Report).where(Report.case_id == case.id)).all()
-    assert [r.status for r in reports] == [ReportStatus.DISPATCHED]
-    assert [t.to_status for t in reports[0].transitions][-1] == ReportStatus.DISPATCHED
-    assert {m.name for m in case.members} == {"王小明", "王媽媽"}
+        assert [r.status for r in reports] == [ReportStatus.DISPATCHED]
+        assert [t.to_status for t in reports[0].transitions][-1] == ReportStatus.DISPATCHED  # read in the county
+        assert {m.name for m in case.members} == {"王小明", "王媽媽"}
     supervisor = factories.UserFactory(unit=case.lead_unit, role=Role.SUPERVISOR)
-    db.session.commit()
-    page = as_user(supervisor.username, factories.PASSWORD).get(f"/cases/{case.id}")
-    assert page.status_code == 200 and case.case_no in page.get_data(as_text=True)
+    case_id, case_no, username = case.id, case.case_no, supervisor.username  # before the commit: on PostgreSQL
+    db.session.commit()  # the county's scope ends with its transaction (row-level security)
+    page = as_user(username, factories.PASSWORD).get(f"/cases/{case_id}")
+    assert page.status_code == 200 and case_no in page.get_data(as_text=True)
 
 
 def test_family_case_in_a_unit_of_the_demo_data(factories):
