@@ -239,7 +239,9 @@ class Workflow:
 def _refusal_class(error: type[DomainError] | None, kind: type[DomainError]) -> type[DomainError]:
     if error is None or issubclass(error, kind):
         return error or kind
-    return type(error.__name__, (error, kind), {"__module__": error.__module__, "__qualname__": error.__qualname__})
+    # The area's class for its pages' ``except``, the engine's status for the answer (409 state, 403 who).
+    return type(error.__name__, (error, kind), {"__module__": error.__module__, "__qualname__": error.__qualname__,
+                                                "status": kind.status})
 
 
 def declared() -> list[Workflow]:

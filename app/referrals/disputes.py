@@ -57,7 +57,7 @@ RESPONDER = "需由原派案或轉介單位回應。"
 # The response deadline (``response_due``) is started by filing, the decision deadline (``decision_due``)
 # by sending the dispute to the arbiter: rules "dispute.response" and "dispute.decision" of ``core.deadlines``.
 WORKFLOW = Workflow("dispute", label="爭議", states=DisputeStatus, record_type="disputes",
-                    describe=lambda d: f"爭議 #{d.id}", history=_timeline, transitions=[
+                    describe=lambda d: f"爭議 #{d.id}", history=_timeline, error=DisputeError, transitions=[
     Transition("file", (None,), D.AWAITING_RESPONSE, "提出爭議", deadline="dispute.response", due_attr="response_due"),
     Transition("agree", (D.AWAITING_RESPONSE,), D.AGREED, "同意", may=_other_side, refused=RESPONDER),
     Transition("disagree", (D.AWAITING_RESPONSE,), D.AWAITING_ARBITER, "不同意，送縣市裁決", may=_other_side,
@@ -76,17 +76,6 @@ def _require(dispute: Dispute, membership, name: str) -> None:
     if t.may is not None and not t.may(dispute, membership):
         raise DisputeError(t.refused, status=403)
 
-
-def _fire(dispute: Dispute, name: str, user, membership, reason: str = "", **extra) -> Firing:
-    """Fire ``name`` (who may was asked first by ``_require``); the engine's refusal keeps its status."""
-    try:
-        if WORKFLOW.transition(name).creates:
-            return WORKFLOW.start(dispute, name, actor=user, membership=membership, reason=reason, **extra)
-        return WORKFLOW.fire(dispute, name, actor=user, membership=membership, reason=reason, check_may=False, **extra)
-    except DisputeError:
-        raise
-    except DomainError as exc:
-        raise DisputeError(exc.message, status=exc.status) from exc
 
 
 def sender_of(case: FamilyCase, unit_id: int) -> Unit:
@@ -120,7 +109,8 @@ def file(case: FamilyCase, user: User, membership: Membership, *, reason: str, p
                       other_unit_id=other.id, reason=reason.strip(), proposed=proposed,
                       proposed_unit_id=proposed_unit.id if proposed_unit else None, filed_by_id=user.id)
     db.session.add(dispute)
-    _fire(dispute, "file", user, membership, reason.strip(), timeline=f"提出爭議 #{{id}}（建議{proposed.label}"
+    WORKFLOW.start(dispute, "file", actor=user, membership=membership,
+                   reason=reason.strip(), timeline=f"提出爭議 #{{id}}（建議{proposed.label}"
           + (f"：{proposed_unit.name}" if proposed_unit else "") + f"）：{reason.strip()}；服務持續中")
     db.session.flush()
     return dispute
@@ -135,7 +125,8 @@ def respond(dispute: Dispute, user: User, membership: Membership, *, agrees: boo
     dispute.response_reason = reason.strip()
     dispute.responded_at = utcnow()
     if agrees:
-        _fire(dispute, "agree", user, membership, f"{membership.unit.name}同意：{reason.strip()}")
+        WORKFLOW.fire(dispute, "agree", actor=user, membership=membership,
+                      reason=f"{membership.unit.name}同意：{reason.strip()}", check_may=False)
         carry_out(dispute, case, dispute.proposed, dispute.proposed_unit_id, [], user, membership)
     else:
         _escalate(dispute, case, "disagree", user, membership, f"{membership.unit.name}不同意：{reason.strip()}")
@@ -143,7 +134,7 @@ def respond(dispute: Dispute, user: User, membership: Membership, *, agrees: boo
 
 
 def _escalate(dispute, case, name, user, membership, text):
-    _fire(dispute, name, user, membership, text)
+    WORKFLOW.fire(dispute, name, actor=user, membership=membership, reason=text, check_may=False)
     dispute.escalated_at = utcnow()
 
 
@@ -172,7 +163,8 @@ def decide(dispute: Dispute, user: User, membership: Membership, *, outcome: Dis
         if any(u.county_id != case.tenant_id or u.kind not in RECEIVING_KINDS for u in collaborators):
             raise DisputeError("協力單位需為本縣市的社福中心、家防中心或衛生局心衛社工。")
     before = case.lead_unit
-    _fire(dispute, "decide", user, membership, f"裁決：{outcome.label}：{reason.strip()}", outcome=outcome)
+    WORKFLOW.fire(dispute, "decide", actor=user, membership=membership,
+                  reason=f"裁決：{outcome.label}：{reason.strip()}", outcome=outcome, check_may=False)
     dispute.decision = outcome
     dispute.decision_reason = reason.strip()
     dispute.decision_lead_unit_id = lead_unit.id if lead_unit else None
@@ -263,5 +255,6 @@ def withdraw(dispute: Dispute, user: User, membership: Membership, reason: str) 
     """The unit that raised the dispute takes it back: the case's units stay as they are, the other
     side (and the arbiter, when it was waiting for a decision) is told."""
     check_withdrawal(dispute, membership, reason)
-    _fire(dispute, "withdraw", user, membership, f"{membership.unit.name}撤回：{reason.strip()}")
+    WORKFLOW.fire(dispute, "withdraw", actor=user, membership=membership,
+                  reason=f"{membership.unit.name}撤回：{reason.strip()}", check_may=False)
     db.session.flush()

@@ -54,7 +54,7 @@ def _proposing_supervisor(handover, membership) -> bool:
 
 ANSWERER = "需由受移轉單位的督導回應。"
 WORKFLOW = Workflow("lead_handover", label="主責移轉", states=HandoverStatus, record_type="lead_handovers",
-                    describe=lambda h: f"主責移轉 #{h.id}", history=_timeline, transitions=[
+                    describe=lambda h: f"主責移轉 #{h.id}", history=_timeline, error=JointError, transitions=[
     Transition("request", (None,), H.PENDING, "提出主責移轉"),
     Transition("accept", (H.PENDING,), H.ACCEPTED, "接受主責", may=_receiving_supervisor, refused=ANSWERER),
     Transition("decline", (H.PENDING,), H.DECLINED, "不接受", may=_receiving_supervisor, refused=ANSWERER),
@@ -68,17 +68,6 @@ def _require(handover: LeadHandover, membership, name: str) -> None:
     if t.may is not None and not t.may(handover, membership):
         raise JointError(t.refused, status=403)
 
-
-def _fire(handover: LeadHandover, name: str, user, membership, reason: str = "") -> Firing:
-    """Fire ``name`` (who may was asked first by ``_require``); the engine's refusal keeps its status."""
-    try:
-        if WORKFLOW.transition(name).creates:
-            return WORKFLOW.start(handover, name, actor=user, membership=membership, reason=reason)
-        return WORKFLOW.fire(handover, name, actor=user, membership=membership, reason=reason, check_may=False)
-    except JointError:
-        raise
-    except DomainError as exc:
-        raise JointError(exc.message, status=exc.status) from exc
 
 
 def leads(case: FamilyCase) -> list[CaseUnit]:
@@ -180,7 +169,7 @@ def request_handover(case: FamilyCase, user: User, membership: Membership, to_un
     handover = LeadHandover(tenant_id=case.tenant_id, case_id=case.id, from_unit_id=membership.unit_id,
                             to_unit=unit, reason=reason.strip(), requested_by_id=user.id)  # the entry names it
     db.session.add(handover)
-    _fire(handover, "request", user, membership, reason.strip())
+    WORKFLOW.start(handover, "request", actor=user, membership=membership, reason=reason.strip())
     db.session.flush()
     return handover
 
@@ -197,7 +186,8 @@ def answer_handover(handover: LeadHandover, case: FamilyCase, user: User, member
     handover.answer_note = note.strip()
     if accept:
         change_lead(case, handover.to_unit_id, old_lead="collaborator", why="主責移轉", user=user, membership=membership)
-    _fire(handover, "accept" if accept else "decline", user, membership, note.strip())
+    WORKFLOW.fire(handover, "accept" if accept else "decline", actor=user, membership=membership,
+                  reason=note.strip(), check_may=False)
     db.session.flush()
 
 
@@ -210,5 +200,5 @@ def cancel_handover(handover: LeadHandover, user: User, membership: Membership, 
     handover.answered_by_id = user.id
     handover.answered_at = utcnow()
     handover.answer_note = note.strip()
-    _fire(handover, "cancel", user, membership, note.strip())
+    WORKFLOW.fire(handover, "cancel", actor=user, membership=membership, reason=note.strip(), check_may=False)
     db.session.flush()

@@ -124,10 +124,11 @@ def _describe(referral: Referral) -> str:
 # The reply deadline, ``deadline_at``, is started by ``send``, ``receive_forwarded`` and ``resubmit``:
 # rule "referral.response" of ``core.deadlines`` (the county's working days in force).
 WORKFLOW = Workflow("referral", label="轉介", states=ReferralStatus, transitions=_transitions("受案"),
-                    record_type="referrals", describe=_describe, history=_history, due_attr="deadline_at")
+                    record_type="referrals", describe=_describe, history=_history, due_attr="deadline_at",
+                    error=ReferralError)
 COUNTY_TRANSFER_WORKFLOW = Workflow("county_transfer", label="轉介", states=ReferralStatus,
                                     transitions=_transitions("轉銜受案"), record_type="referrals", describe=_describe,
-                                    history=_history, due_attr="deadline_at")
+                                    history=_history, due_attr="deadline_at", error=ReferralError)
 TRANSITIONS = WORKFLOW.moves()  # {state: {states it may move to}}
 
 
@@ -141,18 +142,6 @@ def _require(referral: Referral, membership, name: str) -> None:
     if t.may is not None and not t.may(referral, membership):
         raise ReferralError(t.refused)
 
-
-def _fire(referral: Referral, name: str, user, membership, reason: str = "", **extra):
-    """Fire ``name`` (who may was asked by ``_require``); the engine's refusal keeps its status."""
-    wf = workflow_of(referral)
-    try:
-        if wf.transition(name).creates:
-            return wf.start(referral, name, actor=user, membership=membership, reason=reason, **extra)
-        return wf.fire(referral, name, actor=user, membership=membership, reason=reason, check_may=False, **extra)
-    except ReferralError:
-        raise
-    except DomainError as exc:
-        raise ReferralError(exc.message, status=exc.status) from exc
 
 
 # --- Sending ----------------------------------------------------------------------
@@ -237,7 +226,8 @@ def send(case: FamilyCase, user: User, membership: Membership, *, kind: Referral
     referral.shared_snapshot = snapshot(case, sections)
     referral.referral_no = _new_referral_no()
     db.session.add(referral)
-    _fire(referral, "send", user, membership, f"轉介理由：{referral.reason}", family_name=case.family_name)
+    workflow_of(referral).start(referral, "send", actor=user, membership=membership,
+                reason=f"轉介理由：{referral.reason}", family_name=case.family_name)
     cases.add_event(case, "referral", f"轉介 {referral.referral_no} 至 {referral.destination}（{kind.label}）", user, membership)
     db.session.flush()
     return referral
@@ -253,7 +243,8 @@ def accept(referral: Referral, user: User, membership: Membership, *, served_by:
     if referral.kind == ReferralKind.COUNTY:
         if lead_unit is None or lead_unit.county_id != referral.to_county_id or lead_unit.kind not in RECEIVING_KINDS:
             raise ReferralError("跨縣市轉銜受案時，請指定本縣市的主責單位。")
-    _fire(referral, "accept", user, membership, f"受案，由 {served_by.strip()} 服務")
+    workflow_of(referral).fire(referral, "accept", actor=user, membership=membership,
+                reason=f"受案，由 {served_by.strip()} 服務", check_may=False)
     referral.served_by = served_by.strip()
     referral.responded_at = utcnow()
     if referral.kind == ReferralKind.UNIT:
@@ -292,7 +283,8 @@ def decline(referral: Referral, user, membership, reason: DeclineReason, comment
     _require(referral, membership, "decline")
     if not comment.strip():
         raise ReferralError("不受案需說明理由。")
-    _fire(referral, "decline", user, membership, f"{reason.label}：{comment.strip()}")
+    workflow_of(referral).fire(referral, "decline", actor=user, membership=membership,
+                reason=f"{reason.label}：{comment.strip()}", check_may=False)
     referral.decline_reason = reason
     referral.closing_text = comment.strip()
     referral.responded_at = utcnow()
@@ -303,7 +295,8 @@ def return_for_information(referral: Referral, user, membership, comment: str) -
     _require(referral, membership, "return")
     if not comment.strip():
         raise ReferralError("退回時請寫明需要補充的資料。")
-    _fire(referral, "return", user, membership, f"退回補件：{comment.strip()}")
+    workflow_of(referral).fire(referral, "return", actor=user, membership=membership,
+                reason=f"退回補件：{comment.strip()}", check_may=False)
     db.session.flush()
 
 
@@ -311,7 +304,8 @@ def resubmit(referral: Referral, user, membership, note: str) -> None:
     _require(referral, membership, "resubmit")
     if not note.strip():
         raise ReferralError("請寫明補充了哪些資料。")
-    _fire(referral, "resubmit", user, membership, f"補件後重送：{note.strip()}")
+    workflow_of(referral).fire(referral, "resubmit", actor=user, membership=membership,
+                reason=f"補件後重送：{note.strip()}", check_may=False)
     db.session.flush()
 
 
@@ -325,7 +319,8 @@ def forward(referral: Referral, user, membership, to_unit: Unit, note: str) -> R
         raise ReferralError("請選擇同縣市、且不是本單位的社福中心、家防中心或衛生局心衛社工。")
     if not note.strip():
         raise ReferralError("請寫明再轉的理由。")
-    _fire(referral, "forward", user, membership, f"再轉至 {to_unit.name}：{note.strip()}")
+    workflow_of(referral).fire(referral, "forward", actor=user, membership=membership,
+                reason=f"再轉至 {to_unit.name}：{note.strip()}", check_may=False)
     new = Referral(tenant_id=referral.tenant_id, to_county_id=referral.to_county_id, kind=referral.kind,
                    case_id=referral.case_id, from_unit_id=referral.from_unit_id, to_unit_id=to_unit.id,
                    reason=referral.reason, services_requested=referral.services_requested,
@@ -334,7 +329,8 @@ def forward(referral: Referral, user, membership, to_unit: Unit, note: str) -> R
                    urgency=referral.urgency, sent_by_id=referral.sent_by_id, forwarded_from_id=referral.id,
                    referral_no=_new_referral_no())
     db.session.add(new)
-    _fire(new, "receive_forwarded", user, membership, f"由 {referral.to_unit.name} 再轉（原轉介 {referral.referral_no}）")
+    workflow_of(new).start(new, "receive_forwarded", actor=user, membership=membership,
+                reason=f"由 {referral.to_unit.name} 再轉（原轉介 {referral.referral_no}）")
     referral.forwarded_to_id = new.id
     db.session.flush()
     return new
@@ -342,7 +338,8 @@ def forward(referral: Referral, user, membership, to_unit: Unit, note: str) -> R
 
 def withdraw(referral: Referral, user, membership, note: str) -> None:
     _require(referral, membership, "withdraw")
-    _fire(referral, "withdraw", user, membership, f"撤回：{note.strip()}" if note.strip() else "撤回")
+    workflow_of(referral).fire(referral, "withdraw", actor=user, membership=membership,
+                reason=f"撤回：{note.strip()}" if note.strip() else "撤回", check_may=False)
     db.session.flush()
 
 
@@ -350,7 +347,8 @@ def complete(referral: Referral, user, membership, outcome: ReferralOutcome, tex
     _require(referral, membership, "complete")
     if not text.strip():
         raise ReferralError("請寫下服務成果。")
-    _fire(referral, "complete", user, membership, f"{outcome.label}：{text.strip()}")
+    workflow_of(referral).fire(referral, "complete", actor=user, membership=membership,
+                reason=f"{outcome.label}：{text.strip()}", check_may=False)
     referral.outcome = outcome
     referral.closing_text = text.strip()
     db.session.flush()
@@ -360,7 +358,8 @@ def fail(referral: Referral, user, membership, text: str) -> None:
     _require(referral, membership, "fail")
     if not text.strip():
         raise ReferralError("請寫明轉介失敗的原因。")
-    _fire(referral, "fail", user, membership, text.strip())
+    workflow_of(referral).fire(referral, "fail", actor=user, membership=membership,
+                reason=text.strip(), check_may=False)
     referral.closing_text = text.strip()
     db.session.flush()
 

@@ -92,8 +92,9 @@ def test_an_areas_error_class_is_raised_too_and_check_asks_who_first():
     w.start(thing)
     with pytest.raises(AreaError, match="只有管理員") as refused:
         w.check(thing, "open", "訪客")
-    assert isinstance(refused.value, Forbidden) and refused.value.status == 422
+    # the area's class for its pages' except-clauses, the engine's status for the answer
+    assert isinstance(refused.value, Forbidden) and refused.value.status == 403
     with pytest.raises(AreaError, match="不能改為") as refused:
         w.fire(thing, "shut", membership="管理員")
-    assert isinstance(refused.value, workflow.WorkflowError)
+    assert isinstance(refused.value, workflow.WorkflowError) and refused.value.status == 409
     w.check(thing, "open", "管理員")
