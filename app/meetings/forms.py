@@ -127,6 +127,10 @@ class RocOnlyDateField(FlexibleDateField):
     """A date that must be typed in the ROC calendar, as printed on the ministry's documents: a
     Gregorian year (「2018/6/4」, the seed's own slip) is refused with its ROC form, what was typed kept."""
 
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("description", "民國年/月/日，例如 108/06/04（請寫民國年，不寫西元年）")
+        super().__init__(label, validators, **kwargs)
+
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if self.data and GREGORIAN.match(self.data) and not self.process_errors:
