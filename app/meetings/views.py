@@ -401,6 +401,17 @@ def instruct(meeting_id: int, item_id: int):
     return _on_table(meeting_id, item_id, InstructionForm, "主席提示不可空白。", do)
 
 
+def _parts_form(form_class, field: str, item_id: int):
+    """A form whose unit choice is the item's units (主辦 and 協辦), checked on the server."""
+    def make(formdata):
+        form = form_class(formdata)
+        item = db.session.get(ActionItem, item_id)
+        form[field].choices = [(u.unit_id, u.unit.display_short) for u in item.units] if item else []
+        return form
+
+    return make
+
+
 @bp.post("/<int:meeting_id>/items/<int:item_id>/release")
 @requires(*MEMBERS)
 def release(meeting_id: int, item_id: int):
@@ -410,13 +421,7 @@ def release(meeting_id: int, item_id: int):
         names = "、".join(u.unit.display_short for u in item.units if u.unit_id in (form.unit_ids.data or []))
         return f"{names}解除列管。"
 
-    def form_class(formdata):
-        form = ReleaseForm(formdata)
-        item = db.session.get(ActionItem, item_id)
-        form.unit_ids.choices = [(u.unit_id, u.unit.display_short) for u in item.units] if item else []
-        return form
-
-    return _on_table(meeting_id, item_id, form_class, "請勾選要解除列管的單位。", do)
+    return _on_table(meeting_id, item_id, _parts_form(ReleaseForm, "unit_ids", item_id), "請勾選要解除列管的單位。", do)
 
 
 @bp.post("/<int:meeting_id>/items/<int:item_id>/reopen")
@@ -427,13 +432,7 @@ def reopen_part(meeting_id: int, item_id: int):
         services.reopen_part(item, meeting, form.unit_id.data, current_user, form.reason.data or "")
         return "已恢復列管。"
 
-    def form_class(formdata):
-        form = ReopenForm(formdata)
-        item = db.session.get(ActionItem, item_id)
-        form.unit_id.choices = [(u.unit_id, u.unit.display_short) for u in item.units] if item else []
-        return form
-
-    return _on_table(meeting_id, item_id, form_class, "請選擇單位並寫明恢復列管的理由。", do)
+    return _on_table(meeting_id, item_id, _parts_form(ReopenForm, "unit_id", item_id), "請選擇單位並寫明恢復列管的理由。", do)
 
 
 @bp.post("/<int:meeting_id>/items/<int:item_id>/note")
