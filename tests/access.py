@@ -140,10 +140,11 @@ ROUTES = {
                               ("finalise", "meeting_id", "tpe_meeting"), ("item_new", "meeting_id", "tpe_meeting"),
                               ("remind", "meeting_id", "tpe_meeting"), ("documents_view", "meeting_id", "tpe_meeting"),
                               ("merge", "item_id", "tpe_item"), ("case_link", "item_id", "tpe_item"),
+                              ("table_settings", "meeting_id", "tpe_meeting"),
                               ("document_pdf", "document_id", "tpe_document"))},
     **{f"meetings.{name}": Route((SW, DISPATCH, COUNTY_ADMIN, MINISTRY),
                                  {"meeting_id": "tpe_meeting", "item_id": "tpe_item"}, True, party=(COUNTY_ADMIN,))
-       for name in ("decide", "instruct")},
+       for name in ("decide", "instruct", "release", "reopen_part", "note")},
     "meetings.progress": Route((SW, DISPATCH, COUNTY_ADMIN, MINISTRY), {"item_id": "tpe_item"}, True, party=(SW,)),
     # Step 6: reports. A submitted 臺北市 report: its county's administrator and the ministry may open it.
     "reports.index": Route((COUNTY_ADMIN,)),

@@ -33,7 +33,9 @@ def ministry_units_by_short_name() -> dict[str, Unit]:
 def import_progress_34(series: MeetingSeries | None = None, *, finalise: bool = True) -> MeetingSeries:
     """The seed's progress meeting: meetings 1 … 35, the 12 items of the 34th meeting's tracking
     table with the 33rd meeting's entries as 前次 and the 34th's as 更新, the chair's 1080605
-    instructions, and the decision 繼續追蹤 on each (the seed's V column)."""
+    instructions, and the decision 繼續追蹤 on each (the seed's V column); the seed's 附件2 as printed:
+    資訊處's part of 1080315-1 released (「本案資訊處解除列管，其他司署繼續列管」), 「報告完後即可解除列管」
+    under 列管建議 of 1080125-2, the 製表日期, the 附件 label and the 註 line."""
     data = load_progress_34()
     units = ministry_units_by_short_name()
     if series is None:
@@ -43,7 +45,9 @@ def import_progress_34(series: MeetingSeries | None = None, *, finalise: bool = 
         db.session.flush()
     meetings: dict[int, Meeting] = {}
     for m in data["meetings"]:
-        fields = {k: v for k, v in m.items() if k not in ("number", "held_on")}
+        fields = {k: v for k, v in m.items() if k not in ("number", "held_on", "table_date")}
+        if m.get("table_date"):  # the seed prints 「2018/6/4」, a slip of the calendar: the day before the meeting
+            fields["table_date"] = date.fromisoformat(m["table_date"])
         if not fields:
             fields["previous_minutes"] = "（歷次會議：僅匯入其列管事項）"
         meetings[m["number"]] = services.new_meeting(series, date.fromisoformat(m["held_on"]), number=m["number"], **fields)
@@ -64,6 +68,11 @@ def import_progress_34(series: MeetingSeries | None = None, *, finalise: bool = 
         if spec["chair"]:
             services.instruct(item, current, "\n".join(spec["chair"]))
         services.decide(item, current, Recommendation.CONTINUE)
+        if spec.get("release"):  # 「本案資訊處解除列管，其他司署繼續列管」: one unit's part released, the sentence generated
+            services.release_parts(item, current, [units[u].id for u in spec["release"]],
+                                   reason="；".join(p for p in spec["chair"] if "解除列管" in p))
+        if spec.get("remark"):  # free text under 列管建議 instead of the V
+            services.set_note(item, current, spec["remark"])
     db.session.flush()
     if finalise:
         for number, meeting in meetings.items():

@@ -46,9 +46,11 @@ def row_lines(row, instruction_lines=()) -> int:
     return max(text, units, previous, current)
 
 
-def html_for(meeting: Meeting, kind: DocumentKind, today=None) -> str:
+def html_for(meeting: Meeting, kind: DocumentKind, today=None, table_date=None) -> str:
+    """``table_date``: the 製表日期 chosen when the table was made (else the meeting's, else today)."""
     today = today or calendar.today()
-    context = {"meeting": meeting, "series": meeting.series, "today": today}
+    context = {"meeting": meeting, "series": meeting.series, "today": today,
+               "table_date": table_date or meeting.table_date or today}
     if kind == DocumentKind.TRACKING:
         rows = queries.tracking_table(meeting, today=today)
         context["rows"] = rows
@@ -65,11 +67,15 @@ def pdf_bytes(html: str) -> tuple[bytes, int]:
     return render_pdf(html)
 
 
-def request(meeting: Meeting, kind: DocumentKind, user) -> MeetingDocument:
+def request(meeting: Meeting, kind: DocumentKind, user, table_date=None) -> MeetingDocument:
     """Queue a PDF; the row exists (queued) before the job runs, so the page can show its progress.
-    When the job queue is down the row is marked failed and :class:`jobs.JobsUnavailable` is raised."""
+    When the job queue is down the row is marked failed and :class:`jobs.JobsUnavailable` is raised.
+    A tracking table keeps its 製表日期 on its row (a retry prints the same date)."""
+    if kind == DocumentKind.TRACKING:
+        table_date = table_date or meeting.table_date or calendar.today()
     doc = queued.request(MeetingDocument(meeting_id=meeting.id, county_id=meeting.county_id, kind=kind,
-                                         requested_by_id=getattr(user, "id", None)), actor=user)
+                                         requested_by_id=getattr(user, "id", None),
+                                         table_date=table_date if kind == DocumentKind.TRACKING else None), actor=user)
     queued.enqueue(doc, make, doc.id, meeting.county_id, getattr(user, "id", None))
     return doc
 
@@ -88,7 +94,7 @@ def make(document_id: int, county_id: int | None, user_id: int | None) -> int:
 def _produce(doc: MeetingDocument) -> int:
     started = time.perf_counter()
     meeting = db.session.get(Meeting, doc.meeting_id)
-    data, pages = pdf_bytes(html_for(meeting, doc.kind))
+    data, pages = pdf_bytes(html_for(meeting, doc.kind, table_date=doc.table_date))
     doc.pdf, doc.pages, doc.sha256 = data, pages, hashlib.sha256(data).hexdigest()
     doc.seconds = round(time.perf_counter() - started, 3)
     return pages

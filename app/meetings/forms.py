@@ -1,9 +1,22 @@
 from __future__ import annotations
 
+import re
+
 from wtforms import FieldList, FormField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange
 
-from ..core.forms import ActionForm, BaseForm, FlexibleDateField, SubForm, chosen, max_length, optional, required
+from ..core.forms import (
+    ActionForm,
+    BaseForm,
+    FlexibleDateField,
+    SubForm,
+    chosen,
+    max_length,
+    optional,
+    parse_flexible_date,
+    required,
+    roc_short,
+)
 from .models import DocumentKind, Recommendation
 
 # Agenda sections an item can come from (the middle part of a 案號).
@@ -105,3 +118,55 @@ class CaseLinkForm(ActionForm):
 class DocumentForm(ActionForm):
     PREFIX = "doc"
     kind = SelectField("文件", choices=DocumentKind.choices(), validate_choice=True)
+
+
+GREGORIAN = re.compile(r"^\s*[0-9０-９]{4}\s*[-/.年－／．]")
+
+
+class RocOnlyDateField(FlexibleDateField):
+    """A date that must be typed in the ROC calendar, as printed on the ministry's documents: a
+    Gregorian year (「2018/6/4」, the seed's own slip) is refused with its ROC form, what was typed kept."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("description", "民國年/月/日，例如 108/06/04（請寫民國年，不寫西元年）")
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data and GREGORIAN.match(self.data) and not self.process_errors:
+            try:
+                same = roc_short(parse_flexible_date(self.data))
+            except ValueError:
+                same = ""
+            self.date = None
+            self.process_errors.append(f"「{self.label.text}」請以民國年填寫：{self.data.strip()} 是西元日期"
+                                       + (f"，民國寫成 {same}。" if same else "。"))
+
+
+class TableForm(ActionForm):
+    """The tracking table as made: 製表日期 (ROC, today by default), 附件 label and 註 line."""
+
+    PREFIX = "ts"
+    table_date = RocOnlyDateField("製表日期", validators=[required("製表日期")])
+    annex = StringField("附件標示（如：附件2）", validators=[optional(), max_length("附件標示", 20)])
+    note = TextAreaField("註（印在表下，如：註：請社家署…）", validators=[optional(), max_length("註", 1000)])
+
+
+class ReleaseForm(ActionForm):
+    """Release some units' parts of an item (解除列管 for them; the others continue)."""
+
+    PREFIX = "rl"
+    unit_ids = SelectMultipleField("解除列管的單位", coerce=int, validate_choice=True,
+                                   validators=[DataRequired(message="請勾選要解除列管的單位。")])
+    reason = StringField("理由（空白則為本次會議決定）", validators=[optional(), max_length("理由", 200)])
+
+
+class ReopenForm(ActionForm):
+    PREFIX = "ro"
+    unit_id = SelectField("恢復列管的單位", coerce=int, validate_choice=True)
+    reason = StringField("恢復列管的理由", validators=[required("恢復列管的理由"), max_length("理由", 200)])
+
+
+class NoteForm(ActionForm):
+    PREFIX = "nt"
+    note = TextAreaField("列管建議（文字，印在「列管建議」欄，取代 V）", validators=[optional(), max_length("列管建議", 200)])

@@ -39,6 +39,14 @@ class ItemStatus(LabeledEnum):
     MERGED = ("merged", "已併案")
 
 
+class PartStatus(LabeledEnum):
+    """One unit's part of an action item (its 主辦 or 協辦 share). Not stored either: the meeting that
+    released it (``ItemUnit.released_at_id``) holds it. The item is released when every part is."""
+
+    TRACKING = ("tracking", "列管中")
+    RELEASED = ("released", "解除列管")
+
+
 class Recommendation(LabeledEnum):
     CLOSE = ("close", "解除列管")
     CONTINUE = ("continue", "繼續追蹤")
@@ -83,6 +91,11 @@ class Meeting(CountyOrNationalMixin, TimestampMixin, db.Model):
     starts_at: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="")
     place: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
     chair: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
+    # The tracking table as the ministry prints it: 製表日期 (chosen when the table is made), the
+    # 附件 label (「附件2」: the table is an annex of the minutes) and the 註 line under the table.
+    table_date: Mapped[date | None] = mapped_column(sa.Date())
+    table_annex: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="")
+    table_note: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
     invited: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")  # 應出席
     attendees: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")  # 出(列)席
     # Minutes in the order of seed 004: 壹 … 柒.
@@ -109,6 +122,12 @@ class Meeting(CountyOrNationalMixin, TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.series.name}第 {self.number} 次會議"
+
+    @property
+    def table_note_line(self) -> str:
+        """The 註 line printed under the tracking table, as the secretariat wrote it (「註：」 added if missing)."""
+        text = (self.table_note or "").strip()
+        return text if not text or text.startswith("註") else f"註：{text}"
 
 
 class ActionItem(CountyOrNationalMixin, TimestampMixin, db.Model):
@@ -208,13 +227,83 @@ class ItemUnit(CountyOrNationalMixin, db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), nullable=False, index=True)
     lead: Mapped[bool] = mapped_column(nullable=False, default=False)  # 主辦 (else 協辦)
 
+    # The meeting at which this unit's part was released (解除列管) while others may continue.
+    released_at_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id"))
+
     item: Mapped[ActionItem] = relationship(back_populates="units")
     unit = relationship("Unit")
+    released_at: Mapped[Meeting | None] = relationship(foreign_keys=[released_at_id])
 
     __audited__ = True  # who leads an item (主辦) and who helps is a decision of the secretariat
 
+    @property
+    def released(self) -> bool:
+        return self.released_at_id is not None
+
+    @property
+    def status(self) -> PartStatus:
+        return PartStatus.RELEASED if self.released_at_id is not None else PartStatus.TRACKING
+
+    @status.setter
+    def status(self, value: PartStatus) -> None:
+        """Set by the workflow engine: reopening clears the releasing meeting; releasing is written by
+        the service that fires it (it knows the meeting)."""
+        if value == PartStatus.TRACKING and self.released_at_id is not None:
+            self.released_at_id = None
+
     def __str__(self) -> str:
         return f"列管事項{'主辦' if self.lead else '協辦'}單位"
+
+
+class ItemUnitEvent(CountyOrNationalMixin, db.Model):
+    """The history of one unit's part of an item: each release (解除列管) and each explicit reopening
+    (恢復列管), at which meeting, who, when and why. Written by ``PART_WORKFLOW``'s history hook."""
+
+    __tablename__ = "action_item_unit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("action_items.id", ondelete="CASCADE"), nullable=False, index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), nullable=False)
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id"))
+    action: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # the transition: release / reopen
+    reason: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    unit = relationship("Unit")
+    meeting = relationship("Meeting")
+    by = relationship("User")
+
+    @property
+    def label(self) -> str:
+        return "解除列管" if self.action == "release" else "恢復列管"
+
+
+def _part_history(firing) -> None:
+    if firing.before is None:
+        return  # a part's start (given to the unit) is the item's own 列管 and its audit entry
+    part = firing.record
+    db.session.add(ItemUnitEvent(item_id=part.item_id, unit_id=part.unit_id, county_id=part.county_id,
+                                 meeting_id=firing.extra.get("meeting_id"), action=firing.transition.name,
+                                 reason=firing.reason, by_id=firing.actor_id, at=firing.at))
+
+
+def _describe_part(part) -> str:
+    return f"列管事項 {part.item.case_numbers}（{part.unit.display_short}）"
+
+
+PART_WORKFLOW = Workflow(
+    "action_item_unit", label="單位列管", states=PartStatus, record_type="action_item_units",
+    describe=_describe_part, history=_part_history,
+    transitions=[
+        Transition("assign", (None,), PartStatus.TRACKING, "列管"),
+        Transition("release", (PartStatus.TRACKING,), PartStatus.RELEASED, "解除列管"),
+        # only by an explicit action: the secretariat's 恢復列管 with a reason, or the chair's decision
+        # at the same meeting changed back to 繼續追蹤 (until the minutes are final)
+        Transition("reopen", (PartStatus.RELEASED,), PartStatus.TRACKING, "恢復列管"),
+    ])
+"""One unit's part of an action item: released separately (「本案資訊處解除列管，其他司署繼續列管」);
+the item is released (``ITEM_WORKFLOW`` close) when every part is, and reopened with a part."""
 
 
 class ChairInstruction(CountyOrNationalMixin, db.Model):
@@ -273,6 +362,11 @@ class ItemDecision(CountyOrNationalMixin, db.Model):
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("action_items.id", ondelete="CASCADE"), nullable=False, index=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), nullable=False)
     decision: Mapped[Recommendation] = mapped_column(enum_column_type(Recommendation, "decision"), nullable=False)
+    # Free text under 列管建議, printed across its two columns instead of the V
+    # (「報告完後即可解除列管」, 「本案資訊處解除列管，其他司署繼續列管」). ``note_generated``: the
+    # sentence was written by the system from the parts released and nobody has edited it since.
+    note: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    note_generated: Mapped[bool] = mapped_column(nullable=False, default=False)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
@@ -319,6 +413,7 @@ class MeetingDocument(QueuedDocumentMixin, CountyOrNationalMixin, db.Model):
     pages: Mapped[int] = mapped_column(nullable=False, default=0)
     seconds: Mapped[float] = mapped_column(sa.Float(), nullable=False, default=0.0)
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    table_date: Mapped[date | None] = mapped_column(sa.Date())  # the 製表日期 printed (tracking table)
 
     requested_by = relationship("User")
 

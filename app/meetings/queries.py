@@ -18,6 +18,7 @@ from .models import (
     ItemDecision,
     ItemNumber,
     ItemUnit,
+    ItemUnitEvent,
     Meeting,
     MeetingAmendment,
     MeetingDocument,
@@ -39,8 +40,9 @@ class Awaiting:
 def _missing(meeting_of_series: dict):
     """No progress entry of the item's unit for the coming meeting of the item's series."""
     coming = sa.case(meeting_of_series, value=ActionItem.series_id)
-    return ~sa.exists().where(ProgressEntry.item_id == ItemUnit.item_id, ProgressEntry.unit_id == ItemUnit.unit_id,
-                              ProgressEntry.meeting_id == coming)
+    return sa.and_(ItemUnit.released_at_id.is_(None),  # a part released is not waited for
+                   ~sa.exists().where(ProgressEntry.item_id == ItemUnit.item_id, ProgressEntry.unit_id == ItemUnit.unit_id,
+                                      ProgressEntry.meeting_id == coming))
 
 
 def _open_items():
@@ -146,7 +148,8 @@ class TrackingPage:
 def tracking_page(meeting: Meeting, *, manager: bool, unit_id: int) -> TrackingPage:
     rows = tracking_table(meeting, unit_id=None if manager else unit_id)
     # services.missing_units from the rows already loaded: a unit without this meeting's entry has no current text
-    missing = {row.item.id: units for row in rows if (units := [p.unit_id for p in row.progress if not p.current])} \
+    missing = {row.item.id: units for row in rows
+               if (units := [p.unit_id for p in row.progress if not p.current and not p.released])} \
         if manager else {}
     unit_names = {u.id: u.display_short for u in db.session.scalars(
         sa.select(Unit).where(Unit.id.in_({u for units in missing.values() for u in units})))} if missing else {}
@@ -197,6 +200,7 @@ class UnitProgress:
     current_marked: list = field(default_factory=list)  # (segment, changed) for red
     recommendation: Recommendation | None = None
     unit_id: int | None = None
+    released: bool = False  # this unit's part is released (at this meeting or before)
 
     @property
     def current_html(self):
@@ -212,8 +216,15 @@ class TableRow:
     assist_units: list[str]
     progress: list[UnitProgress]
     overdue: bool
-    recommendation: Recommendation  # the units' proposal: close only when every unit proposes it
+    recommendation: Recommendation  # the units' proposal: close only when every unit still tracked proposes it
     decision: Recommendation | None
+    note: str = ""  # free text under 列管建議, printed across its two columns instead of the V
+    released: dict = field(default_factory=dict)  # unit short name → number of the meeting that released its part
+
+    @property
+    def mark(self) -> Recommendation:
+        """The V printed under 列管建議: the chair's decision, else the units' proposal."""
+        return self.decision or self.recommendation
 
 
 def tracking_table(meeting: Meeting, today: date | None = None, unit_id: int | None = None) -> list[TableRow]:
@@ -230,8 +241,12 @@ def tracking_table(meeting: Meeting, today: date | None = None, unit_id: int | N
                       ProgressEntry.recommendation).where(ProgressEntry.item_id.in_(ids),
                                                           ProgressEntry.meeting_id.in_(meeting_ids))):
         by_item.setdefault(item_id, {})[(entry_unit, entry_meeting)] = (text, proposal)
-    decisions = dict(db.session.execute(sa.select(ItemDecision.item_id, ItemDecision.decision).where(
-        ItemDecision.item_id.in_(ids), ItemDecision.meeting_id == meeting.id)).all())
+    decisions = {item_id: (decision, note) for item_id, decision, note in db.session.execute(
+        sa.select(ItemDecision.item_id, ItemDecision.decision, ItemDecision.note).where(
+            ItemDecision.item_id.in_(ids), ItemDecision.meeting_id == meeting.id))}
+    released_ids = {u.released_at_id for i in items for u in i.units if u.released_at_id}
+    numbers = dict(db.session.execute(sa.select(Meeting.id, Meeting.number).where(
+        Meeting.id.in_(released_ids))).all()) if released_ids else {}
     rows = []
     for position, item in enumerate(items, start=1):
         if unit_id is not None and not any(u.unit_id == unit_id for u in item.units):
@@ -243,14 +258,17 @@ def tracking_table(meeting: Meeting, today: date | None = None, unit_id: int | N
             now = entries.get((unit.unit_id, meeting.id))
             previous_text, current_text = before[0] if before else "", now[0] if now else ""
             progress.append(UnitProgress(unit.unit.display_short, previous_text, current_text,
-                                         marked(previous_text, current_text), now[1] if now else None, unit.unit_id))
-        proposals = [p.recommendation for p in progress if p.recommendation is not None]
+                                         marked(previous_text, current_text), now[1] if now else None, unit.unit_id,
+                                         unit.released))
+        proposals = [p.recommendation for p in progress if p.recommendation is not None and not p.released]
         recommendation = Recommendation.CLOSE if proposals and all(p == Recommendation.CLOSE for p in proposals) \
             else Recommendation.CONTINUE
-        decision = decisions.get(item.id)
+        decision, note = decisions.get(item.id, (None, ""))
         rows.append(TableRow(position, item, [u.unit.display_short for u in item.units if u.lead],
                              [u.unit.display_short for u in item.units if not u.lead], progress,
-                             bool(item.due_on and item.due_on < today and item.is_open), recommendation, decision))
+                             bool(item.due_on and item.due_on < today and item.is_open), recommendation, decision,
+                             note or "", {u.unit.display_short: numbers.get(u.released_at_id)
+                                          for u in item.units if u.released_at_id}))
     return rows
 
 
@@ -262,8 +280,8 @@ def my_items(membership, *, include_closed: bool = False) -> list[ActionItem]:
                                                        ActionItem.merged_into_id.is_(None))
             .options(selectinload(ActionItem.numbers), selectinload(ActionItem.units))  # the page prints both
             .order_by(ActionItem.series_id, ActionItem.id))
-    if not include_closed:
-        stmt = stmt.where(ActionItem.closed_at_id.is_(None))
+    if not include_closed:  # nor the items where this unit's own part is released
+        stmt = stmt.where(ActionItem.closed_at_id.is_(None), ItemUnit.released_at_id.is_(None))
     return list(db.session.scalars(stmt).unique())
 
 
@@ -291,6 +309,8 @@ def history(item: ActionItem) -> list[dict]:
                                   .order_by(Meeting.number)).all()
     entries = db.session.scalars(sa.select(ProgressEntry).where(ProgressEntry.item_id == item.id)).all()
     decisions = {d.meeting_id: d for d in db.session.scalars(sa.select(ItemDecision).where(ItemDecision.item_id == item.id))}
+    parts = db.session.scalars(sa.select(ItemUnitEvent).where(ItemUnitEvent.item_id == item.id)
+                               .order_by(ItemUnitEvent.at, ItemUnitEvent.id)).all()
     raised = next((m for m in meetings if m.id == item.raised_at_id), None)
     out = []
     for meeting in meetings:
@@ -299,8 +319,10 @@ def history(item: ActionItem) -> list[dict]:
         progress = [e for e in entries if e.meeting_id == meeting.id]
         instructions = [i for i in item.instructions if i.meeting_id == meeting.id]
         decision = decisions.get(meeting.id)
-        if progress or instructions or decision or meeting.id == item.raised_at_id:
-            out.append({"meeting": meeting, "progress": progress, "instructions": instructions, "decision": decision})
+        released = [e for e in parts if e.meeting_id == meeting.id]  # each unit's part released or reopened here
+        if progress or instructions or decision or released or meeting.id == item.raised_at_id:
+            out.append({"meeting": meeting, "progress": progress, "instructions": instructions, "decision": decision,
+                        "parts": released})
         if item.closed_at_id == meeting.id:
             break
     return out

@@ -27,6 +27,7 @@ from .models import (
     ITEM_WORKFLOW,
     MEETING_WORKFLOW,
     NATIONAL_KINDS,
+    PART_WORKFLOW,
     ActionItem,
     ChairInstruction,
     ItemDecision,
@@ -34,6 +35,7 @@ from .models import (
     ItemStatus,
     ItemUnit,
     Meeting,
+    PartStatus,
     MeetingAmendment,
     MeetingSeries,
     MeetingStatus,
@@ -257,6 +259,8 @@ def add_item(meeting: Meeting, *, section: int, title: str, instruction: str, le
             item.units.append(ItemUnit(unit_id=unit_id, lead=False, county_id=series.county_id))
     db.session.add(item)
     ITEM_WORKFLOW.start(item)
+    for part in item.units:
+        PART_WORKFLOW.start(part)
     if case_id is not None:
         _case_event(item, f"{meeting}列管：{item.case_numbers} {item.title}")
     return item
@@ -357,6 +361,8 @@ def write_progress(item: ActionItem, meeting: Meeting, unit_id: int, text: str, 
         raise MeetingError("此事項已解除列管。")
     if not _responsible(item, unit_id):
         raise MeetingError("只有主辦或協辦單位可以填寫辦理情形。")
+    if _part(item, unit_id).released:
+        raise MeetingError("貴單位在此事項的部分已解除列管，不需再填寫辦理情形。")
     if meeting.status == MeetingStatus.FINAL:
         raise MeetingError("會議紀錄已確定，不能再填寫此次的辦理情形。")
     if not text.strip():
@@ -389,7 +395,7 @@ def missing_units(meeting: Meeting) -> dict[int, list[int]]:
             ProgressEntry.item_id.in_([i.id for i in items]), ProgressEntry.meeting_id == meeting.id)).all())
     out = {}
     for item in items:
-        missing = [u.unit_id for u in item.units if (item.id, u.unit_id) not in written]
+        missing = [u.unit_id for u in item.units if not u.released and (item.id, u.unit_id) not in written]
         if missing:
             out[item.id] = missing
     return out
@@ -417,8 +423,8 @@ def open_items(meeting: Meeting, *, eager: bool = False, units: bool = False) ->
     return list(db.session.scalars(stmt))
 
 
-def decide(item: ActionItem, meeting: Meeting, decision: Recommendation, user=None) -> ItemDecision:
-    """The chair's 解除列管 or 繼續追蹤 for an item at a meeting (changeable until the minutes are final)."""
+def _on_table_at(item: ActionItem, meeting: Meeting) -> None:
+    """What every decision on a row of the table checks: the minutes still a draft, the item on this table."""
     if meeting.status == MeetingStatus.FINAL:
         raise MeetingError("會議紀錄已確定，決定不能再改。")
     if item.merged_into_id is not None:
@@ -427,22 +433,167 @@ def decide(item: ActionItem, meeting: Meeting, decision: Recommendation, user=No
         raise MeetingError("此事項已於先前的會議解除列管。")
     if item not in open_items(meeting):
         raise MeetingError("此事項不在這次會議的列管表上。")
-    existing = db.session.scalars(sa.select(ItemDecision).where(ItemDecision.item_id == item.id,
-                                                                ItemDecision.meeting_id == meeting.id)).first()
-    record = existing or ItemDecision(item_id=item.id, meeting_id=meeting.id, decision=decision,
-                                      county_id=item.county_id)
+
+
+def _decision_record(item: ActionItem, meeting: Meeting, decision: Recommendation, user=None) -> ItemDecision:
+    record = db.session.scalars(sa.select(ItemDecision).where(ItemDecision.item_id == item.id,
+                                                              ItemDecision.meeting_id == meeting.id)).first()
+    if record is None:
+        record = ItemDecision(item_id=item.id, meeting_id=meeting.id, decision=decision, county_id=item.county_id)
+        db.session.add(record)
     record.decision = decision
     record.decided_by_id = getattr(user, "id", None)
     record.decided_at = utcnow()
-    db.session.add(record)
+    return record
+
+
+def _part(item: ActionItem, unit_id: int) -> ItemUnit:
+    part = next((p for p in item.units if p.unit_id == unit_id), None)
+    if part is None:
+        raise MeetingError("此單位不是這個事項的主辦或協辦單位。")
+    return part
+
+
+def release_sentence(item: ActionItem, meeting: Meeting) -> str:
+    """The ministry's sentence under 列管建議 when some units' parts were released at this meeting and
+    others continue: 「本案資訊處解除列管，其他司署繼續列管」 (「…，社家署繼續列管」 when one remains)."""
+    released = [p for p in item.units if p.released_at_id == meeting.id]
+    remaining = [p for p in item.units if not p.released]
+    if not released or not remaining:
+        return ""
+    names = "、".join(p.unit.display_short for p in released)
+    if len(remaining) == 1:
+        rest = remaining[0].unit.display_short
+    else:
+        rest = "其他司署" if item.county_id is None else "其他單位"
+    return f"本案{names}解除列管，{rest}繼續列管"
+
+
+def _refresh_sentence(record: ItemDecision, item: ActionItem, meeting: Meeting) -> None:
+    """A sentence the system wrote follows the parts; one a person wrote (or cleared) stays as written."""
+    if record.note_generated or not record.note:
+        record.note = release_sentence(item, meeting)
+        record.note_generated = bool(record.note)
+
+
+def _release(part: ItemUnit, meeting: Meeting, user, reason: str) -> None:
+    PART_WORKFLOW.fire(part, "release", actor=user, reason=reason, meeting_id=meeting.id)
+    part.released_at_id = meeting.id
+
+
+def _reopen(part: ItemUnit, meeting: Meeting, user, reason: str) -> None:
+    PART_WORKFLOW.fire(part, "reopen", actor=user, reason=reason, meeting_id=meeting.id)
+
+
+def _close_item(item: ActionItem, meeting: Meeting, user) -> None:
+    ITEM_WORKFLOW.fire(item, "close", actor=user, reason=str(meeting))
+    item.closed_at_id = meeting.id
+
+
+def decide(item: ActionItem, meeting: Meeting, decision: Recommendation, user=None) -> ItemDecision:
+    """The chair's 解除列管 or 繼續追蹤 for an item at a meeting (changeable until the minutes are final).
+    解除列管 releases every unit's part still tracked; 繼續追蹤 on an item released at this very meeting
+    reopens it with the parts released at this meeting (parts released at earlier meetings stay released)."""
+    _on_table_at(item, meeting)
+    record = _decision_record(item, meeting, decision, user)
     if decision == Recommendation.CLOSE and item.status == ItemStatus.OPEN:
-        ITEM_WORKFLOW.fire(item, "close", actor=user, reason=str(meeting))
-        item.closed_at_id = meeting.id
+        for part in item.units:
+            if part.status == PartStatus.TRACKING:
+                _release(part, meeting, user, f"{meeting}決定解除列管")
+        _close_item(item, meeting, user)
     elif decision == Recommendation.CONTINUE and item.status == ItemStatus.CLOSED:
+        for part in item.units:
+            if part.released_at_id == meeting.id:
+                _reopen(part, meeting, user, f"{meeting}決定改為繼續追蹤")
         ITEM_WORKFLOW.fire(item, "reopen", actor=user, reason=str(meeting))
+    if record.note_generated:
+        _refresh_sentence(record, item, meeting)
     db.session.flush()
     _case_event(item, f"{meeting}決定（{item.case_numbers}）：{decision.label}", user)
     return record
+
+
+def release_parts(item: ActionItem, meeting: Meeting, unit_ids: list[int], user=None, reason: str = "") -> ItemDecision:
+    """Release these units' parts of the item at this meeting (解除列管 for them) while the others continue;
+    the item itself is released when no part is left. The sentence under 列管建議 is written for the
+    secretariat (「本案資訊處解除列管，其他司署繼續列管」), which may edit it."""
+    _on_table_at(item, meeting)
+    if item.status != ItemStatus.OPEN:
+        raise MeetingError("此事項已解除列管。")
+    unit_ids = list(dict.fromkeys(unit_ids or []))
+    if not unit_ids:
+        raise MeetingError("請勾選要解除列管的單位。")
+    parts = [_part(item, unit_id) for unit_id in unit_ids]
+    for part in parts:
+        if part.released:
+            raise MeetingError(f"{part.unit.display_short}的部分已解除列管。")
+    why = reason.strip() or f"{meeting}決定"
+    for part in parts:
+        _release(part, meeting, user, why)
+    if all(p.released for p in item.units):
+        record = _decision_record(item, meeting, Recommendation.CLOSE, user)
+        _close_item(item, meeting, user)
+    else:
+        record = _decision_record(item, meeting, Recommendation.CONTINUE, user)
+    _refresh_sentence(record, item, meeting)
+    db.session.flush()
+    names = "、".join(p.unit.display_short for p in parts)
+    _case_event(item, f"{meeting}決定（{item.case_numbers}）：{names}解除列管", user)
+    return record
+
+
+def reopen_part(item: ActionItem, meeting: Meeting, unit_id: int, user=None, reason: str = "") -> ItemDecision:
+    """The explicit action that brings a released part back under tracking (恢復列管), with a reason,
+    at the meeting still being prepared; an item released altogether is reopened with it."""
+    if meeting.status == MeetingStatus.FINAL:
+        raise MeetingError("會議紀錄已確定，請在下一次會議恢復列管。")
+    if item.merged_into_id is not None:
+        raise MeetingError("此事項已併入其他事項。")
+    part = _part(item, unit_id)
+    if not part.released:
+        raise MeetingError(f"{part.unit.display_short}的部分仍在列管中。")
+    if not reason.strip():
+        raise MeetingError("請寫明恢復列管的理由。")
+    raised = db.session.get(Meeting, item.raised_at_id)
+    if raised is not None and raised.number > meeting.number:
+        raise MeetingError("此事項在這次會議之後才列管。")
+    _reopen(part, meeting, user, reason.strip())
+    if item.status == ItemStatus.CLOSED:
+        ITEM_WORKFLOW.fire(item, "reopen", actor=user, reason=f"{part.unit.display_short}恢復列管：{reason.strip()}")
+    record = _decision_record(item, meeting, Recommendation.CONTINUE, user)
+    _refresh_sentence(record, item, meeting)
+    db.session.flush()
+    _case_event(item, f"{meeting}（{item.case_numbers}）：{part.unit.display_short}恢復列管", user)
+    return record
+
+
+def set_note(item: ActionItem, meeting: Meeting, text: str, user=None) -> ItemDecision:
+    """Free text under 列管建議 (「報告完後即可解除列管」), printed across both columns instead of the V.
+    The decision it goes with stays what it is (繼續追蹤 until the item is released)."""
+    _on_table_at(item, meeting)
+    text = (text or "").strip()
+    if len(text) > 200:
+        raise MeetingError(f"列管建議文字最多 200 個字，目前 {len(text)} 個字。")
+    decision = Recommendation.CLOSE if item.status == ItemStatus.CLOSED else Recommendation.CONTINUE
+    record = db.session.scalars(sa.select(ItemDecision).where(ItemDecision.item_id == item.id,
+                                                              ItemDecision.meeting_id == meeting.id)).first()
+    if record is None:
+        record = _decision_record(item, meeting, decision, user)
+    record.note, record.note_generated = text, False
+    db.session.flush()
+    return record
+
+
+def set_table(meeting: Meeting, *, table_date: date | None, annex: str, note: str) -> Meeting:
+    """The tracking table as made: its 製表日期 (ROC, today when none is given), 附件 label and 註 line."""
+    previous = previous_meeting(meeting)
+    if table_date is not None and previous is not None and table_date < previous.held_on:
+        raise MeetingError(f"製表日期早於前次會議（{roc_date(previous.held_on)}），請再核對年份。", field="table_date")
+    meeting.table_date = table_date
+    meeting.table_annex = (annex or "").strip()
+    meeting.table_note = (note or "").strip()
+    db.session.flush()
+    return meeting
 
 
 def remind(meeting: Meeting, user=None) -> int:

@@ -34,8 +34,12 @@ from .forms import (
     MergeForm,
     MinutesForm,
     NewMeetingForm,
+    NoteForm,
     ProgressForm,
+    ReleaseForm,
+    ReopenForm,
     SeriesForm,
+    TableForm,
 )
 from .models import (
     ActionItem,
@@ -331,14 +335,21 @@ def item_new(meeting_id: int):
 
 # --- The tracking table, decisions, instructions, reminders -------------------------------------------
 
-def _table_page(meeting: Meeting, series: MeetingSeries, error=None, status=200):
+def _table_form(meeting: Meeting) -> TableForm:
+    form = TableForm(formdata=None, data={"table_date": meeting.table_date or calendar.today(),
+                                          "annex": meeting.table_annex, "note": meeting.table_note})
+    return form
+
+
+def _table_page(meeting: Meeting, series: MeetingSeries, error=None, status=200, table_form=None):
     manager = services.is_manager(series, g.membership)
     page = queries.tracking_page(meeting, manager=manager, unit_id=g.membership.unit_id)
     return render("meetings/table.html", status=status, meeting=meeting, series=series, manager=manager, rows=page.rows,
                   previous=page.previous, missing=page.missing, unit_names=page.unit_names,
                   instruction_lines=services.instruction_lines, error=error, visible_case=_visible_case,
                   decision_form=DecisionForm(formdata=None), instruction_form=InstructionForm(formdata=None),
-                  today=calendar.today())
+                  table_form=table_form or (_table_form(meeting) if manager else None),
+                  table_date=meeting.table_date or calendar.today(), today=calendar.today())
 
 
 @bp.get("/<int:meeting_id>/table")
@@ -388,6 +399,86 @@ def instruct(meeting_id: int, item_id: int):
         return "已加入主席提示。"
 
     return _on_table(meeting_id, item_id, InstructionForm, "主席提示不可空白。", do)
+
+
+def _parts_form(form_class, field: str, item_id: int):
+    """A form whose unit choice is the item's units (主辦 and 協辦), checked on the server."""
+    def make(formdata):
+        form = form_class(formdata)
+        item = db.session.get(ActionItem, item_id)
+        form[field].choices = [(u.unit_id, u.unit.display_short) for u in item.units] if item else []
+        return form
+
+    return make
+
+
+@bp.post("/<int:meeting_id>/items/<int:item_id>/release")
+@requires(*MEMBERS)
+def release(meeting_id: int, item_id: int):
+    """Release some units' parts of an item at this meeting; the others continue."""
+    def do(item, meeting, form):
+        services.release_parts(item, meeting, form.unit_ids.data or [], current_user, form.reason.data or "")
+        names = "、".join(u.unit.display_short for u in item.units if u.unit_id in (form.unit_ids.data or []))
+        return f"{names}解除列管。"
+
+    return _on_table(meeting_id, item_id, _parts_form(ReleaseForm, "unit_ids", item_id), "請勾選要解除列管的單位。", do)
+
+
+@bp.post("/<int:meeting_id>/items/<int:item_id>/reopen")
+@requires(*MEMBERS)
+def reopen_part(meeting_id: int, item_id: int):
+    """The explicit action that brings a released unit's part back under tracking (恢復列管)."""
+    def do(item, meeting, form):
+        services.reopen_part(item, meeting, form.unit_id.data, current_user, form.reason.data or "")
+        return "已恢復列管。"
+
+    return _on_table(meeting_id, item_id, _parts_form(ReopenForm, "unit_id", item_id), "請選擇單位並寫明恢復列管的理由。", do)
+
+
+@bp.post("/<int:meeting_id>/items/<int:item_id>/note")
+@requires(*MEMBERS)
+def note(meeting_id: int, item_id: int):
+    """Free text under 列管建議 (instead of the V)."""
+    def do(item, meeting, form):
+        record = services.set_note(item, meeting, form.note.data or "", current_user)
+        return "已儲存列管建議文字。" if record.note else "已清除列管建議文字（列印 V）。"
+
+    return _on_table(meeting_id, item_id, NoteForm, "列管建議文字最多 200 個字。", do)
+
+
+@bp.post("/<int:meeting_id>/table")
+@requires(*MEMBERS)
+def table_settings(meeting_id: int):
+    """The table as made: 製表日期, 附件 label, 註 line; with 「儲存並產製 PDF」 the PDF is queued too."""
+    meeting, series = _managed_meeting_or_404(meeting_id)
+    form = TableForm(request.form)
+    if not form.validate():
+        return _table_page(meeting, series, table_form=form, status=422)
+    make_pdf = request.form.get("make") == "pdf"
+
+    def saved(_):
+        if not make_pdf:
+            flash("已儲存追蹤表的製表日期、附件標示與註。", "success")
+            return redirect_to(url_for("meetings.table", meeting_id=meeting_id))
+        meeting_now, series_now = _managed_meeting_or_404(meeting_id)
+        try:
+            documents.request(meeting_now, DocumentKind.TRACKING, current_user, meeting_now.table_date)
+        except JobsUnavailable as exc:
+            return _table_page(meeting_now, series_now, error=f"已儲存；但{exc}", status=503)
+        flash("已儲存，並開始產製列管事項追蹤表 PDF。", "success")
+        return redirect_to(url_for("meetings.meeting", meeting_id=meeting_id) + "#documents")
+
+    def refused(error):
+        meeting_now, series_now = _managed_meeting_or_404(meeting_id)
+        kept = TableForm(request.form)
+        kept.validate()
+        edge.beside_field(kept, error)
+        return _table_page(meeting_now, series_now, table_form=kept, status=422,
+                           error=None if error.field in kept else str(error))
+
+    return edge.act_then(lambda: services.set_table(meeting, table_date=form.table_date.date,
+                                                    annex=form.annex.data or "", note=form.note.data or ""),
+                         saved, refused)
 
 
 @bp.post("/<int:meeting_id>/remind")

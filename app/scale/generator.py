@@ -1980,9 +1980,9 @@ class Generator:
                     for num in numbers:
                         number_rows.append((self.w.reserve("action_item_numbers"), iid, num, series_id, county_id))
                     for u in leads:
-                        unit_rows.append((self.w.reserve("action_item_units"), iid, u.id, True, county_id))
-                    for u in assists:
-                        unit_rows.append((self.w.reserve("action_item_units"), iid, u.id, False, county_id))
+                        unit_rows.append((self.w.reserve("action_item_units"), iid, u.id, True, county_id, closed_at))
+                    for u in assists:  # a closed item's parts are released with it, at its closing meeting
+                        unit_rows.append((self.w.reserve("action_item_units"), iid, u.id, False, county_id, closed_at))
                     if case_id is not None:
                         event_rows.append((county_id, case_id, datetime(held.year, held.month, held.day, 7, tzinfo=UTC),
                                            None, "系統", "", "meeting", f"{name}第 {number} 次會議列管：{numbers[0]} {title}"))
@@ -2019,7 +2019,7 @@ class Generator:
                                       "case_id", "closed_at_id", "merged_into_id", "county_id", "created_at",
                                       "updated_at"), item_rows)
         self.w.write("action_item_numbers", ("id", "item_id", "number", "series_id", "county_id"), number_rows)
-        self.w.write("action_item_units", ("id", "item_id", "unit_id", "lead", "county_id"), unit_rows)
+        self.w.write("action_item_units", ("id", "item_id", "unit_id", "lead", "county_id", "released_at_id"), unit_rows)
         self.w.write("chair_instructions", ("id", "item_id", "meeting_id", "text", "county_id"), instruction_rows)
         self.w.write("progress_entries", ("id", "item_id", "unit_id", "meeting_id", "text", "recommendation",
                                           "written_by_id", "written_at", "county_id"), progress_rows)

@@ -34,6 +34,9 @@ EXEMPT = {
     "api_idempotency_keys": "derived: replay protection of API requests (the report made is audited)",
     "quarantined_submissions": "written only by the anonymous public form; it is itself the record (time, ip, payload)",
     "districts": "reference data loaded by the seed; no route edits it",
+    "action_item_unit_events": "append-only history of one unit's part of an action item (released, reopened): by_id, "
+                               "at, meeting, reason; each of those transitions writes its audit entry through the "
+                               "workflow engine (record type action_item_units)",
     "case_member_changes": "append-only history of a member's corrections and end: actor_id, actor_name, at (the member's "
                            "row is audited with before and after)",
 }
@@ -292,6 +295,31 @@ def _finalise(c, client):
 def _decide(c, client):
     meeting_id, item_id = c.objects["tpe_meeting"], c.objects["tpe_item"]
     return client.post(f"/meetings/{meeting_id}/items/{item_id}/decision", {"dc-decision": "close"}), None
+
+
+def _release(c, client):
+    meeting_id, item_id = c.objects["tpe_meeting"], c.objects["tpe_item"]
+    unit_id = c.unit("臺北市中正社會福利服務中心").id
+    return client.post(f"/meetings/{meeting_id}/items/{item_id}/release", {"rl-unit_ids": unit_id, "rl-reason": "稽核解除"}), None
+
+
+def _reopen_part(c, client):
+    meeting_id, item_id = c.objects["tpe_meeting"], c.objects["tpe_item"]
+    unit_id = c.unit("臺北市中正社會福利服務中心").id
+    client.post(f"/meetings/{meeting_id}/items/{item_id}/release", {"rl-unit_ids": unit_id})
+    return client.post(f"/meetings/{meeting_id}/items/{item_id}/reopen", {"ro-unit_id": unit_id,
+                                                                           "ro-reason": "稽核恢復列管"}), None
+
+
+def _note(c, client):
+    meeting_id, item_id = c.objects["tpe_meeting"], c.objects["tpe_item"]
+    return client.post(f"/meetings/{meeting_id}/items/{item_id}/note", {"nt-note": "稽核列管建議"}), None
+
+
+def _table_settings(c, client):
+    meeting_id = c.objects["tpe_meeting"]
+    return client.post(f"/meetings/{meeting_id}/table", {"ts-table_date": "115/11/30", "ts-annex": "稽核附件",
+                                                         "ts-note": "註：稽核"}), meeting_id
 
 
 def _refer(c, client):
@@ -648,6 +676,10 @@ ACTIONS = {
     "intake.report_transfer": Action("tpe.dispatch", _transfer, "reports", "transferred", AuditAction.UPDATE),
     "meetings.finalise": Action("tpe.admin", _finalise, "meetings", "finalised", AuditAction.UPDATE),
     "meetings.decide": Action("tpe.admin", _decide, "item_decisions", "close", AuditAction.CREATE),
+    "meetings.release": Action("tpe.admin", _release, "action_item_units", "稽核解除"),
+    "meetings.reopen_part": Action("tpe.admin", _reopen_part, "action_item_units", "稽核恢復列管"),
+    "meetings.note": Action("tpe.admin", _note, "item_decisions", "稽核列管建議"),
+    "meetings.table_settings": Action("tpe.admin", _table_settings, "meetings", "稽核附件", AuditAction.UPDATE),
     "intake.report_refer": Action("tpe.dispatch", _refer, "reports", "長照", AuditAction.UPDATE),
     "cases.assign": Action("tpe.sup", _assign, "family_cases", "assigned_worker_id", AuditAction.UPDATE),
     "meetings.series_new": Action("moh.protect", _series_new, "meeting_series", "稽核工作進度會議", AuditAction.CREATE,

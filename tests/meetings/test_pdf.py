@@ -41,10 +41,15 @@ def test_tracking_table_pdf_reads_like_the_seed(app, m34, tmp_path):
     assert numbers == SEED_NUMBERS  # every 案號, in the seed's order
     assert text.count("強化社會安全網工作進度會議提示或交辦事項辦理情形追蹤表") == pages > 1  # title on every page
     assert text.count("前次辦理情形") == pages  # the header row repeats on every page
-    assert "製表日期：民國115年11月22日" in text
+    assert "附件2" in text and "製表日期：民國108年6月4日" in text  # the 附件 label and the 製表日期 chosen
     for unit in ("資訊處", "保護司", "心口司", "社家署", "社工司"):
         assert f"{unit}：" in text  # each unit's own part, under its name
-    assert len(re.findall(r"(?m)\sV\s*$", text)) == 12  # the chair's decision (繼續追蹤) on each of the 12 items
+    assert len(re.findall(r"(?m)\sV\s*$", text)) == 10  # the chair's decision (繼續追蹤), V, on 10 of the 12 items
+    flat = re.sub(r"\s+", "", text)
+    assert "報告完後即可解除列管" in flat  # free text under 列管建議 instead of the V (1080125-2)
+    assert "本案資訊處解除列管，其他司署繼續列管" in flat  # 資訊處's part of 1080315-1 released, the others continue
+    assert "（第34次" in flat  # beside 資訊處 in the units column
+    assert flat.endswith("註：請社家署108年9月11日須報告地方政府輔導民間團體發展多元服務方案狀況。第6頁，共6頁")  # the 註 line under the table
     assert "(1080605新增)" in text and "1080605 主席提示" in text
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"CJK.*\byes\b", fonts)  # Chinese glyphs embedded
