@@ -96,8 +96,8 @@ class Period:
 
     def as_of_note(self) -> str:
         """The rule every report states: figures as at the end of the period."""
-        return (f"本表數字為期末（{self.end_label}）狀態：期末後登錄之結果（評估結果、開結案、轉介回覆、爭議處理等）"
-                "不計入本期，重新產製亦同。")
+        return (f"本表數字為期末（{self.end_label}）狀態：期末後登錄之結果不計入本期"
+                "（評估結果、訪視、開結案、轉介回覆、爭議處理等），日後重新產製亦同。")
 
     def is_over(self, today: date) -> bool:
         return today > self.end

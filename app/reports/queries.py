@@ -104,7 +104,7 @@ def count_screening(county_id: int, period: Period) -> dict:
     for channel, concerns, status, reason, unit_kind, received, decided, deadline in rows:
         out["received"] += 1
         if not recorded_by(decided, end):
-            status = ReportStatus.SCREENING  # decided after the end: still being screened at the end
+            status, decided = ReportStatus.SCREENING, None  # decided after the end: still being screened at the end
         line = out["by_channel"].setdefault(channel.value, {"received": 0, "valid": 0, "invalid": 0})
         line["received"] += 1
         for concern in concerns or []:
