@@ -80,7 +80,7 @@ def read_roc_year(text: str | None) -> int:
     if not raw:
         raise PeriodInputError("請輸入年度（民國年，例如 108）。")
     digits = re.sub(r"^(民國)?\s*(\d+)\s*年?$", r"\2", raw)
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise PeriodInputError(f"「{text.strip()}」不是年度；請輸入民國年的數字，例如 108。")
     year = int(digits)
     if year > ROC_OFFSET:

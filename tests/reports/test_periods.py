@@ -49,7 +49,7 @@ def test_a_roc_year_is_read_as_typed(typed, year):
 
 
 @pytest.mark.parametrize("typed, message", [
-    ("", "請輸入年度"), ("abc", "不是年度"), ("2019", "看來是西元年；本系統使用民國年，西元 2019 年即民國 108 年，請輸入 108"),
+    ("", "請輸入年度"), ("abc", "不是年度"), ("10²", "不是年度"), ("2019", "看來是西元年；本系統使用民國年，西元 2019 年即民國 108 年，請輸入 108"),
     ("0", "民國 1 年以後")])
 def test_what_is_not_a_roc_year_is_explained(typed, message):
     with pytest.raises(PeriodInputError, match=message):
