@@ -506,13 +506,17 @@ class EntryOutcome:
         return sum(1 for c in reached[-1].children if c.get("care_ok")) if reached else 0
 
 
-def outcomes(campaign: Campaign, county_id: int | None = None) -> list[EntryOutcome]:
-    """Every listed family of the campaign (of one county, or all) with its visits, in a few column queries."""
+def outcomes(campaign: Campaign, county_id: int | None = None, recorded_before=None) -> list[EntryOutcome]:
+    """Every listed family of the campaign (of one county, or all) with its visits, in a few column queries;
+    with ``recorded_before`` (an aware datetime), only the families listed and the visits recorded before it
+    (a report's figures as at the end of its period)."""
     entry_q = sa.select(VisitEntry.id, VisitEntry.tenant_id, VisitEntry.visiting_unit_id, VisitEntry.in_person,
                         VisitEntry.source, VisitEntry.network_kind, VisitEntry.indicators).where(
         VisitEntry.campaign_id == campaign.id).order_by(VisitEntry.id)
     if county_id is not None:
         entry_q = entry_q.where(VisitEntry.tenant_id == county_id)
+    if recorded_before is not None:
+        entry_q = entry_q.where(VisitEntry.created_at < recorded_before)
     entries = db.session.execute(entry_q).all()
     visits = defaultdict(list)
     ids = [e.id for e in entries]
@@ -521,7 +525,8 @@ def outcomes(campaign: Campaign, county_id: int | None = None) -> list[EntryOutc
                 sa.select(CampaignVisit.entry_id, CampaignVisit.method, CampaignVisit.visited_on, CampaignVisit.children,
                           CampaignVisit.services, CampaignVisit.referrals, CampaignVisit.finding,
                           CampaignVisit.new_report_id, CampaignVisit.needs)
-                .where(CampaignVisit.entry_id.in_(ids[chunk:chunk + 5000]))
+                .where(CampaignVisit.entry_id.in_(ids[chunk:chunk + 5000]),
+                       *([CampaignVisit.recorded_at < recorded_before] if recorded_before is not None else []))
                 .order_by(CampaignVisit.visited_on, CampaignVisit.id)):
             visits[row.entry_id].append(row)
     return [EntryOutcome(e.id, e.tenant_id, e.visiting_unit_id, e.in_person, e.source,

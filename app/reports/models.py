@@ -31,6 +31,7 @@ class ReportKind(LabeledEnum):
 class PeriodKind(LabeledEnum):
     MONTH = ("month", "月報")
     QUARTER = ("quarter", "季報")
+    HALF = ("half", "半年報")  # 上半年 1–6月, 下半年 7–12月
     YEAR = ("year", "年報")
     SPRING = ("spring", "春節關懷期間")  # a campaign's own dates (step 7)
 

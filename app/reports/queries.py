@@ -7,6 +7,16 @@ that the page, the CSV/XLSX and the PDF all print. Rates are always derived
 from counts, never stored, so a national rate is the rate of the summed
 counts, not an average of county rates. No personal data ever leaves this
 module: counts only.
+
+The as-of rule: every figure is the state *at the end of the period* — only
+what was recorded before ``period.as_of`` (the midnight after its last day,
+Taipei time) counts. A report received in the period and decided after its end
+is still 尚在篩派中; a family's assessment outcome recorded after the end is
+評估中; a visit or assessment report recorded after the end is not done; a
+referral's answer, a re-referral or a withdrawal after the end leaves it
+等待回覆 (its status at the end is read from its own history); a dispute agreed,
+decided or withdrawn after the end is still 處理中. So a report made again
+later gives the same figures (tests/reports/test_as_of.py).
 """
 from __future__ import annotations
 
@@ -19,13 +29,14 @@ import sqlalchemy as sa
 from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign, EntrySource, NetworkKind
 from ..campaigns.services import SERVICE_KINDS
-from ..cases.models import CaseUnit, CaseUnitRole, FamilyCase
-from ..cases.reference import AssessmentOutcome, Level
+from ..cases.models import CaseContact, CaseUnit, CaseUnitRole, FamilyCase
+from ..cases.reference import IN_PERSON, AssessmentOutcome, Level
 from ..core import deadlines, tenancy
 from ..extensions import db
 from ..intake.models import InvalidReason, Report, ReportStatus
 from ..intake.reference import Concern, ReportingChannel
-from ..referrals.models import Dispute, DisputeOutcome, DisputeStatus, Referral, ReferralKind, ReferralStatus
+from ..referrals.models import (Dispute, DisputeOutcome, DisputeStatus, Referral, ReferralEvent, ReferralKind,
+                               ReferralStatus)
 from ..tenants.models import County, Unit, UnitKind
 from .models import PeriodKind, ReportKind, ReportRun
 from .periods import Period, recent_periods
@@ -73,7 +84,13 @@ def add_up(counts: list[dict], kind=None) -> dict:
 
 # --- 1. 集中篩派案統計 ---------------------------------------------------------------
 
+def recorded_by(at, end) -> bool:
+    """Recorded (or happened) before the end of the period: what the period's figures may use."""
+    return at is not None and at < end
+
+
 def count_screening(county_id: int, period: Period) -> dict:
+    """Reports received in the period, each by its decision as at the end (decided after it: 尚在篩派中)."""
     start, end = period.bounds()
     rows = db.session.execute(
         sa.select(Report.channel, Report.concerns, Report.status, Report.invalid_reason, Unit.kind,
@@ -86,6 +103,8 @@ def count_screening(county_id: int, period: Period) -> dict:
            "by_channel": {}, "by_concern": {c.value: 0 for c in Concern}}
     for channel, concerns, status, reason, unit_kind, received, decided, deadline in rows:
         out["received"] += 1
+        if not recorded_by(decided, end):
+            status, decided = ReportStatus.SCREENING, None  # decided after the end: still being screened at the end
         line = out["by_channel"].setdefault(channel.value, {"received": 0, "valid": 0, "invalid": 0})
         line["received"] += 1
         for concern in concerns or []:
@@ -137,10 +156,16 @@ def derive_screening(c: dict) -> dict:
 # --- 2. 脆弱家庭訪視評估（單位：戶）---------------------------------------------------------
 
 def count_visits(county_id: int, period: Period) -> dict:
-    """Families received by a 社福中心 in the period, by assessment outcome and by centre."""
+    """Families received by a 社福中心 in the period, by assessment outcome and by centre, as at the end:
+    an outcome recorded after it is 評估中; the first visit is the earliest in-person contact recorded
+    before the end; an assessment report written after the end is not done."""
     start, end = period.bounds()
+    first_visit = (sa.select(sa.func.min(CaseContact.contacted_at))
+                   .where(CaseContact.case_id == FamilyCase.id, CaseContact.method.in_(IN_PERSON),
+                          CaseContact.created_at < end)
+                   .correlate(FamilyCase).scalar_subquery())
     rows = db.session.execute(
-        sa.select(Unit.name, FamilyCase.outcome, FamilyCase.received_at, FamilyCase.first_visit_at,
+        sa.select(Unit.name, FamilyCase.outcome, FamilyCase.outcome_at, FamilyCase.received_at, first_visit,
                   FamilyCase.assessment_report_at)
         .join(CaseUnit, (CaseUnit.case_id == FamilyCase.id) & (CaseUnit.role == CaseUnitRole.LEAD))
         .join(Unit, Unit.id == CaseUnit.unit_id)
@@ -150,8 +175,10 @@ def count_visits(county_id: int, period: Period) -> dict:
     blank = lambda: {**{k: 0 for k in VISIT_COLUMNS}, "visit_due": 0, "visit_on_time": 0,  # noqa: E731
                      "report_due": 0, "report_on_time": 0}
     out = {"total": blank(), "by_centre": {}}
-    _, period_end = period.bounds()
-    for centre, outcome, received, visited, reported in rows:
+    period_end = end
+    for centre, outcome, outcome_at, received, visited, reported in rows:
+        outcome = outcome if recorded_by(outcome_at, end) else None
+        reported = reported if recorded_by(reported, end) else None
         for bucket in (out["total"], out["by_centre"].setdefault(centre, blank())):
             bucket[outcome.value if outcome else "assessing"] += 1
             visit_due, report_due = deadlines.due("case.first_visit", received), deadlines.due("case.assessment_report", received)
@@ -187,7 +214,8 @@ def derive_visits(c: dict) -> dict:
 # --- 3. 脆弱性變化 -------------------------------------------------------------------------
 
 def count_vulnerability(county_id: int, period: Period) -> dict:
-    """Families whose case closed in the period: their level at opening and at closing."""
+    """Families whose case closed in the period: their level at opening and at closing. A closing approved
+    after the end is not in the period (the case was still open at its end)."""
     start, end = period.bounds()
     rows = db.session.execute(
         sa.select(FamilyCase.opening_level, FamilyCase.closing_level)
@@ -220,34 +248,66 @@ OUTCOME_LABELS = {"accepted": "受案", "declined": "不受案", "returned": "�
                   "waiting": "等待回覆"}
 
 
+def _statuses_at(referral_ids: set[int], end) -> dict[int, ReferralStatus | None]:
+    """Each referral's status at ``end`` from its own history (the last status change recorded before it);
+    None for a referral whose history holds no status change at all (rows made outside the workflow)."""
+    if not referral_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ReferralEvent.referral_id, ReferralEvent.to_status, ReferralEvent.at)
+        .where(ReferralEvent.referral_id.in_(referral_ids), ReferralEvent.kind == "status")
+        .order_by(ReferralEvent.referral_id, ReferralEvent.at, ReferralEvent.id)).all()
+    out: dict[int, ReferralStatus | None] = {}
+    for referral_id, to_status, at in rows:
+        out.setdefault(referral_id, ReferralStatus.WAITING)
+        if at < end and to_status:
+            out[referral_id] = ReferralStatus(to_status)
+    return out
+
+
 def count_referrals(county_id: int, period: Period) -> dict:
+    """Referrals sent and received in the period by their status at its end (read from each one's history);
+    answer times only of answers recorded before the end; disputes filed in the period as they stood at the end."""
     start, end = period.bounds()
     sent = db.session.execute(
-        sa.select(Referral.kind, Referral.status, Referral.created_at, Referral.responded_at)
+        sa.select(Referral.kind, Referral.status, Referral.created_at, Referral.responded_at, Referral.id)
         .where(Referral.tenant_id == county_id, Referral.created_at >= start, Referral.created_at < end)).all()
     received = db.session.execute(
-        sa.select(Referral.kind, Referral.status, Referral.created_at, Referral.responded_at)
+        sa.select(Referral.kind, Referral.status, Referral.created_at, Referral.responded_at, Referral.id)
         .join(Unit, Unit.id == Referral.to_unit_id, isouter=True)
         .where(Referral.created_at >= start, Referral.created_at < end,
                sa.or_(Referral.to_county_id == county_id,
                       (Referral.tenant_id == county_id) & (Referral.kind == ReferralKind.UNIT)))).all()
 
+    at_end = _statuses_at({r.id for r in sent} | {r.id for r in received}, end)
+
     def tally(rows):
         by_kind = {k.value: {g: 0 for g in OUTCOME_GROUPS} for k in ReferralKind}
         hours = []
-        for kind, status, created, responded in rows:
+        for kind, status, created, responded, referral_id in rows:
+            if referral_id in at_end and at_end[referral_id] is not None:
+                status = at_end[referral_id]
+            elif not recorded_by(responded, end):
+                status = ReferralStatus.WAITING  # no history: answered after the end is not answered
             group = next(g for g, statuses in OUTCOME_GROUPS.items() if status in statuses)
             by_kind[kind.value][group] += 1
-            if responded is not None:
+            if recorded_by(responded, end):
                 hours.append(round((responded - created).total_seconds() / 3600, 2))
         return {"by_kind": by_kind, "response_hours": hours}
 
     disputes = db.session.execute(
-        sa.select(Dispute.status, Dispute.decision, Dispute.filed_at, Dispute.decided_at, Dispute.responded_at)
+        sa.select(Dispute.status, Dispute.decision, Dispute.filed_at, Dispute.decided_at, Dispute.responded_at,
+                  Dispute.updated_at)
         .where(Dispute.tenant_id == county_id, Dispute.filed_at >= start, Dispute.filed_at < end)).all()
     d = {"filed": len(disputes), "by_outcome": {o.value: 0 for o in DisputeOutcome}, "agreed": 0, "open": 0,
          "withdrawn": 0, "days": []}
-    for status, decision, filed, decided, responded in disputes:
+    for status, decision, filed, decided, responded, updated in disputes:
+        if status == DisputeStatus.DECIDED and not recorded_by(decided, end):
+            status = DisputeStatus.AWAITING_ARBITER  # decided after the end: still open at the end
+        elif status == DisputeStatus.AGREED and not recorded_by(responded, end):
+            status = DisputeStatus.AWAITING_RESPONSE
+        elif status == DisputeStatus.WITHDRAWN and not recorded_by(updated, end):
+            status = DisputeStatus.AWAITING_RESPONSE  # withdrawn after the end (its last change)
         if status == DisputeStatus.DECIDED and decision is not None:
             d["by_outcome"][decision.value] += 1
             d["days"].append(round((decided - filed).total_seconds() / 86400, 2))
@@ -322,7 +382,7 @@ def count_spring(county_id: int, period: Period) -> dict:
     units = dict(db.session.execute(sa.select(Unit.id, Unit.name)).all())
     unit_kinds = {uid: SPRING_UNIT_KINDS.get(kind, "其他") for uid, kind in db.session.execute(sa.select(Unit.id, Unit.kind))}
     t = out["totals"]
-    for e in campaigns.outcomes(campaign, county_id):
+    for e in campaigns.outcomes(campaign, county_id, recorded_before=period.as_of):  # as at the campaign's end
         outcome = e.outcome
         buckets = [t, out["by_source"][e.source.value],
                    out["by_unit"].setdefault(units.get(e.visiting_unit_id, "未指定"), blank()),

@@ -98,7 +98,7 @@ def retry(run: ReportRun, user) -> ReportRun:
 def heading(run_or_kind, county_name: str, period: Period, today: date | None = None) -> list[str]:
     kind = run_or_kind.kind if isinstance(run_or_kind, ReportRun) else run_or_kind
     return [f"{county_name}　{kind.label}", f"期間：{period.label}（{period.span}）",
-            f"製表日期：{roc_date(today or calendar.today())}"]
+            f"製表日期：{roc_date(today or calendar.today())}", period.as_of_note()]
 
 
 def render_html(kind: ReportKind, derived: dict, *, county_name: str, period: Period, version: int | None = None,

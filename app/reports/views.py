@@ -27,7 +27,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 def _request_form(formdata=None) -> RequestForm:
     form = RequestForm(formdata=formdata) if formdata is not None else RequestForm(formdata=None)
-    form.period.choices = period_choices(calendar.today())
+    form.offer(calendar.today())
     return form
 
 
@@ -53,11 +53,13 @@ def request_report():
     def ask():
         if not form.validate():
             raise services.ReportError("請選擇報表與期間。")
+        period = form.chosen_period(calendar.today())  # None: the reason is beside the field
+        if period is None:
+            raise services.ReportError("報表期間有誤，請依欄位旁的說明修正。")
         try:
-            period = parse_period(form.period.data)
             return services.request(ReportKind(form.kind.data), period, current_user, g.membership.county_id,
                                     correction_note=form.correction_note.data or ""), period
-        except ValueError as exc:  # a period or kind that does not exist, as the page says it
+        except ValueError as exc:  # a kind that does not exist, as the page says it
             raise services.ReportError(str(exc)) from None
 
     def asked(made):
@@ -66,7 +68,7 @@ def request_report():
         return redirect_to(url_for("reports.detail", run_id=run.id))
 
     try:
-        return edge.act_then(ask, asked, lambda error: _index(_request_form(request.form), error=str(error), status=422))
+        return edge.act_then(ask, asked, lambda error: _index(form, error=str(error), status=422))
     except JobsUnavailable as exc:  # the run is kept as failed, with a retry
         return _index(_request_form(request.form), error=str(exc), status=503)
 
@@ -83,7 +85,8 @@ def _detail(run: ReportRun, error=None, status=200, confirm=None):
     period = services.period_of(run)
     siblings = services.versions(run.tenant_id, run.kind, period)
     form = _request_form()
-    form.kind.data, form.period.data = run.kind.value, period_token(period)
+    form.kind.data = run.kind.value
+    form.show(period, calendar.today())
     return render("reports/detail.html", fragment="status" if request.headers.get("HX-Request") and status == 200 else "content",
                   status=status, run=run, period=period, derived=derived, error=error, versions=siblings,
                   tables=exports.tables(run.kind, derived) if derived else [], form=form,
@@ -178,8 +181,8 @@ def download(run_id: int, fmt: str):
 
 # --- The ministry ----------------------------------------------------------------------------
 
-def _overview_period() -> Period:
-    token = request.args.get("period")
+def _overview_period(default_only: bool = False) -> Period:
+    token = None if default_only else request.args.get("period")
     if token:
         try:
             return parse_period(token)
@@ -192,14 +195,20 @@ def _overview_period() -> Period:
 @bp.get("/submissions")
 @requires(Role.MINISTRY_STAFF)
 def submissions():
-    period = _overview_period()
-    form = OverviewForm(formdata=None)
-    form.period.choices = period_choices(calendar.today())
-    form.period.data = period_token(period)
     today = calendar.today()
+    form = OverviewForm(formdata=request.args if "year" in request.args else None, prefix="")
+    form.offer(today)
+    status = 200
+    if "year" in request.args:  # the picker: a ROC year and its part, or a period from the list
+        chosen = form.chosen_period(today)
+        period, status = (chosen, 200) if chosen is not None else (_overview_period(default_only=True), 422)
+    else:
+        period = _overview_period()
+    if status == 200:
+        form.show(period, today)
     due = services.due_on(period)
-    return render("reports/submissions.html", period=period, rows=services.overview(period), kinds=services.due_kinds(period),
-                  form=form, due=due, late=today > due, token=period_token(period))
+    return render("reports/submissions.html", status=status, period=period, rows=services.overview(period),
+                  kinds=services.due_kinds(period), form=form, due=due, late=today > due, token=period_token(period))
 
 
 @bp.get("/national/<kind>")

@@ -31,6 +31,7 @@ def world(db, factories):
         r2.decided_at = at(7, 4)  # 48 hours: late (兒少保護 is handled within 24 hours, 兒少法 §53)
         r3 = report("丙", at(7, 3), ["vulnerable_family"])
         intake.screen_out(r3, dispatcher, InvalidReason.OUT_OF_SCOPE, directed_to="1957 福利諮詢專線")
+        r3.decided_at = at(7, 3, 12)  # decided in the quarter (figures are as at its end)
         r4 = report("丁", at(7, 4), ["vulnerable_family"])
         intake.refer(r4, dispatcher, "就業服務站")
         r4.decided_at = at(7, 12)  # 8 days: past the deadline

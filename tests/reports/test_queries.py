@@ -10,7 +10,7 @@ from app.core.filters import TAIPEI
 from app.reports import queries
 from app.reports.models import PeriodKind, ReportKind
 from app.reports.periods import Period
-from tests.reports.helpers import at
+from tests.reports.helpers import answered_in_history, at, visit_recorded
 
 Q3 = Period.of(PeriodKind.QUARTER, 2026, 3)
 
@@ -87,7 +87,10 @@ def test_visit_figures_of_the_fixed_data_set(world):
     c1, c5, c6 = world["c1"], world["庚"], world["辛"]
     c1.outcome, c5.outcome, c6.outcome = (AssessmentOutcome.CASE_MANAGEMENT, AssessmentOutcome.CASE_MANAGEMENT,
                                           AssessmentOutcome.REFER_NETWORK)
-    c1.first_visit_at, c5.first_visit_at, c6.first_visit_at = at(7, 3), at(7, 20), at(7, 10)  # on time, late, on time
+    c1.outcome_at, c5.outcome_at, c6.outcome_at = at(7, 26), at(8, 1), at(8, 2)  # recorded in the quarter
+    with tenancy.tenant_scope(world["taipei"].id):
+        for case, day in ((c1, 3), (c5, 20), (c6, 10)):  # on time, late, on time (recorded the same day)
+            visit_recorded(case, at(7, day))
     c1.assessment_report_at = at(7, 25)
     counts = in_county(world, queries.count_visits, Q3)
     total = counts["total"]
@@ -124,6 +127,8 @@ def test_referral_figures_of_the_fixed_data_set(world, factories):
             r.created_at = at(7, 10)
             r.responded_at, r.status = at(7, 10) + timedelta(hours=hours), status
         sent[2].created_at = at(7, 11)
+        for r in sent:  # their history as it was recorded in the quarter
+            answered_in_history(r)
         from app.extensions import db
 
         db.session.flush()

@@ -5,13 +5,14 @@ period, submitted, and added up nationally."""
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from app.campaigns import services as campaigns
-from app.campaigns.models import VisitMethod
+from app.campaigns.models import VisitEntry, VisitMethod
 from app.core import tenancy
+from app.extensions import db
 from app.reports import exports, queries, services
 from app.reports.forms import parse_period, period_choices, period_token
 from app.reports.models import PeriodKind, ReportKind, RunStatus
@@ -103,3 +104,19 @@ def test_the_results_pdf_reads_as_the_ministry_expects(visited, app, tmp_path):
     assert "10,000" in text and "因此新增通報件數" in text and "完成率" in text
     for personal in ("林媽媽", "林小弟", "陳寶寶", "新舊瘀傷", t["drug"].case_no):
         assert personal not in text
+
+
+def test_a_visit_recorded_after_the_campaign_ended_leaves_its_results_unchanged(visited, factories):
+    """The results are as at the campaign's last day: a visit entered afterwards (even dated within it) is not
+    counted when the report is made again."""
+    t, period = visited
+    sw1 = factories.user("tpe.sw1")
+    with tenancy.tenant_scope(t["taipei"].id):
+        before = queries.count(ReportKind.SPRING, t["taipei"].id, period)
+        entry = campaigns.outcomes(t["campaign"], t["taipei"].id)
+        young = next(e for e in entry if e.outcome == "phone")
+        visit = campaigns.record_visit(db.session.get(VisitEntry, young.id), sw1, sw1.memberships[0],
+                                       visited_on=date(2027, 1, 30), method=VisitMethod.NOT_REACHED)
+        visit.recorded_at = period.as_of + timedelta(days=3)
+        db.session.flush()
+        assert queries.count(ReportKind.SPRING, t["taipei"].id, period) == before

@@ -1,0 +1,192 @@
+"""Figures as at the end of the period: whatever is recorded after a period has ended (an assessment
+outcome, a visit, a closing, a referral's answer, a dispute's decision, a screening decision) never
+changes that period's figures; a report made again later gives the same figures as the first."""
+from datetime import timedelta
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from app.cases import services as cases
+from app.cases.models import CaseContact, FamilyCase
+from app.cases.reference import AssessmentOutcome, ContactMethod, Level
+from app.core import tenancy
+from app.extensions import db
+from app.intake import services as intake
+from app.intake.models import InvalidReason, Report, ReportStatus
+from app.referrals import services as referrals
+from app.referrals.models import (Dispute, DisputeOutcome, DisputeStatus, ReferralEvent, ReferralKind,
+                                  ReferralStatus)
+from app.reports import queries, services
+from app.reports.models import PeriodKind, ReportKind
+from app.reports.periods import Period
+from tests.reports.helpers import answered_in_history, at
+
+Q3 = Period.of(PeriodKind.QUARTER, 2026, 3)
+JULY = Period.of(PeriodKind.MONTH, 2026, 7)
+H2 = Period.of(PeriodKind.HALF, 2026, 2)
+PERIODIC = [k for k in ReportKind if k != ReportKind.SPRING]
+
+
+def _all_counts(county_id, period):
+    return {kind: queries.count(kind, county_id, period) for kind in PERIODIC}
+
+
+def _people(factories):
+    sw1, sup = factories.user("tpe.sw1"), factories.user("tpe.sup")
+    return sw1, sw1.memberships[0], sup, sup.memberships[0]
+
+
+def _sent_in_july(world, factories, cases_):
+    sw1, sw1_m, _, _ = _people(factories)
+    dv = factories.unit("臺北市家庭暴力暨性侵害防治中心")
+    out = []
+    for case in cases_:
+        r = referrals.send(case, sw1, sw1_m, kind=ReferralKind.UNIT, reason="r", services_requested="",
+                           sections=["members"], to_unit=dv)
+        r.created_at = at(7, 15)
+        answered_in_history(r)
+        out.append(r)
+    return out
+
+
+def test_late_records_leave_every_report_of_a_finished_period_unchanged(world, factories):
+    """Each periodic report: counted, then everything recorded late (now, long after 115年第3季), counted again."""
+    taipei = world["taipei"].id
+    sw1, sw1_m, sup, sup_m = _people(factories)
+    dispatcher = factories.user("tpe.dispatch")
+    with tenancy.tenant_scope(taipei):
+        sent = _sent_in_july(world, factories, [world["c1"], world["庚"]])
+        for case in (world["c1"], world["庚"], world["辛"]):
+            cases.assign(case, sup, sup_m, sw1)
+        dispute = _dispute(world["c1"], at(8, 3))
+        db.session.add(dispute)
+        db.session.flush()
+        before = _all_counts(taipei, Q3)
+        month_before = _all_counts(taipei, JULY)
+
+        # Now (115年12月, after the quarter): the family's outcome, a visit dated in July, the assessment report,
+        # a closing, the referral's answers, the dispute's decision, and the pending screening decision.
+        cases.record_contact(world["庚"], sw1, sw1_m, contacted_at=at(7, 8), method=ContactMethod.HOME_VISIT,
+                             duration_minutes=30, persons_seen=[], child_seen=False, note="補登七月家訪")
+        cases.decide(world["辛"], sw1, sw1_m, AssessmentOutcome.WELFARE_CONSULTATION)
+        cases.decide(world["庚"], sw1, sw1_m, AssessmentOutcome.REFER_NETWORK)
+        db.session.flush()
+        sent[0].status, sent[0].responded_at = ReferralStatus.IN_SERVICE, at(7, 15) + timedelta(days=200)
+        db.session.add(ReferralEvent(tenant_id=taipei, to_county_id=sent[0].to_county_id, referral_id=sent[0].id,
+                                     kind="status", from_status="waiting", to_status="in_service",
+                                     at=sent[0].responded_at))
+        dispute.status, dispute.decision, dispute.decided_at = (DisputeStatus.DECIDED, DisputeOutcome.MAINTAIN,
+                                                                 at(7, 15) + timedelta(days=150))
+        pending = db.session.scalars(sa.select(Report).where(Report.tenant_id == taipei,
+                                                             Report.status == ReportStatus.SCREENING,
+                                                             Report.received_at < at(10, 1))).first()
+        intake.screen_out(pending, dispatcher, InvalidReason.OUT_OF_SCOPE, directed_to="1957")
+        db.session.flush()
+        after = _all_counts(taipei, Q3)
+        month_after = _all_counts(taipei, JULY)
+        late = _all_counts(taipei, Period.of(PeriodKind.MONTH, 2026, 12))
+    for kind in PERIODIC:
+        assert after[kind] == before[kind], kind
+        assert month_after[kind] == month_before[kind], kind
+    assert before["visits"]["total"]["assessing"] == 4  # no outcome was recorded in the quarter
+    assert before["referrals"]["sent"]["by_kind"]["unit"]["waiting"] == 2
+    assert before["referrals"]["disputes"]["open"] == 1
+    assert late["screening"]["received"] == 0  # what was recorded late belongs to no later report of the quarter's families
+
+
+def test_a_report_made_again_after_a_late_outcome_has_the_same_figures(world, factories, app, inline_jobs):
+    """Through the job: each report is made, an outcome is recorded late, each report is made again."""
+    taipei = world["taipei"].id
+    case_id = world["庚"].id
+    admin = factories.user("tpe.admin")
+    sw1, sw1_m, sup, sup_m = _people(factories)
+    with app.test_request_context(), tenancy.tenant_scope(taipei):
+        first = {}
+        for kind in PERIODIC:
+            run = services.request(kind, Q3, admin, taipei)
+            db.session.refresh(run)
+            first[kind] = run.figures
+        case = db.session.get(FamilyCase, case_id)
+        cases.assign(case, sup, sup_m, sw1)
+        cases.decide(case, sw1, sw1_m, AssessmentOutcome.WELFARE_CONSULTATION)  # recorded now, late
+        db.session.flush()
+        for kind in PERIODIC:
+            again = services.request(kind, Q3, admin, taipei)
+            db.session.refresh(again)
+            assert again.version == 2 and again.figures == first[kind], kind
+            assert "期末（115年9月30日）狀態" in again.csv.decode("utf-8-sig")
+        # the same family counted in a period that ends after the outcome was recorded
+        now = Period.of(PeriodKind.YEAR, 2026)
+        assert queries.count_visits(taipei, now)["total"]["welfare_consultation"] == 1
+
+
+def _dispute(case, filed):
+    """A dispute filed on ``filed``, waiting for the county's decision."""
+    return Dispute(tenant_id=case.tenant_id, case_id=case.id, filed_by_unit_id=case.lead_unit.id,
+                   other_unit_id=case.lead_unit.id, reason="r", proposed=DisputeOutcome.MAINTAIN,
+                   status=DisputeStatus.AWAITING_ARBITER, filed_at=filed, response_due=filed + timedelta(days=3))
+
+
+# --- The property: random actions at random times -----------------------------------------------
+
+START = at(7, 2)
+ACTION = st.tuples(st.sampled_from(["decide", "report", "visit", "close", "answer", "screen", "dispute"]),
+                   st.integers(0, 3), st.integers(0, 24 * 200))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(actions=st.lists(ACTION, min_size=1, max_size=14))
+def test_the_figures_of_a_finished_period_never_change(world, factories, db, actions):
+    """Outcomes, visits, closings, referral answers, screening decisions and dispute decisions recorded at
+    random times from July to January: each period's figures taken at its end equal those taken after
+    everything (115年7月, 第3季 and 下半年)."""
+    taipei = world["taipei"].id
+    families = [world["c1"], world["庚"], world["辛"], world["壬"]]
+    with tenancy.tenant_scope(taipei):
+        nested = db.session.begin_nested()
+        try:
+            sent = _sent_in_july(world, factories, families[:2])
+            pending = db.session.scalars(sa.select(Report).where(Report.tenant_id == taipei,
+                                                                 Report.status == ReportStatus.SCREENING)).all()
+            disputes = []
+            for case in families[:2]:
+                disputes.append(_dispute(case, at(7, 20)))
+            db.session.add_all(disputes)
+            db.session.flush()
+            timed = sorted(((START + timedelta(hours=h), what, i) for what, i, h in actions), key=lambda a: a[0])
+            taken = {}
+            for when, what, i in timed:
+                for period in (JULY, Q3, H2):
+                    if period not in taken and when >= period.as_of:
+                        taken[period] = _all_counts(taipei, period)
+                _act(what, families[i], sent[i % 2], pending[i % len(pending)] if pending else None,
+                     disputes[i % 2], when, taipei)
+            final = {period: _all_counts(taipei, period) for period in (JULY, Q3, H2)}
+            for period, figures in taken.items():
+                assert figures == final[period], period.label
+        finally:
+            nested.rollback()
+
+
+def _act(what, case, referral, report, dispute, when, county_id):
+    """One action, recorded at ``when`` (as the services record it, at the moment it is done)."""
+    if what == "decide" and case.outcome is None:
+        case.outcome, case.outcome_at = AssessmentOutcome.CASE_MANAGEMENT if when.day % 2 else \
+            AssessmentOutcome.REFER_NETWORK, when
+    elif what == "report" and case.assessment_report_at is None:
+        case.assessment_report_at = when
+    elif what == "visit":
+        db.session.add(CaseContact(tenant_id=county_id, case_id=case.id, contacted_at=max(case.received_at,
+                                   when - timedelta(days=when.day % 9)), method=ContactMethod.HOME_VISIT,
+                                   created_at=when))
+    elif what == "close" and case.outcome == AssessmentOutcome.CASE_MANAGEMENT and case.closed_at is None:
+        case.opening_level, case.closing_level, case.closed_at = Level.HIGH, Level.LOW, when
+    elif what == "answer" and referral.status == ReferralStatus.WAITING:
+        referral.status, referral.responded_at = ReferralStatus.DECLINED if when.hour % 2 else ReferralStatus.IN_SERVICE, when
+        db.session.add(ReferralEvent(tenant_id=county_id, to_county_id=referral.to_county_id, referral_id=referral.id,
+                                     kind="status", from_status="waiting", to_status=referral.status.value, at=when))
+    elif what == "screen" and report is not None and report.decided_at is None:
+        report.status, report.decided_at = ReportStatus.REFERRED, when
+    elif what == "dispute" and dispute.status == DisputeStatus.AWAITING_ARBITER:
+        dispute.status, dispute.decision, dispute.decided_at = DisputeStatus.DECIDED, DisputeOutcome.MAINTAIN, when
+    db.session.flush()
