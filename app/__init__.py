@@ -27,7 +27,7 @@ from .campaigns.views import bp as campaigns_bp
 from .cases import navigation as cases_menu
 from .cases import wiring as cases_wiring
 from .cases.reference_admin import bp as reference_bp
-from .cases.seed import seed_case_reference
+from .cases.seed import seed_case_reference, seed_programme_reference
 from .cases.views import bp as cases_bp
 from .config import build_config
 from .core import converters, database, filters, jobs, navigation, security, tenancy, timing
@@ -133,6 +133,7 @@ def configure_blueprints(app: Flask) -> None:
 def configure_reference_data() -> None:
     """The areas' national reference data, loaded after the directory's (``tenants.seed``)."""
     directory_seed.register_seeder(seed_case_reference)
+    directory_seed.register_seeder(seed_programme_reference)
     directory_seed.register_seeder(seed_partner_services)
 
 

@@ -98,6 +98,9 @@ ROUTES = {
     "cases.review_plan": Route((SW,), {"case_id": "tpe_case", "plan_id": "tpe_plan"}, True),
     "cases.add_service": Route((SW,), {"case_id": "tpe_case"}, True),
     "cases.add_note": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.mark_group": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.add_removal": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.removal_outcome": Route((SW,), {"case_id": "tpe_case", "request_id": "tpe_removal"}, True),
     "cases.household": Route((SW,), {"case_id": "tpe_case"}, True),
     # Step 10: household members, by the lead unit's workers and supervisors (a 協力 unit: 403, tests/cases/test_members.py)
     "cases.add_member": Route((SW,), {"case_id": "tpe_case"}, True),
@@ -106,6 +109,8 @@ ROUTES = {
     "reference.index": Route((MINISTRY, SYSADMIN)),
     "reference.factor_table_new": Route((MINISTRY, SYSADMIN)),
     "reference.tipvda_new": Route((MINISTRY, SYSADMIN)),
+    "reference.service_catalogue": Route((MEMBER, SYSADMIN)),
+    "reference.catalogue_new": Route((MINISTRY, SYSADMIN)),
     # Step 4: referrals, directory, notifications, joint cases, disputes
     "referrals.referral_new": Route((SW,), {"case_id": "tpe_case"}, True),
     "referrals.inbox": Route((SW, PARTNER, DISPATCH)),
@@ -271,8 +276,12 @@ def build_taipei_objects(db, factories):
         db.session.add(entry)
         duty = campaigns.add_duty(campaign, case.tenant_id, on_date=date(2027, 2, 6), hours="全日", unit=None,
                                   person="值勤社工", phone="02-2345-6789")
+        from app.cases.models import ImageRemovalRequest
+
+        removal = ImageRemovalRequest(tenant_id=taipei.id, case_id=case.id, platform="矩陣平台", asked_on=date(2026, 3, 1))
+        db.session.add(removal)
         db.session.flush()
-        ids = {"tpe_report": waiting.id, "tpe_case": case.id, "tpe_member": case.members[0].id, "tpe_token": token.id, "tpe_plan": plan.id,
+        ids = {"tpe_removal": removal.id, "tpe_report": waiting.id, "tpe_case": case.id, "tpe_member": case.members[0].id, "tpe_token": token.id, "tpe_plan": plan.id,
                "tpe_referral": referral.id, "tpe_dispute": dispute.id, "tpe_handover": handover.id,
                "tpe_series": series.id, "tpe_meeting": meeting.id, "tpe_item": item.id, "tpe_document": document.id,
                "tpe_run": run.id, "campaign": campaign.id, "tpe_entry": entry.id,

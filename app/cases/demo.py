@@ -1,23 +1,24 @@
 """Demo families in every state of a case, for `flask seed-demo` (development only)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from ..core import calendar
 from ..accounts.models import User
 from ..core import tenancy
+from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..extensions import db
 from ..intake import services as intake
 from ..intake.demo import DEMO_SOURCE
 from ..intake.models import Report
-from ..intake.reference import ReportingChannel
+from ..intake.reference import Relation, ReportingChannel
 from ..tenants.models import County, Unit
-from . import services
-from .models import CaseUnit, CaseUnitRole, FamilyCase
-from .reference import AssessmentOutcome, ContactMethod, Level, ServiceStatus
+from . import programme, services
+from .models import CaseTargetGroup, CaseUnit, CaseUnitRole, FamilyCase
+from .reference import AssessmentOutcome, ContactMethod, Level, RemovalOutcome, ServiceStatus, WelfareType
 
 P = intake.PersonInput
 MARK = f"{DEMO_SOURCE}（個案）"
@@ -129,4 +130,122 @@ def seed_demo_cases() -> int:
         services.decide(c, sw1, sw1_m, AssessmentOutcome.WELFARE_CONSULTATION, "提供福利諮詢後無需持續服務。")
         made = db.session.scalar(sa.select(sa.func.count(FamilyCase.id)))
     db.session.flush()
+    return made
+
+
+# --- 社安網2.0: families of each new group in 115年 (the target board's figures and gaps) ----------------
+
+PROGRAMME_MARK = f"{DEMO_SOURCE}（社安網2.0）"
+PROGRAMME_COUNTIES = (
+    # county, centre, dispatcher, supervisor, worker, district,
+    # new parents (surname, given 育兒指導), elders (surname, reached), removal outcomes
+    ("臺北市", "臺北市中正社會福利服務中心", "tpe.dispatch", "tpe.sup", "tpe.sw1", "中正區",
+     (("江", True), ("鍾", True), ("范", False), ("翁", False), ("石", True)),
+     (("柯", True), ("侯", True), ("宋", False)),
+     ("removed", "removed", "refused", "pending", "removed")),
+    ("花蓮縣", "花蓮縣花蓮社會福利服務中心", "hua.dispatch", "hua.sup", "hua.sw1", "花蓮市",
+     (("盧", True), ("戴", False)),
+     (("魏", True), ("薛", False)),
+     ("removed", "pending")),
+)
+PLATFORMS = ("Facebook", "Instagram", "X（Twitter）", "成人影音網站", "Telegram 群組")
+
+
+def seed_demo_programme() -> int:
+    """New parents (some given 育兒指導, some not yet), elders living alone (reached and not), a near-poor
+    family given 實物給付, and victims of 性影像暴力 with removal requests removed, refused and pending, in
+    臺北市 and 花蓮縣, dated in 115年. Idempotent."""
+    with tenancy.all_tenants("seed: look for demo programme families"):
+        if db.session.scalars(sa.select(Report.id).where(Report.source_name == PROGRAMME_MARK)).first():
+            return 0
+    today = calendar.today()
+    start = date(2026, 1, 1)
+    span = max(1, (today - start).days)
+    made = 0
+    for (county_name, centre_name, dispatch_name, sup_name, sw_name, district_name,
+         parents, elders, removals) in PROGRAMME_COUNTIES:
+        county = _one(County, name=county_name)
+        centre = _one(Unit, name=centre_name)
+        dispatcher, sup, sw = (_one(User, username=u) for u in (dispatch_name, sup_name, sw_name))
+        sup_m = next(m for m in sup.memberships if m.unit_id == centre.id)
+        sw_m = next(m for m in sw.memberships if m.unit_id == centre.id)
+        district = next((d for d in county.districts if d.name == district_name), county.districts[0])
+
+        def family(surname, days_ago, persons, narrative, concerns=("vulnerable_family",)):
+            report, _ = intake.receive(county, intake.ReportInput(
+                district_id=district.id, concerns=list(concerns), dimensions=["economic"], narrative=narrative,
+                persons=persons, address=f"{county_name}{district.name}示範路{days_ago}號",
+                received_at=utcnow() - timedelta(days=days_ago), source_name=PROGRAMME_MARK), ReportingChannel("36"))
+            intake.claim(report, dispatcher)
+            case = intake.dispatch(report, dispatcher, centre)
+            services.assign(case, sup, sup_m, sw)
+            return case
+
+        def day(fraction):  # a date in 115年, before today
+            return start + timedelta(days=int(span * fraction))
+
+        with tenancy.tenant_scope(county.id):
+            for i, (surname, guided) in enumerate(parents):
+                days_ago = (today - day(0.1 + 0.15 * i)).days
+                case = family(surname, days_ago, [P(f"{surname}媽媽", "F", date(1995, 2, 2), relation="mother"),
+                                                  P(f"{surname}寶寶", "M", today - timedelta(days=days_ago + 30), relation="child")],
+                              f"{surname}家新生兒，案母初為人母，照顧壓力大。")
+                mother = next(m for m in case.members if Relation(m.relation) == Relation.MOTHER)
+                programme.mark_group(case, sw, sw_m, group_code="new_parent", since=case.received_at.date(),
+                                     member_id=mother.id, note="新生兒未滿一歲")
+                if guided:
+                    services.add_service(case, sw, sw_m, item="g_parenting_guidance", status=ServiceStatus.DELIVERED,
+                                         on=min(today, case.received_at.date() + timedelta(days=10)), amount=None,
+                                         note="到宅育兒指導：餵食、睡眠與安全照顧")
+                else:
+                    services.add_service(case, sw, sw_m, item="g_parenting_guidance", status=ServiceStatus.PLANNED,
+                                         on=today, amount=None, note="預定安排育兒指導員到宅")
+                made += 1
+            for i, (surname, reached) in enumerate(elders):
+                days_ago = 400 if i == 0 else (today - day(0.2 + 0.2 * i)).days  # the first one known since 114年
+                case = family(surname, days_ago, [P(f"{surname}阿公", "M", date(1942, 5, 5), relation="subject"),
+                                                  P(f"{surname}小妹", "F", date(2015, 5, 5), relation="child")],
+                              f"{surname}伯獨居，行動不便，鄰里通報。")
+                elder = next(m for m in case.members if Relation(m.relation) == Relation.SUBJECT)
+                if i == 0:  # a 114年 service: it keeps its phase-2 label and strategy
+                    services.add_service(case, sw, sw_m, item="s1_support", status=ServiceStatus.DELIVERED,
+                                         on=case.received_at.date() + timedelta(days=7), amount=None, note="關懷訪視（第二期）")
+                programme.mark_group(case, sw, sw_m, group_code="elder_alone", since=max(start, case.received_at.date()),
+                                     member_id=elder.id)
+                if reached:
+                    services.add_service(case, sw, sw_m, item="g_elder_visit", status=ServiceStatus.DELIVERED,
+                                         on=day(0.6), amount=None, note="獨老關懷訪視")
+                    services.add_service(case, sw, sw_m, item="g_elder_meals", status=ServiceStatus.DELIVERED,
+                                         on=day(0.7), amount=None, note="營養餐飲送餐")
+                made += 1
+            # a near-poor family: 福利身分別 近貧人口 and 實物給付
+            case = family("溫" if county_name != "臺北市" else "倪", (today - day(0.3)).days,
+                          [P("近貧家案母", "F", date(1985, 1, 1), relation="mother"),
+                           P("近貧家小明", "M", date(2016, 1, 1), relation="child")], "家庭收入略高於中低收入門檻，生活困難。")
+            mother = next(m for m in case.members if Relation(m.relation) == Relation.MOTHER)
+            mother.welfare_type = WelfareType.NEAR_POOR
+            programme.mark_group(case, sw, sw_m, group_code="near_poor", since=case.received_at.date(), member_id=mother.id)
+            services.add_service(case, sw, sw_m, item="s1_in_kind", status=ServiceStatus.DELIVERED,
+                                 on=case.received_at.date() + timedelta(days=5), amount=3000, note="實物銀行物資")
+            made += 1
+            # victims of 性影像暴力: removal requests removed, refused and pending
+            case = family("韓" if county_name == "臺北市" else "秦", (today - day(0.15)).days,
+                          [P("被害人小姐", "F", date(2001, 8, 8), relation="subject"),
+                           P("被害人之子", "M", date(2020, 8, 8), relation="child")], "前伴侶散布私密影像。",
+                          concerns=("vulnerable_family",))
+            victim = next(m for m in case.members if Relation(m.relation) == Relation.SUBJECT)
+            programme.mark_group(case, sw, sw_m, group_code="image_violence", since=case.received_at.date(), member_id=victim.id)
+            for i, outcome in enumerate(removals):
+                asked = day(0.2 + 0.12 * i)
+                result_on = min(today, asked + timedelta(days=9)) if outcome != "pending" else None
+                request = programme.add_removal_request(case, sw, sw_m, platform=PLATFORMS[i % len(PLATFORMS)], asked_on=asked,
+                                                        outcome=RemovalOutcome(outcome), outcome_on=result_on, member_id=victim.id)
+                request.recorded_at = datetime.combine(asked, time(10), tzinfo=TAIPEI)
+                if result_on is not None:
+                    request.outcome_recorded_at = datetime.combine(result_on, time(15), tzinfo=TAIPEI)
+            made += 1
+            # marks and services as if recorded on their dates (the board counts what was recorded by a period's end)
+            for mark in db.session.scalars(sa.select(CaseTargetGroup).where(CaseTargetGroup.tenant_id == county.id)):
+                mark.recorded_at = datetime.combine(mark.since, time(9), tzinfo=TAIPEI)
+            db.session.flush()
     return made

@@ -7,8 +7,7 @@ from ..core.forms import ActionForm, AmountField, BaseForm, FlexibleDateField, R
 from ..core import idnumbers
 from ..intake.reference import Relation, Sex, VulnerabilityDimension
 from .models import CaseStatus, MembershipEnd
-from .reference import (AssessmentOutcome, ContactMethod, Level, MemberFlag, SafetyResult, ServiceStatus, WelfareType,
-                        service_choices)
+from .reference import AssessmentOutcome, ContactMethod, Level, MemberFlag, RemovalOutcome, SafetyResult, ServiceStatus
 from .search_index import PHONE_MIN_DIGITS
 
 
@@ -111,8 +110,8 @@ class PlanReviewForm(ActionForm):
 class ServiceForm(ActionForm):
     PREFIX = "sv"
 
-    item = SelectField("服務項目", choices={"": [("", "請選擇服務項目")], **dict(service_choices())}, default="", validators=[chosen("服務項目")],
-                       validate_choice=True)
+    # choices: the catalogue in force (catalogue.service_choices), set by the view
+    item = SelectField("服務項目", choices=[("", "請選擇服務項目")], default="", validators=[chosen("服務項目")], validate_choice=True)
     status = RadioField("狀態", choices=ServiceStatus.choices(), default=ServiceStatus.DELIVERED.value, validators=[chosen("狀態")])
     on = FlexibleDateField("日期", validators=[required("日期")], allow_future=True)
     amount = AmountField("金額（新臺幣元；現金、實物給付）", validators=[Optional(), NumberRange(0, 10_000_000, message="金額需為 0 到 1,000 萬元。")])
@@ -153,7 +152,7 @@ class MemberForm(ActionForm):
     birth_date = FlexibleDateField("出生日期（民國，如 105/03/14）", validators=[optional()])
     id_number = StringField("身分證號或居留證號（不詳請留空）", validators=[optional(), max_length("身分證號", 12)])
     flags = SelectMultipleField("註記", choices=MemberFlag.choices(), validate_choice=True)
-    welfare_type = SelectField("福利身分別", choices=[("", "（未填）")] + WelfareType.choices(), default="",
+    welfare_type = SelectField("福利身分別", choices=[("", "（未填）")], default="",  # the statuses offered today, set by the view
                                validate_choice=True)
     phone = StringField("電話", validators=[optional(), max_length("電話", 30)])
 
@@ -210,3 +209,37 @@ class SearchForm(BaseForm):
         text = (field.data or "").strip()
         if text and sum(c.isdigit() for c in text) < PHONE_MIN_DIGITS:
             raise ValidationError(f"請至少輸入 {PHONE_MIN_DIGITS} 位數字（可只輸入電話的一部分，例如末 4 碼）。")
+
+
+class TargetGroupForm(ActionForm):
+    """Mark the family or one member as a target group (choices: the groups in force, set by the view)."""
+
+    PREFIX = "tg"
+
+    group_code = SelectField("服務對象", choices=[("", "請選擇服務對象")], default="", validators=[chosen("服務對象")],
+                             validate_choice=True)
+    member_id = SelectField("成員", coerce=int, choices=[(0, "全家")], default=0, validate_choice=True)
+    since = FlexibleDateField("註記日期（自何時起）", validators=[required("註記日期")])
+    note = StringField("說明", validators=[optional(), max_length("說明", 200)])
+
+
+class RemovalRequestForm(ActionForm):
+    """A request to a platform to remove an intimate image."""
+
+    PREFIX = "ir"
+
+    platform = StringField("平台", validators=[required("平台"), max_length("平台", 100)])
+    member_id = SelectField("被害人", coerce=int, choices=[(0, "（未指定）")], default=0, validate_choice=True)
+    asked_on = FlexibleDateField("申請移除日期", validators=[required("申請移除日期")])
+    outcome = RadioField("結果", choices=RemovalOutcome.choices(), default=RemovalOutcome.PENDING.value,
+                         validators=[chosen("結果")])
+    outcome_on = FlexibleDateField("移除或拒絕日期", validators=[optional()])
+    note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
+
+
+class RemovalOutcomeForm(ActionForm):
+    PREFIX = "io"
+
+    outcome = RadioField("結果", choices=[(o.value, o.label) for o in RemovalOutcome if o != RemovalOutcome.PENDING],
+                         validators=[chosen("結果")])
+    outcome_on = FlexibleDateField("移除或拒絕日期", validators=[required("移除或拒絕日期")])

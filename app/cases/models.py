@@ -15,10 +15,11 @@ from ..extensions import db
 from ..intake.models import concern_labels
 from ..intake.reference import Relation, Sex, VulnerabilityDimension
 from .reference import (
-    SERVICE_ITEMS,
     AssessmentOutcome,
     ContactMethod,
+    FamilyTier,
     Level,
+    RemovalOutcome,
     SafetyResult,
     ServiceStatus,
     WelfareType,
@@ -551,12 +552,8 @@ class CaseService(TenantMixin, db.Model):
 
     __audited__ = True
 
-    @property
-    def item_label(self) -> str:
-        return SERVICE_ITEMS.get(self.item, ("", self.item, False))[1]
-
     def __str__(self) -> str:
-        return f"服務：{self.item_label}"
+        return f"服務：{self.item}"  # the label depends on the catalogue version in force on ``on`` (catalogue.py)
 
 
 class CaseNote(TenantMixin, db.Model):
@@ -573,6 +570,124 @@ class CaseNote(TenantMixin, db.Model):
 
     def __str__(self) -> str:
         return "工作紀錄"
+
+
+# --- The programme's versioned reference data: target groups, services, welfare statuses ---------------
+
+class _Effective:
+    """A row of national reference data in force from ``effective_from`` to ``effective_to`` (inclusive, open
+    when empty). A new version is a new row; a row in use is never edited in place."""
+
+    def in_force(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+class TargetGroup(_Effective, TimestampMixin, db.Model):
+    """A group of people the programme serves (獨居老人, 新手父母, 近貧人口, 遭受性影像暴力者...)."""
+
+    __tablename__ = "target_groups"
+    __table_args__ = (sa.UniqueConstraint("code", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(30), nullable=False, index=True)
+    label: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    tier: Mapped[FamilyTier] = mapped_column(enum_column_type(FamilyTier, "family_tier"), nullable=False)
+    welfare_code: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="")  # also a 福利身分別
+    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    effective_to: Mapped[date | None] = mapped_column(sa.Date())
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"服務對象 {self.label}"
+
+
+class ServiceCatalogueItem(_Effective, TimestampMixin, db.Model):
+    """One service of one version of the programme's catalogue, with the strategy it belongs to."""
+
+    __tablename__ = "service_catalogue_items"
+    __table_args__ = (sa.UniqueConstraint("code", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    code: Mapped[str] = mapped_column(sa.String(40), nullable=False, index=True)
+    label: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    section: Mapped[str] = mapped_column(sa.String(30), nullable=False)  # 一般家庭, 脆弱家庭, ..., 網絡服務
+    strategy: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    has_amount: Mapped[bool] = mapped_column(nullable=False, default=False)
+    group_code: Mapped[str] = mapped_column(sa.String(30), nullable=False, default="")  # the target group served
+    position: Mapped[int] = mapped_column(nullable=False, default=0)
+    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    effective_to: Mapped[date | None] = mapped_column(sa.Date())
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"服務項目 {self.label}（{self.version}）"
+
+
+class WelfareStatus(_Effective, TimestampMixin, db.Model):
+    """A 福利身分別 (twss-welfare-type code) offered from a date."""
+
+    __tablename__ = "welfare_statuses"
+    __table_args__ = (sa.UniqueConstraint("code", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(2), nullable=False)
+    label: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    effective_to: Mapped[date | None] = mapped_column(sa.Date())
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"福利身分別 {self.label}"
+
+
+class CaseTargetGroup(TenantMixin, db.Model):
+    """A family (or one member) marked as one of the programme's target groups from a date."""
+
+    __tablename__ = "case_target_groups"
+    __table_args__ = (_child_fk(), sa.Index("ix_case_target_groups_group", "tenant_id", "group_code", "since"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_members.id", ondelete="CASCADE"))
+    group_code: Mapped[str] = mapped_column(sa.String(30), nullable=False)
+    since: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    note: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"服務對象註記 {case_number_of(self, self.case_id)}"
+
+
+class ImageRemovalRequest(TenantMixin, db.Model):
+    """A request to a platform to remove an intimate image of a victim of 性影像暴力."""
+
+    __tablename__ = "image_removal_requests"
+    __table_args__ = (_child_fk(), sa.Index("ix_image_removal_requests_asked", "tenant_id", "asked_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_members.id", ondelete="SET NULL"))
+    platform: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    asked_on: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    outcome: Mapped[RemovalOutcome] = mapped_column(enum_column_type(RemovalOutcome, "removal_outcome"), nullable=False,
+                                                    default=RemovalOutcome.PENDING)
+    outcome_on: Mapped[date | None] = mapped_column(sa.Date())  # the date removed or refused
+    outcome_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # for figures as at a period's end
+    note: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"性影像移除申請 {case_number_of(self, self.case_id)}"
 
 
 # The search index follows every ORM write of names and phones: importing it installs its flush hook.

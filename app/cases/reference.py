@@ -3,9 +3,7 @@ member flags. Versioned, editable reference data (the vulnerability factor
 table, TIPVDA) lives in ``models.py`` as tables."""
 from __future__ import annotations
 
-
 from ..core.enums import LabeledEnum
-
 
 
 class ContactMethod(LabeledEnum):
@@ -41,6 +39,7 @@ class WelfareType(LabeledEnum):
     UNKNOWN = ("5", "不詳")
     UNDER_1_5 = ("6", "家庭總收入平均未達每人每月最低生活費用1.5倍")
     UNDER_2_5 = ("7", "家庭總收入平均未達每人每月最低生活費用2.5倍")
+    NEAR_POOR = ("8", "近貧人口")  # offered from 115-01-01 (reference data: welfare_statuses)
     OTHER = ("99", "其他")
 
 
@@ -90,32 +89,21 @@ class ServiceStatus(LabeledEnum):
     DELIVERED = ("delivered", "已提供")
 
 
-# The programme's service catalogue, by strategy (DOMAIN.md section 3, seed 000).
-CATALOGUE: dict[str, list[tuple[str, str, bool]]] = {
-    "策略一 擴增家庭服務資源": [
-        ("s1_consultation", "福利諮詢", False), ("s1_referral", "資源轉介", False),
-        ("s1_prevention", "預防宣導", False), ("s1_parenting", "親職教育", False),
-        ("s1_screening", "潛在脆弱／危機家庭篩檢", False), ("s1_cash", "生活扶助（現金給付）", True),
-        ("s1_in_kind", "實物給付", True), ("s1_emergency", "急難紓困", True),
-        ("s1_poverty_exit", "脫貧服務（兒少教育發展帳戶）", True), ("s1_support", "支持服務（關懷訪視、照顧服務、親職示範、家務指導、心理輔導）", False),
-    ],
-    "策略二 優化保護服務": [
-        ("s2_rescue", "緊急救援／危機處理", False), ("s2_recovery", "關係修復／創傷復原", False),
-        ("s2_early_warning", "風險預警／及時介入", False),
-    ],
-    "策略三 整合精神疾病與自殺防治": [
-        ("s3_community_mh", "社區心理衛生服務", False), ("s3_psychiatric", "精神醫療及社區精神病人照護", False),
-        ("s3_suicide", "自殺防治", False), ("s3_offender", "加害人處遇", False),
-    ],
-    "策略四 網絡服務": [
-        ("s4_family_education", "家庭教育", False), ("s4_student_counselling", "學生輔導", False),
-        ("s4_youth", "少年輔導", False), ("s4_victim", "犯罪被害人服務", False), ("s4_employment", "就業協助", False),
-        ("s4_addiction", "藥癮治療", False), ("s4_judicial", "司法保護", False),
-    ],
-}
-SERVICE_ITEMS = {code: (strategy, label, has_amount) for strategy, items in CATALOGUE.items()
-                 for code, label, has_amount in items}
+class FamilyTier(LabeledEnum):
+    """The programme's three tiers of families a target group belongs to (seed 003, 二、)."""
+
+    GENERAL = ("general", "一般家庭")
+    VULNERABLE = ("vulnerable", "脆弱家庭")
+    CRISIS = ("crisis", "危機家庭")
 
 
-def service_choices():
-    return [(strategy, [(code, label) for code, label, _ in items]) for strategy, items in CATALOGUE.items()]
+class RemovalOutcome(LabeledEnum):
+    """Where a request to remove an intimate image from a platform stands."""
+
+    PENDING = ("pending", "待處理")
+    REMOVED = ("removed", "已移除")
+    REFUSED = ("refused", "拒絕移除")
+
+
+# The service catalogue, the target groups and the welfare statuses offered are versioned reference data
+# (tables in models.py, seeded from data/*.json, read through catalogue.py): no list of them here.

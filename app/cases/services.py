@@ -28,6 +28,7 @@ from ..intake.models import Report
 from ..intake.reference import Relation, Sex
 from ..intake.services import IntakeError
 from ..tenants.models import County, Unit, UnitKind
+from . import catalogue
 from .models import (
     OPEN_STATUSES,
     SERVING_ROLES,
@@ -56,7 +57,6 @@ from .models import (
 from .reference import (
     IN_PERSON,
     LEVEL_RANK,
-    SERVICE_ITEMS,
     AssessmentOutcome,
     ContactMethod,
     Level,
@@ -648,9 +648,16 @@ def next_plan_review(case: FamilyCase) -> date | None:
 def add_service(case: FamilyCase, user: User, membership: Membership, *, item: str, status: ServiceStatus, on: date,
                 amount: int | None, note: str) -> CaseService:
     _require_write(case, membership)
-    if item not in SERVICE_ITEMS:
-        raise CaseError("請從服務項目清單選擇。")
-    strategy, label, has_amount = SERVICE_ITEMS[item]
+    entry = catalogue.service_on(item, on)
+    if entry is None:
+        versions = catalogue.service_versions(item)
+        if not versions:
+            raise CaseError("請從服務項目清單選擇。", field="item")
+        spans = "、".join(f"{roc_date(v.effective_from, 'short')} 起" + (f"至 {roc_date(v.effective_to, 'short')}" if v.effective_to else "")
+                         for v in versions)
+        raise CaseError(f"「{versions[-1].label}」在 {roc_date(on, 'short')} 不在服務項目中（適用期間：{spans}），"
+                        "請核對服務日期或改選當時的服務項目。", field="item")
+    label, has_amount = entry.label, entry.has_amount
     if has_amount and status == ServiceStatus.DELIVERED and amount is None:
         raise CaseError(f"「{label}」已提供時需填寫金額（新臺幣元）。")
     if amount is not None and amount < 0:
@@ -685,6 +692,7 @@ def update_household(case: FamilyCase, user: User, membership: Membership, *, ve
     case.address = address.strip()
     case.phone = phone.strip()
     by_id = {m.id: m for m in case.members}
+    offered = {code for code, _ in catalogue.welfare_choices(to_taipei(utcnow()).date())} & {w.value for w in WelfareType}
     for member_id, values in members.items():
         member = by_id.get(member_id)
         if member is None:
@@ -694,7 +702,7 @@ def update_household(case: FamilyCase, user: User, membership: Membership, *, ve
         if not flags <= {f.value for f in MemberFlag}:
             raise CaseError(f"{who}的註記不在選項中，請重新載入頁面後再選。")
         welfare = values.get("welfare_type") or None
-        if welfare is not None and welfare not in {w.value for w in WelfareType}:
+        if welfare is not None and welfare not in offered | ({member.welfare_type.value} if member.welfare_type else set()):
             raise CaseError(f"{who}的福利身分別不在選項中，請重新載入頁面後再選。")
         member.flags = sorted(flags)
         member.welfare_type = WelfareType(welfare) if welfare else None

@@ -19,7 +19,8 @@ from ..core.rendering import redirect_to, render, wants_fragment
 from ..extensions import db
 from ..intake.reference import Relation, Sex, VulnerabilityDimension
 from ..tenants.models import SERVING_UNIT_KINDS
-from . import deadlines, queries, services
+from ..core import calendar
+from . import catalogue, deadlines, programme, queries, services
 from .forms import (
     AssessmentReportForm,
     AssignForm,
@@ -33,11 +34,14 @@ from .forms import (
     NoteForm,
     PlanForm,
     PlanReviewForm,
+    RemovalOutcomeForm,
+    RemovalRequestForm,
     ReopenForm,
     ReviewForm,
     SafetyForm,
     SearchForm,
     ServiceForm,
+    TargetGroupForm,
     TipvdaForm,
     VulnerabilityForm,
 )
@@ -46,7 +50,7 @@ from .models import (
     FamilyCase,
     MembershipEnd,
 )
-from .reference import AssessmentOutcome, ContactMethod, Level, MemberFlag, SafetyResult, ServiceStatus, WelfareType, service_choices
+from .reference import AssessmentOutcome, ContactMethod, Level, MemberFlag, RemovalOutcome, SafetyResult, ServiceStatus, WelfareType
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -130,11 +134,27 @@ def _forms(case: FamilyCase, override: dict | None = None) -> dict:
         "review": ReviewForm(formdata=None), "closing": ClosingForm(formdata=None), "reopen": ReopenForm(formdata=None),
         "plan": PlanForm(formdata=None), "plan_review": PlanReviewForm(formdata=None),
         "service": ServiceForm(formdata=None), "note": NoteForm(formdata=None),
+        "target_group": TargetGroupForm(formdata=None, since=calendar.today()),
+        "removal": RemovalRequestForm(formdata=None, asked_on=calendar.today()),
         "household": HouseholdForm(formdata=None, version=case.version, address=case.address, phone=case.phone),
     }
-    forms.update(override or {})
+    forms.update({k: v for k, v in (override or {}).items() if k != "removal_outcome"})
     _choices(case, forms, table, tipvda_version)
+    _programme_choices(case, forms)
     return forms
+
+
+def _programme_choices(case: FamilyCase, forms: dict) -> None:
+    """The catalogue, the target groups in force today and the current members (reference data by date)."""
+    today = calendar.today()
+    current = [(m.id, f"{m.name or '（不詳）'}（{m.relation.label}）") for m in case.members if m.is_current]
+    if "service" in forms:
+        forms["service"].item.choices = [("", "請選擇服務項目")] + [c for _, items in catalogue.service_choices(today) for c in items]
+    if "target_group" in forms:
+        forms["target_group"].group_code.choices = [("", "請選擇服務對象")] + catalogue.group_choices(today)
+        forms["target_group"].member_id.choices = [(0, "全家")] + current
+    if "removal" in forms:
+        forms["removal"].member_id.choices = [(0, "（未指定）")] + current
 
 
 def _choices(case, forms, table, tipvda_version):
@@ -161,11 +181,17 @@ def _ided(form, prefix: str):
     return form
 
 
+def _with_welfare(form):
+    """The 福利身分別 offered today (reference data by date), on the add-member form."""
+    form.welfare_type.choices = [("", "（未填）")] + catalogue.welfare_choices(calendar.today())
+    return form
+
+
 def _household_forms(case: FamilyCase, override: dict | None = None) -> dict:
     """The add-member form and, for each current member, the correction and end forms (the refused one
     as typed, with its errors)."""
     override = override or {}
-    forms = {"add": override.get("add") or MemberForm(formdata=None), "correct": {}, "end": {}}
+    forms = {"add": _with_welfare(override.get("add") or MemberForm(formdata=None)), "correct": {}, "end": {}}
     for m in case.members:
         if not m.is_current:
             continue
@@ -187,6 +213,7 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
         factor_text.update({f.id: f for f in vulnerability.table.factors})
     membership = g.membership
     household = household or {}
+    removals = programme.removal_requests(case)
     return render(
         "cases/case_detail.html", fragment=fragment, household_forms=_household_forms(case, household.get("override")),
         household_error=household.get("error"), household_open=set((household.get("override") or {}).keys()),
@@ -202,8 +229,21 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
         can_write=services.can_write(case, membership), lead_supervisor=services.is_lead_supervisor(case, membership),
         decider=case.assigned_worker_id == current_user.id or services.is_lead_supervisor(case, membership),
         dimension_label={d.value: d.label for d in VulnerabilityDimension},
-        flag_choices=MemberFlag.choices(), service_groups=service_choices(), welfare_choices=WelfareType.choices(), members_by_id={m.id: m for m in case.members},
+        flag_choices=MemberFlag.choices(), service_groups=catalogue.service_choices(calendar.today()),
+        welfare_choices=catalogue.welfare_choices(calendar.today(), {m.welfare_type.value for m in case.members if m.welfare_type}),
+        members_by_id={m.id: m for m in case.members},
+        service_labels=catalogue.ServiceLabels(s.item for s in record.services_done),
+        target_marks=programme.case_groups(case), group_labels=catalogue.group_labels(),
+        removals=removals, outcome_forms=_outcome_forms(removals, forms),
     )
+
+
+def _outcome_forms(removals, override: dict | None) -> dict:
+    """The outcome form of each pending removal request (the refused one as typed)."""
+    override = override or {}
+    typed = override.get("removal_outcome")
+    return {r.id: typed[1] if typed and typed[0] == r.id else _ided(RemovalOutcomeForm(formdata=None), f"io{r.id}")
+            for r in removals if r.outcome == RemovalOutcome.PENDING}
 
 
 @bp.get("/<int:case_id>")
@@ -246,6 +286,8 @@ def _validated(form, case, message="請修正表單中的欄位。"):
                     "safety": form if isinstance(form, SafetyForm) else SafetyForm(formdata=None),
                     "tipvda": form if isinstance(form, TipvdaForm) else TipvdaForm(formdata=None)},
              services.factor_table_in_force(), services.tipvda_in_force())
+    _programme_choices(case, {key: form for key, cls in (("service", ServiceForm), ("target_group", TargetGroupForm),
+                                                         ("removal", RemovalRequestForm)) if isinstance(form, cls)})
     if not form.validate():
         errors = "；".join(form.error_summary())
         raise services.CaseError(errors or message)
@@ -414,6 +456,56 @@ def add_service(case_id: int):
     return _post(case_id, ServiceForm, "service", do)
 
 
+# --- 社安網2.0: target groups and 性影像移除 (the case's workers, as for the other case edits) -------------
+
+@bp.post("/<int:case_id>/target-groups")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def mark_group(case_id: int):
+    def do(case, form):
+        mark = programme.mark_group(case, current_user, g.membership, group_code=form.group_code.data,
+                                    since=form.since.date, member_id=form.member_id.data or None, note=form.note.data or "")
+        flash(f"已註記服務對象：{catalogue.group_labels().get(mark.group_code, mark.group_code)}。", "success")
+        return _back(case, "programme")
+
+    return _post(case_id, TargetGroupForm, "target_group", do)
+
+
+@bp.post("/<int:case_id>/image-removals")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def add_removal(case_id: int):
+    def do(case, form):
+        programme.add_removal_request(case, current_user, g.membership, platform=form.platform.data or "",
+                                      asked_on=form.asked_on.date, outcome=RemovalOutcome(form.outcome.data),
+                                      outcome_on=form.outcome_on.date, member_id=form.member_id.data or None,
+                                      note=form.note.data or "")
+        flash("已記錄性影像移除申請。", "success")
+        return _back(case, "programme")
+
+    return _post(case_id, RemovalRequestForm, "removal", do)
+
+
+@bp.post("/<int:case_id>/image-removals/<int:request_id>/outcome")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def removal_outcome(case_id: int, request_id: int):
+    case = _case_or_404(case_id)
+    form = _ided(RemovalOutcomeForm(request.form), f"io{request_id}")
+
+    def act():
+        if not form.validate():
+            raise services.CaseError("；".join(form.error_summary()) or "請修正表單中的欄位。")
+        programme.record_removal_outcome(case, current_user, g.membership, request_id,
+                                         outcome=RemovalOutcome(form.outcome.data), outcome_on=form.outcome_on.date)
+        flash("已記錄移除結果。", "success")
+        return _back(case, "programme")
+
+    def refused(exc):
+        edge.beside_field(form, exc)
+        return _page(_case_or_404(case.id), status=exc.status, error=str(exc), section="removal_outcome",
+                     forms={"removal_outcome": (request_id, form)})
+
+    return edge.act(act, refused, stale=STALE)
+
+
 @bp.post("/<int:case_id>/notes")
 @requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
 def add_note(case_id: int):
@@ -507,7 +599,7 @@ def add_member(case_id: int):
         _flash_duplicates(matches)
         return _household_done(case, "household")
 
-    return _household_act(case, MemberForm(request.form), "add", act)
+    return _household_act(case, _with_welfare(MemberForm(request.form)), "add", act)
 
 
 @bp.post("/<int:case_id>/members/<int:member_id>/correct")

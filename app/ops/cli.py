@@ -16,7 +16,7 @@ from ..accounts.models import User
 from ..accounts.passwords import hash_password, policy_problems
 from ..accounts.services import next_totp_code, reseal_totp_secrets
 from ..campaigns.demo import seed_demo_campaign
-from ..cases.demo import seed_demo_cases
+from ..cases.demo import seed_demo_cases, seed_demo_programme
 from ..cases.search_index import rebuild
 from ..config import normalise_db_url
 from ..core import backup, tenancy
@@ -53,6 +53,10 @@ def register(app) -> None:
         db.session.commit()
         if cases:
             click.echo(f"示範個案：臺北市 {cases} 案（待指派、評估中、首次訪視逾期、開案審查、服務中、結案審查、已結案、再通報、不開案、逾保存年限待審查）")
+        programme_families = seed_demo_programme()
+        db.session.commit()
+        if programme_families:
+            click.echo(f"示範社安網2.0 家庭：{programme_families} 案（臺北市、花蓮縣；新手父母、獨居老人、近貧人口、性影像移除申請）")
         referrals = seed_demo_referrals()
         db.session.commit()
         if referrals:

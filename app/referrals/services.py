@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..accounts.models import Membership, Role, User
+from ..cases import catalogue
 from ..cases import services as cases
 from ..cases.models import (
     AssessmentReport,
@@ -173,8 +174,9 @@ def snapshot(case: FamilyCase, sections: list[str]) -> dict:
                            for c in db.session.scalars(sa.select(CaseContact).where(CaseContact.case_id == case.id))]
     if "plan" in sections:
         out["plan"] = [p.goals for p in db.session.scalars(sa.select(ServicePlan).where(ServicePlan.case_id == case.id))]
-        out["services"] = [f"{roc_date(s.on, 'short')} {s.item_label}" for s in
-                           db.session.scalars(sa.select(CaseService).where(CaseService.case_id == case.id))]
+        done = db.session.scalars(sa.select(CaseService).where(CaseService.case_id == case.id)).all()
+        labels = catalogue.ServiceLabels(s.item for s in done)  # each by the catalogue version of its date
+        out["services"] = [f"{roc_date(s.on, 'short')} {labels.of(s.item, s.on).label}" for s in done]
     if "notes" in sections:
         out["notes"] = [n.text for n in db.session.scalars(sa.select(CaseNote).where(CaseNote.case_id == case.id))]
     return out
