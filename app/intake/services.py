@@ -333,12 +333,12 @@ def investigation_route(report: Report) -> Route:
                                                       Unit.kind == UnitKind.INVESTIGATION_CENTRE,
                                                       Unit.is_active.is_(True)).order_by(Unit.id)).first()
     if received < start:
-        return Route(None, f"兒少保護通報，受理日 {roc_date(received)} 早於本縣市通報調查處理中心啟用日 {roc_date(start)}："
+        return Route(None, f"兒少保護通報，受理日 {roc_date(received, 'short')} 早於本縣市通報調查處理中心啟用日 {roc_date(start, 'short')}："
                            "依原路徑派至家防中心。", True)
     if centre is None:
-        return Route(None, f"兒少保護通報，受理日 {roc_date(received)} 已屆本縣市通報調查處理中心啟用日 {roc_date(start)}，"
+        return Route(None, f"兒少保護通報，受理日 {roc_date(received, 'short')} 已屆本縣市通報調查處理中心啟用日 {roc_date(start, 'short')}，"
                            "但本縣市尚無啟用中的通報調查處理中心：派至家防中心。", True)
-    return Route(centre, f"兒少保護通報，受理日 {roc_date(received)} 在本縣市通報調查處理中心啟用日 {roc_date(start)} "
+    return Route(centre, f"兒少保護通報，受理日 {roc_date(received, 'short')} 在本縣市通報調查處理中心啟用日 {roc_date(start, 'short')} "
                          f"當日或之後：應派至「{centre.name}」調查。", True)
 
 

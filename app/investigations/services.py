@@ -131,16 +131,19 @@ def dispatch(inv: Investigation, user, membership, unit: Unit | None, note: str 
         raise InvestigationError("調查結果為無服務需求；如需服務，請由督導確認後另行通報或結束本案。")
     if unit is None or unit.county_id != inv.tenant_id or unit.kind not in SERVICE_KINDS or not unit.is_active:
         raise InvestigationError("請選擇本縣市的家防中心或社福中心。")
-    WORKFLOW.fire(inv, "dispatch", actor=user, membership=membership,
-                  reason=f"派案至 {unit.name}" + (f"：{note.strip()}" if note.strip() else ""))
+    if inv.status != S.CONCLUDED:
+        raise InvestigationError(f"調查目前為「{inv.status.label}」，調查完成後才能派案服務。")
+    # The case first, then the move: the investigation is never 已派案服務 without the unit holding the family.
     report = inv.report
     case = cases.open_from_report(report, unit, [])
     cases.add_event(case, "report", f"通報調查處理中心調查完成（{inv.outcome_label}）後派案：{inv.outcome_note}", user,
                     membership)
     report.case_id = case.id
-    inv.dispatched_unit_id = unit.id
-    inv.dispatched_case_id = case.id
+    inv.dispatched_unit = unit
+    inv.dispatched_case = case
     inv.dispatched_at = utcnow()
+    WORKFLOW.fire(inv, "dispatch", actor=user, membership=membership,
+                  reason=f"派案至 {unit.name}（個案 {case.case_no}）" + (f"：{note.strip()}" if note.strip() else ""))
     db.session.flush()
     notify.notify(notify.supervisors_of_unit(unit.id), f"{case.case_no} 由通報調查處理中心派案，請指派社工",
                   f"/cases/{case.id}", skip=getattr(user, "id", None))
