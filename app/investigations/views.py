@@ -44,11 +44,15 @@ def queue():
     return render("investigations/queue.html", rows=rows, counts=queries.counts(now), now=now)
 
 
-def _forms(inv: Investigation, formdata=None) -> dict:
-    send = DispatchForm(formdata=formdata)
+def _forms(inv: Investigation, bound: str | None = None) -> dict:
+    """The page's forms, empty, except ``bound`` (the one posted), which reads the request."""
+    def make(key, cls):
+        return cls() if key == bound else cls(formdata=None)
+
+    send = make("dispatch_form", DispatchForm)
     send.unit_id.choices = [(0, "請選擇")] + unit_choices(services.service_units(inv.tenant_id))
-    return {"start_form": StartForm(formdata=formdata), "conclude_form": ConcludeForm(formdata=formdata),
-            "dispatch_form": send, "close_form": CloseForm(formdata=formdata)}
+    return {"start_form": make("start_form", StartForm), "conclude_form": make("conclude_form", ConcludeForm),
+            "dispatch_form": send, "close_form": make("close_form", CloseForm)}
 
 
 def _detail(inv: Investigation, *, status: int = 200, error: str | None = None, forms: dict | None = None):
@@ -69,8 +73,7 @@ def _act(investigation_id: int, key: str, do):
     """Validate the named form and fire the move through the request edge; the page again with the
     message beside the form (and what was typed) when refused."""
     inv = _investigation_or_404(investigation_id)
-    forms = _forms(inv, formdata=None)
-    forms.update({k: v for k, v in _forms(inv).items() if k == key})
+    forms = _forms(inv, bound=key)
     form = forms[key]
 
     def refused(exc):
