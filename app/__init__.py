@@ -49,6 +49,9 @@ from .referrals.seed import seed_partner_services
 from .referrals.views import bp as referrals_bp
 from .reports import navigation as reports_menu
 from .reports.views import bp as reports_bp
+from .investigations import navigation as investigations_menu
+from .investigations import wiring as investigations_wiring
+from .investigations.views import bp as investigations_bp
 from .retention import navigation as retention_menu
 from .retention.views import bp as retention_bp
 from .tenants import navigation as tenants_menu
@@ -94,13 +97,14 @@ def configure_database_hooks(app: Flask) -> None:
     tenancy.install(app)
     audit_services.install(app)
     cases_wiring.install(app)
+    investigations_wiring.install(app)  # a report dispatched to the 通報調查處理中心 opens its investigation
     timing.install(app)
     referrals_notify.install(app)  # the referral area's notices follow the workflows' signal
 
 
 # The menu: each area declares its entries (``app/<area>/navigation.py``), ordered by their positions.
 MENUS = (dashboard_menu, intake_menu, cases_menu, referrals_menu, meetings_menu, campaigns_menu, reports_menu,
-         tenants_menu, accounts_menu, retention_menu, audit_menu)
+         tenants_menu, accounts_menu, retention_menu, audit_menu, investigations_menu)
 
 
 def configure_templates(app: Flask) -> None:
@@ -125,7 +129,8 @@ def _rate_limited(error):
 def configure_blueprints(app: Flask) -> None:
     converters.install(app)  # before any route is added
     for bp in (health_bp, accounts_bp, dashboard_bp, tenants_bp, audit_bp, public_bp, intake_bp, api_bp, cases_bp,
-               reference_bp, referrals_bp, meetings_bp, reports_bp, campaigns_bp, retention_bp):
+               reference_bp, referrals_bp, meetings_bp, reports_bp, campaigns_bp, retention_bp,
+               investigations_bp):
         app.register_blueprint(bp)
     app.register_error_handler(429, _rate_limited)
 

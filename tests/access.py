@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 PUBLIC, ACCOUNT, MEMBER = "public", "account", "member"
 SW, SUP, DISPATCH, COUNTY_ADMIN, SYSADMIN, MINISTRY, PARTNER = (
     "sw", "sup", "dispatch", "county_admin", "sysadmin", "ministry", "partner")
+INVESTIGATOR = "investigator"  # a worker or supervisor of a county's 通報調查處理中心
 
 
 @dataclass
@@ -181,6 +182,13 @@ ROUTES = {
     "retention.review": Route((COUNTY_ADMIN,)),
     "retention.decide": Route((COUNTY_ADMIN,)),
     "retention.case_review": Route((COUNTY_ADMIN,), {"case_id": "tpe_case"}, True),
+    # Step 12: the 通報調查處理中心. Its staff (token INVESTIGATOR) are no persona of the matrix (no county has a
+    # centre in the reference data): every persona here is refused; the centre's own staff, the other county's
+    # centre (404) and the partner/ministry are checked in tests/investigations/test_views.py.
+    "investigations.queue": Route((INVESTIGATOR,)),
+    **{f"investigations.{name}": Route((INVESTIGATOR,), {"investigation_id": "tpe_investigation"}, True)
+       for name in ("detail", "start", "conclude", "dispatch", "close")},
+    "investigations.settings": Route((COUNTY_ADMIN,)),
 }
 
 # persona -> (username, tokens, other county? — True, False or "unit": same county, a unit on none of the objects)
@@ -301,6 +309,7 @@ def resolvers(factories, objects):
         "ministry_unit": factories.unit("保護服務司").id,
         "partner_service": _first_partner_service(),
         "css/app.css": "css/app.css",
+        "tpe_investigation": 1,  # refused before it is looked up (no persona is centre staff)
         **objects,
     }
 

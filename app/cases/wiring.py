@@ -18,6 +18,7 @@ from ..extensions import db
 from ..intake import duplicates
 from ..intake import reference as intake_reference
 from ..intake import services as intake
+from ..tenants.models import UnitKind
 from . import queries, services
 from .models import FamilyCase
 
@@ -58,6 +59,8 @@ def open_dispatched_case(sender, firing: Firing) -> None:
     if firing.transition.name != "dispatch":
         return
     report, lead, collaborators = firing.record, firing.extra["lead"], firing.extra["collaborators"]
+    if lead.kind == UnitKind.INVESTIGATION_CENTRE:
+        return  # investigated first: the centre's area opens the investigation, and the case comes after it
     attach_to = firing.extra.get("attach_to_case")
     if attach_to is None and firing.extra.get("attach_to_case_id"):
         attach_to = db.session.get(FamilyCase, firing.extra["attach_to_case_id"])

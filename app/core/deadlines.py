@@ -142,6 +142,16 @@ rule("case.child_seen", "第一級：24 小時內親見兒少", hours=24, statut
 rule("case.plan_review", "服務計畫檢討", soon=timedelta(days=7),
      source="服務計畫與案家共同訂定之檢討日（當日臺北時間結束前完成檢討）")
 
+# 通報調查處理中心 (社安網2.0, 116年起): the centre's own clocks, chosen by the platform until the ministry's
+# operating rules fix them (README, 「通報調查處理中心」). First contact: 24 hours for a 第一級 or urgent report
+# (as the law's 24-hour handling of 兒少保護), 4 days otherwise; investigation concluded 30 days after receipt.
+INVESTIGATION = ("強化社會安全網計畫2.0（115–119年）：通報調查處理中心（116年起）；本平台訂定之作業時限，"
+                 "依兒童及少年福利與權益保障法第 53 條第 3 項（24 小時內分級分類處理）類推第一級案件")
+rule("investigation.contact_urgent", "調查中心：第一級或緊急案件 24 小時內首次接觸", hours=24, statutory=False,
+     soon=timedelta(hours=6), source=INVESTIGATION)
+rule("investigation.contact", "調查中心：其他案件 4 日內首次接觸", days=4, soon=timedelta(days=1), source=INVESTIGATION)
+rule("investigation.conclude", "調查中心：受理後 30 日內完成調查", days=30, soon=timedelta(days=5), source=INVESTIGATION)
+
 # Referrals and disputes between units: working days, the county's setting in force.
 rule("referral.response", "轉介回覆：3 個工作日", working_days=3, county_may_set=True, source=PLATFORM_DEFAULT)
 rule("dispute.response", "爭議回應：3 個工作日", working_days=3, county_may_set=True, source=PLATFORM_DEFAULT)

@@ -310,9 +310,45 @@ def refer(report: Report, user, referred_to: str, note: str = "") -> None:
     db.session.flush()
 
 
+@dataclass(frozen=True)
+class Route:
+    """Where a report goes for its first handling: the county's 通報調查處理中心 (``centre``) or the old
+    route (``centre`` None: 家防中心 for protective concerns); ``reason`` says why, for the dispatcher."""
+
+    centre: Unit | None
+    reason: str
+    applies: bool = False  # a child-protection report, so the investigation-centre rule was asked
+
+
+def investigation_route(report: Report) -> Route:
+    """社安網2.0: a report with 兒少保護 among its concerns, received (Taipei date) on or after the county's
+    start date, in a county with an active 通報調查處理中心, goes to the centre for investigation; one
+    received before keeps the old route (家防中心)."""
+    if Concern.CHILD_PROTECTION.value not in set(report.concerns):
+        return Route(None, "")
+    county = db.session.get(County, report.tenant_id)
+    received = report.received_at.astimezone(TAIPEI).date()
+    start = county.investigation_from
+    centre = db.session.scalars(sa.select(Unit).where(Unit.county_id == report.tenant_id,
+                                                      Unit.kind == UnitKind.INVESTIGATION_CENTRE,
+                                                      Unit.is_active.is_(True)).order_by(Unit.id)).first()
+    if received < start:
+        return Route(None, f"兒少保護通報，受理日 {roc_date(received, 'short')} 早於本縣市通報調查處理中心啟用日 {roc_date(start, 'short')}："
+                           "依原路徑派至家防中心。", True)
+    if centre is None:
+        return Route(None, f"兒少保護通報，受理日 {roc_date(received, 'short')} 已屆本縣市通報調查處理中心啟用日 {roc_date(start, 'short')}，"
+                           "但本縣市尚無啟用中的通報調查處理中心：派至家防中心。", True)
+    return Route(centre, f"兒少保護通報，受理日 {roc_date(received, 'short')} 在本縣市通報調查處理中心啟用日 {roc_date(start, 'short')} "
+                         f"當日或之後：應派至「{centre.name}」調查。", True)
+
+
 def proposed_lead_unit(report: Report) -> Unit | None:
-    """The unit the rules point to: 家防中心 for protective concerns, the 社福中心
-    serving the family's district for a vulnerable family, 心衛社工 for mental health."""
+    """The unit the rules point to: the 通報調查處理中心 for a child-protection report on its route,
+    else 家防中心 for protective concerns, the 社福中心 serving the family's district for a vulnerable
+    family, 心衛社工 for mental health."""
+    route = investigation_route(report)
+    if route.centre is not None:
+        return route.centre
     concerns = set(report.concerns)
     kind = None
     if concerns & {c.value for c in (Concern.CHILD_PROTECTION, Concern.IPV, Concern.FAMILY_MEMBER, Concern.ELDER,
@@ -338,7 +374,7 @@ def welfare_centre_for(county_id: int, district_id: int | None) -> Unit | None:
     ).first()
 
 
-DISPATCHABLE = SERVING_UNIT_KINDS
+DISPATCHABLE = (*SERVING_UNIT_KINDS, UnitKind.INVESTIGATION_CENTRE)
 
 
 def dispatch(report: Report, user, lead: Unit, *, collaborators: list[Unit] | None = None,
@@ -346,12 +382,24 @@ def dispatch(report: Report, user, lead: Unit, *, collaborators: list[Unit] | No
              attach_to_case=None, attach_to_case_id: int | None = None, note: str = ""):
     """Send the report to its lead unit (and collaborators) as a new family case, or attach it to
     the family's open case (``attach_to_case``, or its id): cases hears the dispatch and does either;
-    ``report.case_id`` then names the case. Returns the case."""
+    ``report.case_id`` then names the case. Returns the case. A child-protection report on the
+    investigation centre's route (``investigation_route``) goes to the centre only, and the centre's
+    area opens the investigation instead (``firing.extra["investigation"]``; no case yet: returns None)."""
     collaborators = [u for u in (collaborators or []) if u.id != lead.id]
     for unit in [lead, *collaborators]:
         if unit.county_id != report.tenant_id or unit.kind not in DISPATCHABLE or not unit.is_active:
             raise IntakeError(f"「{unit.name}」不是本縣市可派案的單位。")
-    if Concern.CHILD_PROTECTION.value in report.concerns and lead.kind == UnitKind.DV_CENTRE:
+    route = investigation_route(report)
+    if route.centre is not None and lead.id != route.centre.id:
+        raise IntakeError(f"{route.reason}主責單位請選「{route.centre.name}」；您的決定未儲存。")
+    if lead.kind == UnitKind.INVESTIGATION_CENTRE:
+        if route.centre is None:
+            raise IntakeError(f"「{lead.name}」只受理本縣市啟用日起受理的兒少保護通報。"
+                              f"{route.reason or '此通報不含兒少保護：依原派案規則。'}您的決定未儲存。")
+        if collaborators or attach_to_case is not None or attach_to_case_id:
+            raise IntakeError("送通報調查處理中心調查的通報不指定協力單位、不併入既有個案：調查後由中心派案服務。")
+    if Concern.CHILD_PROTECTION.value in report.concerns and lead.kind in (UnitKind.DV_CENTRE,
+                                                                           UnitKind.INVESTIGATION_CENTRE):
         if child_grade is None or child_class is None:
             raise IntakeError("兒少保護案件派案需選定分級（第一級／第二級）與分類（第一類／第二類／第三類）。")
     _require_claimed_by(report, user)

@@ -150,7 +150,7 @@ def _detail(report: Report, *, status: int = 200, error: str | None = None, form
     proposed = services.proposed_lead_unit(report)
     return render("intake/report_detail.html", repeats=queries.repeats_of(report), status=status, report=report, duplicates=duplicates,
                   clock=deadlines.clock(report.received_at, report.deadline_at, utcnow()), proposed=proposed,
-                  error=error, tipvda=tipvda(), band=tipvda_band(report.tipvda_score),
+                  route=services.investigation_route(report), error=error, tipvda=tipvda(), band=tipvda_band(report.tipvda_score),
                   concern_labels=report.concern_labels, **context)
 
 
@@ -244,7 +244,9 @@ def report_dispatch(report_id: int):
             child_class=ChildClass(form.child_class.data) if form.child_class.data else None,
             attach_to_case_id=form.attach_case_id.data or None, note=form.note.data or "",
         )
-        flash(f"通報 {report.report_no} 已派案至 {by_id[form.lead_unit_id.data].name}（個案 {result.case_no}）。", "success")
+        lead = by_id[form.lead_unit_id.data]
+        flash(f"通報 {report.report_no} 已派案至 {lead.name}" +
+              (f"（個案 {result.case_no}）。" if result is not None else "調查（調查後由中心派案服務）。"), "success")
         return redirect_to(url_for("intake.queue"))
 
     return _act(report_id, act, "dispatch")

@@ -23,6 +23,7 @@ from ..core import backup, tenancy
 from ..core.jobs import queue, redis_connection
 from ..extensions import db
 from ..intake.demo import seed_demo_reports
+from ..investigations.demo import seed_demo_investigations
 from ..meetings.demo import seed_demo_meetings
 from ..referrals.demo import seed_demo_referrals
 from ..referrals.disputes import escalate_silent
@@ -61,6 +62,10 @@ def register(app) -> None:
         db.session.commit()
         if referrals:
             click.echo(f"示範轉介：{referrals} 件（等待中、服務中、完成、不受案、退回、撤回、再轉、失敗、跨縣市），另有主責移轉與各階段爭議")
+        investigations = seed_demo_investigations()
+        db.session.commit()
+        if investigations:
+            click.echo(f"示範通報調查處理中心：臺北市（115-07-01 起試辦）{investigations} 件兒少保護通報（啟用前派家防中心、啟用後各調查狀態）")
         if seed_demo_meetings():
             db.session.commit()
             click.echo("示範會議：工作進度會議第 34 次（匯入會議紀錄與 12 項列管事項，第 35 次待填寫）、臺北市高危機網絡會議")

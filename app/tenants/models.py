@@ -8,6 +8,8 @@ county and is confidential (families, reports, the audit log) lives in
 """
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,6 +29,7 @@ class UnitKind(LabeledEnum):
     LABOUR = ("labour", "勞工局/處")
     CIVIL_AFFAIRS = ("civil_affairs", "民政局/處")
     FIRE = ("fire", "消防局")
+    INVESTIGATION_CENTRE = ("investigation_centre", "通報調查處理中心")
     PARTNER_BRANCH = ("partner_branch", "民間團體服務單位")
     MINISTRY_DEPARTMENT = ("ministry_department", "中央部會單位")
     MINISTRY_INSTITUTION = ("ministry_institution", "部屬機構")
@@ -40,6 +43,7 @@ _SHORT = {
     UnitKind.DV_CENTRE: "家防中心",
     UnitKind.WELFARE_CENTRE: "社福中心",
     UnitKind.MENTAL_HEALTH: "心衛社工",
+    UnitKind.INVESTIGATION_CENTRE: "調查中心",
 }
 
 COUNTY_UNIT_KINDS = (
@@ -53,10 +57,15 @@ COUNTY_UNIT_KINDS = (
     UnitKind.LABOUR,
     UnitKind.CIVIL_AFFAIRS,
     UnitKind.FIRE,
+    UnitKind.INVESTIGATION_CENTRE,
 )
 MINISTRY_UNIT_KINDS = (UnitKind.MINISTRY_DEPARTMENT, UnitKind.MINISTRY_INSTITUTION)
 # The units that serve families: reports are dispatched, referrals sent and disputes settled among them.
 SERVING_UNIT_KINDS = (UnitKind.DV_CENTRE, UnitKind.WELFARE_CENTRE, UnitKind.MENTAL_HEALTH)
+
+
+# The programme's start of the 通報調查處理中心 (seed 003: 「通報調查處理中心(116年起)」): 116-01-01.
+INVESTIGATION_DEFAULT_FROM = date(2027, 1, 1)
 
 
 class County(TimestampMixin, db.Model):
@@ -72,6 +81,11 @@ class County(TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(nullable=False, default=True)
     # Closed cases are listed for retention review this many years after closing.
     retention_years: Mapped[int] = mapped_column(nullable=False, default=7, server_default="7")
+    # 社安網2.0: from this date (Taipei date of receipt) child-protection reports go to the county's
+    # 通報調查處理中心 for investigation instead of the 家防中心 (the programme: from 116年; a county may
+    # start earlier or later; set by the county's administrator, audited with the county).
+    investigation_from: Mapped[date] = mapped_column(nullable=False, default=INVESTIGATION_DEFAULT_FROM,
+                                                     server_default="2027-01-01")
 
     districts: Mapped[list[District]] = relationship(
         back_populates="county", order_by="District.sort_order", cascade="all, delete-orphan"
