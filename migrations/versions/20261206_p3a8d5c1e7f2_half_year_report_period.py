@@ -5,7 +5,7 @@ the CHECK constraint on report_runs.period_kind admits 'half'. The column is
 long enough already.
 
 Revision ID: p3a8d5c1e7f2
-Revises: d6c0a7e2b915
+Revises: m3a9c5e1d7b2
 Create Date: 2026-12-06 18:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'p3a8d5c1e7f2'
-down_revision = 'd6c0a7e2b915'
+down_revision = 'm3a9c5e1d7b2'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ reference data versioned by effective date (``service_catalogue_items``, ``targe
 county-owned (RLS and grants as every tenant table). ``case_members.welfare_type`` admits '8' 近貧人口.
 
 Revision ID: p3b8e1c5a7d2
-Revises: d6c0a7e2b915
+Revises: p3a8d5c1e7f2
 Create Date: 2026-12-06 18:00:00.000000
 
 """
@@ -19,7 +19,7 @@ from app.core import rls
 
 # revision identifiers, used by Alembic.
 revision = 'p3b8e1c5a7d2'
-down_revision = 'd6c0a7e2b915'
+down_revision = 'p3a8d5c1e7f2'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ check and the owner check admit it); each county's start date ``counties.investi
 (RLS and grants as every tenant table).
 
 Revision ID: p3b8e5c1d7a2
-Revises: d6c0a7e2b915
+Revises: p3b8e1c5a7d2
 Create Date: 2026-12-06 18:00:00.000000
 
 """
@@ -18,7 +18,7 @@ from app.core import rls
 
 # revision identifiers, used by Alembic.
 revision = 'p3b8e5c1d7a2'
-down_revision = 'd6c0a7e2b915'
+down_revision = 'p3b8e1c5a7d2'
 branch_labels = None
 depends_on = None
 
