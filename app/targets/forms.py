@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from wtforms import SelectField, StringField
+from wtforms.validators import ValidationError
 
 from ..core.forms import BaseForm, chosen, max_length, required
 from .registry import YEARS
@@ -22,21 +23,21 @@ class DenominatorForm(BaseForm):
     def validate_roc_year(self, field):
         text = _halfwidth(field.data)
         if not re.fullmatch(r"\d{1,4}", text):
-            raise ValueError("請填民國年的數字，例如 115。")
+            raise ValidationError("請填民國年的數字，例如 115。")
         year = int(text)
         if year > 1911:
-            raise ValueError(f"請填民國年，不是西元年：西元 {year} 年是民國 {year - ROC_OFFSET} 年。")
+            raise ValidationError(f"請填民國年，不是西元年：西元 {year} 年是民國 {year - ROC_OFFSET} 年。")
         if year not in YEARS:
-            raise ValueError(f"年度需為民國 {YEARS[0]} 至 {YEARS[-1]} 年。")
+            raise ValidationError(f"年度需為民國 {YEARS[0]} 至 {YEARS[-1]} 年。")
 
     def validate_value(self, field):
         text = _halfwidth(field.data).replace(",", "")
         if re.fullmatch(r"-\s*\d+", text):
-            raise ValueError("分母不可為負數，請填正整數。")
+            raise ValidationError("分母不可為負數，請填正整數。")
         if not re.fullmatch(r"\d+", text) or int(text) < 1:
-            raise ValueError("分母需為正整數（不含小數點）。")
+            raise ValidationError("分母需為正整數（不含小數點）。")
         if int(text) > 10_000_000:
-            raise ValueError("分母過大，請確認數字。")
+            raise ValidationError("分母過大，請確認數字。")
 
     @property
     def year_number(self) -> int:

@@ -135,4 +135,4 @@ def save_denominator():
         edge.beside_field(form, error)
         return _denominators_page(form, status=422)
 
-    return edge.act(save, refused)
+    return edge.act_then(save, saved, refused)
