@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import g
 
 from ..core import tenancy
 from ..extensions import db
@@ -95,6 +96,8 @@ def board_periods(today: date) -> list[Period]:
 
 
 def _denominators(county_ids: list[int]) -> dict[tuple[int, str, int], TargetDenominator]:
+    if not any(m.external_denominator for m in measures()):
+        return {}
     with tenancy.all_tenants("target board: the denominators the counties entered (counts only)"):
         rows = db.session.scalars(sa.select(TargetDenominator).where(TargetDenominator.tenant_id.in_(county_ids))).all()
     return {(r.tenant_id, r.measure_code, r.roc_year): r for r in rows}
@@ -135,6 +138,14 @@ class Board:
 def compute(today: date, periods: list[Period] | None = None, only: int | None = None) -> Board:
     """Every county's cells (or ``only`` one county's, without the national line) and the national sums."""
     periods = periods or board_periods(today)
+    g.targets_cache = {}  # what two measures share is read once (app/targets/measures_programme.py)
+    try:
+        return _compute(today, periods, only)
+    finally:
+        g.pop("targets_cache", None)
+
+
+def _compute(today: date, periods: list[Period], only: int | None) -> Board:
     everyone = counties()
     chosen = [c for c in everyone if only is None or c.id == only]
     entered = _denominators([c.id for c in chosen])

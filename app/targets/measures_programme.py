@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import g, has_app_context, url_for
 
 from ..cases.models import CaseContact, CaseUnit, CaseUnitRole, FamilyCase
 from ..cases.reference import LEVEL_RANK, AssessmentOutcome
@@ -42,20 +42,22 @@ def _label(case_no: str, family_name: str) -> str:
 # --- 兒少保家庭服務涵蓋率 ------------------------------------------------------------------
 
 def _child_protection_families(county_id: int, start: date, end: date):
-    """(case id, served) of each family whose 兒少保護 report was dispatched in the period."""
+    """{case id: served by the end} of each family whose 兒少保護 report was dispatched in the period."""
     lo, hi = bounds(start, end)
-    served = sa.exists().where(CaseContact.tenant_id == county_id, CaseContact.case_id == Report.case_id,
-                               CaseContact.contacted_at < hi, CaseContact.created_at < hi)
     rows = db.session.execute(
-        sa.select(Report.case_id, Report.concerns, served.label("served"))
+        sa.select(Report.case_id, Report.concerns)
         .where(Report.tenant_id == county_id, Report.status == ReportStatus.DISPATCHED,
+               Report.received_at < hi,  # implied by the decision's date; lets the index on received_at work
                Report.decided_at >= lo, Report.decided_at < hi, Report.case_id.is_not(None))
     ).all()
-    families: dict[int, bool] = {}
-    for case_id, concerns, is_served in rows:
-        if Concern.CHILD_PROTECTION.value in (concerns or []):
-            families[case_id] = families.get(case_id, False) or bool(is_served)
-    return families
+    ids = sorted({case_id for case_id, concerns in rows if Concern.CHILD_PROTECTION.value in (concerns or [])})
+    served: set[int] = set()
+    for chunk in range(0, len(ids), 5000):
+        served.update(db.session.scalars(
+            sa.select(CaseContact.case_id).distinct()
+            .where(CaseContact.tenant_id == county_id, CaseContact.case_id.in_(ids[chunk:chunk + 5000]),
+                   CaseContact.contacted_at < hi, CaseContact.created_at < hi)))
+    return {case_id: case_id in served for case_id in ids}
 
 
 def child_protection_counts(county_id: int, start: date, end: date) -> tuple[int, int]:
@@ -83,7 +85,18 @@ def _case_rows(county_id: int, case_ids: list[int], reason) -> list[GapRow]:
 # --- 開案率 and 轉介率 (the visits report's definitions, app/reports/queries.py count_visits) ---
 
 def _welfare_centre_families(county_id: int, start: date, end: date):
-    """(case id, outcome as at the end) of each family a 社福中心 received in the period."""
+    """(case id, outcome as at the end) of each family a 社福中心 received in the period (read once per
+    request for both rates that share it)."""
+    key = ("targets.welfare_centre_families", county_id, start, end)
+    cache = (g.get("targets_cache") if has_app_context() else None)
+    if cache is None:  # outside a board's computation: read it
+        return _read_welfare_centre_families(county_id, start, end)
+    if key not in cache:
+        cache[key] = _read_welfare_centre_families(county_id, start, end)
+    return cache[key]
+
+
+def _read_welfare_centre_families(county_id: int, start: date, end: date):
     lo, hi = bounds(start, end)
     rows = db.session.execute(
         sa.select(FamilyCase.id, FamilyCase.outcome, FamilyCase.outcome_at)

@@ -1,6 +1,7 @@
 """The board per persona, the drill-down's isolation, the ministry's disclosure and the denominator form."""
 import sqlalchemy as sa
 
+from app.audit.models import AuditEvent
 from app.core import tenancy
 from app.targets.models import TargetDenominator
 
@@ -78,6 +79,9 @@ def test_denominator_form_refuses_a_western_year_and_a_negative_number_keeping_w
     with tenancy.tenant_scope(world["taipei"]):
         row = db.session.scalars(sa.select(TargetDenominator)).one()
     assert (row.roc_year, row.value, row.source) == (115, 1200, "戶政司出生登記（115年）")
+    with tenancy.tenant_scope(world["taipei"]):
+        entry = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.record_type == "target_denominators")).one()
+        assert entry.actor_username == "tpe.admin" and "戶政司出生登記（115年）" in str(entry.changes)
     listed = _text(admin.get("/targets/denominators"))
     assert "1,200" in listed and "戶政司出生登記（115年）" in listed
     board = _text(admin.get("/targets"))
