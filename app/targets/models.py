@@ -28,3 +28,6 @@ class TargetDenominator(TenantMixin, TimestampMixin, db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     entered_by_name: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    def __str__(self) -> str:
+        return f"目標分母 {self.measure_code}（{self.roc_year}年）{self.value:,}"

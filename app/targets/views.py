@@ -55,7 +55,7 @@ def _board_rows(board: figures.Board, county_id: int | None):
         series = ([(board.names[county_id], [c.rate for c in own])] if own else []) + [("全國", [n.value for n in national])]
         if own:
             notes = ["尚未開始" if not c.started else (figures.NO_DENOMINATOR if c.no_denominator else "") for c in own]
-        out.append({"measure": m, "own": own, "national": national, "by_year": published, "names": names,
+        out.append({"measure": m, "own": own, "national": national, "national_cells": board.national[m.code], "by_year": published, "names": names,
                     "chart": target_chart(m.label, years, series, targets, notes)})
     return out
 
