@@ -5,5 +5,4 @@ from ..core.navigation import NavItem
 
 ITEMS = [
     NavItem("目標看板", "targets.board", position=145),
-    NavItem("目標分母填報", "targets.denominators", position=146),
 ]
