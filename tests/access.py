@@ -23,6 +23,7 @@ class Route:
     params: dict = field(default_factory=dict)  # url arg -> resolver name
     county_object: bool = False  # names an object of 臺北市: another county gets 404
     party: tuple | None = None  # when set, only these tokens are party to the object; other allowed roles get 404
+    county_wide: bool = False  # names the county itself, not a unit's record: another unit of 臺北市 may use it
 
 
 ROUTES = {
@@ -160,6 +161,13 @@ ROUTES = {
     "reports.submissions": Route((MINISTRY,)),
     "reports.national": Route((MINISTRY,), {"kind": "visits", "fmt": "xlsx"}),
     "reports.national_view": Route((MINISTRY,), {"kind": "visits"}),
+    # Step 12: the 2.0 target board. County staff see their county (exact) and the nation; the ministry aggregates
+    # only; a drill-down names a county: another county's (and the ministry) get 404; partners nothing.
+    "targets.board": Route((SW, SUP, DISPATCH, COUNTY_ADMIN, MINISTRY)),
+    "targets.gap": Route((SW, SUP, DISPATCH, COUNTY_ADMIN), {"county_id": "tpe_county", "code": "opening_rate",
+                                                           "roc_year": 115}, True, county_wide=True),
+    "targets.denominators": Route((COUNTY_ADMIN,)),
+    "targets.save_denominator": Route((COUNTY_ADMIN,)),
     # Step 7: the spring-festival campaign (national); each county computes and sees its own list.
     "campaigns.index": Route((COUNTY_ADMIN, MINISTRY)),
     "campaigns.open_campaign": Route((MINISTRY,)),
@@ -349,7 +357,7 @@ def _expected(username, tokens, other_county, route: Route) -> str:
     if ACCOUNT in route.allowed:
         return "ok"
     if set(route.allowed) & tokens:
-        if other_county and route.county_object:
+        if other_county and route.county_object and not (other_county == "unit" and route.county_wide):
             return "not_found"
         if route.party is not None and not set(route.party) & tokens:
             return "not_found"

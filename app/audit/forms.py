@@ -54,6 +54,8 @@ RECORD_TYPES = [
     ("campaign_manual_indicators", "人工勾選指標"),
     ("campaign_visits", "關懷訪視紀錄"),
     ("campaign_duty_contacts", "春節值勤"),
+    ("target_denominators", "目標分母"),
+    ("target_gap", "目標缺口名單"),
 ]
 RECORD_TYPE_LABELS = dict(RECORD_TYPES[1:])
 

@@ -157,6 +157,7 @@ FORMS: dict[str, Spec] = {
     "reports.request_report": Spec(f"{RP}:RequestForm"),
     "reports.submit": Spec(),
     "reports.retry": Spec(),
+    "targets.save_denominator": Spec("app.targets.forms:DenominatorForm"),
     "campaigns.open_campaign": Spec(f"{CA}:CampaignForm"),
     "campaigns.rules": Spec(f"{CA}:RulesForm"),
     "campaigns.compute": Spec(),

@@ -1,0 +1,221 @@
+"""The board's figures, computed from the records at request time (the as-of time is the moment
+of the request, shown on the page).
+
+A county's cell is its own exact counts; the national cell is the sum of the counties' counts
+(a rate of sums, never an average of rates). What the ministry sees goes through the reports'
+disclosure rule (:func:`ministry_tables`, a :class:`~app.reports.disclosure.Sheet` per measure
+and year); the ministry never gets a gap list.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import g
+
+from ..core import tenancy
+from ..extensions import db
+from ..reports import disclosure
+from ..reports.disclosure import Sheet
+from ..reports.models import PeriodKind
+from ..reports.periods import Period
+from ..reports.queries import rate as percent
+from ..tenants.models import County
+# The measure modules register their measures when imported: listed here, the board shows them all.
+from . import measures_programme, measures_groups, measures_investigation  # noqa: F401
+from .models import TargetDenominator
+from .registry import MEASURES, YEARS, Measure
+
+ROC_OFFSET = 1911
+NATIONAL = "全國"
+NO_DENOMINATOR = "尚未填報分母"
+
+
+def year_period(roc_year: int) -> Period:
+    return Period.of(PeriodKind.YEAR, roc_year + ROC_OFFSET)
+
+
+def roc_year_of(period: Period) -> int:
+    return period.start.year - ROC_OFFSET
+
+
+def measures() -> list[Measure]:
+    return list(MEASURES.values())
+
+
+def measure_or_none(code: str) -> Measure | None:
+    return MEASURES.get(code)
+
+
+@dataclass
+class Cell:
+    """One measure, one period, one county (or the nation)."""
+    measure: Measure
+    period: Period
+    started: bool = True
+    numerator: int | None = None
+    denominator: int | None = None
+    source: str = ""  # the entered denominator's source (external denominators)
+    missing: list[str] = field(default_factory=list)  # counties that have not entered the denominator
+
+    @property
+    def roc_year(self) -> int:
+        return roc_year_of(self.period)
+
+    @property
+    def no_denominator(self) -> bool:
+        return self.started and self.measure.external_denominator and self.denominator is None
+
+    @property
+    def rate(self) -> float | None:
+        if self.numerator is None or self.denominator is None:
+            return None
+        return percent(self.numerator, self.denominator)
+
+    @property
+    def target(self) -> float | None:
+        return self.measure.target(self.roc_year)
+
+    @property
+    def met(self) -> bool | None:
+        if self.rate is None or self.target is None:
+            return None
+        return self.rate >= self.target
+
+    @property
+    def gap(self) -> int | None:
+        if self.numerator is None or self.denominator is None:
+            return None
+        return max(self.denominator - self.numerator, 0)
+
+
+def board_periods(today: date) -> list[Period]:
+    """The programme's years, 115–119."""
+    return [year_period(y) for y in YEARS]
+
+
+def _denominators(county_ids: list[int]) -> dict[tuple[int, str, int], TargetDenominator]:
+    if not any(m.external_denominator for m in measures()):
+        return {}
+    with tenancy.all_tenants("target board: the denominators the counties entered (counts only)"):
+        rows = db.session.scalars(sa.select(TargetDenominator).where(TargetDenominator.tenant_id.in_(county_ids))).all()
+    return {(r.tenant_id, r.measure_code, r.roc_year): r for r in rows}
+
+
+def _county_cells(county_id: int, periods: list[Period], today: date, entered: dict) -> dict[str, list[Cell]]:
+    out: dict[str, list[Cell]] = {}
+    with tenancy.tenant_scope(county_id):
+        for m in measures():
+            row = out.setdefault(m.code, [])
+            for p in periods:
+                cell = Cell(m, p, started=p.start <= today)
+                if cell.started:
+                    numerator, denominator = m.counts(county_id, p.start, p.end)
+                    cell.numerator = numerator
+                    if m.external_denominator:
+                        given = entered.get((county_id, m.code, roc_year_of(p)))
+                        if given is not None:
+                            cell.denominator, cell.source = given.value, given.source
+                    else:
+                        cell.denominator = denominator
+                row.append(cell)
+    return out
+
+
+def counties() -> list[County]:
+    return list(db.session.scalars(sa.select(County).order_by(County.id)))
+
+
+@dataclass
+class Board:
+    periods: list[Period]
+    by_county: dict[int, dict[str, list[Cell]]]  # county id -> measure code -> cells (one per period)
+    national: dict[str, list[Cell]]
+    names: dict[int, str]
+
+
+def compute(today: date, periods: list[Period] | None = None, only: int | None = None) -> Board:
+    """Every county's cells (or ``only`` one county's, without the national line) and the national sums."""
+    periods = periods or board_periods(today)
+    g.targets_cache = {}  # what two measures share is read once (app/targets/measures_programme.py)
+    try:
+        return _compute(today, periods, only)
+    finally:
+        g.pop("targets_cache", None)
+
+
+def _compute(today: date, periods: list[Period], only: int | None) -> Board:
+    everyone = counties()
+    chosen = [c for c in everyone if only is None or c.id == only]
+    entered = _denominators([c.id for c in chosen])
+    by_county = {c.id: _county_cells(c.id, periods, today, entered) for c in chosen}
+    names = {c.id: c.name for c in chosen}
+    national = {} if only is not None else _national(by_county, names, periods, today)
+    return Board(periods, by_county, national, names)
+
+
+def _national(by_county, names, periods, today) -> dict[str, list[Cell]]:
+    """The sum of the counties' counts. For a denominator the counties enter, only the counties that
+    entered it count (numerator and denominator alike), and the others are named."""
+    out = {}
+    for m in measures():
+        row = []
+        for i, p in enumerate(periods):
+            cell = Cell(m, p, started=p.start <= today)
+            if cell.started:
+                county_cells = [(cid, cells[m.code][i]) for cid, cells in by_county.items()]
+                filed = [c for _, c in county_cells if c.denominator is not None]
+                cell.missing = [names[cid] for cid, c in county_cells if c.denominator is None] if m.external_denominator else []
+                cell.numerator = sum(c.numerator or 0 for c in (filed if m.external_denominator else [c for _, c in county_cells]))
+                cell.denominator = sum(c.denominator for c in filed) if filed or not m.external_denominator else None
+            row.append(cell)
+        out[m.code] = row
+    return out
+
+
+# --- What the ministry (and the national line) may show: the disclosure rule -------------------
+
+@dataclass(frozen=True)
+class Published:
+    """One line of a published table: counts or the mark, the rate's text or the mark."""
+    name: str
+    numerator: object
+    denominator: object
+    rate: object  # "85.00%", "—" or the mark
+    value: float | None  # the rate to draw (None when hidden or not computable)
+    target: float | None
+    met: object  # True / False / None / the mark
+    note: str = ""
+
+
+def published(measure: Measure, period: Period, lines: list[tuple[str, Cell]], national: Cell) -> list[Published]:
+    """The lines (a county's each, then the nation) through :meth:`Sheet.publish`: 1–2 masked, the
+    complementary cells too, and a rate hidden when a count it rests on is."""
+    s = Sheet()
+    rows = []
+    counted = [(name, c) for name, c in lines + [(NATIONAL, national)] if c.started and c.numerator is not None
+               and c.denominator is not None]
+    for name, c in counted:
+        num, den = s.cell((name, "num"), c.numerator), s.cell((name, "den"), c.denominator)
+        rows.append([name, num, den, disclosure.rate(c.numerator, c.denominator, (num, den))])
+    national_counted = any(name == NATIONAL for name, _ in counted)
+    county_names = [name for name, _ in counted if name != NATIONAL]
+    if national_counted:  # the nation is the sum of the counted counties (for an entered denominator, those that entered it)
+        for part in ("num", "den"):
+            s.sum([(n, part) for n in county_names], (NATIONAL, part))
+    s.table(measure.label, ["", "num", "den", "rate"], rows)
+    out_rows = {row[0]: row for row in s.publish()[0][2]} if rows else {}
+    target = measure.targets.get(roc_year_of(period))
+    result = []
+    for name, c in lines + [(NATIONAL, national)]:
+        if name in out_rows:
+            _, num, den, shown = out_rows[name]
+            hidden = shown == disclosure.MARK
+            value = None if hidden else c.rate
+            met = disclosure.MARK if hidden else (None if value is None or target is None else value >= target)
+            result.append(Published(name, num, den, shown, value, target, met))
+        else:
+            note = "尚未開始" if not c.started else (NO_DENOMINATOR if c.denominator is None else "")
+            result.append(Published(name, "—", "—", "—", None, target, None, note))
+    return result
