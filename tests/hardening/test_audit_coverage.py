@@ -70,7 +70,8 @@ def test_histories_exempt_from_the_hook_store_who_and_when(db, table, actor, at)
 def test_audited_models_without_a_tenant_say_whose_entry_it_is(db):
     """An entry about a county's row must land in that county's log, not the actor's session."""
     national = {"users", "counties", "partner_organisations", "partner_services", "risk_factor_tables",
-                "risk_factors", "tipvda_versions", "institution_areas", "campaign_rule_sets", "campaigns"}
+                "risk_factors", "tipvda_versions", "institution_areas", "campaign_rule_sets", "campaigns",
+                "target_groups", "service_catalogue_items", "welfare_statuses"}
     for table, cls in _mapped_tables(db).items():
         if getattr(cls, "__audited__", False) and "tenant_id" not in cls.__table__.columns and table not in national:
             assert hasattr(cls, "audit_tenant_id"), f"{table}: audited, no tenant_id, no audit_tenant_id()"
@@ -260,6 +261,11 @@ def _tipvda(c, client):
     items = "\n".join(f"稽核題目{i}" for i in range(1, 16))
     return client.post("/reference/tipvda/new", {"version": "TIPVDA-稽核", "effective_from": "2000/01/01",
                                                  "notice_from": 4, "high_from": 8, "items": items}), None
+
+
+def _catalogue(c, client):
+    return client.post("/reference/catalogue/new", {"version": "稽核版", "effective_from": "2099/01/01",
+                                                    "lines": "s1_consultation｜稽核諮詢｜一般家庭｜策略一 攜幼扶老｜否"}), None
 
 
 def _claimed(c, client):
@@ -671,6 +677,8 @@ ACTIONS = {
                                          "sysadmin"),
     "reference.tipvda_new": Action("moh.protect", _tipvda, "tipvda_versions", "TIPVDA-稽核", AuditAction.CREATE,
                                    "sysadmin"),
+    "reference.catalogue_new": Action("moh.protect", _catalogue, "service_catalogue_items", "稽核諮詢", AuditAction.CREATE,
+                                      "sysadmin"),
     "intake.report_dispatch": Action("tpe.dispatch", _dispatch, "reports", "dispatched", AuditAction.UPDATE),
     "intake.report_screen_out": Action("tpe.dispatch", _screen_out, "reports", "data_error", AuditAction.UPDATE),
     "intake.report_transfer": Action("tpe.dispatch", _transfer, "reports", "transferred", AuditAction.UPDATE),
