@@ -6,7 +6,7 @@ it per measure and ROC year with its source (「戶政司出生登記（115年�
 and when. County-owned: RLS and grants as every tenant table; audited.
 
 Revision ID: t3b8e5c1a7d2
-Revises: d6c0a7e2b915
+Revises: p3b8e5c1d7a2
 Create Date: 2026-12-06 18:00:00.000000
 
 """
@@ -18,7 +18,7 @@ from app.core import rls
 
 # revision identifiers, used by Alembic.
 revision = 't3b8e5c1a7d2'
-down_revision = 'd6c0a7e2b915'
+down_revision = 'p3b8e5c1d7a2'
 branch_labels = None
 depends_on = None
 
