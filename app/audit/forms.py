@@ -17,6 +17,7 @@ RECORD_TYPES = [
     ("dispatch_rules", "派案時限"),
     ("api_tokens", "API 金鑰"),
     ("reports", "通報"),
+    ("investigations", "通報調查"),
     ("report_persons", "通報對象"),
     ("report_reporters", "通報人資料"),
     ("family_cases", "個案"),

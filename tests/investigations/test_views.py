@@ -44,11 +44,12 @@ def test_dispatcher_sees_the_route_and_is_held_to_it(db, centre, as_user):
 def test_worker_investigates_concludes_and_dispatches_once(db, centre, as_user):
     c = centre
     report = to_centre(c)
+    report_id, report_no = report.id, report.report_no  # taken before the commit ends the county's scope (RLS)
     db.session.commit()
-    inv_id = _inv_id(db, c["county"].id, report.id)
+    inv_id = _inv_id(db, c["county"].id, report_id)
     worker = as_user("tpe.inv1", PASSWORD)
     queue = worker.get("/investigations/").get_data(as_text=True)
-    assert report.report_no in queue and "待調查" in queue
+    assert report_no in queue and "待調查" in queue
     assert worker.post(f"/investigations/{inv_id}/start", {"start-note": "家訪"}).status_code in (302, 303)
     missing = worker.post(f"/investigations/{inv_id}/conclude", {"done-note": "我打的結果"})
     assert missing.status_code == 422 and "請選擇「調查結果」" in missing.get_data(as_text=True)
@@ -66,19 +67,20 @@ def test_worker_investigates_concludes_and_dispatches_once(db, centre, as_user):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(FamilyCase)
                                  .where(FamilyCase.id == inv.dispatched_case_id)) == 1
         from app.intake.models import Report
-        assert db.session.get(Report, report.id).case_id == inv.dispatched_case_id
+        assert db.session.get(Report, report_id).case_id == inv.dispatched_case_id
 
 
 def test_who_sees_what(db, centre, as_user, factories):
     c = centre
     report = to_centre(c)
+    report_id, report_no = report.id, report.report_no
     hua_centre = factories.UnitFactory(county=factories.county("花蓮縣"), kind=UnitKind.INVESTIGATION_CENTRE)
     factories.UserFactory(unit=hua_centre, role=Role.SUPERVISOR, username="hua.invsup")
     db.session.commit()
-    inv_id = _inv_id(db, c["county"].id, report.id)
+    inv_id = _inv_id(db, c["county"].id, report_id)
     hua = as_user("hua.invsup", PASSWORD)
     assert hua.get(f"/investigations/{inv_id}").status_code == 404
-    assert report.report_no not in hua.get("/investigations/").get_data(as_text=True)
+    assert report_no not in hua.get("/investigations/").get_data(as_text=True)
     assert hua.post(f"/investigations/{inv_id}/start", {}).status_code == 404
     for username in ("tpe.sw1", "tpe.dispatch", "moh.protect", "ngo.staff"):
         person = as_user(username)
