@@ -9,6 +9,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..accounts.models import Membership, Role, User
+from ..cases import services as cases
+from ..cases.models import FamilyCase
+from ..cases.reference import ContactMethod
 from ..accounts.passwords import hash_password
 from ..core import tenancy
 from ..core.models import utcnow
@@ -60,6 +63,16 @@ def _report(taipei, district, received_at, narrative, child, *, urgent=False):
     return report
 
 
+def _visit(case_id: int, username: str, at: datetime) -> None:
+    """The receiving unit's first home visit (what the 兒少保家庭服務涵蓋率 counts as served)."""
+    case = db.session.get(FamilyCase, case_id)
+    user = _one(User, username=username)
+    membership = next(m for m in user.memberships if cases.unit_on_case(case, m.unit_id) is not None)
+    cases.record_contact(case, user, membership, contacted_at=at, method=ContactMethod.HOME_VISIT,
+                         duration_minutes=60, persons_seen=[], child_seen=False,
+                         note="家訪，了解家庭照顧狀況與需求，說明後續服務。")
+
+
 def seed_demo_investigations() -> int:
     with tenancy.all_tenants("seed: look for the centre's demo reports"):
         if db.session.scalars(sa.select(Investigation.id)).first() is not None:
@@ -82,6 +95,8 @@ def seed_demo_investigations() -> int:
             intake.claim(report, dispatcher)
             intake.dispatch(report, dispatcher, dv, child_grade=ChildGrade.SECOND, child_class=ChildClass.FIRST,
                             note="通報調查處理中心啟用前受理：依原路徑派家防中心。")
+            if child == "蘇小翔":  # the other one is not yet visited: a gap on the target board
+                _visit(report.case_id, "tpe.dv1", when + timedelta(days=2))
             made += 1
         # From the start date: investigated by the centre. (received, grade, what the centre has done)
         plan = [
@@ -113,9 +128,12 @@ def seed_demo_investigations() -> int:
             services.conclude(inv, worker, wm, substantiated=need, service_need=need,
                               note="家訪並訪談學校老師，" + ("照顧疏忽成立，需家庭支持與親職服務。" if need else "查無不當對待，家庭支持系統足夠。"))
             if state == "dv":
-                services.dispatch(inv, worker, wm, dv, "第一級，續由家防中心提供保護服務")
+                case = services.dispatch(inv, worker, wm, dv, "第一級，續由家防中心提供保護服務")
+                _visit(case.id, "tpe.dv1", utcnow())
             elif state == "welfare":
-                services.dispatch(inv, worker, wm, welfare, "家庭功能待提升，由社福中心提供家庭支持服務")
+                case = services.dispatch(inv, worker, wm, welfare, "家庭功能待提升，由社福中心提供家庭支持服務")
+                if child == "呂小涵":
+                    _visit(case.id, "tpe.sw2", utcnow())
             elif state == "closed":
                 services.close(inv, supervisor, sm, "調查不成立、無服務需求，督導確認結束")
         db.session.flush()
