@@ -28,6 +28,9 @@ EXPECTED = {  # the national length of every rule
     "referral.response": datetime(2026, 11, 25, 9, 0, tzinfo=UTC),  # Fri + 3 working days = Wed
     "dispute.response": datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
     "dispute.decision": datetime(2026, 11, 27, 9, 0, tzinfo=UTC),  # Fri + 5 working days = Fri
+    "investigation.contact_urgent": FRIDAY + timedelta(hours=24),
+    "investigation.contact": FRIDAY + timedelta(days=4),
+    "investigation.conclude": FRIDAY + timedelta(days=30),
     "campaign.period_start": FRIDAY - timedelta(days=14),
     "campaign.period_end": FRIDAY + timedelta(days=7),
 }
