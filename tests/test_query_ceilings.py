@@ -32,7 +32,7 @@ CEILINGS = {
     "unit_inbox": 12,
     "search_by_name": 12,
     "search_by_id": 12,
-    "family_record": 32,
+    "family_record": 36,  # 32 before step 12; the 社安網2.0 section reads the target groups, removal requests and the catalogue and welfare statuses in force (33 counted on PostgreSQL)
     "referral_inbox": 8,
     "my_action_items": 11,
     "tracking_table": 20,
