@@ -30,6 +30,8 @@ from ..referrals.disputes import escalate_silent
 from ..reports.demo import seed_demo_reports as seed_demo_statistics
 from ..retention.cli import retention_purge
 from ..scale.command import seed_scale
+from ..targets.snapshot import run_snapshot
+from ..tenants.models import County
 from ..tenants.seed import seed_reference_data
 
 
@@ -135,6 +137,15 @@ def register(app) -> None:
             count = escalate_silent()
         db.session.commit()
         click.echo(f"送縣市裁決：{count} 件")
+
+    @app.cli.command("targets-snapshot")
+    @click.option("--force", is_flag=True, help="Recompute finished periods too (normally kept).")
+    def targets_snapshot(force):
+        """Compute the target board's snapshot for every county (run nightly, e.g. from cron at 02:00)."""
+        county_ids = list(db.session.scalars(sa.select(County.id).order_by(County.id)))
+        count = run_snapshot(county_ids, force=force)
+        db.session.commit()
+        click.echo(f"目標看板快照：{len(county_ids)} 縣市，計算 {count:,} 筆")
 
     @app.cli.command("rebuild-search-index")
     @click.option("--tenant-id", type=int, default=None, help="Only this county (counties.id); default every county.")

@@ -733,6 +733,7 @@ ACTIONS = {
 
 # Privileged POST routes of the access matrix not (yet) in ACTIONS, each with its reason.
 NOT_IN_TABLE = {
+    "targets.refresh": "audit.record UPDATE target_snapshot in app/targets/views.py refresh; asserted in tests/targets/test_snapshot.py",
     "targets.save_denominator": "TargetDenominator is audited; who, value and source asserted in tests/targets/test_pages.py "
                                 "(the branch has no measure with an entered denominator outside that test's fixture)",
     "accounts.admin_user_reset_totp": "its audit entry is asserted in tests/accounts/test_totp.py (reset by a county admin)",
