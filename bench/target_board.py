@@ -48,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     runtime = f"{PG}/{args.database}".replace("postgres@", f"{APP_ROLE}@", 1)
     app = create_app({"SQLALCHEMY_DATABASE_URI": runtime, "SECRET_KEY": "bench", "REDIS_URL": None})
-    with app.app_context():
+    with app.app_context(), app.test_request_context():  # the drill-down's rows carry links (url_for)
         today = args.today or calendar.today()
         with tenancy.all_tenants("bench: counts of the data set"):
             county_id = db.session.scalar(sa.select(County.id).where(County.name == args.county))
@@ -64,10 +64,13 @@ def main() -> None:
         # (a) the nightly job for every county (each county commits its rows, as `flask targets-snapshot`)
         t0 = time.perf_counter()
         rows = snapshot.run_snapshot(all_ids, force=True)
+        db.session.commit()  # in a request context the job does not commit itself (the request edge would)
         result["snapshot_job"] = {"counties": len(all_ids), "periods": len(periods), "rows": rows,
                                   "seconds": round(time.perf_counter() - t0, 3)}
+        print("snapshot job", result["snapshot_job"], flush=True)
         t0 = time.perf_counter()
         snapshot.run_snapshot([county_id], force=True)
+        db.session.commit()
         result["snapshot_one_county_s"] = round(time.perf_counter() - t0, 3)
         national = board.compute(today)
         result["national_figures"] = {code: [(c.numerator, c.denominator) for c in cells]
@@ -77,6 +80,7 @@ def main() -> None:
         result["national_page_work"] = timed(lambda: views._board_rows(board.compute(today), None), args.repeat)
         result["county_page_work"] = {"name": args.county, **timed(
             lambda: views._board_rows(board.compute(today), county_id), args.repeat)}
+        print("page work", result["national_page_work"], result["county_page_work"], flush=True)
         result["county_only"] = timed(lambda: board.compute(today, only=county_id), args.repeat)
         # (c) one county's drill-down: every measure's gap list for the year, and its cell
         year = board.year_period(today.year - board.ROC_OFFSET)

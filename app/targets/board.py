@@ -147,13 +147,14 @@ class Board:
     national: dict[str, list[Cell]]
     names: dict[int, str]
 
-    def _cells(self):
-        return [c for cells in self.by_county.values() for row in cells.values() for c in row if c.started]
+    def _cells(self, county_id: int | None = None):
+        return [c for cid, cells in self.by_county.items() if county_id is None or cid == county_id
+                for row in cells.values() for c in row if c.started]
 
-    @property
-    def as_of(self) -> datetime | None:
-        """The snapshot's moment the figures rest on (the oldest, when counties' differ); None if none."""
-        moments = [c.computed_at for c in self._cells() if c.computed_at is not None]
+    def as_of(self, county_id: int | None = None) -> datetime | None:
+        """The snapshot's moment the figures rest on (the oldest, when counties' differ), of one county or of
+        all (the national sums); None if no snapshot was read."""
+        moments = [c.computed_at for c in self._cells(county_id) if c.computed_at is not None]
         return min(moments) if moments else None
 
     @property

@@ -79,7 +79,7 @@ def board():
     index = computed.periods.index(period)
     return render("targets/board.html", rows=_board_rows(computed, county_id), periods=computed.periods,
                   county_name=None if is_ministry else computed.names.get(county_id), county_id=county_id,
-                  ministry=is_ministry, period=period, index=index, as_of=computed.as_of, now=as_of,
+                  ministry=is_ministry, period=period, index=index, as_of=computed.as_of(county_id), national_as_of=computed.as_of(), now=as_of,
                   live=computed.live_periods, form=form, part_of=part_of, status=status,
                   note=disclosure.NOTE, can_enter=g.membership.role == Role.COUNTY_ADMIN)
 
