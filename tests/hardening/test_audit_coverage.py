@@ -28,6 +28,7 @@ EXEMPT = {
     "report_transitions": "append-only history of a report's status: actor_id, actor_name, at, reason",
     "referral_events": "append-only history of a referral: actor_id, actor_name, at, text",
     "case_search_grams": "derived search index, rebuilt from audited members and cases",
+    "target_snapshots": "derived counts (the board's nightly snapshot), recomputed from audited records; a county's refresh request is audited",
     "counters": "number sequences (report, case and item numbers), no content",
     "action_item_numbers": "derived 案號 of an audited action item, from a counter",
     "notifications": "messages to users about audited changes; reading one is not privileged",
