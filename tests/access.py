@@ -167,6 +167,7 @@ ROUTES = {
     "targets.gap": Route((SW, SUP, DISPATCH, COUNTY_ADMIN), {"county_id": "tpe_county", "code": "opening_rate",
                                                            "roc_year": 115}, True, county_wide=True),
     "targets.denominators": Route((COUNTY_ADMIN,)),
+    "targets.refresh": Route((COUNTY_ADMIN,)),
     "targets.save_denominator": Route((COUNTY_ADMIN,)),
     # Step 7: the spring-festival campaign (national); each county computes and sees its own list.
     "campaigns.index": Route((COUNTY_ADMIN, MINISTRY)),

@@ -30,6 +30,9 @@ from ..referrals.disputes import escalate_silent
 from ..reports.demo import seed_demo_reports as seed_demo_statistics
 from ..retention.cli import retention_purge
 from ..scale.command import seed_scale
+from ..targets.demo import seed_demo_targets
+from ..targets.snapshot import run_snapshot
+from ..tenants.models import County
 from ..tenants.seed import seed_reference_data
 
 
@@ -74,6 +77,9 @@ def register(app) -> None:
             click.echo("示範春節關懷：116年專案（規則第 1 版），臺北市關懷名單已計算")
         if seed_demo_statistics():
             click.echo("示範報表：臺北市上一季的四種統計報表（已送出）")
+        snapshot_rows = seed_demo_targets()
+        db.session.commit()
+        click.echo(f"示範目標看板：臺北市115年育兒指導與獨居老人分母（附來源），各縣市快照 {snapshot_rows:,} 筆")
         password = current_app.config["DEMO_PASSWORD"]
         click.echo(f"\n示範帳號（密碼皆為 {password}，僅限開發環境）：")
         for username, name, where in rows:
@@ -135,6 +141,15 @@ def register(app) -> None:
             count = escalate_silent()
         db.session.commit()
         click.echo(f"送縣市裁決：{count} 件")
+
+    @app.cli.command("targets-snapshot")
+    @click.option("--force", is_flag=True, help="Recompute finished periods too (normally kept).")
+    def targets_snapshot(force):
+        """Compute the target board's snapshot for every county (run nightly, e.g. from cron at 02:00)."""
+        county_ids = list(db.session.scalars(sa.select(County.id).order_by(County.id)))
+        count = run_snapshot(county_ids, force=force)
+        db.session.commit()
+        click.echo(f"目標看板快照：{len(county_ids)} 縣市，計算 {count:,} 筆")
 
     @app.cli.command("rebuild-search-index")
     @click.option("--tenant-id", type=int, default=None, help="Only this county (counties.id); default every county.")

@@ -9,7 +9,7 @@ and year); the ministry never gets a gap list.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import g
@@ -26,6 +26,7 @@ from ..tenants.models import County
 from . import measures_programme, measures_groups, measures_investigation  # noqa: F401
 from .models import TargetDenominator
 from .registry import MEASURES, YEARS, Measure
+from .snapshot import snapshot_rows
 
 ROC_OFFSET = 1911
 NATIONAL = "全國"
@@ -40,8 +41,15 @@ def roc_year_of(period: Period) -> int:
     return period.start.year - ROC_OFFSET
 
 
+# The board's order: the programme's measures as issue 20 lists them, then the figures the product
+# already reported (a measure not named here follows, in registration order).
+ORDER = ("investigation_dispatch", "child_protection_coverage", "parenting_guidance", "elder_alone_reach",
+         "image_removal", "opening_rate", "referral_rate", "vulnerability_change")
+
+
 def measures() -> list[Measure]:
-    return list(MEASURES.values())
+    rank = {code: i for i, code in enumerate(ORDER)}
+    return sorted(MEASURES.values(), key=lambda m: rank.get(m.code, len(ORDER)))
 
 
 def measure_or_none(code: str) -> Measure | None:
@@ -58,6 +66,7 @@ class Cell:
     denominator: int | None = None
     source: str = ""  # the entered denominator's source (external denominators)
     missing: list[str] = field(default_factory=list)  # counties that have not entered the denominator
+    computed_at: datetime | None = None  # the snapshot's moment; None when counted at request time
 
     @property
     def roc_year(self) -> int:
@@ -103,7 +112,7 @@ def _denominators(county_ids: list[int]) -> dict[tuple[int, str, int], TargetDen
     return {(r.tenant_id, r.measure_code, r.roc_year): r for r in rows}
 
 
-def _county_cells(county_id: int, periods: list[Period], today: date, entered: dict) -> dict[str, list[Cell]]:
+def _county_cells(county_id: int, periods: list[Period], today: date, entered: dict, stored: dict) -> dict[str, list[Cell]]:
     out: dict[str, list[Cell]] = {}
     with tenancy.tenant_scope(county_id):
         for m in measures():
@@ -111,7 +120,11 @@ def _county_cells(county_id: int, periods: list[Period], today: date, entered: d
             for p in periods:
                 cell = Cell(m, p, started=p.start <= today)
                 if cell.started:
-                    numerator, denominator = m.counts(county_id, p.start, p.end)
+                    snap = stored.get((county_id, m.code, p.start, p.end))
+                    if snap is not None:
+                        numerator, denominator, cell.computed_at = snap.numerator, snap.denominator, snap.computed_at
+                    else:  # no snapshot of this period: counted now
+                        numerator, denominator = m.counts(county_id, p.start, p.end)
                     cell.numerator = numerator
                     if m.external_denominator:
                         given = entered.get((county_id, m.code, roc_year_of(p)))
@@ -134,22 +147,41 @@ class Board:
     national: dict[str, list[Cell]]
     names: dict[int, str]
 
+    def _cells(self, county_id: int | None = None):
+        return [c for cid, cells in self.by_county.items() if county_id is None or cid == county_id
+                for row in cells.values() for c in row if c.started]
 
-def compute(today: date, periods: list[Period] | None = None, only: int | None = None) -> Board:
-    """Every county's cells (or ``only`` one county's, without the national line) and the national sums."""
+    def as_of(self, county_id: int | None = None) -> datetime | None:
+        """The snapshot's moment the figures rest on (the oldest, when counties' differ), of one county or of
+        all (the national sums); None if no snapshot was read."""
+        moments = [c.computed_at for c in self._cells(county_id) if c.computed_at is not None]
+        return min(moments) if moments else None
+
+    @property
+    def live_periods(self) -> list[Period]:
+        """The periods (some county's) counted at request time, for want of a snapshot."""
+        live = {c.period for c in self._cells() if c.computed_at is None}
+        return [p for p in self.periods if p in live]
+
+
+def compute(today: date, periods: list[Period] | None = None, only: int | None = None,
+            snapshot: bool = True) -> Board:
+    """Every county's cells (or ``only`` one county's, without the national line) and the national sums;
+    from the nightly snapshot where it holds the period (``snapshot=False``: all counted now)."""
     periods = periods or board_periods(today)
     g.targets_cache = {}  # what two measures share is read once (app/targets/measures_programme.py)
     try:
-        return _compute(today, periods, only)
+        return _compute(today, periods, only, snapshot)
     finally:
         g.pop("targets_cache", None)
 
 
-def _compute(today: date, periods: list[Period], only: int | None) -> Board:
+def _compute(today: date, periods: list[Period], only: int | None, snapshot: bool) -> Board:
     everyone = counties()
     chosen = [c for c in everyone if only is None or c.id == only]
     entered = _denominators([c.id for c in chosen])
-    by_county = {c.id: _county_cells(c.id, periods, today, entered) for c in chosen}
+    stored = snapshot_rows([c.id for c in chosen], [p for p in periods if p.start <= today]) if snapshot else {}
+    by_county = {c.id: _county_cells(c.id, periods, today, entered, stored) for c in chosen}
     names = {c.id: c.name for c in chosen}
     national = {} if only is not None else _national(by_county, names, periods, today)
     return Board(periods, by_county, national, names)

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from wtforms import SelectField, StringField
 from wtforms.validators import ValidationError
 
-from ..core.forms import BaseForm, chosen, max_length, required
+from ..core.forms import ActionForm, BaseForm, chosen, max_length, optional, required
+from ..reports.forms import PART_CHOICES, PARTS, PeriodInputError, read_roc_year
+from ..reports.periods import Period
 from .registry import YEARS
+
+PART_KINDS = {code: (kind, number) for code, _, kind, number in PARTS}
 
 ROC_OFFSET = 1911
 
@@ -51,3 +56,34 @@ class DenominatorForm(BaseForm):
 def _halfwidth(text) -> str:
     """Full-width digits and signs typed with a Chinese input method, as ASCII."""
     return (text or "").strip().translate(str.maketrans("０１２３４５６７８９－，", "0123456789-,"))
+
+
+class BoardPeriodForm(ActionForm):
+    """The board's period: a ROC year typed (a Western year explained beside the field, never converted
+    silently) and its part (全年, a half, a quarter, a month), as the reports' picker
+    (:mod:`app.reports.forms`). Any period of the programme (115年 on) that has begun."""
+
+    year = StringField("年度（民國）", validators=[optional(), max_length("年度", 10)],
+                       render_kw={"inputmode": "numeric", "placeholder": f"例如 {YEARS[0]}", "autocomplete": "off"})
+    part = SelectField("期別", choices=PART_CHOICES, default="year", validate_choice=False)
+
+    def chosen_period(self, today: date) -> Period | None:
+        """The period named, or None with the reason beside its field (what was typed stays)."""
+        try:
+            year = read_roc_year(self.year.data)
+        except PeriodInputError as exc:
+            self.year.errors = [*self.year.errors, exc.message]
+            return None
+        if year < YEARS[0]:
+            self.year.errors = [*self.year.errors, f"目標看板自民國 {YEARS[0]} 年（社安網2.0）起；請輸入 {YEARS[0]} 年以後。"]
+            return None
+        kind_number = PART_KINDS.get(self.part.data or "year")
+        if kind_number is None:
+            self.part.errors = [*self.part.errors, "請選擇期別（全年、上半年、下半年、季或月）。"]
+            return None
+        period = Period.of_roc(kind_number[0], year, kind_number[1])
+        if not period.has_started(today):
+            where = self.year if period.start.year > today.year else self.part
+            where.errors = [*where.errors, f"{period.label}尚未開始（{period.span}），沒有可計算的資料；請選擇已開始的期間。"]
+            return None
+        return period

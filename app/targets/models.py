@@ -2,7 +2,7 @@
 (e.g. all new parents in the county, from the 戶政司's birth registrations), with their source."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,3 +31,27 @@ class TargetDenominator(TenantMixin, TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return f"目標分母 {self.measure_code}（{self.roc_year}年）{self.value:,}"
+
+
+class TargetSnapshot(TenantMixin, db.Model):
+    """One county's counts of one measure for one period, computed by the nightly job
+    (:mod:`app.targets.snapshot`) or a county's 「重新計算」, with the moment they were computed.
+
+    A finished period's counts are figures as at the period's end, so its row keeps its meaning and
+    is kept; the running period's rows are replaced each night. ``denominator`` is None for a measure
+    whose denominator the county enters (the board adds the entered value when it reads the row)."""
+
+    __tablename__ = "target_snapshots"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "measure_code", "period_start", "period_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_code: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    period_kind: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # PeriodKind value
+    period_start: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(sa.Date, nullable=False)  # inclusive
+    numerator: Mapped[int] = mapped_column(nullable=False)
+    denominator: Mapped[int | None] = mapped_column()
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    def __str__(self) -> str:
+        return f"目標看板快照 {self.measure_code}（{self.period_start}–{self.period_end}）"

@@ -17,7 +17,7 @@ words printed on the board), the programme's target for each ROC year
 
 Measures are registered by the module that knows the records they count
 (``app/targets/measures_*.py``); the board (``app/targets/views.py``) lists
-``MEASURES`` in the order registered.
+``MEASURES`` in the order of ``board.ORDER`` (the issue's order), any other after them.
 """
 from __future__ import annotations
 

@@ -9,15 +9,18 @@ from flask_login import current_user
 from ..accounts.models import Role
 from ..audit import services as audit
 from ..audit.models import AuditAction
-from ..core import calendar, edge
+from ..core import calendar, edge, jobs
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render
 from ..reports import disclosure
 from . import board as figures
-from . import services
+from . import services, snapshot
 from .charts import target_chart
-from .forms import DenominatorForm
+from ..reports.forms import part_of
+from ..reports.models import PeriodKind
+from ..reports.periods import PER_YEAR, Period
+from .forms import PART_KINDS, BoardPeriodForm, DenominatorForm
 from .registry import YEARS
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
@@ -26,15 +29,14 @@ COUNTY_STAFF = (Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.DISPATCHER, Role.UNIT_
 WHOLE_COUNTY = (Role.COUNTY_ADMIN, Role.DISPATCHER)  # the county's administrator and its screening centre
 
 
-def _chosen_year(today) -> int:
-    current = min(max(today.year - figures.ROC_OFFSET, YEARS[0]), YEARS[-1])
-    try:
-        year = int(request.args.get("year", current))
-    except ValueError:
-        abort(404)
-    if year not in YEARS:
-        abort(404)
-    return year
+def _board_periods(period: Period, today) -> list[Period]:
+    """What the board draws for the chosen period: the programme's years for a year (the chart shows
+    115–119), the year's halves or quarters for a half or a quarter, the month alone for a month."""
+    if period.kind == PeriodKind.YEAR:
+        return figures.board_periods(today)
+    if period.kind in (PeriodKind.HALF, PeriodKind.QUARTER):
+        return [Period.of(period.kind, period.start.year, n) for n in range(1, PER_YEAR[period.kind] + 1)]
+    return [period]
 
 
 def _board_rows(board: figures.Board, county_id: int | None):
@@ -47,7 +49,7 @@ def _board_rows(board: figures.Board, county_id: int | None):
             lines = [(board.names[cid], cells[m.code][i]) for cid, cells in board.by_county.items()]
             published.append(figures.published(m, period, lines, board.national[m.code][i]))
         national = [p[-1] for p in published]
-        years = [f"{figures.roc_year_of(p)}年" for p in board.periods]
+        years = [p.label for p in board.periods]
         targets = [m.target(figures.roc_year_of(p)) for p in board.periods]
         notes = ["尚未開始" if not c.started else (figures.NO_DENOMINATOR if c.no_denominator else "")
                  for c in board.national[m.code]]
@@ -67,12 +69,39 @@ def board():
     as_of = utcnow()
     is_ministry = g.membership.role == Role.MINISTRY_STAFF
     county_id = None if is_ministry else g.membership.county_id
-    computed = figures.compute(today)
-    year = _chosen_year(today)
+    current = figures.year_period(min(max(today.year - figures.ROC_OFFSET, YEARS[0]), YEARS[-1]))
+    form = BoardPeriodForm(request.args)
+    if not request.args.get("year") and not request.args.get("part"):
+        form.year.data, form.part.data = str(current.roc_year), "year"
+    period = form.chosen_period(today) or current  # a wrong choice: said beside the field, this year shown
+    status = 422 if form.errors else 200
+    computed = figures.compute(today, _board_periods(period, today))
+    index = computed.periods.index(period)
     return render("targets/board.html", rows=_board_rows(computed, county_id), periods=computed.periods,
                   county_name=None if is_ministry else computed.names.get(county_id), county_id=county_id,
-                  ministry=is_ministry, year=year, year_index=YEARS.index(year), as_of=as_of, years=YEARS,
+                  ministry=is_ministry, period=period, index=index, as_of=computed.as_of(county_id), national_as_of=computed.as_of(), now=as_of,
+                  live=computed.live_periods, form=form, part_of=part_of, status=status,
                   note=disclosure.NOTE, can_enter=g.membership.role == Role.COUNTY_ADMIN)
+
+
+@bp.post("/refresh")
+@requires(Role.COUNTY_ADMIN)
+@edge.transaction
+def refresh():
+    """The county administrator asks for their own county's figures to be computed again now (a job)."""
+    county_id = g.membership.county_id
+    try:
+        job = jobs.enqueue(snapshot.refresh_county, county_id, current_user.id, job_timeout=1800)
+    except jobs.JobsUnavailable as exc:
+        flash(str(exc), "danger")
+        return redirect_to(url_for("targets.board"))
+    audit.record(AuditAction.UPDATE, record_type="target_snapshot", record_id=None, tenant_id=county_id,
+                 summary="目標看板：要求重新計算本縣市快照")
+    if getattr(job, "error", None):
+        flash("重新計算失敗，請稍後再試；原有快照不受影響。", "danger")
+    else:
+        flash("已排入計算：完成後看板的資料時點即更新。", "success")
+    return redirect_to(url_for("targets.board", **request.args))
 
 
 @bp.get("/<int:county_id>/<code>/<int:roc_year>")
@@ -81,9 +110,11 @@ def board():
 def gap(county_id: int, code: str, roc_year: int):
     """The families behind a figure's gap: the county's own only (another county's URL is 404)."""
     measure = figures.measure_or_none(code)
-    if county_id != g.membership.county_id or measure is None or measure.gap is None or roc_year not in YEARS:
+    kind_number = PART_KINDS.get(request.args.get("part", "year"))
+    if (county_id != g.membership.county_id or measure is None or measure.gap is None or roc_year not in YEARS
+            or kind_number is None):
         abort(404)
-    period = figures.year_period(roc_year)
+    period = Period.of_roc(kind_number[0], roc_year, kind_number[1])
     today = calendar.today()
     if period.start > today:
         abort(404)
@@ -93,8 +124,8 @@ def gap(county_id: int, code: str, roc_year: int):
         rows = services.served_by(g.membership.unit_id, rows)
     cell = figures.compute(today, [period], only=county_id).by_county[county_id][code][0]
     audit.record(AuditAction.READ, record_type="target_gap", record_id=None, tenant_id=county_id,
-                 summary=f"查閱目標看板缺口名單：{measure.label}（{roc_year}年，{len(rows)} 筆）")
-    return render("targets/gap.html", measure=measure, roc_year=roc_year, rows=rows, cell=cell, as_of=utcnow(),
+                 summary=f"查閱目標看板缺口名單：{measure.label}（{period.label}，{len(rows)} 筆）")
+    return render("targets/gap.html", measure=measure, roc_year=roc_year, period=period, rows=rows, cell=cell, as_of=utcnow(),
                   whole_county=whole_county)
 
 

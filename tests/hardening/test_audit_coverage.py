@@ -29,6 +29,7 @@ EXEMPT = {
     "investigation_events": "append-only history of an investigation's status: actor_id, actor_name, at, reason",
     "referral_events": "append-only history of a referral: actor_id, actor_name, at, text",
     "case_search_grams": "derived search index, rebuilt from audited members and cases",
+    "target_snapshots": "derived counts (the board's nightly snapshot), recomputed from audited records; a county's refresh request is audited",
     "counters": "number sequences (report, case and item numbers), no content",
     "action_item_numbers": "derived 案號 of an audited action item, from a counter",
     "notifications": "messages to users about audited changes; reading one is not privileged",
@@ -734,6 +735,7 @@ ACTIONS = {
 
 # Privileged POST routes of the access matrix not (yet) in ACTIONS, each with its reason.
 NOT_IN_TABLE = {
+    "targets.refresh": "audit.record UPDATE target_snapshot in app/targets/views.py refresh; asserted in tests/targets/test_snapshot.py",
     "targets.save_denominator": "TargetDenominator is audited; who, value and source asserted in tests/targets/test_pages.py "
                                 "(the branch has no measure with an entered denominator outside that test's fixture)",
     **{f"investigations.{name}": "Investigation is audited and its workflow fires by name; asserted in "

@@ -164,6 +164,7 @@ FORMS: dict[str, Spec] = {
     "reports.submit": Spec(),
     "reports.retry": Spec(),
     "targets.save_denominator": Spec("app.targets.forms:DenominatorForm"),
+    "targets.refresh": Spec(),
     "campaigns.open_campaign": Spec(f"{CA}:CampaignForm"),
     "campaigns.rules": Spec(f"{CA}:RulesForm"),
     "campaigns.compute": Spec(),

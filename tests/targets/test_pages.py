@@ -58,8 +58,9 @@ def test_partner_has_no_access(as_user):
     assert as_user("ngo.staff").get("/targets").status_code == 403
 
 
-def test_no_external_measure_yet_says_so(as_user):
-    assert "目前沒有需由縣市填報分母的指標" in _text(as_user("tpe.admin").get("/targets/denominators"))
+def test_denominator_form_offers_the_entered_denominator_measures(as_user):
+    body = _text(as_user("tpe.admin").get("/targets/denominators"))
+    assert "目前沒有需由縣市填報分母的指標" not in body and "育兒指導" in body and "獨居老人" in body
 
 
 def test_denominator_form_refuses_a_western_year_and_a_negative_number_keeping_what_was_typed(
@@ -95,3 +96,11 @@ def test_denominator_form_refuses_a_western_year_and_a_negative_number_keeping_w
 def test_denominator_form_is_the_county_admins_only(as_user):
     assert as_user("tpe.sw1").get("/targets/denominators").status_code == 403
     assert as_user("moh.protect").get("/targets/denominators").status_code == 403
+
+
+def test_board_lists_the_measures_in_the_issues_order(world, as_user):
+    body = _text(as_user("tpe.admin").get("/targets"))
+    order = ["investigation_dispatch", "child_protection_coverage", "parenting_guidance", "elder_alone_reach",
+             "image_removal", "opening_rate", "referral_rate", "vulnerability_change"]
+    positions = [body.index(f'id="measure-{code}"') for code in order]
+    assert positions == sorted(positions)
