@@ -446,7 +446,7 @@ def note(meeting_id: int, item_id: int):
     return _on_table(meeting_id, item_id, NoteForm, "列管建議文字最多 200 個字。", do)
 
 
-@bp.post("/<int:meeting_id>/table")
+@bp.post("/<int:meeting_id>/table/settings")  # its own path: werkzeug answers 405, not 404, to a POST whose id is out of range when a GET rule shares the path
 @requires(*MEMBERS)
 def table_settings(meeting_id: int):
     """The table as made: 製表日期, 附件 label, 註 line; with 「儲存並產製 PDF」 the PDF is queued too."""

@@ -63,14 +63,14 @@ def test_the_table_is_made_with_a_roc_date_its_annex_label_and_note(as_user, db,
     # the 35th: today by default
     assert f"value=\"{calendar.today().year - 1911}/" in secretary.get(f"/meetings/{m35}/table").text
     form = {"ts-table_date": "2019/6/18", "ts-annex": "附件2", "ts-note": "請保護司108年7月3日說明名單勾稽情形。", "make": "pdf"}
-    wrong = secretary.post(f"/meetings/{m35}/table", form)
+    wrong = secretary.post(f"/meetings/{m35}/table/settings", form)
     assert wrong.status_code == 422
     assert "「製表日期」請以民國年填寫：2019/6/18 是西元日期，民國寫成 108/06/18。" in wrong.text
     assert 'value="2019/6/18"' in wrong.text and "請保護司108年7月3日說明名單勾稽情形。" in wrong.text  # nothing lost
-    early = secretary.post(f"/meetings/{m35}/table", {**form, "ts-table_date": "107/06/18"})
+    early = secretary.post(f"/meetings/{m35}/table/settings", {**form, "ts-table_date": "107/06/18"})
     assert early.status_code == 422 and "製表日期早於前次會議（民國108年6月5日）" in early.text
     assert db.session.scalars(sa.select(MeetingDocument).where(MeetingDocument.meeting_id == m35)).first() is None
-    assert secretary.post(f"/meetings/{m35}/table", {**form, "ts-table_date": "108/06/18"}).status_code == 303
+    assert secretary.post(f"/meetings/{m35}/table/settings", {**form, "ts-table_date": "108/06/18"}).status_code == 303
     page = secretary.get(f"/meetings/{m35}/table").text
     assert "製表日期：民國108年6月18日" in page and "註：請保護司108年7月3日說明名單勾稽情形。" in page
     doc = db.session.scalars(sa.select(MeetingDocument).where(MeetingDocument.meeting_id == m35)).one()
