@@ -326,7 +326,7 @@ def _note(c, client):
 
 def _table_settings(c, client):
     meeting_id = c.objects["tpe_meeting"]
-    return client.post(f"/meetings/{meeting_id}/table", {"ts-table_date": "115/11/30", "ts-annex": "稽核附件",
+    return client.post(f"/meetings/{meeting_id}/table/settings", {"ts-table_date": "115/11/30", "ts-annex": "稽核附件",
                                                          "ts-note": "註：稽核"}), meeting_id
 
 
