@@ -52,6 +52,7 @@ from .reports.views import bp as reports_bp
 from .investigations import navigation as investigations_menu
 from .investigations import wiring as investigations_wiring
 from .investigations.views import bp as investigations_bp
+from .household import models as household_models  # noqa: F401  (the tables, until the area has views)
 from .retention import navigation as retention_menu
 from .retention.views import bp as retention_bp
 from .targets import navigation as targets_menu
