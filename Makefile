@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint-imports install system-deps-runtime system-deps-test migrate seed worker ci clean bench-data bench backup restore verify-backup
+.PHONY: run test lint-imports install system-deps-runtime system-deps-test migrate seed worker ci clean bench-data bench bench-smoke backup restore verify-backup
 
 # The national benchmark (bench/README.md): a PostgreSQL database of its own, filled by seed-scale.
 PG_ADMIN ?= postgresql://postgres@127.0.0.1:5432
@@ -87,6 +87,15 @@ bench: install
 	@sh scripts/system-deps.sh bench
 	$(BIN)/python bench/national.py --database $(BENCH_DB)
 	$(BIN)/python bench/national_pdfs.py --database $(BENCH_DB)
+
+## bench-smoke: the whole benchmark on a tiny data set (SCALE=0.002, ~3 minutes), failing when a page errs;
+## .ci/run runs it so that the benchmark cannot stop working unnoticed. Its figures mean nothing.
+bench-smoke: export BENCH_RESULTS ?= /tmp/safetynet-bench-smoke
+bench-smoke:
+	mkdir -p $(BENCH_RESULTS)
+	$(MAKE) bench-data SCALE=0.002 BENCH_DB=$(BENCH_DB)
+	$(BIN)/python bench/national.py --database $(BENCH_DB) --check --seconds 2 --concurrency 4
+	$(BIN)/python bench/national_pdfs.py --database $(BENCH_DB) --pdf-runs 1
 
 ci:
 	bash .ci/run

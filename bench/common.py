@@ -57,7 +57,11 @@ def prepare(owner: str, runtime: str):
 
 def serve(runtime: str, port: int, workers: int = 2, env: dict | None = None):
     """gunicorn as the runtime role on 127.0.0.1:port, with ``env`` on top of the process's."""
-    env = {**os.environ, "DATABASE_URL": runtime, "SECRET_KEY": "bench-secret", "APP_ENV": "development", **(env or {})}
+    # The server's SECRET_KEY is the one the data's TOTP secrets were sealed with (`make bench-data` runs
+    # `flask seed-demo` with the environment's SECRET_KEY or, without one, the checkout's instance secret):
+    # a key of its own would read every sealed secret as empty and no administrator could log in.
+    env = {**os.environ, "DATABASE_URL": runtime, "APP_ENV": "development", **(env or {})}
+    _SERVED["owner"] = runtime.replace(f"{APP_ROLE}@", "postgres@", 1)
     env.pop("REDIS_URL", None)
     env.pop("MIGRATIONS_DATABASE_URL", None)
     proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "app:create_app()", "--bind", f"127.0.0.1:{port}",
@@ -72,13 +76,49 @@ def serve(runtime: str, port: int, workers: int = 2, env: dict | None = None):
     raise RuntimeError("gunicorn did not start")
 
 
+_SERVED: dict = {}  # the database of the server serve() started (for the second factor's code)
+_SIGNED_IN: dict = {}  # username -> cookies of a login that needed a second factor
+
+
+def second_factor_code(username: str) -> str:
+    """The code an administrator's authenticator shows now, read as `flask totp-code` does (the
+    development command; the bench server runs as development)."""
+    from app import create_app
+    from app.accounts.models import User
+    from app.accounts.services import next_totp_code
+    from app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _SERVED["owner"], "REDIS_URL": None})
+    for _ in range(3):
+        with app.app_context():
+            user = db.session.scalars(sa.select(User).where(User.username == username)).one()
+            code = next_totp_code(user)
+        if code:
+            return code
+        time.sleep(31 - time.time() % 30)  # this step's and the next one's codes are used: wait for a new step
+    raise RuntimeError(f"no second-factor code for {username}")
+
+
 def login(base: str, username: str) -> requests.Session:
+    """A logged-in client. An account with a second factor (administrators) logs in once; later calls
+    share that login's cookies, as one person's tabs would (a code is accepted once per 30 s)."""
     session = requests.Session()
+    if username in _SIGNED_IN:
+        session.cookies.update(_SIGNED_IN[username])
+        return session
     page = session.get(f"{base}/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = session.post(f"{base}/login", data={"username": username, "password": "demo1234", "csrf_token": token},
                             allow_redirects=False)
     assert response.status_code == 303, response.status_code
+    if response.headers.get("Location", "").endswith("/login/verify"):
+        page = session.get(f"{base}/login/verify").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = session.post(f"{base}/login/verify", allow_redirects=False,
+                                data={"code": second_factor_code(username), "csrf_token": token})
+        assert response.status_code == 303 and not response.headers.get("Location", "").endswith("/login"), \
+            f"second factor refused for {username}"
+        _SIGNED_IN[username] = session.cookies.copy()
     return session
 
 
@@ -112,8 +152,10 @@ def machine() -> dict:
 
 
 def write_result(name: str, result: dict) -> Path:
-    out = ROOT / "bench" / "results" / f"{name}-{datetime.now():%Y%m%d-%H%M%S}.json"
+    # BENCH_RESULTS: another folder (the tiny run in CI, whose figures are not kept).
+    folder = Path(os.environ.get("BENCH_RESULTS") or ROOT / "bench" / "results")
+    out = folder / f"{name}-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2))
     print(json.dumps(result, ensure_ascii=False, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    print(f"written to {out}")
     return out

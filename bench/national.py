@@ -100,9 +100,8 @@ def remove_bench_reports(owner: str) -> int:
     return removed
 
 
-def issue_api_token(base: str) -> str:
+def issue_api_token(base: str, admin: requests.Session) -> str:
     """A token issued the way a county administrator does it, on the settings page."""
-    admin = login(base, "tpe.admin")
     page = admin.get(f"{base}/intake/settings/api-tokens").text
     token = CSRF.search(page).group(1)
     response = admin.post(f"{base}/intake/settings/api-tokens",
@@ -168,6 +167,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2 measured best on 2 cores: 123 vs 96 req/s at 4)")
     parser.add_argument("--port", type=int, default=5091)
     parser.add_argument("--only", default="", help="comma-separated page names (default: all)")
+    parser.add_argument("--check", action="store_true",
+                        help="exit non-zero when a page answered an error or wrk lost requests (the tiny run in CI)")
     args = parser.parse_args()
 
     owner = f"{PG}/{args.database}"
@@ -181,7 +182,7 @@ def main():
         users = {name: login(base, name) for name in (
             "tpe.dispatch", "tpe.sup", "tpe.admin", "tpe.sw1", "tpe.dv1", "moh.sfaa", "moh.protect")}
         table_user = users["moh.protect"] if t["meeting_national"] else users["tpe.admin"]
-        api_token = issue_api_token(base)
+        api_token = issue_api_token(base, users["tpe.admin"])
         form_cookie, form_body = public_form(base, t)
         api_body = json.dumps({"district": t["district"], "concerns": ["vulnerable_family"],
                                "narrative": "學校發現學生連續三天未到校，家中經濟困難（{n}）。",
@@ -238,13 +239,20 @@ def main():
         proc.terminate()
         proc.wait(20)
         print(f"removed the {remove_bench_reports(owner)} reports this run filed", flush=True)
-    write_result("national", {
+    out = write_result("national", {
         "benchmark": "the pages that matter on national-scale data (issue 9)",
         "when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
         "setup": f"PostgreSQL (runtime role, row-level security on) and gunicorn ({args.workers} sync workers) on the "
                  f"same host; wrk, {args.concurrency} connections, {args.seconds} s per page",
         "data": t["sizes"], "targets": {k: v for k, v in t.items() if k != "sizes"}, "pages": results,
     })
+    if args.check:
+        bad = {name: {"statuses": r["statuses"], "errors": r["errors"]} for name, r in results.items()
+               if any(not code.startswith(("2", "3")) for code in r["statuses"]) or any(r["errors"].values())
+               or not r["requests"]}
+        if bad:
+            raise SystemExit(f"bench: pages failed under load ({out.name}): {json.dumps(bad, ensure_ascii=False)}")
+        print(f"bench: {len(results)} pages answered every request", flush=True)
 
 
 if __name__ == "__main__":
