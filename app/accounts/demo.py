@@ -86,3 +86,11 @@ def seed_demo_users() -> list[tuple[str, str, str]]:
         rows.append((username, name, where))
     db.session.flush()
     return rows
+
+
+def describe_account(username: str) -> tuple[str, str, str]:
+    """(username, name, where) of an account another area's demo data made (e.g. the investigation
+    centre's staff), from its memberships, for the demo's list of logins."""
+    user = db.session.scalars(sa.select(User).where(User.username == username)).one()
+    where = "；".join(f"{m.unit.organisation_name} {m.unit.name} {m.role.label}" for m in user.memberships)
+    return username, user.display_name, where

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context
 from flask_login import current_user
 
 from .permissions import allowed
@@ -26,13 +26,17 @@ def menu() -> list[NavItem]:
     return current_app.extensions.get("navigation", [])
 
 
+def can_open(endpoint: str) -> bool:
+    """May the current user open this page? For links and breadcrumbs outside the menu, so that a page
+    never offers a link its reader would be refused (``{% if can_open('referrals.dispute_list') %}``)."""
+    if not has_request_context():  # a job or a command has no reader to link for
+        return False
+    view = current_app.view_functions.get(endpoint)
+    return view is not None and allowed(view.access)
+
+
 def visible_items(section: str) -> list[NavItem]:
-    items = []
-    for item in menu():
-        view = current_app.view_functions.get(item.endpoint)
-        if item.section == section and view is not None and allowed(view.access):
-            items.append(item)
-    return items
+    return [item for item in menu() if item.section == section and can_open(item.endpoint)]
 
 
 def shell_kind() -> str:
@@ -53,6 +57,7 @@ def shell_kind() -> str:
 def install(app, items: list[NavItem]) -> None:
     """Register the areas' menu entries and give every template the shell (its menu included)."""
     app.extensions["navigation"] = sorted(items, key=lambda item: (item.section, item.position))
+    app.jinja_env.globals["can_open"] = can_open
 
     @app.context_processor
     def shell_context():

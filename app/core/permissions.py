@@ -8,6 +8,7 @@ URL map: a view without one fails the suite.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -23,6 +24,9 @@ class Access:
     any_member: bool = False  # any logged-in user with a unit (or a sysadmin)
     account: bool = False  # any logged-in user, for their own account pages
     unit_kinds: frozenset = field(default_factory=frozenset)  # and the current unit is of one of these kinds
+    # and this holds of the current membership (a rule roles and unit kinds cannot say alone, e.g. "a county
+    # administrator anywhere, or a supervisor of the dispatch centre"): the menu asks it too
+    when: Callable | None = None
 
 
 def _mark(view, access: Access):
@@ -52,7 +56,9 @@ def allowed(access: Access) -> bool:
         return getattr(g, "membership", None) is not None
     if current_role() not in access.roles:
         return False
-    return not access.unit_kinds or g.membership.unit.kind in access.unit_kinds
+    if access.unit_kinds and g.membership.unit.kind not in access.unit_kinds:
+        return False
+    return access.when is None or bool(access.when(g.membership))
 
 
 def names_an_object(view_args: dict | None) -> bool:
@@ -77,11 +83,12 @@ def _guarded(view, access: Access):
     return _mark(wrapped, access)
 
 
-def requires(*roles, sysadmin: bool = False, unit_kinds=()):
+def requires(*roles, sysadmin: bool = False, unit_kinds=(), when: Callable | None = None):
     """Users acting through a membership with one of ``roles`` (in a unit of one of
-    ``unit_kinds``, when given), and system administrators if asked."""
+    ``unit_kinds``, when given, and for which ``when(membership)`` holds, when given), and system
+    administrators if asked."""
     return lambda view: _guarded(view, Access(roles=frozenset(roles), sysadmin=sysadmin,
-                                              unit_kinds=frozenset(unit_kinds)))
+                                              unit_kinds=frozenset(unit_kinds), when=when))
 
 
 def signed_in(view):

@@ -16,6 +16,7 @@ from ..core.models import utcnow
 from ..core.permissions import signed_in
 from ..core.rendering import render, wants_fragment
 from ..intake import queries as intake_queries
+from ..investigations import queries as investigation_queries
 from ..meetings import queries as meeting_queries
 from ..referrals import queries as referral_queries
 from ..reports import queries as report_queries
@@ -113,6 +114,18 @@ def _worker(m: Membership, now) -> WorkList:
     ], {"cases": rows})
 
 
+def _investigation(m: Membership, now) -> WorkList:
+    """The 通報調查處理中心's staff work from the centre's queue, not from family cases."""
+    counts = investigation_queries.counts(now)
+    queue = url_for("investigations.queue")
+    return WorkList("investigation", "調查待辦", [("兒少保護調查", [
+        Tile("待調查", counts["pending"], queue, "warn", "尚未首次接觸，依時限排序"),
+        Tile("已逾期", counts["overdue"], queue, "alert", "首次接觸或調查完成已過時限"),
+        Tile("調查中", counts["investigating"], queue, "plain", "應於收案 30 日內完成調查"),
+        Tile("調查完成待派案", counts["awaiting_dispatch"], queue, "warn", "有服務需求者須派案服務，無者由督導結束"),
+    ])])
+
+
 def _partner(m: Membership, now) -> WorkList:
     refs = referral_queries.work(m, now)
     visits = campaign_queries.visits_to_make(m.unit_id, now.astimezone(TAIPEI).date(), partner=True)
@@ -171,6 +184,8 @@ def worklist(m: Membership) -> WorkList | None:
         return _county(m, now)
     if unit.kind == UnitKind.DISPATCH_CENTRE:
         return _dispatch(m, now)
+    if unit.kind == UnitKind.INVESTIGATION_CENTRE:
+        return _investigation(m, now)
     if m.role in (Role.SUPERVISOR, Role.UNIT_ADMIN):
         return _supervisor(m, now)
     if m.role == Role.SOCIAL_WORKER:

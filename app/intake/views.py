@@ -283,12 +283,14 @@ def report_transfer(report_id: int):
 
 # --- Today's figures ------------------------------------------------------
 
+def _dispatch_centre_or_county(membership) -> bool:
+    return membership.role == Role.COUNTY_ADMIN or membership.unit.kind == UnitKind.DISPATCH_CENTRE
+
+
 @bp.get("/figures")
-@requires(Role.SUPERVISOR, Role.DISPATCHER, Role.COUNTY_ADMIN)
+@requires(Role.SUPERVISOR, Role.DISPATCHER, Role.COUNTY_ADMIN, when=_dispatch_centre_or_county)
 def figures():
     unit = g.membership.unit
-    if g.membership.role != Role.COUNTY_ADMIN and unit.kind != UnitKind.DISPATCH_CENTRE:
-        abort(403)
     day = utcnow().astimezone(TAIPEI).date()
     requested = request.args.get("day")
     if requested:

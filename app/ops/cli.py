@@ -11,7 +11,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
-from ..accounts.demo import seed_demo_users
+from ..accounts.demo import describe_account, seed_demo_users
 from ..accounts.models import User
 from ..accounts.passwords import hash_password, policy_problems
 from ..accounts.services import next_totp_code, reseal_totp_secrets
@@ -23,7 +23,7 @@ from ..core import backup, tenancy
 from ..core.jobs import queue, redis_connection
 from ..extensions import db
 from ..intake.demo import seed_demo_reports
-from ..investigations.demo import seed_demo_investigations
+from ..investigations.demo import STAFF as INVESTIGATION_STAFF, seed_demo_investigations
 from ..meetings.demo import seed_demo_meetings
 from ..referrals.demo import seed_demo_referrals
 from ..referrals.disputes import escalate_silent
@@ -82,6 +82,9 @@ def register(app) -> None:
         click.echo(f"示範目標看板：臺北市115年育兒指導與獨居老人分母（附來源），各縣市快照 {snapshot_rows:,} 筆")
         password = current_app.config["DEMO_PASSWORD"]
         click.echo(f"\n示範帳號（密碼皆為 {password}，僅限開發環境）：")
+        # the investigation centre's staff after the county's other staff, before the partner and the ministry
+        at = next(i for i, row in enumerate(rows) if row[0] == "tpe.admin")
+        rows[at:at] = [describe_account(username) for username, _, _ in INVESTIGATION_STAFF]
         for username, name, where in rows:
             click.echo(f"  {username:<13} {name}  {where}")
         click.echo("\n縣市管理者與系統管理者需兩步驟驗證：示範帳號已設定固定的示範金鑰，"

@@ -6,6 +6,8 @@ from datetime import date
 
 from flask import url_for
 
+from ..core.navigation import can_open
+
 from ..investigations import queries
 from .registry import GapRow, Measure, register
 
@@ -22,7 +24,9 @@ def counts(county_id: int, start: date, end: date) -> tuple[int, int]:
 def gap(county_id: int, start: date, end: date) -> list[GapRow]:
     return [GapRow(case_id=None, label=f"通報 {inv.report.report_no}（{inv.family_name}）",
                    reason="調查完成、有服務需求，期間結束時尚未派案服務",
-                   url=url_for("investigations.detail", investigation_id=inv.id))
+                   # the county's administrator sees the list; only the centre's staff open the investigation
+                   url=url_for("investigations.detail", investigation_id=inv.id)
+                   if can_open("investigations.detail") else "")
             for inv in queries.dispatch_figure(start, end).not_dispatched]
 
 

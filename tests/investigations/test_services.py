@@ -170,5 +170,8 @@ def test_the_measure_counts_as_at_the_end_of_the_period(db, centre, monkeypatch)
         db.session.flush()
         assert measure.counts(c["county"].id, today.replace(day=1), today) == (1, 2)
         monkeypatch.setattr(measures_investigation, "url_for", lambda *a, **k: f"/investigations/{k['investigation_id']}")
+        # the family is listed for whoever sees the board; the link only for those who open investigations
+        assert [g.url for g in measure.gap(c["county"].id, today.replace(day=1), today)] == [""]
+        monkeypatch.setattr(measures_investigation, "can_open", lambda endpoint: True)
         gap = measure.gap(c["county"].id, today.replace(day=1), today)
         assert [g.url for g in gap] == [f"/investigations/{invs[1].id}"]
