@@ -10,7 +10,7 @@ from ..investigations import queries
 from .registry import GapRow, Measure, register
 
 NUMERATOR = ("期間內調查完成且有服務需求的兒少保護通報中，於期間結束前已由通報調查處理中心派案至服務單位"
-             "（家防中心、社福中心）並已開案者")
+             "（家防中心、社福中心）並已開案者（含派案時同時轉介民間團體者：案家仍由該縣市單位主責開案）")
 DENOMINATOR = "期間內（以調查完成日、臺北時間為準）通報調查處理中心調查完成且認定有服務需求的兒少保護通報"
 
 
