@@ -574,15 +574,19 @@ class CaseNote(TenantMixin, db.Model):
 
 # --- The programme's versioned reference data: target groups, services, welfare statuses ---------------
 
-class _Effective:
+class EffectiveMixin:
     """A row of national reference data in force from ``effective_from`` to ``effective_to`` (inclusive, open
-    when empty). A new version is a new row; a row in use is never edited in place."""
+    when empty). A new version is a new row; a row in use is never edited in place. The columns and the
+    question "in force on this day?" are declared here once for the reference tables that carry them."""
+
+    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    effective_to: Mapped[date | None] = mapped_column(sa.Date())
 
     def in_force(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
 
-class TargetGroup(_Effective, TimestampMixin, db.Model):
+class TargetGroup(EffectiveMixin, TimestampMixin, db.Model):
     """A group of people the programme serves (獨居老人, 新手父母, 近貧人口, 遭受性影像暴力者...)."""
 
     __tablename__ = "target_groups"
@@ -593,8 +597,6 @@ class TargetGroup(_Effective, TimestampMixin, db.Model):
     label: Mapped[str] = mapped_column(sa.String(60), nullable=False)
     tier: Mapped[FamilyTier] = mapped_column(enum_column_type(FamilyTier, "family_tier"), nullable=False)
     welfare_code: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="")  # also a 福利身分別
-    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
-    effective_to: Mapped[date | None] = mapped_column(sa.Date())
 
     __audited__ = True
 
@@ -602,7 +604,7 @@ class TargetGroup(_Effective, TimestampMixin, db.Model):
         return f"服務對象 {self.label}"
 
 
-class ServiceCatalogueItem(_Effective, TimestampMixin, db.Model):
+class ServiceCatalogueItem(EffectiveMixin, TimestampMixin, db.Model):
     """One service of one version of the programme's catalogue, with the strategy it belongs to."""
 
     __tablename__ = "service_catalogue_items"
@@ -617,8 +619,6 @@ class ServiceCatalogueItem(_Effective, TimestampMixin, db.Model):
     has_amount: Mapped[bool] = mapped_column(nullable=False, default=False)
     group_code: Mapped[str] = mapped_column(sa.String(30), nullable=False, default="")  # the target group served
     position: Mapped[int] = mapped_column(nullable=False, default=0)
-    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
-    effective_to: Mapped[date | None] = mapped_column(sa.Date())
 
     __audited__ = True
 
@@ -626,7 +626,7 @@ class ServiceCatalogueItem(_Effective, TimestampMixin, db.Model):
         return f"服務項目 {self.label}（{self.version}）"
 
 
-class WelfareStatus(_Effective, TimestampMixin, db.Model):
+class WelfareStatus(EffectiveMixin, TimestampMixin, db.Model):
     """A 福利身分別 (twss-welfare-type code) offered from a date."""
 
     __tablename__ = "welfare_statuses"
@@ -635,8 +635,6 @@ class WelfareStatus(_Effective, TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(2), nullable=False)
     label: Mapped[str] = mapped_column(sa.String(60), nullable=False)
-    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
-    effective_to: Mapped[date | None] = mapped_column(sa.Date())
 
     __audited__ = True
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import url_for
 
+from ..cases import catalogue
 from ..cases.models import CaseMember, CaseService, CaseTargetGroup, FamilyCase, ImageRemovalRequest
 from ..cases.reference import RemovalOutcome, ServiceStatus
 from ..core.filters import TAIPEI, roc_date
@@ -135,7 +136,7 @@ def removal_gap(county_id: int, start: date, end: date) -> list[GapRow]:
 
 
 PARENTING_GUIDANCE = register(Measure(
-    code="parenting_guidance", label="育兒指導涵蓋率", strategy="策略一 攜幼扶老",
+    code="parenting_guidance", label="育兒指導涵蓋率", strategy=catalogue.strategy(1),
     targets={year: 50.0 for year in YEARS},
     numerator="期間內獲提供育兒指導（已提供）的新手父母家庭數（不重複）",
     denominator="縣市新手父母人數（由縣市填報）",
@@ -144,7 +145,7 @@ PARENTING_GUIDANCE = register(Measure(
     note="名單列出已註記為新手父母、期間內尚未提供育兒指導的家庭。"))
 
 ELDER_ALONE_REACH = register(Measure(
-    code="elder_alone_reach", label="獨居老人服務觸及率", strategy="策略一 攜幼扶老",
+    code="elder_alone_reach", label="獨居老人服務觸及率", strategy=catalogue.strategy(1),
     targets={year: 80.0 for year in YEARS},
     numerator="期間內獲關懷訪視、營養餐飲或緊急救援（已提供）的獨居老人數（不重複）",
     denominator="縣市獨居老人人數（由縣市填報）",
@@ -153,7 +154,7 @@ ELDER_ALONE_REACH = register(Measure(
     note="名單列出已註記為獨居老人、期間內尚未觸及者。"))
 
 IMAGE_REMOVAL = register(Measure(
-    code="image_removal", label="性影像移除率", strategy="策略二 優化提升",
+    code="image_removal", label="性影像移除率", strategy=catalogue.strategy(2),
     targets={year: 87.0 for year in YEARS},
     numerator="期間內提出的移除申請中，期末前已移除者",
     denominator="期間內提出的性影像移除申請數",

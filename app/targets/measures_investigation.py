@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import url_for
 
+from ..cases import catalogue
 from ..investigations import queries
 from .registry import GapRow, Measure, register
 
@@ -29,7 +30,7 @@ def gap(county_id: int, start: date, end: date) -> list[GapRow]:
 INVESTIGATION_DISPATCH = register(Measure(
     code="investigation_dispatch",
     label="兒少通報案經調查處理中心派案服務提供率",
-    strategy="策略二：優化社安網通報機制",
+    strategy=catalogue.strategy(2),  # 策略二 優化提升: 優化社安網通報機制
     # 社安網2.0: 通報調查處理中心 116年起, 95 %; 115年 has no target (a county that started earlier, e.g. a
     # pilot, still gets its figure, drawn with no target line).
     targets={116: 95.0, 117: 95.0, 118: 95.0, 119: 95.0},
