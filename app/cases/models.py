@@ -656,6 +656,12 @@ class CaseTargetGroup(TenantMixin, db.Model):
     note: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    # Ended (the family or member no longer in the group): the last day it applied, why, who and when
+    # (the mark stays on the record, with its dates, for the history and for past periods' figures).
+    ended_on: Mapped[date | None] = mapped_column(sa.Date())
+    end_reason: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __audited__ = True
 
@@ -686,6 +692,35 @@ class ImageRemovalRequest(TenantMixin, db.Model):
 
     def __str__(self) -> str:
         return f"性影像移除申請 {case_number_of(self, self.case_id)}"
+
+
+class ImageRemovalCorrection(TenantMixin, db.Model):
+    """One correction of a removal request's recorded outcome (e.g. 已移除 recorded by mistake): the old and
+    the new outcome and date, why, who and when. Append-only; the request holds the current value, which
+    the board counts."""
+
+    __tablename__ = "image_removal_corrections"
+    __table_args__ = (_child_fk(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("image_removal_requests.id", ondelete="CASCADE"),
+                                            nullable=False, index=True)
+    old_outcome: Mapped[RemovalOutcome] = mapped_column(
+        enum_column_type(RemovalOutcome, "removal_old_outcome"), nullable=False)
+    old_outcome_on: Mapped[date | None] = mapped_column(sa.Date())
+    new_outcome: Mapped[RemovalOutcome] = mapped_column(
+        enum_column_type(RemovalOutcome, "removal_new_outcome"), nullable=False)
+    new_outcome_on: Mapped[date | None] = mapped_column(sa.Date())
+    reason: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"性影像移除結果更正 {case_number_of(self, self.case_id)}"
 
 
 # The search index follows every ORM write of names and phones: importing it installs its flush hook.

@@ -2,8 +2,9 @@
 育兒指導 coverage of new parents, 獨居老人 reach, and the 性影像移除率.
 
 Figures are as at the end of the period: a target-group mark counts from its date if it was recorded by
-the end of the period; a removal counts when it was removed, and recorded, by the end of the period.
-Services count by their date (delivered within the period).
+the end of the period, until its end (an end recorded after the period does not change it); a removal
+counts when it was removed, and recorded, by the end of the period. A corrected outcome counts as
+corrected (the current value: the correction fixes a mistake). Services count by their date.
 """
 from __future__ import annotations
 
@@ -28,12 +29,16 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=TAIPEI)
 
 
-def _marks(county_id: int, group: str, end: date):
-    """The marks of ``group`` in force at the period's end, as recorded by then."""
+def _marks(county_id: int, group: str, start: date, end: date):
+    """The marks of ``group`` in force at some time in the period, as recorded by its end: a mark ended before
+    the period started no longer counts, unless its end was recorded only after the period's end."""
+    limit = end_of(end)
     return db.session.execute(
         sa.select(CaseTargetGroup.case_id, CaseTargetGroup.member_id)
         .where(CaseTargetGroup.tenant_id == county_id, CaseTargetGroup.group_code == group,
-               CaseTargetGroup.since <= end, CaseTargetGroup.recorded_at < end_of(end))).all()
+               CaseTargetGroup.since <= end, CaseTargetGroup.recorded_at < limit,
+               sa.or_(CaseTargetGroup.ended_on.is_(None), CaseTargetGroup.ended_on >= start,
+                      CaseTargetGroup.ended_at >= limit))).all()
 
 
 def _served(county_id: int, items, start: date, end: date) -> set[int]:
@@ -65,12 +70,12 @@ def _case_url(case_id: int) -> str:
 # --- 育兒指導涵蓋率 ------------------------------------------------------------------------------------------
 
 def parenting_counts(county_id: int, start: date, end: date) -> tuple[int, int | None]:
-    families = {case_id for case_id, _ in _marks(county_id, "new_parent", end)}
+    families = {case_id for case_id, _ in _marks(county_id, "new_parent", start, end)}
     return len(families & _served(county_id, PARENTING, start, end)), None
 
 
 def parenting_gap(county_id: int, start: date, end: date) -> list[GapRow]:
-    families = {case_id for case_id, _ in _marks(county_id, "new_parent", end)}
+    families = {case_id for case_id, _ in _marks(county_id, "new_parent", start, end)}
     behind = sorted(families - _served(county_id, PARENTING, start, end))
     cases = _case_rows(county_id, behind)
     return [GapRow(case_id=cid, label=f"{cases[cid].case_no} {cases[cid].family_name}",
@@ -80,18 +85,18 @@ def parenting_gap(county_id: int, start: date, end: date) -> list[GapRow]:
 
 # --- 獨居老人服務觸及率 ------------------------------------------------------------------------------------
 
-def _elders(county_id: int, end: date) -> set[tuple[int, int | None]]:
-    return {(case_id, member_id) for case_id, member_id in _marks(county_id, "elder_alone", end)}
+def _elders(county_id: int, start: date, end: date) -> set[tuple[int, int | None]]:
+    return {(case_id, member_id) for case_id, member_id in _marks(county_id, "elder_alone", start, end)}
 
 
 def elder_counts(county_id: int, start: date, end: date) -> tuple[int, int | None]:
     reached = _served(county_id, ELDER_SERVICES, start, end)
-    return sum(1 for case_id, _ in _elders(county_id, end) if case_id in reached), None
+    return sum(1 for case_id, _ in _elders(county_id, start, end) if case_id in reached), None
 
 
 def elder_gap(county_id: int, start: date, end: date) -> list[GapRow]:
     reached = _served(county_id, ELDER_SERVICES, start, end)
-    behind = sorted(e for e in _elders(county_id, end) if e[0] not in reached)
+    behind = sorted(e for e in _elders(county_id, start, end) if e[0] not in reached)
     cases = _case_rows(county_id, {case_id for case_id, _ in behind})
     names = _member_names(county_id, {member_id for _, member_id in behind})
     return [GapRow(case_id=cid, label=f"{cases[cid].case_no} {cases[cid].family_name}"
