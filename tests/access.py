@@ -103,6 +103,8 @@ ROUTES = {
     "cases.mark_group": Route((SW,), {"case_id": "tpe_case"}, True),
     "cases.add_removal": Route((SW,), {"case_id": "tpe_case"}, True),
     "cases.removal_outcome": Route((SW,), {"case_id": "tpe_case", "request_id": "tpe_removal"}, True),
+    "cases.end_group": Route((SW,), {"case_id": "tpe_case", "mark_id": "tpe_mark"}, True),
+    "cases.correct_removal": Route((SW,), {"case_id": "tpe_case", "request_id": "tpe_removal"}, True),
     "cases.household": Route((SW,), {"case_id": "tpe_case"}, True),
     # Step 10: household members, by the lead unit's workers and supervisors (a 協力 unit: 403, tests/cases/test_members.py)
     "cases.add_member": Route((SW,), {"case_id": "tpe_case"}, True),
@@ -297,8 +299,12 @@ def build_taipei_objects(db, factories):
 
         removal = ImageRemovalRequest(tenant_id=taipei.id, case_id=case.id, platform="矩陣平台", asked_on=date(2026, 3, 1))
         db.session.add(removal)
+        from app.cases.models import CaseTargetGroup
+
+        mark = CaseTargetGroup(tenant_id=taipei.id, case_id=case.id, group_code="elder_alone", since=date(2026, 3, 1))
+        db.session.add(mark)
         db.session.flush()
-        ids = {"tpe_removal": removal.id, "tpe_report": waiting.id, "tpe_case": case.id, "tpe_member": case.members[0].id, "tpe_token": token.id, "tpe_plan": plan.id,
+        ids = {"tpe_removal": removal.id, "tpe_mark": mark.id, "tpe_report": waiting.id, "tpe_case": case.id, "tpe_member": case.members[0].id, "tpe_token": token.id, "tpe_plan": plan.id,
                "tpe_referral": referral.id, "tpe_dispute": dispute.id, "tpe_handover": handover.id,
                "tpe_series": series.id, "tpe_meeting": meeting.id, "tpe_item": item.id, "tpe_document": document.id,
                "tpe_run": run.id, "campaign": campaign.id, "tpe_entry": entry.id,

@@ -7,8 +7,11 @@ service shows its phase-2 label under 社安網2.0); the forms offer what is in 
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import g, has_app_context
@@ -41,6 +44,35 @@ def _groups() -> list[TargetGroup]:
 
 def _welfare() -> list[WelfareStatus]:
     return _rows(WelfareStatus, WelfareStatus.effective_from, WelfareStatus.id)
+
+
+# --- The 2.0 strategies ------------------------------------------------------------------------------
+
+CATALOGUE_FILE = Path(__file__).parent / "data" / "service_catalogue_2026-01-01.json"
+
+
+@dataclass(frozen=True)
+class Strategy:
+    number: int
+    label: str  # 「策略一 攜幼扶老」: what a service's ``strategy`` and a target measure's ``strategy`` say
+    aims: str
+
+
+@cache
+def strategies() -> tuple[Strategy, ...]:
+    """社安網2.0's six strategies (seed 003, 四、推動六大策略), as the catalogue's data file lists them: the one
+    source of the names the catalogue's services and the target board's measures carry."""
+    data = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    listed = next(v["strategies"] for v in data["versions"] if v.get("strategies"))
+    return tuple(Strategy(s["number"], s["label"], s["aims"]) for s in listed)
+
+
+def strategy(number: int) -> str:
+    """The label of 2.0 strategy ``number`` (1–6): ``strategy(2)`` is 「策略二 優化提升」."""
+    found = next((s for s in strategies() if s.number == number), None)
+    if found is None:
+        raise KeyError(f"社安網2.0 has no strategy {number}")
+    return found.label
 
 
 # --- Services -----------------------------------------------------------------------------------------

@@ -237,6 +237,25 @@ class RemovalRequestForm(ActionForm):
     note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
 
 
+class TargetGroupEndForm(ActionForm):
+    """End a target-group mark: its last day (ROC) and why."""
+
+    PREFIX = "te"
+
+    ended_on = FlexibleDateField("結束日期（最後適用日）", validators=[required("結束日期")])
+    reason = StringField("結束理由", validators=[required("結束理由"), max_length("結束理由", 200)])
+
+
+class RemovalCorrectionForm(ActionForm):
+    """Correct a recorded removal outcome (the old value is kept), with a reason."""
+
+    PREFIX = "ic"
+
+    outcome = RadioField("更正後的結果", choices=RemovalOutcome.choices(), validators=[chosen("更正後的結果")])
+    outcome_on = FlexibleDateField("更正後的移除或拒絕日期", validators=[optional()])
+    reason = TextAreaField("更正理由", validators=[required("更正理由"), max_length("更正理由", 2000)])
+
+
 class RemovalOutcomeForm(ActionForm):
     PREFIX = "io"
 

@@ -574,15 +574,19 @@ class CaseNote(TenantMixin, db.Model):
 
 # --- The programme's versioned reference data: target groups, services, welfare statuses ---------------
 
-class _Effective:
+class EffectiveMixin:
     """A row of national reference data in force from ``effective_from`` to ``effective_to`` (inclusive, open
-    when empty). A new version is a new row; a row in use is never edited in place."""
+    when empty). A new version is a new row; a row in use is never edited in place. The columns and the
+    question "in force on this day?" are declared here once for the reference tables that carry them."""
+
+    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
+    effective_to: Mapped[date | None] = mapped_column(sa.Date())
 
     def in_force(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
 
-class TargetGroup(_Effective, TimestampMixin, db.Model):
+class TargetGroup(EffectiveMixin, TimestampMixin, db.Model):
     """A group of people the programme serves (獨居老人, 新手父母, 近貧人口, 遭受性影像暴力者...)."""
 
     __tablename__ = "target_groups"
@@ -593,8 +597,6 @@ class TargetGroup(_Effective, TimestampMixin, db.Model):
     label: Mapped[str] = mapped_column(sa.String(60), nullable=False)
     tier: Mapped[FamilyTier] = mapped_column(enum_column_type(FamilyTier, "family_tier"), nullable=False)
     welfare_code: Mapped[str] = mapped_column(sa.String(2), nullable=False, default="")  # also a 福利身分別
-    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
-    effective_to: Mapped[date | None] = mapped_column(sa.Date())
 
     __audited__ = True
 
@@ -602,7 +604,7 @@ class TargetGroup(_Effective, TimestampMixin, db.Model):
         return f"服務對象 {self.label}"
 
 
-class ServiceCatalogueItem(_Effective, TimestampMixin, db.Model):
+class ServiceCatalogueItem(EffectiveMixin, TimestampMixin, db.Model):
     """One service of one version of the programme's catalogue, with the strategy it belongs to."""
 
     __tablename__ = "service_catalogue_items"
@@ -617,8 +619,6 @@ class ServiceCatalogueItem(_Effective, TimestampMixin, db.Model):
     has_amount: Mapped[bool] = mapped_column(nullable=False, default=False)
     group_code: Mapped[str] = mapped_column(sa.String(30), nullable=False, default="")  # the target group served
     position: Mapped[int] = mapped_column(nullable=False, default=0)
-    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
-    effective_to: Mapped[date | None] = mapped_column(sa.Date())
 
     __audited__ = True
 
@@ -626,7 +626,7 @@ class ServiceCatalogueItem(_Effective, TimestampMixin, db.Model):
         return f"服務項目 {self.label}（{self.version}）"
 
 
-class WelfareStatus(_Effective, TimestampMixin, db.Model):
+class WelfareStatus(EffectiveMixin, TimestampMixin, db.Model):
     """A 福利身分別 (twss-welfare-type code) offered from a date."""
 
     __tablename__ = "welfare_statuses"
@@ -635,8 +635,6 @@ class WelfareStatus(_Effective, TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(2), nullable=False)
     label: Mapped[str] = mapped_column(sa.String(60), nullable=False)
-    effective_from: Mapped[date] = mapped_column(sa.Date(), nullable=False)
-    effective_to: Mapped[date | None] = mapped_column(sa.Date())
 
     __audited__ = True
 
@@ -658,6 +656,12 @@ class CaseTargetGroup(TenantMixin, db.Model):
     note: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    # Ended (the family or member no longer in the group): the last day it applied, why, who and when
+    # (the mark stays on the record, with its dates, for the history and for past periods' figures).
+    ended_on: Mapped[date | None] = mapped_column(sa.Date())
+    end_reason: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __audited__ = True
 
@@ -688,6 +692,35 @@ class ImageRemovalRequest(TenantMixin, db.Model):
 
     def __str__(self) -> str:
         return f"性影像移除申請 {case_number_of(self, self.case_id)}"
+
+
+class ImageRemovalCorrection(TenantMixin, db.Model):
+    """One correction of a removal request's recorded outcome (e.g. 已移除 recorded by mistake): the old and
+    the new outcome and date, why, who and when. Append-only; the request holds the current value, which
+    the board counts."""
+
+    __tablename__ = "image_removal_corrections"
+    __table_args__ = (_child_fk(),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(nullable=False, index=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("image_removal_requests.id", ondelete="CASCADE"),
+                                            nullable=False, index=True)
+    old_outcome: Mapped[RemovalOutcome] = mapped_column(
+        enum_column_type(RemovalOutcome, "removal_old_outcome"), nullable=False)
+    old_outcome_on: Mapped[date | None] = mapped_column(sa.Date())
+    new_outcome: Mapped[RemovalOutcome] = mapped_column(
+        enum_column_type(RemovalOutcome, "removal_new_outcome"), nullable=False)
+    new_outcome_on: Mapped[date | None] = mapped_column(sa.Date())
+    reason: Mapped[str] = mapped_column(sa.Text(), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return f"性影像移除結果更正 {case_number_of(self, self.case_id)}"
 
 
 # The search index follows every ORM write of names and phones: importing it installs its flush hook.

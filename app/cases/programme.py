@@ -1,7 +1,11 @@
 """社安網2.0 on the family record: marking a family or member with one of the programme's target groups
 (獨居老人, 新手父母, 近貧人口, 遭受性影像暴力者...) and the requests to remove a victim's intimate images
 from a platform. Rules only: each function checks, records who and when, writes the family timeline and
-flushes; the caller commits. Who may: the case's workers, as for the other case edits."""
+flushes; the caller commits. Who may: the case's workers, as for the other case edits.
+
+Nothing is overwritten without a trace: a mark is ended (its last day and why; it stays on the record), and a
+removal request's outcome recorded by mistake is corrected with a reason, the old value kept beside the new
+(``ImageRemovalCorrection``). Every row is audited (before and after)."""
 from __future__ import annotations
 
 from datetime import date
@@ -14,11 +18,12 @@ from ..core.filters import roc_date
 from ..core.models import utcnow
 from ..extensions import db
 from . import catalogue
-from .models import CaseMember, CaseTargetGroup, FamilyCase, ImageRemovalRequest
+from .models import CaseMember, CaseTargetGroup, FamilyCase, ImageRemovalCorrection, ImageRemovalRequest
 from .reference import RemovalOutcome
 from .services import CaseError, _require_write, add_event
 
 PLATFORM_MAX = 100
+REASON_MAX = 200
 
 
 def _member(case: FamilyCase, member_id: int | None) -> CaseMember | None:
@@ -58,10 +63,13 @@ def mark_group(case: FamilyCase, user: User, membership: Membership, *, group_co
     member = _member(case, member_id)
     if len(note.strip()) > 200:
         raise CaseError("說明最多 200 字。", field="note")
-    existing = next((g for g in case_groups(case) if g.group_code == group_code and g.member_id == (member.id if member else None)), None)
+    existing = next((g for g in case_groups(case) if g.group_code == group_code
+                     and g.member_id == (member.id if member else None)
+                     and (g.ended_on is None or g.ended_on >= since)), None)
     if existing is not None:
+        until = f"至 {roc_date(existing.ended_on, 'short')} 止" if existing.ended_on else "起"
         raise CaseError(f"{(member.name or '這位成員') if member else '本案家'}已註記為「{group.label}」"
-                        f"（{roc_date(existing.since, 'short')} 起）。", field="group_code")
+                        f"（{roc_date(existing.since, 'short')} {until}）。", field="group_code")
     mark = CaseTargetGroup(tenant_id=case.tenant_id, case_id=case.id, member_id=member.id if member else None,
                            group_code=group_code, since=since, note=note.strip(), recorded_by_id=user.id)
     db.session.add(mark)
@@ -69,6 +77,39 @@ def mark_group(case: FamilyCase, user: User, membership: Membership, *, group_co
     add_event(case, "target_group", f"註記服務對象 {who}{group.label}（{roc_date(since, 'short')} 起）", user, membership)
     db.session.flush()
     return mark
+
+
+def end_group(case: FamilyCase, user: User, membership: Membership, mark_id: int, *, ended_on: date | None,
+              reason: str) -> CaseTargetGroup:
+    """The family or member is no longer in the group: ``ended_on`` is the last day the mark applied."""
+    _require_write(case, membership)
+    mark = next((g for g in case_groups(case) if g.id == mark_id), None)
+    if mark is None:
+        raise CaseError("找不到這筆服務對象註記，請重新載入頁面。")
+    label = catalogue.group_labels().get(mark.group_code, mark.group_code)
+    if mark.ended_on is not None:
+        raise CaseError(f"「{label}」的註記已於 {roc_date(mark.ended_on, 'short')} 結束。", field="ended_on")
+    if ended_on is None:
+        raise CaseError("請填寫結束日期（民國）。", field="ended_on")
+    _not_future(ended_on, "結束日期", "ended_on")
+    if ended_on < mark.since:
+        raise CaseError(f"結束日期（{roc_date(ended_on, 'short')}）不可早於註記日期（{roc_date(mark.since, 'short')}）。",
+                        field="ended_on")
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseError("請寫明結束註記的理由（例如已遷出、子女已滿三歲、不再獨居）。", field="reason")
+    if len(reason) > REASON_MAX:
+        raise CaseError(f"理由最多 {REASON_MAX} 字。", field="reason")
+    mark.ended_on, mark.end_reason, mark.ended_by_id, mark.ended_at = ended_on, reason, user.id, utcnow()
+    who = f"{_member_name(case, mark.member_id)}：" if mark.member_id else ""
+    add_event(case, "target_group", f"結束服務對象註記 {who}{label}（{roc_date(mark.since, 'short')} 起，"
+              f"至 {roc_date(ended_on, 'short')} 止）：{reason}", user, membership)
+    db.session.flush()
+    return mark
+
+
+def _member_name(case: FamilyCase, member_id: int | None) -> str:
+    return next((m.name for m in case.members if m.id == member_id), "") or "成員"
 
 
 # --- 性影像移除 -------------------------------------------------------------------------------------------
@@ -132,3 +173,49 @@ def record_removal_outcome(case: FamilyCase, user: User, membership: Membership,
               user, membership)
     db.session.flush()
     return request
+
+
+def corrections(case: FamilyCase) -> dict[int, list[ImageRemovalCorrection]]:
+    """The corrections of each request of the case, oldest first (the history shown beside the request)."""
+    out: dict[int, list[ImageRemovalCorrection]] = {}
+    for c in db.session.scalars(sa.select(ImageRemovalCorrection).where(
+            ImageRemovalCorrection.case_id == case.id, ImageRemovalCorrection.tenant_id == case.tenant_id)
+            .order_by(ImageRemovalCorrection.at, ImageRemovalCorrection.id)):
+        out.setdefault(c.request_id, []).append(c)
+    return out
+
+
+def _said(outcome: RemovalOutcome, on: date | None) -> str:
+    return outcome.label + (f"（{roc_date(on, 'short')}）" if on else "")
+
+
+def correct_removal_outcome(case: FamilyCase, user: User, membership: Membership, request_id: int, *,
+                            outcome: RemovalOutcome, outcome_on: date | None, reason: str) -> ImageRemovalCorrection:
+    """Correct a recorded outcome (e.g. 已移除 recorded by mistake): the request holds the corrected value, which
+    the board counts (as if recorded right the first time); the old value stays in the correction row."""
+    _require_write(case, membership)
+    request = next((r for r in removal_requests(case) if r.id == request_id), None)
+    if request is None:
+        raise CaseError("找不到這筆移除申請，請重新載入頁面。")
+    if request.outcome == RemovalOutcome.PENDING:
+        raise CaseError("這筆申請尚未記錄結果，請用「記錄結果」。", field="outcome")
+    _check_outcome(request.asked_on, outcome, outcome_on)
+    if (outcome, outcome_on) == (request.outcome, request.outcome_on):
+        raise CaseError(f"更正後的結果與目前記錄相同（{_said(outcome, outcome_on)}）。", field="outcome")
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseError("請寫明更正的理由。", field="reason")
+    if len(reason) > 2000:
+        raise CaseError("理由最多 2000 字。", field="reason")
+    correction = ImageRemovalCorrection(tenant_id=case.tenant_id, case_id=case.id, request_id=request.id,
+                                        old_outcome=request.outcome, old_outcome_on=request.outcome_on,
+                                        new_outcome=outcome, new_outcome_on=outcome_on, reason=reason,
+                                        actor_id=user.id, actor_name=user.display_name)
+    db.session.add(correction)
+    request.outcome, request.outcome_on = outcome, outcome_on
+    if outcome == RemovalOutcome.PENDING:
+        request.outcome_recorded_at = None
+    add_event(case, "image_removal", f"更正性影像移除結果：{request.platform} 由「{_said(correction.old_outcome, correction.old_outcome_on)}」"
+              f"改為「{_said(outcome, outcome_on)}」：{reason}", user, membership)
+    db.session.flush()
+    return correction

@@ -106,6 +106,7 @@ class CatalogueForm(BaseForm):
 
 def parse_catalogue_lines(text: str, group_codes: set[str]) -> tuple[list[dict], list[str]]:
     items, problems, seen = [], [], set()
+    strategies = [s.label for s in catalogue.strategies()]  # the one list of the 2.0 strategies' names
     for number, raw in enumerate((text or "").splitlines(), start=1):
         line = raw.strip()
         if not line:
@@ -123,6 +124,8 @@ def parse_catalogue_lines(text: str, group_codes: set[str]) -> tuple[list[dict],
             problems.append(f"第 {number} 行的代碼「{code}」重複。")
         elif not label or len(label) > 100 or not section or len(section) > 30 or not strategy or len(strategy) > 40:
             problems.append(f"第 {number} 行的名稱（100 字內）、服務對象類別（30 字內）與策略（40 字內）皆需填寫。")
+        elif strategy not in strategies:
+            problems.append(f"第 {number} 行的策略「{strategy}」不是社安網2.0的策略，請寫其中之一：{'、'.join(strategies)}。")
         elif amount not in ("是", "否"):
             problems.append(f"第 {number} 行的「有金額」需寫 是 或 否。")
         elif group and group not in group_codes:

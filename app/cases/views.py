@@ -34,6 +34,7 @@ from .forms import (
     NoteForm,
     PlanForm,
     PlanReviewForm,
+    RemovalCorrectionForm,
     RemovalOutcomeForm,
     RemovalRequestForm,
     ReopenForm,
@@ -41,6 +42,7 @@ from .forms import (
     SafetyForm,
     SearchForm,
     ServiceForm,
+    TargetGroupEndForm,
     TargetGroupForm,
     TipvdaForm,
     VulnerabilityForm,
@@ -214,6 +216,7 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
     membership = g.membership
     household = household or {}
     removals = programme.removal_requests(case)
+    marks = programme.case_groups(case)
     return render(
         "cases/case_detail.html", fragment=fragment, household_forms=_household_forms(case, household.get("override")),
         household_error=household.get("error"), household_open=set((household.get("override") or {}).keys()),
@@ -233,17 +236,21 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
         welfare_choices=catalogue.welfare_choices(calendar.today(), {m.welfare_type.value for m in case.members if m.welfare_type}),
         members_by_id={m.id: m for m in case.members},
         service_labels=catalogue.ServiceLabels(s.item for s in record.services_done),
-        target_marks=programme.case_groups(case), group_labels=catalogue.group_labels(),
-        removals=removals, outcome_forms=_outcome_forms(removals, forms),
+        target_marks=marks, group_labels=catalogue.group_labels(),
+        end_forms=_row_forms(forms, "group_end", TargetGroupEndForm, (m for m in marks if m.ended_on is None)),
+        removals=removals, corrections=programme.corrections(case),
+        outcome_forms=_row_forms(forms, "removal_outcome", RemovalOutcomeForm,
+                                 (r for r in removals if r.outcome == RemovalOutcome.PENDING)),
+        correction_forms=_row_forms(forms, "removal_correction", RemovalCorrectionForm,
+                                    (r for r in removals if r.outcome != RemovalOutcome.PENDING)),
     )
 
 
-def _outcome_forms(removals, override: dict | None) -> dict:
-    """The outcome form of each pending removal request (the refused one as typed)."""
-    override = override or {}
-    typed = override.get("removal_outcome")
-    return {r.id: typed[1] if typed and typed[0] == r.id else _ided(RemovalOutcomeForm(formdata=None), f"io{r.id}")
-            for r in removals if r.outcome == RemovalOutcome.PENDING}
+def _row_forms(override: dict | None, section: str, form_class, rows) -> dict:
+    """One form of ``form_class`` for each row (a mark, a removal request), the refused one as typed."""
+    typed = (override or {}).get(section)
+    return {r.id: typed[1] if typed and typed[0] == r.id else _ided(form_class(formdata=None), f"{form_class.PREFIX}{r.id}")
+            for r in rows}
 
 
 @bp.get("/<int:case_id>")
@@ -484,26 +491,59 @@ def add_removal(case_id: int):
     return _post(case_id, RemovalRequestForm, "removal", do)
 
 
-@bp.post("/<int:case_id>/image-removals/<int:request_id>/outcome")
-@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
-def removal_outcome(case_id: int, request_id: int):
+def _on_row(case_id: int, row_id: int, form_class, section: str, do):
+    """A form of one row of the programme section (a mark, a removal request): validated, done through the
+    request edge, or the page again with the message beside the field and what was typed."""
     case = _case_or_404(case_id)
-    form = _ided(RemovalOutcomeForm(request.form), f"io{request_id}")
+    form = _ided(form_class(request.form), f"{form_class.PREFIX}{row_id}")
 
     def act():
         if not form.validate():
             raise services.CaseError("；".join(form.error_summary()) or "請修正表單中的欄位。")
-        programme.record_removal_outcome(case, current_user, g.membership, request_id,
-                                         outcome=RemovalOutcome(form.outcome.data), outcome_on=form.outcome_on.date)
-        flash("已記錄移除結果。", "success")
+        do(case, form)
         return _back(case, "programme")
 
     def refused(exc):
         edge.beside_field(form, exc)
-        return _page(_case_or_404(case.id), status=exc.status, error=str(exc), section="removal_outcome",
-                     forms={"removal_outcome": (request_id, form)})
+        return _page(_case_or_404(case.id), status=exc.status, error=str(exc), section=section,
+                     forms={section: (row_id, form)})
 
     return edge.act(act, refused, stale=STALE)
+
+
+@bp.post("/<int:case_id>/target-groups/<int:mark_id>/end")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def end_group(case_id: int, mark_id: int):
+    def do(case, form):
+        mark = programme.end_group(case, current_user, g.membership, mark_id, ended_on=form.ended_on.date,
+                                   reason=form.reason.data or "")
+        flash(f"已結束服務對象註記：{catalogue.group_labels().get(mark.group_code, mark.group_code)}"
+              f"（至 {roc_date(mark.ended_on, 'short')} 止）。", "success")
+
+    return _on_row(case_id, mark_id, TargetGroupEndForm, "group_end", do)
+
+
+@bp.post("/<int:case_id>/image-removals/<int:request_id>/outcome")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def removal_outcome(case_id: int, request_id: int):
+    def do(case, form):
+        programme.record_removal_outcome(case, current_user, g.membership, request_id,
+                                         outcome=RemovalOutcome(form.outcome.data), outcome_on=form.outcome_on.date)
+        flash("已記錄移除結果。", "success")
+
+    return _on_row(case_id, request_id, RemovalOutcomeForm, "removal_outcome", do)
+
+
+@bp.post("/<int:case_id>/image-removals/<int:request_id>/correction")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def correct_removal(case_id: int, request_id: int):
+    def do(case, form):
+        fix = programme.correct_removal_outcome(case, current_user, g.membership, request_id,
+                                                outcome=RemovalOutcome(form.outcome.data),
+                                                outcome_on=form.outcome_on.date, reason=form.reason.data or "")
+        flash(f"已更正移除結果：由「{fix.old_outcome.label}」改為「{fix.new_outcome.label}」，原記錄保留於歷程。", "success")
+
+    return _on_row(case_id, request_id, RemovalCorrectionForm, "removal_correction", do)
 
 
 @bp.post("/<int:case_id>/notes")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.filters import TAIPEI
 from ..extensions import db
+from ..referrals.models import Referral, ReferralKind
 from .models import IN_QUEUE, Investigation, InvestigationStatus
 
 S = InvestigationStatus
@@ -75,3 +76,14 @@ def dispatch_figure(start: date, end: date) -> DispatchFigure:
     for inv in rows:
         (done if inv.dispatched_at is not None and inv.dispatched_at < limit else gap).append(inv)
     return DispatchFigure(done, gap)
+
+
+def partner_referrals(inv: Investigation) -> list[Referral]:
+    """The referrals to partners sent with the investigation's dispatch (同時轉介民間團體)."""
+    by = next((e.actor_id for e in inv.events if e.to_status == S.DISPATCHED), None)
+    if inv.dispatched_case_id is None or by is None:
+        return []
+    # Sent in the lead unit's name by the centre's worker who dispatched: no one else sends that way.
+    return list(db.session.scalars(sa.select(Referral).where(
+        Referral.case_id == inv.dispatched_case_id, Referral.kind == ReferralKind.PARTNER,
+        Referral.from_unit_id == inv.dispatched_unit_id, Referral.sent_by_id == by).order_by(Referral.id)))

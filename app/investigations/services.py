@@ -9,13 +9,18 @@ The states and who may fire each transition are declared once, in ``WORKFLOW``:
 - 調查完成: 調查中 → 調查完成, same people, with the outcome (成立/不成立, 有無服務需求, a note);
 - 派案服務: 調查完成 → 已派案服務, same people, only with a service need: the family's case is opened at
   the chosen 家防中心 or 社福中心 (``cases.services.open_from_report``) in the same transaction, so the
-  family is never between units (the centre keeps it in its queue until the case exists);
+  family is never between units (the centre keeps it in its queue until the case exists); optionally the
+  family is also referred to a partner (民間團體) in that same transaction, through the referrals area
+  (``referrals.services.send_at_investigation_dispatch``): the county unit stays the case's lead and
+  follows the referral, the partner finds it in its inbox like any other;
 - 結束（無需服務）: 調查完成 → 結束, by the centre's supervisor only, only when no service need was found.
 
 Every firing writes the investigation's own history row and the audit entry (the engine's signal).
 Services flush; the caller commits.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -28,6 +33,8 @@ from ..core.workflow import Firing, Transition, Workflow
 from ..extensions import db
 from ..intake.models import ChildGrade, Report
 from ..referrals import notify
+from ..referrals import services as referrals
+from ..referrals.models import PartnerService
 from ..tenants.models import Unit, UnitKind
 from .models import Investigation, InvestigationEvent, InvestigationStatus
 
@@ -121,8 +128,41 @@ def conclude(inv: Investigation, user, membership, *, substantiated: bool, servi
     db.session.flush()
 
 
-def dispatch(inv: Investigation, user, membership, unit: Unit | None, note: str = ""):
-    """The family goes to a serving unit: its case is opened there in this same transaction. Returns the case."""
+@dataclass
+class PartnerReferral:
+    """同時轉介民間團體: the directory's service, why, what is asked and what is shared (as any referral)."""
+
+    service: PartnerService | None
+    reason: str = ""
+    services_requested: str = ""
+    sections: list[str] = field(default_factory=list)
+    consent: bool = False
+    consent_by: str = ""
+    legal_basis: str = ""
+
+
+def _check_partner(inv: Investigation, partner: PartnerReferral, membership) -> None:
+    """What typed for the partner is checked before anything is stored, each message beside its field."""
+    service = partner.service
+    if service is None or not service.is_active or inv.tenant_id not in (service.county_ids or []):
+        raise InvestigationError("此民間團體服務不在本縣市提供，請從清單重新選擇。", field="partner_service_id")
+    if not partner.reason.strip():
+        raise InvestigationError("轉介民間團體時，請寫明轉介理由。", field="partner_reason")
+    if not partner.consent:
+        if not partner.legal_basis.strip():
+            raise InvestigationError("轉介民間團體需有案家同意；未取得同意時，須由督導記錄法律依據。",
+                                     field="partner_consent")
+        if membership.role != Role.SUPERVISOR:
+            raise InvestigationError("未取得案家同意而依法律依據轉介，需由督導操作。", field="partner_legal_basis")
+    elif not partner.consent_by.strip():
+        raise InvestigationError("請寫明由案家哪一位成員同意。", field="partner_consent_by")
+
+
+def dispatch(inv: Investigation, user, membership, unit: Unit | None, note: str = "",
+             partner: PartnerReferral | None = None):
+    """The family goes to a serving unit: its case is opened there in this same transaction, and when
+    ``partner`` is given the family is referred to that partner as well (the county unit stays the lead).
+    Returns the case."""
     WORKFLOW.check(inv, "dispatch", membership)
     if inv.status == S.DISPATCHED:
         raise InvestigationError(f"此案已於先前派案至 {inv.dispatched_unit.name}（個案 {inv.dispatched_case.case_no}），"
@@ -133,6 +173,8 @@ def dispatch(inv: Investigation, user, membership, unit: Unit | None, note: str 
         raise InvestigationError("請選擇本縣市的家防中心或社福中心。")
     if inv.status != S.CONCLUDED:
         raise InvestigationError(f"調查目前為「{inv.status.label}」，調查完成後才能派案服務。")
+    if partner is not None:
+        _check_partner(inv, partner, membership)
     # The case first, then the move: the investigation is never 已派案服務 without the unit holding the family.
     report = inv.report
     case = cases.open_from_report(report, unit, [])
@@ -142,8 +184,15 @@ def dispatch(inv: Investigation, user, membership, unit: Unit | None, note: str 
     inv.dispatched_unit = unit
     inv.dispatched_case = case
     inv.dispatched_at = utcnow()
+    said = f"派案至 {unit.name}（個案 {case.case_no}）"
+    if partner is not None:
+        referral = referrals.send_at_investigation_dispatch(
+            case, unit, user, membership, partner_service=partner.service, reason=partner.reason,
+            services_requested=partner.services_requested, sections=partner.sections, consent=partner.consent,
+            consent_by=partner.consent_by, legal_basis=partner.legal_basis)
+        said += f"，同時轉介 {referral.destination}（轉介 {referral.referral_no}，由 {unit.name} 主責追蹤）"
     WORKFLOW.fire(inv, "dispatch", actor=user, membership=membership,
-                  reason=f"派案至 {unit.name}（個案 {case.case_no}）" + (f"：{note.strip()}" if note.strip() else ""))
+                  reason=said + (f"：{note.strip()}" if note.strip() else ""))
     db.session.flush()
     notify.notify(notify.supervisors_of_unit(unit.id), f"{case.case_no} 由通報調查處理中心派案，請指派社工",
                   f"/cases/{case.id}", skip=getattr(user, "id", None))

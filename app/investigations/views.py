@@ -12,6 +12,8 @@ from ..core.permissions import requires
 from ..core.rendering import redirect_to, render
 from ..extensions import db
 from ..intake import deadlines as intake_deadlines
+from ..referrals import queries as referral_queries
+from ..referrals.models import PartnerService
 from ..tenants.labels import unit_choices
 from ..tenants.models import INVESTIGATION_DEFAULT_FROM, Unit, UnitKind
 from . import queries, services
@@ -51,6 +53,9 @@ def _forms(inv: Investigation, bound: str | None = None) -> dict:
 
     send = make("dispatch_form", DispatchForm)
     send.unit_id.choices = [(0, "請選擇")] + unit_choices(services.service_units(inv.tenant_id))
+    send.partner_service_id.choices = [(0, "不轉介")] + [
+        (s.id, f"{s.organisation.short_name or s.organisation.name}｜{s.name}")
+        for s in referral_queries.partner_services(inv.tenant_id)]
     return {"start_form": make("start_form", StartForm), "conclude_form": make("conclude_form", ConcludeForm),
             "dispatch_form": send, "close_form": make("close_form", CloseForm)}
 
@@ -60,6 +65,7 @@ def _detail(inv: Investigation, *, status: int = 200, error: str | None = None, 
     context.update(forms or {})
     moves = {t.name for t in services.WORKFLOW.available(inv, g.membership)}
     return render("investigations/detail.html", status=status, inv=inv, report=inv.report, error=error, moves=moves,
+                  partner_referrals=queries.partner_referrals(inv),
                   clock=_clock(inv, utcnow()), **context)
 
 
@@ -77,6 +83,7 @@ def _act(investigation_id: int, key: str, do):
     form = forms[key]
 
     def refused(exc):
+        edge.beside_field(form, exc)
         return _detail(_investigation_or_404(investigation_id), status=getattr(exc, "status", 422), error=str(exc),
                        forms=forms)
 
@@ -113,9 +120,20 @@ def conclude(investigation_id: int):
 @requires(*STAFF, **CENTRE)
 def dispatch(investigation_id: int):
     def do(inv, form):
+        partner = None
+        if form.partner_service_id.data:
+            partner = services.PartnerReferral(
+                db.session.get(PartnerService, form.partner_service_id.data), reason=form.partner_reason.data or "",
+                services_requested=form.partner_services_requested.data or "",
+                sections=form.partner_sections.data or [], consent=form.partner_consent.data,
+                consent_by=form.partner_consent_by.data or "", legal_basis=form.partner_legal_basis.data or "")
+        elif (form.partner_reason.data or "").strip():
+            raise services.InvestigationError("已填寫轉介理由，請選擇要轉介的民間團體服務；不轉介請清空轉介理由。",
+                                              field="partner_service_id")
         case = services.dispatch(inv, current_user, g.membership, db.session.get(Unit, form.unit_id.data),
-                                 form.note.data or "")
-        flash(f"已派案至 {inv.dispatched_unit.name}（個案 {case.case_no}）。", "success")
+                                 form.note.data or "", partner=partner)
+        flash(f"已派案至 {inv.dispatched_unit.name}（個案 {case.case_no}）"
+              + (f"，並轉介 {partner.service.organisation.name}" if partner else "") + "。", "success")
         return redirect_to(url_for("investigations.queue"))
 
     return _act(investigation_id, "dispatch_form", do)

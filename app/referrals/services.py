@@ -188,18 +188,49 @@ def send(case: FamilyCase, user: User, membership: Membership, *, kind: Referral
          legal_basis: str = "", urgency: Urgency = Urgency.NORMAL) -> Referral:
     if not cases.can_write(case, membership):
         raise ReferralError("只有主責或協力單位的社工、督導可以轉介此案。")
+    return _send(case, user, membership, membership.unit_id, kind=kind, reason=reason,
+                 services_requested=services_requested, sections=sections, to_unit=to_unit, to_county=to_county,
+                 partner_service=partner_service, consent=consent, consent_by=consent_by, legal_basis=legal_basis,
+                 urgency=urgency)
+
+
+def send_at_investigation_dispatch(case: FamilyCase, lead: Unit, user: User, membership: Membership, *,
+                                   partner_service: PartnerService | None, reason: str, services_requested: str,
+                                   sections: list[str], consent: bool = False, consent_by: str = "",
+                                   legal_basis: str = "") -> Referral:
+    """The 通報調查處理中心, dispatching a family it investigated, also refers it to a partner: the case has
+    just been opened at ``lead`` (the county unit), and the referral is sent in that unit's name (its
+    sending side follows the case's lead) by the centre's worker, who is not on the case. The partner's
+    rules (the directory's service in this county, the family's consent or a supervisor's legal basis)
+    are those of any referral to a partner."""
+    on = cases.unit_on_case(case, lead.id)
+    if on is None or on.role != CaseUnitRole.LEAD:
+        raise ReferralError("轉介民間團體須在案家已由本縣市單位主責後送出。")
+    unit = membership.unit if membership is not None else None
+    if (unit is None or unit.kind != UnitKind.INVESTIGATION_CENTRE or unit.county_id != case.tenant_id
+            or membership.role not in (Role.SOCIAL_WORKER, Role.SUPERVISOR)):
+        raise ReferralError("只有本縣市通報調查處理中心的社工或督導可以於派案時轉介民間團體。")
+    return _send(case, user, membership, lead.id, kind=ReferralKind.PARTNER, reason=reason,
+                 services_requested=services_requested, sections=sections, partner_service=partner_service,
+                 consent=consent, consent_by=consent_by, legal_basis=legal_basis)
+
+
+def _send(case: FamilyCase, user: User, membership: Membership, from_unit_id: int, *, kind: ReferralKind, reason: str,
+          services_requested: str, sections: list[str], to_unit: Unit | None = None, to_county: County | None = None,
+          partner_service: PartnerService | None = None, consent: bool = False, consent_by: str = "",
+          legal_basis: str = "", urgency: Urgency = Urgency.NORMAL) -> Referral:
     if case.status in (CaseStatus.CLOSED, CaseStatus.NOT_OPENED):
         raise ReferralError("已結案或不開案的個案不能轉介，請先重新開啟。")
     if not reason.strip():
         raise ReferralError("請寫明轉介理由。")
     sections = [s for s in sections if s in SHAREABLE]
-    referral = Referral(tenant_id=case.tenant_id, kind=kind, case_id=case.id, from_unit_id=membership.unit_id,
+    referral = Referral(tenant_id=case.tenant_id, kind=kind, case_id=case.id, from_unit_id=from_unit_id,
                         reason=reason.strip(), services_requested=services_requested.strip(), shared_sections=sections,
                         urgency=urgency, sent_by_id=user.id, consent=consent, consent_by=consent_by.strip())
     if kind == ReferralKind.UNIT:
         if to_unit is None or to_unit.county_id != case.tenant_id or to_unit.kind not in RECEIVING_KINDS or not to_unit.is_active:
             raise ReferralError("請選擇本縣市的社福中心、家防中心或衛生局心衛社工。")
-        if to_unit.id == membership.unit_id:
+        if to_unit.id == from_unit_id:
             raise ReferralError("不能轉介給自己的單位。")
         referral.to_unit_id = to_unit.id
     elif kind == ReferralKind.COUNTY:

@@ -2,8 +2,9 @@
 育兒指導 coverage of new parents, 獨居老人 reach, and the 性影像移除率.
 
 Figures are as at the end of the period: a target-group mark counts from its date if it was recorded by
-the end of the period; a removal counts when it was removed, and recorded, by the end of the period.
-Services count by their date (delivered within the period).
+the end of the period, until its end (an end recorded after the period does not change it); a removal
+counts when it was removed, and recorded, by the end of the period. A corrected outcome counts as
+corrected (the current value: the correction fixes a mistake). Services count by their date.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import url_for
 
+from ..cases import catalogue
 from ..cases.models import CaseMember, CaseService, CaseTargetGroup, FamilyCase, ImageRemovalRequest
 from ..cases.reference import RemovalOutcome, ServiceStatus
 from ..core.filters import TAIPEI, roc_date
@@ -27,12 +29,16 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=TAIPEI)
 
 
-def _marks(county_id: int, group: str, end: date):
-    """The marks of ``group`` in force at the period's end, as recorded by then."""
+def _marks(county_id: int, group: str, start: date, end: date):
+    """The marks of ``group`` in force at some time in the period, as recorded by its end: a mark ended before
+    the period started no longer counts, unless its end was recorded only after the period's end."""
+    limit = end_of(end)
     return db.session.execute(
         sa.select(CaseTargetGroup.case_id, CaseTargetGroup.member_id)
         .where(CaseTargetGroup.tenant_id == county_id, CaseTargetGroup.group_code == group,
-               CaseTargetGroup.since <= end, CaseTargetGroup.recorded_at < end_of(end))).all()
+               CaseTargetGroup.since <= end, CaseTargetGroup.recorded_at < limit,
+               sa.or_(CaseTargetGroup.ended_on.is_(None), CaseTargetGroup.ended_on >= start,
+                      CaseTargetGroup.ended_at >= limit))).all()
 
 
 def _served(county_id: int, items, start: date, end: date) -> set[int]:
@@ -64,12 +70,12 @@ def _case_url(case_id: int) -> str:
 # --- 育兒指導涵蓋率 ------------------------------------------------------------------------------------------
 
 def parenting_counts(county_id: int, start: date, end: date) -> tuple[int, int | None]:
-    families = {case_id for case_id, _ in _marks(county_id, "new_parent", end)}
+    families = {case_id for case_id, _ in _marks(county_id, "new_parent", start, end)}
     return len(families & _served(county_id, PARENTING, start, end)), None
 
 
 def parenting_gap(county_id: int, start: date, end: date) -> list[GapRow]:
-    families = {case_id for case_id, _ in _marks(county_id, "new_parent", end)}
+    families = {case_id for case_id, _ in _marks(county_id, "new_parent", start, end)}
     behind = sorted(families - _served(county_id, PARENTING, start, end))
     cases = _case_rows(county_id, behind)
     return [GapRow(case_id=cid, label=f"{cases[cid].case_no} {cases[cid].family_name}",
@@ -79,18 +85,18 @@ def parenting_gap(county_id: int, start: date, end: date) -> list[GapRow]:
 
 # --- 獨居老人服務觸及率 ------------------------------------------------------------------------------------
 
-def _elders(county_id: int, end: date) -> set[tuple[int, int | None]]:
-    return {(case_id, member_id) for case_id, member_id in _marks(county_id, "elder_alone", end)}
+def _elders(county_id: int, start: date, end: date) -> set[tuple[int, int | None]]:
+    return {(case_id, member_id) for case_id, member_id in _marks(county_id, "elder_alone", start, end)}
 
 
 def elder_counts(county_id: int, start: date, end: date) -> tuple[int, int | None]:
     reached = _served(county_id, ELDER_SERVICES, start, end)
-    return sum(1 for case_id, _ in _elders(county_id, end) if case_id in reached), None
+    return sum(1 for case_id, _ in _elders(county_id, start, end) if case_id in reached), None
 
 
 def elder_gap(county_id: int, start: date, end: date) -> list[GapRow]:
     reached = _served(county_id, ELDER_SERVICES, start, end)
-    behind = sorted(e for e in _elders(county_id, end) if e[0] not in reached)
+    behind = sorted(e for e in _elders(county_id, start, end) if e[0] not in reached)
     cases = _case_rows(county_id, {case_id for case_id, _ in behind})
     names = _member_names(county_id, {member_id for _, member_id in behind})
     return [GapRow(case_id=cid, label=f"{cases[cid].case_no} {cases[cid].family_name}"
@@ -135,7 +141,7 @@ def removal_gap(county_id: int, start: date, end: date) -> list[GapRow]:
 
 
 PARENTING_GUIDANCE = register(Measure(
-    code="parenting_guidance", label="育兒指導涵蓋率", strategy="策略一 攜幼扶老",
+    code="parenting_guidance", label="育兒指導涵蓋率", strategy=catalogue.strategy(1),
     targets={year: 50.0 for year in YEARS},
     numerator="期間內獲提供育兒指導（已提供）的新手父母家庭數（不重複）",
     denominator="縣市新手父母人數（由縣市填報）",
@@ -144,7 +150,7 @@ PARENTING_GUIDANCE = register(Measure(
     note="名單列出已註記為新手父母、期間內尚未提供育兒指導的家庭。"))
 
 ELDER_ALONE_REACH = register(Measure(
-    code="elder_alone_reach", label="獨居老人服務觸及率", strategy="策略一 攜幼扶老",
+    code="elder_alone_reach", label="獨居老人服務觸及率", strategy=catalogue.strategy(1),
     targets={year: 80.0 for year in YEARS},
     numerator="期間內獲關懷訪視、營養餐飲或緊急救援（已提供）的獨居老人數（不重複）",
     denominator="縣市獨居老人人數（由縣市填報）",
@@ -153,7 +159,7 @@ ELDER_ALONE_REACH = register(Measure(
     note="名單列出已註記為獨居老人、期間內尚未觸及者。"))
 
 IMAGE_REMOVAL = register(Measure(
-    code="image_removal", label="性影像移除率", strategy="策略二 優化提升",
+    code="image_removal", label="性影像移除率", strategy=catalogue.strategy(2),
     targets={year: 87.0 for year in YEARS},
     numerator="期間內提出的移除申請中，期末前已移除者",
     denominator="期間內提出的性影像移除申請數",

@@ -6,13 +6,13 @@ from datetime import date
 
 from flask import url_for
 
+from ..cases import catalogue
 from ..core.navigation import can_open
-
 from ..investigations import queries
 from .registry import GapRow, Measure, register
 
 NUMERATOR = ("期間內調查完成且有服務需求的兒少保護通報中，於期間結束前已由通報調查處理中心派案至服務單位"
-             "（家防中心、社福中心）並已開案者")
+             "（家防中心、社福中心）並已開案者（含派案時同時轉介民間團體者：案家仍由該縣市單位主責開案）")
 DENOMINATOR = "期間內（以調查完成日、臺北時間為準）通報調查處理中心調查完成且認定有服務需求的兒少保護通報"
 
 
@@ -33,7 +33,7 @@ def gap(county_id: int, start: date, end: date) -> list[GapRow]:
 INVESTIGATION_DISPATCH = register(Measure(
     code="investigation_dispatch",
     label="兒少通報案經調查處理中心派案服務提供率",
-    strategy="策略二：優化社安網通報機制",
+    strategy=catalogue.strategy(2),  # 策略二 優化提升: 優化社安網通報機制
     # 社安網2.0: 通報調查處理中心 116年起, 95 %; 115年 has no target (a county that started earlier, e.g. a
     # pilot, still gets its figure, drawn with no target line).
     targets={116: 95.0, 117: 95.0, 118: 95.0, 119: 95.0},

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import g, has_app_context, url_for
 
+from ..cases import catalogue
 from ..cases.models import CaseContact, CaseUnit, CaseUnitRole, FamilyCase
 from ..cases.reference import LEVEL_RANK, AssessmentOutcome
 from ..core.filters import TAIPEI
@@ -23,7 +24,9 @@ from ..intake.reference import Concern
 from ..tenants.models import Unit, UnitKind
 from .registry import GapRow, Measure, register
 
-NO_TARGET = "常態落實"
+# 兒少保家庭服務涵蓋率 is one of seed 003's 六、落實社安網常態化 targets, strategy 4 (常態落實); the figures the
+# reports already print are the routine monitoring of the same strategy.
+ROUTINE = catalogue.strategy(4)
 
 
 def bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -167,7 +170,7 @@ def vulnerability_gap(county_id: int, start: date, end: date) -> list[GapRow]:
 CHILD_PROTECTION_COVERAGE = register(Measure(
     code="child_protection_coverage",
     label="兒少保家庭服務涵蓋率",
-    strategy=NO_TARGET,
+    strategy=ROUTINE,
     targets={115: 85.0, 116: 90.0, 117: 95.0, 118: 100.0, 119: 100.0},
     numerator="分母之家庭中，至期末已有社工訪視或聯繫紀錄（面訪、電訪等，聯繫時間與登錄時間皆在期末以前）者",
     denominator="期間內派案（篩派決定日在期間內）且通報類型含「兒少保護」之家庭（以個案計，一家多件通報計一戶）",
@@ -176,21 +179,21 @@ CHILD_PROTECTION_COVERAGE = register(Measure(
     note="目標值依強化社會安全網計畫2.0（六、落實社安網常態化）。"))
 
 OPENING_RATE = register(Measure(
-    code="opening_rate", label="開案率（脆弱家庭）", strategy=NO_TARGET, targets={},
+    code="opening_rate", label="開案率（脆弱家庭）", strategy=ROUTINE, targets={},
     numerator="分母之家庭中，至期末評估結果為「列入個案管理」者",
     denominator="期間內由社福中心受理（主責）之家庭",
     source="分子、分母：個案紀錄（family_cases，評估結果與其登錄時間）；同「脆弱家庭訪視評估」報表之開案率",
     counts=opening_counts, gap=opening_gap, note="計畫未訂目標值，圖上不畫目標線。"))
 
 REFERRAL_RATE = register(Measure(
-    code="referral_rate", label="轉介率（脆弱家庭）", strategy=NO_TARGET, targets={},
+    code="referral_rate", label="轉介率（脆弱家庭）", strategy=ROUTINE, targets={},
     numerator="分母之家庭中，至期末評估結果為「轉介保護服務」或「轉介其他網絡服務」者",
     denominator="期間內由社福中心受理（主責）之家庭",
     source="分子、分母：個案紀錄（family_cases，評估結果與其登錄時間）；同「脆弱家庭訪視評估」報表之轉介率",
     counts=referral_counts, gap=referral_gap, note="計畫未訂目標值，圖上不畫目標線。"))
 
 VULNERABILITY_CHANGE = register(Measure(
-    code="vulnerability_change", label="脆弱程度改善", strategy=NO_TARGET, targets={},
+    code="vulnerability_change", label="脆弱程度改善", strategy=ROUTINE, targets={},
     numerator="分母之家庭中，結案時脆弱程度低於開案時者（高→中、高→低、中→低）",
     denominator="期間內結案且開案時與結案時皆有脆弱程度之家庭",
     source="分子、分母：個案紀錄（family_cases，開案與結案之脆弱程度、結案日）；同「脆弱性變化」報表",

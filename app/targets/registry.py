@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..cases import catalogue
+
 YEARS = (115, 116, 117, 118, 119)
 
 
@@ -44,7 +46,7 @@ Gap = Callable[[int, date, date], list[GapRow]]
 class Measure:
     code: str
     label: str
-    strategy: str  # the 2.0 strategy it belongs to (seed 003, 四、六大策略), or 「常態落實」
+    strategy: str  # the 2.0 strategy it belongs to: a label of ``cases.catalogue.strategies()`` (checked on register)
     targets: dict[int, float]  # ROC year -> target percent; empty when the programme sets none
     numerator: str
     denominator: str
@@ -65,5 +67,7 @@ MEASURES: dict[str, Measure] = {}
 def register(measure: Measure) -> Measure:
     if measure.code in MEASURES:
         raise ValueError(f"measure {measure.code} registered twice")
+    if measure.strategy not in {s.label for s in catalogue.strategies()}:
+        raise ValueError(f"measure {measure.code}: 「{measure.strategy}」 is no 2.0 strategy of the catalogue")
     MEASURES[measure.code] = measure
     return measure

@@ -249,3 +249,87 @@ def test_the_demo_holds_each_new_group_with_figures_and_gaps(app, db, factories)
             phase2 = db.session.scalars(sa.select(CaseService).where(CaseService.tenant_id == taipei.id, CaseService.item == "s1_support",
                                                                      CaseService.on < date(2026, 1, 1))).first()
             assert phase2 is not None and catalogue.ServiceLabels([phase2.item]).of(phase2.item, phase2.on).strategy == "策略一 擴增家庭服務資源"
+
+
+# --- Ending a mark, correcting a removal outcome -------------------------------------------------------------
+
+def test_a_mark_is_ended_with_a_date_and_reason_and_stays_on_the_record(app, db, taipei, case, people):
+    sw, sw_m = people["sw"]
+    mark = programme.mark_group(case, sw, sw_m, group_code="elder_alone", since=D115)
+    mark.recorded_at = datetime.combine(D115, time(9), tzinfo=TAIPEI)
+    end = lambda **kw: programme.end_group(case, sw, sw_m, mark.id, **{"ended_on": date(2026, 5, 31), "reason": "遷居子女家", **kw})  # noqa: E731
+    for kw, message, field in (({"ended_on": None}, "結束日期", "ended_on"),
+                               ({"ended_on": D115 - timedelta(days=1)}, "不可早於註記日期", "ended_on"),
+                               ({"ended_on": calendar.today() + timedelta(days=1)}, "不可晚於今天", "ended_on"),
+                               ({"reason": " "}, "理由", "reason")):
+        with pytest.raises(services.CaseError, match=message) as refused:
+            end(**kw)
+        assert refused.value.field == field
+    with pytest.raises(services.CaseError):  # a unit not on the case
+        programme.end_group(case, *people["other"], mark.id, ended_on=date(2026, 5, 31), reason="x")
+    assert mark.ended_on is None
+    end()
+    assert (mark.ended_on, mark.end_reason, mark.ended_by_id) == (date(2026, 5, 31), "遷居子女家", sw.id)
+    with pytest.raises(services.CaseError, match="已於"):
+        end()
+    assert [m.id for m in programme.case_groups(case)] == [mark.id]  # kept, with its dates
+    summary = db.session.scalars(sa.select(CaseEvent.summary).where(CaseEvent.case_id == case.id)
+                                 .order_by(CaseEvent.id.desc())).first()
+    assert "結束服務對象註記" in summary and "遷居子女家" in summary
+    audits = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.record_type == "case_target_groups",
+                                                            AuditEvent.record_id == str(mark.id))).all()
+    assert any("ended_on" in str(a.changes) for a in audits)
+    # served in the first half: counted there; ended before the second half started: not counted there
+    services.add_service(case, sw, sw_m, item="g_elder_meals", status=ServiceStatus.DELIVERED, on=D115, amount=None, note="")
+    with app.test_request_context():
+        assert measures.elder_counts(taipei.id, date(2026, 1, 1), date(2026, 6, 30)) == (1, None)
+        assert measures.elder_gap(taipei.id, date(2026, 7, 1), date(2026, 12, 31)) == []
+        # an end recorded only after a period does not change that period
+        mark.ended_at = datetime(2027, 1, 5, 9, tzinfo=TAIPEI)
+        assert len(measures.elder_gap(taipei.id, date(2026, 7, 1), date(2026, 12, 31))) == 1
+    # a new mark of the same group after the end is allowed; one overlapping the ended span is not
+    with pytest.raises(services.CaseError, match="至 "):
+        programme.mark_group(case, sw, sw_m, group_code="elder_alone", since=date(2026, 5, 1))
+    again = programme.mark_group(case, sw, sw_m, group_code="elder_alone", since=date(2026, 9, 1))
+    assert again.ended_on is None
+
+
+def test_a_removal_outcome_recorded_by_mistake_is_corrected_with_the_old_value_kept(app, db, taipei, case, people):
+    sw, sw_m = people["sw"]
+    start, end = date(2026, 1, 1), date(2026, 6, 30)
+    wrong = programme.add_removal_request(case, sw, sw_m, platform="X 平台", asked_on=D115, outcome=RemovalOutcome.REMOVED,
+                                          outcome_on=D115 + timedelta(days=2))
+    wrong.recorded_at = datetime.combine(D115, time(9), tzinfo=TAIPEI)
+    wrong.outcome_recorded_at = datetime.combine(D115 + timedelta(days=2), time(9), tzinfo=TAIPEI)
+    with app.test_request_context():
+        assert measures.removal_counts(taipei.id, start, end) == (1, 1)
+    fix = lambda **kw: programme.correct_removal_outcome(case, sw, sw_m, wrong.id, **{  # noqa: E731
+        "outcome": RemovalOutcome.PENDING, "outcome_on": None, "reason": "誤按已移除，平台尚未回覆", **kw})
+    for kw, message, field in (({"reason": ""}, "更正的理由", "reason"),
+                               ({"outcome": RemovalOutcome.REMOVED, "outcome_on": D115 + timedelta(days=2)}, "相同", "outcome"),
+                               ({"outcome": RemovalOutcome.REFUSED}, "請填寫拒絕移除的日期", "outcome_on"),
+                               ({"outcome_on": D115}, "待處理的申請不填結果日期", "outcome_on")):
+        with pytest.raises(services.CaseError, match=message) as refused:
+            fix(**kw)
+        assert refused.value.field == field
+    correction = fix()
+    assert (correction.old_outcome, correction.old_outcome_on) == (RemovalOutcome.REMOVED, D115 + timedelta(days=2))
+    assert wrong.outcome == RemovalOutcome.PENDING and wrong.outcome_on is None and wrong.outcome_recorded_at is None
+    with app.test_request_context():
+        assert measures.removal_counts(taipei.id, start, end) == (0, 1)  # the board counts the current value
+    # now the real outcome, then a second correction (a wrong date): each correction kept in order
+    programme.record_removal_outcome(case, sw, sw_m, wrong.id, outcome=RemovalOutcome.REFUSED, outcome_on=D115 + timedelta(days=9))
+    programme.correct_removal_outcome(case, sw, sw_m, wrong.id, outcome=RemovalOutcome.REFUSED,
+                                      outcome_on=D115 + timedelta(days=8), reason="拒絕日期更正為平台回函日")
+    history = programme.corrections(case)[wrong.id]
+    assert [(c.old_outcome, c.new_outcome) for c in history] == [(RemovalOutcome.REMOVED, RemovalOutcome.PENDING),
+                                                                  (RemovalOutcome.REFUSED, RemovalOutcome.REFUSED)]
+    assert history[1].old_outcome_on == D115 + timedelta(days=9) and wrong.outcome_on == D115 + timedelta(days=8)
+    assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.record_type == "image_removal_corrections")).first()
+    with pytest.raises(services.CaseError):  # a unit not on the case
+        programme.correct_removal_outcome(case, *people["other"], wrong.id, outcome=RemovalOutcome.PENDING,
+                                          outcome_on=None, reason="x")
+    pending = programme.add_removal_request(case, sw, sw_m, platform="Y", asked_on=D115)
+    with pytest.raises(services.CaseError, match="尚未記錄結果"):
+        programme.correct_removal_outcome(case, sw, sw_m, pending.id, outcome=RemovalOutcome.REMOVED, outcome_on=D115,
+                                          reason="x")

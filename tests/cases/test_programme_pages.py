@@ -108,3 +108,46 @@ def test_the_ministry_adds_a_catalogue_version_and_recorded_services_keep_theirs
                                  .order_by(ServiceCatalogueItem.effective_from)).all()
     assert [v.label for v in current] == ["獨老關懷訪視", "獨老關懷訪視（新版）"]
     assert current[0].effective_to == start - timedelta(days=1) and current[0].effective_from == date(2026, 1, 1)
+
+
+def test_a_worker_ends_a_mark_and_corrects_a_removal_outcome_keeping_the_old_value(as_user, demo, db):
+    case_id, mother_id, _ = _open_case(db, demo)
+    worker = as_user("tpe.sw1")
+    today = roc_date(calendar.today(), "short")
+    assert worker.post(f"/cases/{case_id}/target-groups", {"tg-group_code": "new_parent", "tg-member_id": str(mother_id),
+                                                           "tg-since": today}).status_code == 303
+    with tenancy.tenant_scope(demo.id):
+        mark_id = db.session.scalars(sa.select(CaseTargetGroup.id).where(CaseTargetGroup.case_id == case_id,
+                                                                         CaseTargetGroup.group_code == "new_parent")).one()
+    page = worker.get(f"/cases/{case_id}")
+    assert f'action="/cases/{case_id}/target-groups/{mark_id}/end"' in page.text
+    western = worker.post(f"/cases/{case_id}/target-groups/{mark_id}/end", {"te-ended_on": "2026/12/01", "te-reason": "我打的理由"})
+    assert western.status_code == 422 and f'id="te{mark_id}-ended_on-error"' in western.text
+    assert "我打的理由" in western.text and "2026/12/01" in western.text
+    no_reason = worker.post(f"/cases/{case_id}/target-groups/{mark_id}/end", {"te-ended_on": today, "te-reason": ""})
+    assert no_reason.status_code == 422 and "請填寫「結束理由」" in no_reason.text
+    assert worker.post(f"/cases/{case_id}/target-groups/{mark_id}/end",
+                       {"te-ended_on": today, "te-reason": "子女出養"}).status_code == 303
+    page = worker.get(f"/cases/{case_id}")
+    assert f"至 {today} 止" in page.text and "子女出養" in page.text and "已結束" in page.text
+
+    asked = roc_date(calendar.today() - timedelta(days=5), "short")
+    assert worker.post(f"/cases/{case_id}/image-removals", {"ir-platform": "論壇甲", "ir-member_id": "0", "ir-outcome": "removed",
+                                                            "ir-asked_on": asked, "ir-outcome_on": today}).status_code == 303
+    with tenancy.tenant_scope(demo.id):
+        request_id = db.session.scalars(sa.select(ImageRemovalRequest.id).where(ImageRemovalRequest.case_id == case_id)).one()
+    empty = worker.post(f"/cases/{case_id}/image-removals/{request_id}/correction",
+                        {"ic-outcome": "pending", "ic-outcome_on": "", "ic-reason": ""})
+    assert empty.status_code == 422 and "請填寫「更正理由」" in empty.text
+    dated = worker.post(f"/cases/{case_id}/image-removals/{request_id}/correction",
+                        {"ic-outcome": "pending", "ic-outcome_on": today, "ic-reason": "誤按已移除"})
+    assert dated.status_code == 422 and f'id="ic{request_id}-outcome_on-error"' in dated.text and "誤按已移除" in dated.text
+    assert worker.post(f"/cases/{case_id}/image-removals/{request_id}/correction",
+                       {"ic-outcome": "pending", "ic-outcome_on": "", "ic-reason": "誤按已移除"}).status_code == 303
+    page = worker.get(f"/cases/{case_id}")
+    assert "原「已移除" in page.text and "→「待處理」" in page.text and "誤按已移除" in page.text
+    assert f'action="/cases/{case_id}/image-removals/{request_id}/outcome"' in page.text  # pending again: 記錄結果
+    other = as_user("hua.sw1")
+    assert other.post(f"/cases/{case_id}/target-groups/{mark_id}/end", {"te-ended_on": today, "te-reason": "x"}).status_code == 404
+    assert other.post(f"/cases/{case_id}/image-removals/{request_id}/correction",
+                      {"ic-outcome": "refused", "ic-outcome_on": today, "ic-reason": "x"}).status_code == 404

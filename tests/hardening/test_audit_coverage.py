@@ -634,6 +634,27 @@ def _end_member(c, client):
         "me-reason": "moved_out", "me-ended_on": "115/11/30", "me-note": "稽核遷出"}), member_id
 
 
+def _end_group(c, client):
+    case_id, mark_id = c.objects["tpe_case"], c.objects["tpe_mark"]
+    return client.post(f"/cases/{case_id}/target-groups/{mark_id}/end", {
+        "te-ended_on": "115/11/30", "te-reason": "稽核不再獨居"}), mark_id
+
+
+def _correct_removal(c, client):
+    from app.cases.models import ImageRemovalCorrection
+
+    case_id, request_id = c.objects["tpe_case"], c.objects["tpe_removal"]
+    done = client.post(f"/cases/{case_id}/image-removals/{request_id}/outcome",
+                       {"io-outcome": "removed", "io-outcome_on": "115/03/05"})
+    assert done.status_code == 303
+    r = client.post(f"/cases/{case_id}/image-removals/{request_id}/correction", {
+        "ic-outcome": "pending", "ic-outcome_on": "", "ic-reason": "稽核誤按已移除"})
+    with tenancy.tenant_scope(c.factories.county("臺北市").id):
+        fix = c.db.session.scalars(sa.select(ImageRemovalCorrection.id).where(
+            ImageRemovalCorrection.request_id == request_id)).first()
+    return r, fix
+
+
 def _read_case(c, client):
     case_id = c.objects["tpe_case"]
     return client.get(f"/cases/{case_id}"), case_id
@@ -728,6 +749,9 @@ ACTIONS = {
     "cases.add_member": Action("tpe.sw1", _add_member, "case_members", "稽核案母", AuditAction.CREATE),
     "cases.correct_member": Action("tpe.sw1", _correct_member, "case_members", "王小民", AuditAction.UPDATE),
     "cases.end_member": Action("tpe.sw1", _end_member, "case_members", "moved_out", AuditAction.UPDATE),
+    "cases.end_group": Action("tpe.sw1", _end_group, "case_target_groups", "稽核不再獨居", AuditAction.UPDATE),
+    "cases.correct_removal": Action("tpe.sw1", _correct_removal, "image_removal_corrections", "稽核誤按已移除",
+                                    AuditAction.CREATE),
     "read: cases.case_detail": Action("tpe.sw1", _read_case, "family_cases", "查閱", AuditAction.READ),
     "read: reports.download": Action("tpe.admin", _report_pdf, "report_runs", "下載", AuditAction.READ),
     "read: meetings.document_pdf": Action("tpe.admin", _meeting_pdf, "meeting_documents", "下載", AuditAction.READ),

@@ -115,6 +115,8 @@ FORMS: dict[str, Spec] = {
     "cases.mark_group": Spec(f"{C}:TargetGroupForm"),
     "cases.add_removal": Spec(f"{C}:RemovalRequestForm"),
     "cases.removal_outcome": Spec(f"{C}:RemovalOutcomeForm"),
+    "cases.end_group": Spec(f"{C}:TargetGroupEndForm"),
+    "cases.correct_removal": Spec(f"{C}:RemovalCorrectionForm"),
     "cases.household": Spec(f"{C}:HouseholdForm", extra={"member-{member}-flags": "text",
                                                          "member-{member}-welfare_type": "text",
                                                          "member-{member}-phone": "text",

@@ -5,7 +5,9 @@ whoever the step draws (also people who may not). After every step:
 - no investigation with a service need is without a unit holding the family: it is in the centre's queue
   (調查完成) or dispatched with a case whose lead is the unit it went to;
 - no report received before the county's start date ever reaches the centre;
-- every child-protection report on the centre's route that was dispatched has exactly one investigation.
+- every child-protection report on the centre's route that was dispatched has exactly one investigation;
+- a dispatch with 同時轉介民間團體 (with good or bad input) never leaves a partner referral without the family's
+  case led by the county unit it was dispatched to, nor a referral of an investigation not dispatched.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from app.intake import services as intake
 from app.intake.models import ChildClass, ChildGrade, Report, ReportStatus
 from app.investigations import queries, services
 from app.investigations.models import IN_QUEUE, Investigation, InvestigationStatus as S
+from app.referrals.models import PartnerService, Referral, ReferralKind
 
 from .conftest import BEFORE, EDGE_AFTER, EDGE_BEFORE, START, receive
 
@@ -104,6 +107,20 @@ class InvestigationMachine(RuleBasedStateMachine):
             self._step("send", lambda: services.dispatch(_db.session.get(Investigation, inv_id), self.c["worker"],
                                                          self.c["worker_m"], self.c[to]))
 
+    @rule(data=st.data(), to=st.sampled_from(["dv", "welfare", "unit"]), who=st.sampled_from(["worker", "supervisor"]),
+          reason=st.sampled_from(["需課後照顧", " "]), consent=st.booleans(), legal=st.booleans(),
+          service=st.sampled_from(["here", "here", "elsewhere"]), twice=st.booleans())
+    def dispatch_with_partner(self, data, to, who, reason, consent, legal, service, twice):
+        inv_id = self._investigations(data, data.draw(st.sampled_from([[S.CONCLUDED], [S.CONCLUDED], list(S)])))
+        if inv_id is None:
+            return
+        partner = services.PartnerReferral(self.c["partner_services"][service], reason=reason, consent=consent,
+                                           consent_by="案母" if consent else "",
+                                           legal_basis="兒少權法第53條" if legal else "", sections=["members"])
+        for _ in range(2 if twice else 1):
+            self._step("send+partner", lambda: services.dispatch(
+                _db.session.get(Investigation, inv_id), self.c[who], self.c[f"{who}_m"], self.c[to], partner=partner))
+
     @rule(data=st.data(), who=st.sampled_from(["worker", "supervisor"]))
     def close(self, data, who):
         inv_id = self._investigations(data, [S.CONCLUDED])
@@ -111,8 +128,9 @@ class InvestigationMachine(RuleBasedStateMachine):
             self._step("close", lambda: services.close(_db.session.get(Investigation, inv_id), self.c[who],
                                                        self.c[who].memberships[0], "無需服務"))
 
-    @rule(data=st.data(), need=st.booleans(), to=st.sampled_from(["dv", "welfare"]), twice=st.booleans())
-    def carry_through(self, data, need, to, twice):
+    @rule(data=st.data(), need=st.booleans(), to=st.sampled_from(["dv", "welfare"]), twice=st.booleans(),
+          with_partner=st.booleans())
+    def carry_through(self, data, need, to, twice, with_partner):
         """One family's whole investigation in a row, as the worker would do it over the days."""
         inv_id = self._investigations(data, [S.PENDING, S.INVESTIGATING, S.CONCLUDED])
         if inv_id is None:
@@ -121,8 +139,11 @@ class InvestigationMachine(RuleBasedStateMachine):
         w, wm, sup, sm = self.c["worker"], self.c["worker_m"], self.c["supervisor"], self.c["supervisor_m"]
         self._step("start", lambda: services.start(get(), w, wm))
         self._step("conclude", lambda: services.conclude(get(), w, wm, substantiated=need, service_need=need, note="結果"))
+        partner = services.PartnerReferral(self.c["partner_services"]["here"], reason="需親職教育", consent=True,
+                                           consent_by="案父") if with_partner else None
         for _ in range(2 if twice else 1):
-            self._step("send", lambda: services.dispatch(get(), w, wm, self.c[to]))
+            self._step("send+partner" if partner else "send",
+                       lambda: services.dispatch(get(), w, wm, self.c[to], partner=partner))
         self._step("close", lambda: services.close(get(), sup, sm, "無需服務"))
 
     @invariant()
@@ -142,6 +163,18 @@ class InvestigationMachine(RuleBasedStateMachine):
                     assert inv.service_need is False
 
     @invariant()
+    def a_partner_referral_only_beside_a_county_lead(self):
+        with tenancy.tenant_scope(self.county):
+            for referral in _db.session.scalars(sa.select(Referral).where(Referral.kind == ReferralKind.PARTNER)):
+                inv = _db.session.scalars(sa.select(Investigation).where(
+                    Investigation.dispatched_case_id == referral.case_id)).one()
+                assert inv.status == S.DISPATCHED and referral.from_unit_id == inv.dispatched_unit_id
+                case = _db.session.get(FamilyCase, referral.case_id)
+                assert [u.unit_id for u in case.units if u.role == CaseUnitRole.LEAD] == [inv.dispatched_unit_id]
+                assert referral.reason.strip() and referral.tenant_id == self.county
+                assert referral.consent or referral.legal_basis
+
+    @invariant()
     def before_the_start_never_reaches_the_centre(self):
         with tenancy.tenant_scope(self.county):
             for report in _db.session.scalars(sa.select(Report).where(Report.status == ReportStatus.DISPATCHED)):
@@ -157,11 +190,20 @@ class InvestigationMachine(RuleBasedStateMachine):
                         != S.DISPATCHED)
 
 
-def test_no_family_falls_between_units_and_old_reports_keep_their_route(centre, db):
-    InvestigationMachine.c = centre
+def test_no_family_falls_between_units_and_old_reports_keep_their_route(centre, db, factories):
+    here = next(s for s in _db.session.scalars(sa.select(PartnerService).order_by(PartnerService.id))
+                if centre["county"].id in s.county_ids)
+    elsewhere = PartnerService(partner_org_id=here.partner_org_id, name="高雄限定", county_ids=[factories.county("高雄市").id])
+    _db.session.add(elsewhere)
+    _db.session.commit()
+    InvestigationMachine.c = {**centre, "partner_services": {"here": here, "elsewhere": elsewhere}}
     InvestigationMachine.done = Counter()
+    InvestigationMachine.refused = Counter()
     run_state_machine_as_test(InvestigationMachine, settings=settings(
         max_examples=EXAMPLES, stateful_step_count=20, deadline=None, database=None,
         suppress_health_check=list(HealthCheck)))
     print("steps carried out:", dict(InvestigationMachine.done), "refused:", dict(InvestigationMachine.refused))
     assert any(k.startswith("dispatch:") and k.endswith((":proposed", ":unit")) for k in InvestigationMachine.done)
+    # dispatches with a partner were tried (the successful path is also pinned in test_partner_dispatch)
+    assert InvestigationMachine.done["send+partner"] + sum(
+        n for k, n in InvestigationMachine.refused.items() if k.startswith("send+partner")) > 0

@@ -1,6 +1,7 @@
 """A small, fixed 115年 (2026) of 臺北市 and 花蓮縣 for the board's tests."""
 import pytest
 
+from app.cases import catalogue
 from app.cases.models import CaseContact
 from app.cases.reference import AssessmentOutcome, ContactMethod, Level
 from app.core import tenancy
@@ -76,7 +77,7 @@ def external_measure():
     """A measure whose denominator the county enters (the real ones come with the new groups' measures)."""
     code = "test_new_parents"
     measure = registry.register(Measure(
-        code=code, label="育兒指導涵蓋率（測試）", strategy="測試", targets={115: 50.0},
+        code=code, label="育兒指導涵蓋率（測試）", strategy=catalogue.strategy(1), targets={115: 50.0},
         numerator="接受育兒指導之新手父母", denominator="縣市新手父母數", source="縣市填報",
         counts=lambda county_id, start, end: (3, None), external_denominator=True))
     yield measure
