@@ -40,6 +40,7 @@ RECORD_TYPES = [
     ("welfare_statuses", "福利身分別（參考資料）"),
     ("case_target_groups", "服務對象註記"),
     ("image_removal_requests", "性影像移除申請"),
+    ("case_documents", "案件文件"),
     ("referrals", "轉介"),
     ("partner_service_records", "民間團體服務紀錄"),
     ("lead_handovers", "主責移轉"),
