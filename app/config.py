@@ -97,6 +97,17 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOGIN_RATE": env.get("LOGIN_RATE", "20 per minute"),
         # Server-Timing headers (app and SQL time per request) for the benchmarks; off unless asked for.
         "SERVER_TIMING": env.get("SERVER_TIMING", "") == "1",
+        # Case documents (app/cases/documents.py): the largest file taken, and where the bytes are kept:
+        # "database" (default; in the dump, checked by verify-backup) or "directory" (DOCUMENT_DIRECTORY,
+        # default instance/documents; back that directory up beside the dump).
+        "DOCUMENT_MAX_BYTES": int(env.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        "DOCUMENT_STORAGE": env.get("DOCUMENT_STORAGE", "database"),
+        "DOCUMENT_DIRECTORY": env.get("DOCUMENT_DIRECTORY", ""),
     }
     config.update(overrides)
+    if config["DOCUMENT_STORAGE"] not in ("database", "directory"):
+        raise ConfigError("DOCUMENT_STORAGE must be 'database' or 'directory'")
+    # No request body larger than a document and its form (the rest of a request is small): a bigger one
+    # is refused (413) before it is read; the document form turns that into its own message.
+    config.setdefault("MAX_CONTENT_LENGTH", config["DOCUMENT_MAX_BYTES"] + 1024 * 1024)
     return config

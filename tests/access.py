@@ -106,6 +106,12 @@ ROUTES = {
     "cases.end_group": Route((SW,), {"case_id": "tpe_case", "mark_id": "tpe_mark"}, True),
     "cases.correct_removal": Route((SW,), {"case_id": "tpe_case", "request_id": "tpe_removal"}, True),
     "cases.household": Route((SW,), {"case_id": "tpe_case"}, True),
+    # Step 13: case documents. Readers of the case download; its workers upload; the uploader or the lead's
+    # supervisor deletes (others of the unit: 403 from the service, tests/cases/test_documents.py).
+    "cases.upload_document": Route((SW,), {"case_id": "tpe_case"}, True),
+    "cases.document_download": Route((SW, DISPATCH, COUNTY_ADMIN), {"case_id": "tpe_case",
+                                                                     "document_id": "tpe_case_document"}, True),
+    "cases.delete_document": Route((SW,), {"case_id": "tpe_case", "document_id": "tpe_case_document"}, True),
     # Step 10: household members, by the lead unit's workers and supervisors (a 協力 unit: 403, tests/cases/test_members.py)
     "cases.add_member": Route((SW,), {"case_id": "tpe_case"}, True),
     "cases.correct_member": Route((SW,), {"case_id": "tpe_case", "member_id": "tpe_member"}, True),
@@ -123,6 +129,11 @@ ROUTES = {
     **{f"referrals.{name}": Route((SW, PARTNER, DISPATCH), {"referral_id": "tpe_referral"}, True, party=(SW,))
        for name in ("accept", "decline", "return_", "complete", "fail", "message", "service_record")},
     **{f"referrals.{name}": Route((SW,), {"referral_id": "tpe_referral"}, True) for name in ("resubmit", "forward", "withdraw")},
+    # a document the referral shares: whoever may read the referral (the partner when it is the receiver,
+    # tests/cases/test_documents.py); this referral goes to 家防中心 and shares the document
+    "referrals.document_download": Route((SW, PARTNER, DISPATCH, COUNTY_ADMIN),
+                                         {"referral_id": "tpe_referral", "document_id": "tpe_case_document"}, True,
+                                         party=(SW, COUNTY_ADMIN)),
     "referrals.directory": Route((SW, DISPATCH, COUNTY_ADMIN)),
     "referrals.notifications": Route((MEMBER, SYSADMIN)),
     "referrals.notification_count": Route((MEMBER, SYSADMIN)),
@@ -255,8 +266,13 @@ def build_taipei_objects(db, factories):
         sw1 = factories.user("tpe.sw1")
         membership = sw1.memberships[0]
         dv = factories.unit("臺北市家庭暴力暨性侵害防治中心")
+        from app.cases import documents
+        from app.cases.demo import demo_pdf
+
+        case_document = documents.upload(case, sw1, membership, kind=documents.DocumentKind.CONSENT, description="矩陣",
+                                         filename="矩陣.pdf", data=demo_pdf(["矩陣"]))
         referral = referrals.send(case, sw1, membership, kind=ReferralKind.UNIT, reason="矩陣", services_requested="",
-                                  sections=["members"], to_unit=dv)
+                                  sections=["members"], to_unit=dv, document_ids=[case_document.id])
         dispute = disputes.file(case, sw1, membership, reason="矩陣", proposed=DisputeOutcome.JOINT, proposed_unit=dv)
         from app.cases.models import CaseUnit, CaseUnitRole
 
@@ -304,7 +320,7 @@ def build_taipei_objects(db, factories):
         mark = CaseTargetGroup(tenant_id=taipei.id, case_id=case.id, group_code="elder_alone", since=date(2026, 3, 1))
         db.session.add(mark)
         db.session.flush()
-        ids = {"tpe_removal": removal.id, "tpe_mark": mark.id, "tpe_report": waiting.id, "tpe_case": case.id, "tpe_member": case.members[0].id, "tpe_token": token.id, "tpe_plan": plan.id,
+        ids = {"tpe_case_document": case_document.id, "tpe_removal": removal.id, "tpe_mark": mark.id, "tpe_report": waiting.id, "tpe_case": case.id, "tpe_member": case.members[0].id, "tpe_token": token.id, "tpe_plan": plan.id,
                "tpe_referral": referral.id, "tpe_dispute": dispute.id, "tpe_handover": handover.id,
                "tpe_series": series.id, "tpe_meeting": meeting.id, "tpe_item": item.id, "tpe_document": document.id,
                "tpe_run": run.id, "campaign": campaign.id, "tpe_entry": entry.id,

@@ -8,7 +8,9 @@ from itertools import count
 
 import pytest
 
+from app.cases import documents
 from app.cases import services as cases
+from app.cases.demo import demo_png
 from app.cases.models import FamilyCase
 from app.cases.reference import ContactMethod
 from app.core import tenancy
@@ -24,6 +26,7 @@ SMALL, LARGE = 5, 25
 CENTRE = "臺北市中正社會福利服務中心"
 P = intake.PersonInput
 _n = count(1)
+PHOTO = demo_png(["照片"])
 
 # Ceilings per page: queries per request, the same with 5 rows and with 25; counted 8, 10, 10, 10, 28,
 # 6, 9, 17 and 17 on SQLite (PostgreSQL within a query or two), with a little room.
@@ -175,6 +178,8 @@ def test_family_record(as_user, db, taipei, factories, count_queries):
                                      method=ContactMethod.HOME_VISIT, duration_minutes=30, persons_seen=[child.id],
                                      child_seen=True, note=f"訪視 {i}")
                 cases.add_note(case, sw, sw_m, f"工作紀錄 {i}")
+                documents.upload(case, sw, sw_m, kind=documents.DocumentKind.PHOTO, description=f"照片 {i}",
+                                 filename=f"照片{i}.png", data=PHOTO)  # listed without their bytes, one query
                 # another report about the family joins the case with a new member
                 report = _report(taipei, [P(f"同住者{next(_n)}", "U", relation="cohabitant")])
                 intake.claim(report, factories.user("tpe.dispatch"))

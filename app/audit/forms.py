@@ -41,6 +41,7 @@ RECORD_TYPES = [
     ("case_target_groups", "服務對象註記"),
     ("image_removal_requests", "性影像移除申請"),
     ("image_removal_corrections", "性影像移除結果更正"),
+    ("case_documents", "案件文件"),
     ("referrals", "轉介"),
     ("partner_service_records", "民間團體服務紀錄"),
     ("lead_handovers", "主責移轉"),

@@ -1,6 +1,9 @@
 """Demo families in every state of a case, for `flask seed-demo` (development only)."""
 from __future__ import annotations
 
+import io
+import shutil
+import subprocess
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -16,7 +19,9 @@ from ..intake.demo import DEMO_SOURCE
 from ..intake.models import Report
 from ..intake.reference import Relation, ReportingChannel
 from ..tenants.models import County, Unit
-from . import programme, services
+from PIL import Image, ImageDraw, ImageFont
+
+from . import documents, programme, services
 from .models import CaseTargetGroup, CaseUnit, CaseUnitRole, FamilyCase
 from .reference import AssessmentOutcome, ContactMethod, Level, RemovalOutcome, ServiceStatus, WelfareType
 
@@ -26,6 +31,51 @@ MARK = f"{DEMO_SOURCE}（個案）"
 
 def _one(model, **where):
     return db.session.scalars(sa.select(model).filter_by(**where)).one()
+
+
+def _font(size: int):
+    """Noto Sans CJK when fontconfig finds it (the set-up installs it), else Pillow's own (no Chinese)."""
+    found = shutil.which("fc-match") and subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK TC"],
+                                                        capture_output=True, text=True).stdout.strip()
+    try:
+        return ImageFont.truetype(found, size) if found else ImageFont.load_default()
+    except OSError:
+        return ImageFont.load_default()
+
+
+def _sheet(lines: list[str], size=(620, 400), background="white") -> Image.Image:
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((10, 10, size[0] - 10, size[1] - 10), outline=(40, 60, 120), width=3)
+    for i, line in enumerate(lines):
+        draw.text((36, 36 + i * 44), line, fill=(20, 20, 20), font=_font(26 if i == 0 else 20))
+    return image
+
+
+def demo_pdf(lines: list[str]) -> bytes:
+    """A small, real one-page PDF (made by Pillow: fast enough for every test that seeds the demo)."""
+    out = io.BytesIO()
+    _sheet(lines, (595, 842)).save(out, "PDF", resolution=72)
+    return out.getvalue()
+
+
+def demo_png(lines: list[str]) -> bytes:
+    out = io.BytesIO()
+    _sheet(lines, background=(236, 244, 236)).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+DEMO_CONSENT = "郭○○家_服務同意書.pdf"
+DEMO_PHOTO = "郭○○家_居住環境照片.png"
+
+
+def _demo_documents(case, worker, membership) -> None:
+    """Two documents on the 郭 family (one is shared with 家扶 by the demo referral, see referrals.demo)."""
+    documents.upload(case, worker, membership, kind=documents.DocumentKind.CONSENT, description="郭媽媽簽署之服務與資料分享同意書（示範）",
+                     filename=DEMO_CONSENT, data=demo_pdf(["服務同意書（示範文件）", "立同意書人：郭媽媽",
+                                                           "同意臺北市中正社福中心提供服務，", "並於轉介時分享必要資料。"]))
+    documents.upload(case, worker, membership, kind=documents.DocumentKind.PHOTO, description="家訪時拍攝之居住環境（示範）",
+                     filename=DEMO_PHOTO, data=demo_png(["居住環境照片（示範）", "客廳與兒少書桌"]))
 
 
 def seed_demo_cases() -> int:
@@ -69,6 +119,7 @@ def seed_demo_cases() -> int:
         # assessing, first visit overdue (received 12 days ago, no visit yet)
         late = family("郭", 12)
         services.assign(late, sup, sup_m, sw1)
+        _demo_documents(late, sw1, sw1_m)
         # assessing, visited in time
         c = family("洪", 4)
         services.assign(c, sup, sup_m, sw1)

@@ -4,8 +4,11 @@ from wtforms import BooleanField, FieldList, HiddenField, IntegerField, RadioFie
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from ..core.forms import ActionForm, AmountField, BaseForm, FlexibleDateField, RocDateTimeField, chosen, max_length, optional, required
+from flask_wtf.file import FileField
+
 from ..core import idnumbers
 from ..intake.reference import Relation, Sex, VulnerabilityDimension
+from .documents import DESCRIPTION_MAX, DocumentKind
 from .models import CaseStatus, MembershipEnd
 from .reference import AssessmentOutcome, ContactMethod, Level, MemberFlag, RemovalOutcome, SafetyResult, ServiceStatus
 from .search_index import PHONE_MIN_DIGITS
@@ -262,3 +265,21 @@ class RemovalOutcomeForm(ActionForm):
     outcome = RadioField("結果", choices=[(o.value, o.label) for o in RemovalOutcome if o != RemovalOutcome.PENDING],
                          validators=[chosen("結果")])
     outcome_on = FlexibleDateField("移除或拒絕日期", validators=[required("移除或拒絕日期")])
+
+
+class DocumentForm(ActionForm):
+    """A file attached to the case: what it is is checked from its content by the service."""
+
+    PREFIX = "doc"
+
+    file = FileField("檔案（PDF、JPEG 或 PNG）")
+    kind = SelectField("文件類別", choices=[("", "請選擇")] + DocumentKind.choices(), default="",
+                       validators=[chosen("文件類別")], validate_choice=True)
+    description = StringField("說明", validators=[optional(), max_length("說明", DESCRIPTION_MAX)],
+                              description="例如：案母簽署之服務同意書、○○地方法院保護令裁定")
+
+
+class DocumentDeleteForm(ActionForm):
+    PREFIX = "dx"
+
+    reason = StringField("刪除理由", validators=[required("刪除理由"), max_length("刪除理由", DESCRIPTION_MAX)])

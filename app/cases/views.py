@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import Blueprint, abort, flash, g, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role, User
@@ -20,13 +20,15 @@ from ..extensions import db
 from ..intake.reference import Relation, Sex, VulnerabilityDimension
 from ..tenants.models import SERVING_UNIT_KINDS
 from ..core import calendar
-from . import catalogue, deadlines, programme, queries, services
+from . import catalogue, deadlines, documents, programme, queries, services
 from .forms import (
     AssessmentReportForm,
     AssignForm,
     ClosingForm,
     ContactForm,
     DecisionForm,
+    DocumentDeleteForm,
+    DocumentForm,
     HouseholdForm,
     MemberCorrectionForm,
     MemberEndForm,
@@ -139,8 +141,9 @@ def _forms(case: FamilyCase, override: dict | None = None) -> dict:
         "target_group": TargetGroupForm(formdata=None, since=calendar.today()),
         "removal": RemovalRequestForm(formdata=None, asked_on=calendar.today()),
         "household": HouseholdForm(formdata=None, version=case.version, address=case.address, phone=case.phone),
+        "document": DocumentForm(formdata=None),
     }
-    forms.update({k: v for k, v in (override or {}).items() if k != "removal_outcome"})
+    forms.update({k: v for k, v in (override or {}).items() if k not in ("removal_outcome", "document_delete")})
     _choices(case, forms, table, tipvda_version)
     _programme_choices(case, forms)
     return forms
@@ -243,6 +246,7 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
                                  (r for r in removals if r.outcome == RemovalOutcome.PENDING)),
         correction_forms=_row_forms(forms, "removal_correction", RemovalCorrectionForm,
                                     (r for r in removals if r.outcome != RemovalOutcome.PENDING)),
+        **_document_part(case, forms),
     )
 
 
@@ -258,7 +262,12 @@ def _row_forms(override: dict | None, section: str, form_class, rows) -> dict:
 def case_detail(case_id: int):
     case = _case_or_404(case_id)
     audit.record(AuditAction.READ, record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no}")
-    response = _page(case)
+    forms = None
+    if request.args.get("document") == "too_large":  # the upload refused before it was read (document_too_large)
+        form = DocumentForm(formdata=None)
+        form.file.errors = [documents.too_large_message()]
+        forms = {"document": form}
+    response = _page(case, forms=forms)
     edge.commit()  # after rendering: committing first would expire what the page reads
     return response
 
@@ -712,3 +721,92 @@ def mine():
     activity = db.session.scalars(queries.recent_activity_stmt([c.id for c in cases] or [0])).all() if cases else []
     case_by_id = {c.id: c for c in cases}
     return render("cases/mine.html", rows=rows, due=due, approvals=approvals, activity=activity, case_by_id=case_by_id)
+
+
+# --- Case documents ------------------------------------------------------------------------------
+
+def _document_part(case: FamilyCase, override: dict | None) -> dict:
+    """The documents section: the list (no bytes), who may delete which, and each delete form (the
+    refused one as typed)."""
+    listed = documents.case_documents(case)
+    typed = (override or {}).get("document_delete")
+    deletable = {d.id for d in listed if documents.may_delete(case, d, current_user, g.membership)}
+    return {"case_documents": listed, "document_max": documents.max_bytes(),
+            "document_max_label": documents.human_size(documents.max_bytes()), "human_size": documents.human_size,
+            "document_delete_forms": {d.id: typed[1] if typed and typed[0] == d.id
+                                      else _ided(DocumentDeleteForm(formdata=None), f"dx{d.id}") for d in listed
+                                      if d.id in deletable}}
+
+
+@bp.post("/<int:case_id>/documents")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def upload_document(case_id: int):
+    def do(case, form):
+        upload = request.files.get("doc-file")
+        data = upload.stream.read(documents.max_bytes() + 1) if upload is not None else b""
+        if upload is None or not upload.filename:
+            raise documents.DocumentError("請選擇要上傳的檔案。")
+        document = documents.upload(case, current_user, g.membership, kind=documents.DocumentKind(form.kind.data),
+                                    description=form.description.data or "", filename=upload.filename, data=data)
+        flash(f"已上傳文件「{document.filename}」（{document.file_type.label}，{documents.human_size(document.size)}）。",
+              "success")
+        return _back(case, "documents")
+
+    return _post(case_id, DocumentForm, "document", do)
+
+
+@bp.errorhandler(413)
+def document_too_large(error):
+    """A body over MAX_CONTENT_LENGTH is refused before it is read (so before the view): for the document
+    form, back to the family record with the message; elsewhere the usual page."""
+    if request.endpoint == "cases.upload_document" and request.view_args:
+        # the message beside the file field of the record's form (the body was never read: nothing stored)
+        return redirect_to(url_for("cases.case_detail", case_id=request.view_args["case_id"], document="too_large")
+                           + "#upload-document")
+    return render("errors/error.html", status=413, title="資料過大",
+                  message="送出的資料超過系統可接受的大小，請縮短內容或分批送出。")
+
+
+def _document_or_404(case: FamilyCase, document_id: int):
+    document = documents.document_of_case(case, document_id)
+    if document is None:
+        abort(404)
+    return document
+
+
+@bp.get("/<int:case_id>/documents/<int:document_id>")
+@requires(*READERS)
+@edge.transaction
+def document_download(case_id: int, document_id: int):
+    case = _case_or_404(case_id)
+    document = _document_or_404(case, document_id)
+    data = documents.content_of(document)
+    if data is None:
+        abort(404)  # deleted (its row stays, listed as deleted) or missing from its store
+    audit.record(AuditAction.READ, record_type="case_documents", record_id=document.id,
+                 summary=f"下載案件文件 {case.case_no} {document.kind.label}「{document.filename}」")
+    response = make_response(data)
+    response.headers.update(documents.download_headers(document))
+    return response
+
+
+@bp.post("/<int:case_id>/documents/<int:document_id>/delete")
+@requires(Role.SOCIAL_WORKER, Role.SUPERVISOR)
+def delete_document(case_id: int, document_id: int):
+    case = _case_or_404(case_id)
+    document = _document_or_404(case, document_id)
+    form = _ided(DocumentDeleteForm(request.form), f"dx{document.id}")
+
+    def act():
+        if not form.validate():
+            raise services.CaseError("；".join(form.error_summary()), field="reason")
+        documents.delete(case, document, current_user, g.membership, form.reason.data)
+        flash(f"已刪除文件「{document.filename}」，刪除理由已記錄。", "success")
+        return _back(case, "documents")
+
+    def refused(exc):
+        edge.beside_field(form, exc, replace=True)
+        return _page(_case_or_404(case.id), status=exc.status, error=str(exc), section="document_delete",
+                     forms={"document_delete": (document.id, form)})
+
+    return edge.act(act, refused, stale=STALE)

@@ -1,5 +1,6 @@
 """Backup, restore and verification of the database, PDFs included (they are stored in it:
-``report_runs.pdf``/``csv``/``xlsx`` and ``meeting_documents.pdf``, nothing on disk).
+``report_runs.pdf``/``csv``/``xlsx`` and ``meeting_documents.pdf``, nothing on disk), and the case
+documents' bytes (``case_document_blobs.data``, with ``DOCUMENT_STORAGE=database``, the default).
 
 A backup is two files in ``backups/``: the dump (PostgreSQL: ``pg_dump -Fc``; SQLite: a copy
 made with SQLite's online backup API) and a manifest (JSON) with every table's row count and a
@@ -25,8 +26,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-# Tables holding PDFs: (table, id column, bytes column, stored sha256 column).
-PDF_COLUMNS = (("report_runs", "id", "pdf", "sha256"), ("meeting_documents", "id", "pdf", "sha256"))
+# Tables holding stored files: (table, id column, bytes column, stored sha256 column). The generated PDFs, and
+# the case documents' bytes (PDF, JPEG, PNG uploaded by workers) when they are kept in the database.
+PDF_COLUMNS = (("report_runs", "id", "pdf", "sha256"), ("meeting_documents", "id", "pdf", "sha256"),
+               ("case_document_blobs", "document_id", "data", "sha256"))
 ALL_TENANTS = "-c app.all_tenants=on -c TimeZone=UTC"
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..accounts.models import User
+from ..cases import documents as case_documents
+from ..cases.demo import DEMO_CONSENT
 from ..cases.models import FamilyCase
 from ..core import tenancy
 from ..extensions import db
@@ -41,8 +43,9 @@ def seed_demo_referrals() -> int:
 
     with tenancy.tenant_scope(taipei.id):
         guo, hong, qiu, zeng, liao = (case(p) for p in ("郭", "洪", "邱", "曾", "廖"))
+        consent_form = [d.id for d in case_documents.case_documents(guo) if d.filename == DEMO_CONSENT]
         send(guo, kind=ReferralKind.PARTNER, partner_service=support, consent=True, consent_by="郭媽媽",
-             reason="兒少課後無人照顧")                                                   # waiting
+             reason="兒少課後無人照顧", document_ids=consent_form)                         # waiting, sharing the consent form
         to_dv = send(hong, kind=ReferralKind.UNIT, to_unit=units["臺北市家庭暴力暨性侵害防治中心"],
                      reason="訪視發現疑似家暴", services_requested="保護調查")
         services.accept(to_dv, users["tpe.dv1"], m["tpe.dv1"], served_by="黃雅婷")          # in service

@@ -17,8 +17,12 @@ class ReferralForm(BaseForm):
         invalid_choice_message="這項民間團體服務不在本縣市提供，請重新選擇。")
     reason = TextAreaField("轉介理由", validators=[required("轉介理由"), max_length("轉介理由", 2000)])
     services_requested = TextAreaField("請求的服務", validators=[optional(), max_length("請求的服務", 2000)])
-    sections = SelectMultipleField("分享的資料（不含通報人身分）", choices=list(SHAREABLE.items()),
+    sections = SelectMultipleField("分享的資料（不含通報人身分）",
+                                   choices=[(k, v) for k, v in SHAREABLE.items() if k != "documents"],
                                    default=["members", "reports"], validate_choice=True)
+    # The case documents to share, ticked one by one (choices: the case's documents, set by the view).
+    document_ids = SelectMultipleField("分享的案件文件（勾選才分享；對方可下載，每次下載留下紀錄）", coerce=int,
+                                       choices=[], validate_choice=True)
     consent = BooleanField("案家已同意轉介並分享上列資料")
     consent_by = StringField("同意人（案家成員）", validators=[optional(), max_length("同意人", 60)])
     legal_basis = StringField("未取得同意時的法律依據（限督導）", validators=[optional(), max_length("法律依據", 200)])

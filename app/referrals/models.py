@@ -64,6 +64,7 @@ SHAREABLE = {
     "contacts": "訪視紀錄",
     "plan": "服務計畫與服務紀錄",
     "notes": "工作紀錄（內部）",
+    "documents": "案件文件（逐份勾選）",
 }
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from ..accounts.models import Membership, Role, User
 from ..cases import catalogue
+from ..cases import documents as case_documents
 from ..cases import services as cases
 from ..cases.models import (
     AssessmentReport,
@@ -153,9 +154,14 @@ def _new_referral_no() -> str:
     return f"R{now.year - 1911}{next_value('referral', str(now.year)):06d}"
 
 
-def snapshot(case: FamilyCase, sections: list[str]) -> dict:
-    """What the referral shares, frozen at sending: never the reporter's identity."""
+def snapshot(case: FamilyCase, sections: list[str], documents: list | None = None) -> dict:
+    """What the referral shares, frozen at sending: never the reporter's identity. ``documents``: the
+    case documents the worker ticked (listed by what they are; the receiver downloads exactly these)."""
     out: dict = {"family_name": case.family_name, "case_no": case.case_no, "concerns": case.concern_labels}
+    if "documents" in sections:
+        out["documents"] = [{"id": d.id, "kind": d.kind.label, "description": d.description, "filename": d.filename,
+                             "type": d.file_type.label, "size": case_documents.human_size(d.size)}
+                            for d in documents or []]
     if "members" in sections:
         out["members"] = [{"name": m.name, "relation": Relation(m.relation).label, "sex": Sex(m.sex).label,
                            "age": m.age(), "flags": list(m.flags or [])}
@@ -182,16 +188,38 @@ def snapshot(case: FamilyCase, sections: list[str]) -> dict:
     return out
 
 
+def _documents_to_share(case: FamilyCase, document_ids: list[int]) -> list:
+    wanted = list(dict.fromkeys(document_ids))
+    found = {d.id: d for d in case_documents.case_documents(case) if not d.is_deleted}
+    if any(i not in found for i in wanted):
+        raise ReferralError("勾選的文件不在本案（或已刪除），請重新勾選。", field="document_ids")
+    return [found[i] for i in wanted]
+
+
+def shared_document(referral: Referral, document_id: int):
+    """A case document the referral shares (ticked when it was sent, still not deleted), read as the
+    case's county: the receiver may be a partner or another county. None otherwise."""
+    if "documents" not in (referral.shared_sections or []):
+        return None
+    if document_id not in {d.get("id") for d in (referral.shared_snapshot or {}).get("documents", [])}:
+        return None
+    with tenancy.tenant_scope(referral.tenant_id):
+        document = db.session.get(case_documents.CaseDocument, document_id)
+        if document is None or document.case_id != referral.case_id or document.is_deleted:
+            return None
+        return document, case_documents.content_of(document)
+
+
 def send(case: FamilyCase, user: User, membership: Membership, *, kind: ReferralKind, reason: str,
          services_requested: str, sections: list[str], to_unit: Unit | None = None, to_county: County | None = None,
          partner_service: PartnerService | None = None, consent: bool = False, consent_by: str = "",
-         legal_basis: str = "", urgency: Urgency = Urgency.NORMAL) -> Referral:
+         legal_basis: str = "", urgency: Urgency = Urgency.NORMAL, document_ids: list[int] | None = None) -> Referral:
     if not cases.can_write(case, membership):
         raise ReferralError("只有主責或協力單位的社工、督導可以轉介此案。")
     return _send(case, user, membership, membership.unit_id, kind=kind, reason=reason,
                  services_requested=services_requested, sections=sections, to_unit=to_unit, to_county=to_county,
                  partner_service=partner_service, consent=consent, consent_by=consent_by, legal_basis=legal_basis,
-                 urgency=urgency)
+                 urgency=urgency, document_ids=document_ids)
 
 
 def send_at_investigation_dispatch(case: FamilyCase, lead: Unit, user: User, membership: Membership, *,
@@ -218,12 +246,15 @@ def send_at_investigation_dispatch(case: FamilyCase, lead: Unit, user: User, mem
 def _send(case: FamilyCase, user: User, membership: Membership, from_unit_id: int, *, kind: ReferralKind, reason: str,
           services_requested: str, sections: list[str], to_unit: Unit | None = None, to_county: County | None = None,
           partner_service: PartnerService | None = None, consent: bool = False, consent_by: str = "",
-          legal_basis: str = "", urgency: Urgency = Urgency.NORMAL) -> Referral:
+          legal_basis: str = "", urgency: Urgency = Urgency.NORMAL, document_ids: list[int] | None = None) -> Referral:
     if case.status in (CaseStatus.CLOSED, CaseStatus.NOT_OPENED):
         raise ReferralError("已結案或不開案的個案不能轉介，請先重新開啟。")
     if not reason.strip():
         raise ReferralError("請寫明轉介理由。")
-    sections = [s for s in sections if s in SHAREABLE]
+    sections = [s for s in sections if s in SHAREABLE and s != "documents"]
+    shared_documents = _documents_to_share(case, document_ids or [])
+    if shared_documents:
+        sections.append("documents")  # only the documents ticked one by one; none ticked, none shared
     referral = Referral(tenant_id=case.tenant_id, kind=kind, case_id=case.id, from_unit_id=from_unit_id,
                         reason=reason.strip(), services_requested=services_requested.strip(), shared_sections=sections,
                         urgency=urgency, sent_by_id=user.id, consent=consent, consent_by=consent_by.strip())
@@ -256,7 +287,7 @@ def _send(case: FamilyCase, user: User, membership: Membership, from_unit_id: in
             raise ReferralError("請寫明由案家哪一位成員同意。")
         referral.to_partner_org_id = partner_service.partner_org_id
         referral.partner_service_id = partner_service.id
-    referral.shared_snapshot = snapshot(case, sections)
+    referral.shared_snapshot = snapshot(case, sections, shared_documents)
     referral.referral_no = _new_referral_no()
     db.session.add(referral)
     workflow_of(referral).start(referral, "send", actor=user, membership=membership,

@@ -2,10 +2,13 @@
 hand-overs and disputes."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, request, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
+from ..audit import services as audit
+from ..audit.models import AuditAction
+from ..cases import documents as case_documents
 from ..cases import services as cases
 from ..cases.models import FamilyCase
 from ..core import edge
@@ -71,6 +74,9 @@ def _referral_form(case: FamilyCase, formdata=None) -> ReferralForm:
     form.to_county_id.choices = [(0, "請選擇")] + [(c.id, c.name) for c in counties() if c.id != case.tenant_id]
     form.partner_service_id.choices = [(0, "請選擇")] + [(s.id, f"{s.organisation.short_name or s.organisation.name}｜{s.name}")
                                                         for s in queries.partner_services(case.tenant_id)]
+    form.document_ids.choices = [(d.id, f"{d.kind.label}｜{d.filename}（{case_documents.human_size(d.size)}）"
+                                        f"{'：' + d.description if d.description else ''}")
+                                 for d in case_documents.case_documents(case) if not d.is_deleted]
     return form
 
 
@@ -94,7 +100,7 @@ def referral_new(case_id: int):
                 to_county=db.session.get(County, form.to_county_id.data) if form.to_county_id.data else None,
                 partner_service=db.session.get(PartnerService, form.partner_service_id.data) if form.partner_service_id.data else None,
                 consent=form.consent.data, consent_by=form.consent_by.data or "", legal_basis=form.legal_basis.data or "",
-                urgency=Urgency(form.urgency.data))
+                urgency=Urgency(form.urgency.data), document_ids=form.document_ids.data or [])
 
         def sent(referral: Referral):
             flash(f"已送出轉介 {referral.referral_no}，回覆期限 {roc_datetime(referral.deadline_at)}。", "success")
@@ -170,6 +176,26 @@ def _detail(referral: Referral, side: str, *, status: int = 200, error: str | No
 def detail(referral_id: int):
     referral, side = _referral_or_404(referral_id)
     return _detail(referral, side)
+
+
+@bp.get("/referrals/<int:referral_id>/documents/<int:document_id>")
+@requires(*PARTIES, Role.COUNTY_ADMIN)
+@edge.transaction
+def document_download(referral_id: int, document_id: int):
+    """A case document the referral shares, for whoever may read the referral (the partner's staff
+    too); any other document of the case, or one deleted since, is 404. Every download is audited,
+    in the case's county."""
+    referral, _ = _referral_or_404(referral_id)
+    found = services.shared_document(referral, document_id)
+    if found is None or found[1] is None:
+        abort(404)
+    document, data = found
+    audit.record(AuditAction.READ, record_type="case_documents", record_id=document.id, tenant_id=referral.tenant_id,
+                 summary=f"經轉介 {referral.referral_no} 下載案件文件 {document.kind.label}「{document.filename}」"
+                         f"（{g.membership.unit.name}）")
+    response = make_response(data)
+    response.headers.update(case_documents.download_headers(document))
+    return response
 
 
 REFERRAL_STALE = "此轉介剛被他人更新（目前：{status}），您的操作未儲存，請確認目前狀態後再操作。"

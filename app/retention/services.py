@@ -30,6 +30,8 @@ import sqlalchemy as sa
 from ..audit import services as audit
 from ..audit.models import AuditAction
 from ..campaigns.models import CampaignVisit, ManualIndicator, VisitEntry
+from ..cases import documents as case_documents
+from ..cases.documents import CaseDocument, CaseDocumentBlob
 from ..cases.models import (
     AssessmentReport,
     CaseContact,
@@ -353,7 +355,11 @@ def _delete_case_rows(case: FamilyCase) -> dict[str, int]:
     delete(IdempotencyKey, IdempotencyKey.tenant_id == tenant, IdempotencyKey.report_id.in_(report_ids))
     update(Report, Report.tenant_id == tenant, Report.case_id == cid, duplicate_of_id=None)
     delete(Report, Report.tenant_id == tenant, Report.case_id == cid)
-    # The case file.
+    # The case file; its documents' bytes (database rows here, files after the commit).
+    case_documents.discard_files(cid)
+    delete(CaseDocumentBlob, CaseDocumentBlob.tenant_id == tenant, CaseDocumentBlob.document_id.in_(
+        sa.select(CaseDocument.id).where(CaseDocument.tenant_id == tenant, CaseDocument.case_id == cid)))
+    delete(CaseDocument, CaseDocument.tenant_id == tenant, CaseDocument.case_id == cid)
     delete(PlanReview, PlanReview.tenant_id == tenant, PlanReview.plan_id.in_(plan_ids))
     for model in (ServicePlan, CaseService, CaseNote, CaseContact, CaseEvent, CaseTransition, SafetyAssessment,
                   CaseTipvda, AssessmentReport, VulnerabilityAssessment, CaseSearchGram, CaseUnit, CaseMemberChange,

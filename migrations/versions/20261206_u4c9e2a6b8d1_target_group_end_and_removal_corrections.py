@@ -6,7 +6,7 @@ record), and a 性影像移除 request's recorded outcome can be corrected with 
 the old and the new value (``image_removal_corrections``, county-owned: RLS and grants as every tenant table).
 
 Revision ID: u4c9e2a6b8d1
-Revises: s5d1a8c3e9f4
+Revises: 7c304c9fd1d2
 Create Date: 2026-12-06 21:30:00.000000
 
 """
@@ -18,7 +18,7 @@ from app.core import rls
 
 # revision identifiers, used by Alembic.
 revision = 'u4c9e2a6b8d1'
-down_revision = 's5d1a8c3e9f4'
+down_revision = '7c304c9fd1d2'
 branch_labels = None
 depends_on = None
 

@@ -9,6 +9,53 @@
   }
   document.addEventListener("DOMContentLoaded", function () { focusErrors(document); });
   document.body && document.body.addEventListener("htmx:afterSwap", function (evt) { focusErrors(evt.target); });
+  // A file field with data-max-bytes (case documents): an empty file or one over the limit is refused
+  // here, before it is sent, with the server's own message beside the field (the server checks again,
+  // and checks what the file is from its content).
+  function fileProblem(input) {
+    var max = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var file = input.files && input.files[0];
+    if (!file) { return ""; }
+    if (file.size === 0) { return "檔案是空的（0 位元組），未儲存。請確認選對檔案。"; }
+    if (max && file.size > max) {
+      return "檔案超過上限 " + input.getAttribute("data-max-label") + "，未儲存。請壓縮或分成幾個檔案後再上傳。";
+    }
+    return "";
+  }
+  function showFileProblem(input, message) {
+    var id = input.id + "-client-error";
+    var box = document.getElementById(id);
+    if (!message) {
+      if (box) { box.parentNode.removeChild(box); }
+      input.classList.remove("is-invalid"); input.removeAttribute("aria-invalid");
+      return;
+    }
+    if (!box) {
+      box = document.createElement("div"); box.id = id; box.className = "invalid-feedback d-block";
+      box.setAttribute("role", "alert");
+      input.insertAdjacentElement("afterend", box);
+    }
+    box.textContent = message;
+    input.classList.add("is-invalid"); input.setAttribute("aria-invalid", "true");
+  }
+  document.addEventListener("change", function (evt) {
+    var t = evt.target;
+    if (t && t.matches && t.matches("input[type=file][data-max-bytes]")) {
+      var old = document.getElementById(t.id + "-error");  // the server's refusal of the file chosen before
+      if (old) { old.parentNode.removeChild(old); }
+      showFileProblem(t, fileProblem(t));
+    }
+  });
+  document.addEventListener("submit", function (evt) {
+    var inputs = evt.target.querySelectorAll ? evt.target.querySelectorAll("input[type=file][data-max-bytes]") : [];
+    for (var i = 0; i < inputs.length; i++) {
+      var message = fileProblem(inputs[i]);
+      if (message) {
+        showFileProblem(inputs[i], message); inputs[i].focus();
+        evt.preventDefault(); evt.stopImmediatePropagation(); return;
+      }
+    }
+  }, true);
   // Every form that sends something (method=post) is sent once: a second click, or Enter, while
   // the first request is on its way does nothing, so a double click never files a report, a
   // service or a referral twice. htmx forms get their buttons back when their answer arrives;

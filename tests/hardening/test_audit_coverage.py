@@ -39,6 +39,8 @@ EXEMPT = {
     "action_item_unit_events": "append-only history of one unit's part of an action item (released, reopened): by_id, "
                                "at, meeting, reason; each of those transitions writes its audit entry through the "
                                "workflow engine (record type action_item_units)",
+    "case_document_blobs": "the bytes of a case document (its SHA-256 repeated for verify-backup); the document's row "
+                           "(case_documents) is audited, and its upload, every download and its deletion are entries",
     "case_member_changes": "append-only history of a member's corrections and end: actor_id, actor_name, at (the member's "
                            "row is audited with before and after)",
 }
@@ -670,6 +672,36 @@ def _meeting_pdf(c, client):
     return client.get(f"/meetings/documents/{document_id}.pdf"), document_id
 
 
+def _upload_document(c, client):
+    import io
+
+    from app.cases.demo import demo_pdf
+    from app.cases.documents import CaseDocument
+
+    case_id = c.objects["tpe_case"]
+    r = client.post(f"/cases/{case_id}/documents", {"doc-file": (io.BytesIO(demo_pdf(["稽核"])), "稽核同意書.pdf"),
+                                                    "doc-kind": "consent", "doc-description": "稽核"},
+                    content_type="multipart/form-data")
+    with tenancy.all_tenants("test: the document the upload made"):
+        document_id = c.db.session.scalars(sa.select(CaseDocument.id).where(CaseDocument.filename == "稽核同意書.pdf")).first()
+    return r, document_id
+
+
+def _delete_document(c, client):
+    case_id, document_id = c.objects["tpe_case"], c.objects["tpe_case_document"]
+    return client.post(f"/cases/{case_id}/documents/{document_id}/delete", {"dx-reason": "稽核誤傳"}), document_id
+
+
+def _case_document(c, client):
+    case_id, document_id = c.objects["tpe_case"], c.objects["tpe_case_document"]
+    return client.get(f"/cases/{case_id}/documents/{document_id}"), document_id
+
+
+def _referral_document(c, client):
+    referral_id, document_id = c.objects["tpe_referral"], c.objects["tpe_case_document"]
+    return client.get(f"/referrals/{referral_id}/documents/{document_id}"), document_id
+
+
 SECRETS: list[str] = []
 
 ACTIONS = {
@@ -755,6 +787,12 @@ ACTIONS = {
     "read: cases.case_detail": Action("tpe.sw1", _read_case, "family_cases", "查閱", AuditAction.READ),
     "read: reports.download": Action("tpe.admin", _report_pdf, "report_runs", "下載", AuditAction.READ),
     "read: meetings.document_pdf": Action("tpe.admin", _meeting_pdf, "meeting_documents", "下載", AuditAction.READ),
+    "cases.upload_document": Action("tpe.sw1", _upload_document, "case_documents", "稽核同意書.pdf", AuditAction.CREATE),
+    "cases.delete_document": Action("tpe.sw1", _delete_document, "case_documents", "稽核誤傳", AuditAction.UPDATE),
+    "read: cases.document_download": Action("tpe.sw1", _case_document, "case_documents", "下載案件文件",
+                                            AuditAction.READ),
+    "read: referrals.document_download": Action("tpe.sw1", _referral_document, "case_documents", "經轉介",
+                                                AuditAction.READ),
 }
 
 # Privileged POST routes of the access matrix not (yet) in ACTIONS, each with its reason.

@@ -82,6 +82,9 @@ def _check_manifest(manifest: dict, made: dict, target_owner_url: str) -> None:
         assert tables[table]["rows"] > 0, table
     assert manifest["pdfs"][f"report_runs/{made['run']}"] == made["run_sha"]
     assert manifest["pdfs"][f"meeting_documents/{made['doc']}"] == made["doc_sha"]
+    assert tables["case_documents"]["rows"] >= 2 and tables["case_document_blobs"]["rows"] >= 2  # the demo's
+    assert len([name for name in manifest["pdfs"] if name.startswith("case_document_blobs/")]) == \
+        tables["case_document_blobs"]["rows"]  # each stored document's SHA-256, compared after the restore
     restored = backup.manifest_of(target_owner_url)  # recomputed here too, not only by the command
     assert restored["tables"] == tables and restored["pdfs"] == manifest["pdfs"]
     rows = sum(t["rows"] for t in tables.values())

@@ -117,6 +117,8 @@ FORMS: dict[str, Spec] = {
     "cases.removal_outcome": Spec(f"{C}:RemovalOutcomeForm"),
     "cases.end_group": Spec(f"{C}:TargetGroupEndForm"),
     "cases.correct_removal": Spec(f"{C}:RemovalCorrectionForm"),
+    "cases.upload_document": Spec(f"{C}:DocumentForm"),  # the file is not a form value: refused, 「請選擇要上傳的檔案」
+    "cases.delete_document": Spec(f"{C}:DocumentDeleteForm"),
     "cases.household": Spec(f"{C}:HouseholdForm", extra={"member-{member}-flags": "text",
                                                          "member-{member}-welfare_type": "text",
                                                          "member-{member}-phone": "text",
