@@ -19,6 +19,7 @@ from ..extensions import db
 from ..intake import services as intake
 from ..intake.models import ChildClass, ChildGrade
 from ..intake.reference import ReportingChannel
+from ..referrals.models import PartnerService
 from ..tenants import services as directory
 from ..tenants.models import County, District, Unit, UnitKind
 from . import services
@@ -131,7 +132,17 @@ def seed_demo_investigations() -> int:
                 case = services.dispatch(inv, worker, wm, dv, "第一級，續由家防中心提供保護服務")
                 _visit(case.id, "tpe.dv1", utcnow())
             elif state == "welfare":
-                case = services.dispatch(inv, worker, wm, welfare, "家庭功能待提升，由社福中心提供家庭支持服務")
+                partner = None
+                if child == "呂小涵":  # also referred to a partner when dispatched (同時轉介民間團體)
+                    support = db.session.scalars(sa.select(PartnerService).where(
+                        PartnerService.name == "兒少及家庭支持服務")).first()
+                    if support is not None and taipei.id in support.county_ids:
+                        partner = services.PartnerReferral(support, reason="兒少放學後無人照顧，需課後照顧與親職教育",
+                                                           services_requested="兒少課後照顧、親職教育",
+                                                           sections=["members", "reports"], consent=True,
+                                                           consent_by="呂媽媽")
+                case = services.dispatch(inv, worker, wm, welfare, "家庭功能待提升，由社福中心提供家庭支持服務",
+                                         partner=partner)
                 if child == "呂小涵":
                     _visit(case.id, "tpe.sw2", utcnow())
             elif state == "closed":
