@@ -135,16 +135,7 @@ def _error(status: int, code: str, message: str, fields: dict | None = None):
 
 
 def _token() -> ApiToken | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    raw = header[len("Bearer "):].strip()
-    digest = hashlib.sha256(raw.encode()).hexdigest()
-    with tenancy.all_tenants("find the county an API token belongs to"):
-        token = queries.token_by_hash(digest)
-    if token is None or token.revoked_at is not None:
-        return None
-    return token
+    return services.token_for_bearer(request.headers.get("Authorization", ""))
 
 
 def _token_key():
