@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, request, url_for
 
 from ..audit import services as audit
@@ -82,7 +83,15 @@ def _serve(operation: str, scope: Scope, target: str, handler):
         edge.commit()
         return outcome(exc.status, issues, code)
     services.log_call(client, operation, target, status, summary, ip)
-    edge.commit()
+    try:
+        edge.commit()
+    except sa.exc.IntegrityError:  # the same Idempotency-Key twice at once: the first one stands
+        db.session.rollback()
+        tenancy.set_tenant(client.tenant_id)
+        message = "同一個 Idempotency-Key 的請求正在處理或已完成，請稍後以相同內容重送以取得結果。"
+        services.log_call(client, operation, target, 409, message, ip)
+        edge.commit()
+        return outcome(409, [("Idempotency-Key", message)], "conflict")
     return fhir_response(body, status, headers)
 
 

@@ -134,7 +134,7 @@ def openapi_document() -> dict:
                 "requestBody": {"required": True, "content": content("ServiceRequest")},
                 "responses": {"201": {"description": "已受理，identifier 含通報編號", "content": content("ServiceRequest")},
                               "200": {"description": "相同 Idempotency-Key 的重送", "content": content("ServiceRequest")},
-                              **body_errors, **auth}}},
+                              "409": err("相同 Idempotency-Key 的請求同時送達"), **body_errors, **auth}}},
             "/Flag": {"post": {
                 "operationId": "sendStatus", "summary": "送入或解除列管狀態（status.write）",
                 "requestBody": {"required": True, "content": content("Flag")},

@@ -107,6 +107,20 @@ def test_a_case_exports_as_a_bundle_in_the_igs_profiles(client, clients, family)
     assert patient["identifier"][0] == {**patient["identifier"][0], "system": "http://www.moi.gov.tw", "value": "A123456789"}
 
 
+def test_every_call_is_logged_and_an_export_is_an_audited_read(client, clients, family, db, factories):
+    client.client.get(f"/fhir/r4/EpisodeOfCare/{family}/$everything", headers=_headers(clients["all"]))
+    client.client.get("/fhir/r4/EpisodeOfCare/999999/$everything", headers=_headers(clients["all"]))
+    with tenancy.tenant_scope(factories.county("臺北市").id):
+        calls = db.session.scalars(sa.select(ExchangeCall).order_by(ExchangeCall.id)).all()
+        assert [(c.client_id, c.operation, c.target, c.status_code) for c in calls] == [
+            (clients["all"]["id"], "EpisodeOfCare/$everything", f"EpisodeOfCare/{family}", 200),
+            (clients["all"]["id"], "EpisodeOfCare/$everything", "EpisodeOfCare/999999", 404)]
+        assert "筆資源" in calls[0].outcome and "查無" in calls[1].outcome
+        [read] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == AuditAction.READ,
+                                                                AuditEvent.record_type == "family_cases")).all()
+        assert read.record_id == str(family) and read.actor_username == "fhir:測試系統all"
+
+
 def test_export_is_the_clients_county_only_and_needs_the_scope(client, clients, family, db, factories):
     other = client.client.get(f"/fhir/r4/EpisodeOfCare/{family}/$everything", headers=_headers(clients["hua"]))
     assert other.status_code == 404 and other.get_json()["resourceType"] == "OperationOutcome"
