@@ -16,7 +16,7 @@ from .models import ExchangeClient, Scope, SystemKind
 
 DEMO_CLIENT = "臺北市政府衛生局 精神照護管理系統"
 DEMO_TOKEN = "snk_demotpeh_demo-token-of-the-taipei-health-bureau-mental-care"  # development only
-DEMO_MEMBER = ("曾媽媽", "1987-03-03")
+DEMO_MEMBER = ("賴媽媽", "1987-03-03")  # the 賴 family: a case closed 200 days ago and a re-report (cases.demo)
 
 
 def demo_flag(name: str, birth_date: str, source_ref: str = "TPEMH-2026-0042") -> dict:

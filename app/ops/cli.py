@@ -82,7 +82,7 @@ def register(app) -> None:
         db.session.commit()
         if exchange_token:
             click.echo(f"示範交換介面：{DEMO_CLIENT}（status.write、case.read），示範金鑰 {exchange_token}；"
-                       "已送入曾媽媽的精神照護列管（Flag）")
+                       "已送入賴媽媽（賴家：已結案並再通報）的精神照護列管（Flag）")
         snapshot_rows = seed_demo_targets()
         db.session.commit()
         click.echo(f"示範目標看板：臺北市115年育兒指導與獨居老人分母（附來源），各縣市快照 {snapshot_rows:,} 筆")

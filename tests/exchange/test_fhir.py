@@ -320,3 +320,22 @@ def test_schemathesis_finds_no_failures(app, clients, mode, path, method):
         case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
     check()
+
+
+def test_the_demo_client_sends_a_mental_care_status_for_a_taipei_family_member(client, db, factories):
+    """The demo's 精神照護 status goes through the endpoint's path; its token works on the endpoint too."""
+    from app.cases.demo import seed_demo_cases
+    from app.exchange.demo import DEMO_TOKEN, seed_demo_exchange
+    from app.intake.demo import seed_demo_reports
+
+    seed_demo_reports()
+    seed_demo_cases()
+    assert seed_demo_exchange() == DEMO_TOKEN
+    db.session.commit()
+    assert seed_demo_exchange() is None  # idempotent
+    with tenancy.tenant_scope(factories.county("臺北市").id):
+        [row] = db.session.scalars(sa.select(ExternalStatus)).all()
+        assert (row.name, row.birth_date, row.source, row.status_label) == (
+            "賴媽媽", date(1987, 3, 3), "mental_health", "精神照護列管")
+    again = _post(client, "/fhir/r4/Flag", status_flag(), {"Authorization": f"Bearer {DEMO_TOKEN}"})
+    assert again.status_code == 201
