@@ -339,3 +339,15 @@ def test_the_demo_client_sends_a_mental_care_status_for_a_taipei_family_member(c
             "賴媽媽", date(1987, 3, 3), "mental_health", "精神照護列管")
     again = _post(client, "/fhir/r4/Flag", status_flag(), {"Authorization": f"Bearer {DEMO_TOKEN}"})
     assert again.status_code == 201
+
+
+def test_a_client_without_report_write_cannot_post_json_reports_either(client, clients, db, factories):
+    from tests.intake.test_api import payload
+
+    headers = {"Authorization": clients["read"]["Authorization"], "Content-Type": "application/json"}
+    refused = client.client.post("/api/v1/reports", data=json.dumps(payload(), ensure_ascii=False), headers=headers)
+    assert refused.status_code == 403 and "report.write" in refused.get_json()["message"]
+    headers["Authorization"] = clients["all"]["Authorization"]
+    accepted = client.client.post("/api/v1/reports", data=json.dumps(payload(), ensure_ascii=False), headers=headers)
+    assert accepted.status_code == 201
+    assert len(_reports(db, factories)) == 1
