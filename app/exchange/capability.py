@@ -39,7 +39,6 @@ def capability_statement(url: str) -> dict:
         "publisher": "社安網協作平台", "fhirVersion": "4.0.1", "format": ["application/fhir+json"],
         "implementation": {"description": "縣市登錄之外部系統以金鑰（Bearer）呼叫；每次呼叫皆留紀錄。", "url": base},
         "implementationGuide": ["https://sfaa.gov.tw/base/ImplementationGuide/tw.gov.mohw.twss.base"],
-        "instantiates": ["https://sfaa.gov.tw/base/CapabilityStatement/CapabilityStatementTWSSBaseServer"],
         "rest": [{
             "mode": "server",
             "documentation": "錯誤以 OperationOutcome（中文說明）回覆；驗證失敗時不改變任何資料。",

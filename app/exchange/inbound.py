@@ -65,8 +65,8 @@ def parse_r4(payload, resource_type: str) -> dict:
             issues.append((where, f"{where}：{reason}（FHIR R4 驗證）。"))
         raise FhirInvalid(issues, 422, "structure") from None
     except (TypeError, ValueError) as exc:  # the parser's own refusals outside pydantic's errors
-        raise FhirInvalid([(resource_type, f"不是有效的 FHIR R4 {resource_type}：{exc}")[:300]], 422, "structure") \
-            from None
+        raise FhirInvalid([(resource_type, f"不是有效的 FHIR R4 {resource_type}：{str(exc)[:300]}")], 422,
+                          "structure") from None
     return payload
 
 
