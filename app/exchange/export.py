@@ -34,8 +34,9 @@ LEVEL_SYSTEM = f"{APP_SYSTEM}/CodeSystem/vulnerability-level"
 V3_ROLE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
 V3_ACT = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
-# EpisodeOfCare.status for the case's states (the IG's ConceptMap twss-case-status-to-episode-of-care-status
-# maps the case-status codes the same way: waiting → waitlist, in assessment → planned, in service → active).
+# EpisodeOfCare.status for the case's states. The IG's ConceptMap twss-case-status-to-episode-of-care-status
+# maps only B 處遇中 → active and C 已結案 → finished (kept here); the other states are this platform's reading:
+# awaiting a worker → waitlist, in assessment or opening review → planned, not opened → cancelled.
 EPISODE_STATUS = {
     CaseStatus.AWAITING_ASSIGNMENT: "waitlist", CaseStatus.ASSESSING: "planned",
     CaseStatus.OPENING_REVIEW: "planned", CaseStatus.OPEN: "active", CaseStatus.CLOSING_REVIEW: "active",
