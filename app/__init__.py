@@ -53,6 +53,9 @@ from .investigations import navigation as investigations_menu
 from .investigations import wiring as investigations_wiring
 from .investigations.views import bp as investigations_bp
 from .household import models as household_models  # noqa: F401  (the tables, until the area has views)
+from .exchange import navigation as exchange_menu
+from .exchange.api import bp as fhir_bp
+from .exchange.views import bp as exchange_bp
 from .retention import navigation as retention_menu
 from .retention.views import bp as retention_bp
 from .targets import navigation as targets_menu
@@ -107,7 +110,8 @@ def configure_database_hooks(app: Flask) -> None:
 
 # The menu: each area declares its entries (``app/<area>/navigation.py``), ordered by their positions.
 MENUS = (dashboard_menu, intake_menu, cases_menu, referrals_menu, meetings_menu, campaigns_menu, reports_menu,
-         targets_menu, tenants_menu, accounts_menu, retention_menu, audit_menu, investigations_menu)
+         targets_menu, tenants_menu, accounts_menu, retention_menu, audit_menu, investigations_menu,
+         exchange_menu)
 
 
 def configure_templates(app: Flask) -> None:
@@ -133,7 +137,7 @@ def configure_blueprints(app: Flask) -> None:
     converters.install(app)  # before any route is added
     for bp in (health_bp, accounts_bp, dashboard_bp, tenants_bp, audit_bp, public_bp, intake_bp, api_bp, cases_bp,
                reference_bp, referrals_bp, meetings_bp, reports_bp, campaigns_bp, retention_bp,
-               investigations_bp, targets_bp):
+               investigations_bp, targets_bp, fhir_bp, exchange_bp):
         app.register_blueprint(bp)
     app.register_error_handler(429, _rate_limited)
 

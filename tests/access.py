@@ -81,6 +81,14 @@ ROUTES = {
     "intake.deadline_rules": Route((COUNTY_ADMIN,)),
     "intake.api_tokens": Route((COUNTY_ADMIN,)),
     "intake.api_token_revoke": Route((COUNTY_ADMIN,), {"token_id": "tpe_token"}, True),
+    # Step 13: the FHIR exchange (bearer tokens: tests/exchange/test_fhir.py) and its registered clients
+    "fhir.everything": Route((PUBLIC,), {"case_id": "tpe_case"}),  # 401 OperationOutcome without a token
+    "fhir.create_report": Route((PUBLIC,)),
+    "fhir.send_status": Route((PUBLIC,)),
+    "fhir.metadata": Route((PUBLIC,)),
+    "fhir.openapi": Route((PUBLIC,)),
+    "exchange.clients": Route((COUNTY_ADMIN,)),
+    "exchange.client_revoke": Route((COUNTY_ADMIN,), {"client_id": "tpe_exchange_client"}, True),
     "cases.inbox": Route((SW,)),
     "cases.case_detail": Route((SW, DISPATCH, COUNTY_ADMIN), {"case_id": "tpe_case"}, True),
     # Step 3: the family record
@@ -252,6 +260,10 @@ def build_taipei_objects(db, factories):
         token = ApiToken(organisation="矩陣", channel=ReportingChannel("16"), token_prefix="abcd1234",
                          token_hash="x" * 64)
         db.session.add(token)
+        from app.exchange import services as exchange
+        from app.exchange.models import SystemKind
+
+        exchange_client, _ = exchange.issue_client("矩陣交換系統", SystemKind.MENTAL_HEALTH, ["case.read"], None)
         from datetime import date
 
         from app.cases.models import ServicePlan
@@ -321,6 +333,7 @@ def build_taipei_objects(db, factories):
         db.session.add(mark)
         db.session.flush()
         ids = {"tpe_case_document": case_document.id, "tpe_removal": removal.id, "tpe_mark": mark.id, "tpe_report": waiting.id, "tpe_case": case.id, "tpe_member": case.members[0].id, "tpe_token": token.id, "tpe_plan": plan.id,
+               "tpe_exchange_client": exchange_client.id,
                "tpe_referral": referral.id, "tpe_dispute": dispute.id, "tpe_handover": handover.id,
                "tpe_series": series.id, "tpe_meeting": meeting.id, "tpe_item": item.id, "tpe_document": document.id,
                "tpe_run": run.id, "campaign": campaign.id, "tpe_entry": entry.id,

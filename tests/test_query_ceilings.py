@@ -47,6 +47,9 @@ CEILINGS = {
     "home_partner": 8,
     "home_county_admin": 10,
     "home_ministry": 11,
+    # step 13: the county's exchange clients with their call log, and a family case exported as a FHIR Bundle
+    "exchange_clients": 8,  # 6 counted on SQLite
+    "fhir_export": 18,  # 15 counted on SQLite (token, client, case, members, reports, contacts, plans, referrals, units, assessment, the call log and audit entry)
 }
 
 
@@ -330,3 +333,55 @@ def test_home_work_list(name, username, as_user, db, taipei, factories, count_qu
 def test_home_work_list_of_the_ministry(as_user, db, factories, count_queries, progress_meeting):
     grow = _grow_items(db, factories, progress_meeting)
     _check("home_ministry", *_measure(count_queries, _ok(as_user("moh.protect"), "/"), grow))
+
+
+def test_exchange_clients_page(as_user, db, taipei, factories, count_queries):
+    from app.exchange import services as exchange
+    from app.exchange.models import SystemKind
+
+    def grow(k):
+        with tenancy.tenant_scope(taipei.id):
+            for _ in range(k):
+                client, _token = exchange.issue_client(f"系統{next(_n)}", SystemKind.HOSPITAL, ["case.read"], None)
+                exchange.log_call(client, "EpisodeOfCare/$everything", "EpisodeOfCare/1", 404, "查無")
+            db.session.flush()
+        db.session.commit()
+
+    _check("exchange_clients", *_measure(count_queries, _ok(as_user("tpe.admin"), "/exchange/clients"), grow))
+
+
+def test_fhir_export_of_a_growing_case(client, db, taipei, factories, count_queries):
+    """More members' contacts, plans and referrals: the Bundle grows, the queries do not."""
+    from app.cases.models import CaseContact, ServicePlan
+    from app.exchange import services as exchange
+    from app.exchange.models import SystemKind
+
+    sw1, sw1_m = _membership(factories, "tpe.sw1", CENTRE)
+    sup, sup_m = _membership(factories, "tpe.sup", CENTRE)
+    with tenancy.tenant_scope(taipei.id):
+        case = _case(taipei, factories)
+        cases.assign(case, sup, sup_m, sw1)
+        _client, token = exchange.issue_client("匯出測試", SystemKind.OTHER, ["case.read"], None)
+        case_id = case.id
+    db.session.commit()
+    dv = factories.unit("臺北市家庭暴力暨性侵害防治中心")
+
+    def grow(k):
+        with tenancy.tenant_scope(taipei.id):
+            case = db.session.get(FamilyCase, case_id)
+            for _ in range(k):
+                db.session.add(CaseContact(tenant_id=taipei.id, case_id=case_id, contacted_at=utcnow(),
+                                           method=ContactMethod.HOME_VISIT, persons_seen=[], note=""))
+                db.session.add(ServicePlan(tenant_id=taipei.id, case_id=case_id, goals="目標", agreed_by="案母",
+                                           agreed_on=date(2026, 11, 1), review_due=date(2027, 2, 1)))
+                referrals.send(case, sw1, sw1_m, kind=ReferralKind.UNIT, reason="評估", services_requested="",
+                               sections=["members"], to_unit=dv, consent=True, consent_by="案母")
+        db.session.commit()
+
+    def request():
+        response = client.client.get(f"/fhir/r4/EpisodeOfCare/{case_id}/$everything",
+                                     headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response
+
+    _check("fhir_export", *_measure(count_queries, request, grow))

@@ -16,6 +16,7 @@ RECORD_TYPES = [
     ("institution_areas", "部屬機構責任區域"),
     ("dispatch_rules", "派案時限"),
     ("api_tokens", "API 金鑰"),
+    ("exchange_clients", "交換介面用戶端"),
     ("reports", "通報"),
     ("investigations", "通報調查"),
     ("report_persons", "通報對象"),

@@ -58,6 +58,11 @@ def _error_page(status: int, title: str, message: str):
         response = jsonify({"error": API_ERROR_CODES.get(status, "error"), "message": message})
         response.status_code = status
         return response
+    if request.path.startswith("/fhir/"):  # FHIR clients read an OperationOutcome
+        response = jsonify({"resourceType": "OperationOutcome", "issue": [
+            {"severity": "error", "code": "not-found" if status == 404 else "processing", "diagnostics": message}]})
+        response.status_code, response.mimetype = status, "application/fhir+json"
+        return response
     return render("errors/error.html", status=status, fragment="content", title=title, message=message)
 
 
@@ -67,7 +72,9 @@ UNAVAILABLE_HTML = ('<!doctype html><html lang="zh-Hant-TW"><head><meta charset=
 
 def rate_limited(error):
     """429 anywhere without a page of its own: JSON under /api/, else the error page in Chinese."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/fhir/")):
+        if request.path.startswith("/fhir/"):
+            return _error_page(429, "請求過於頻繁", "請求過於頻繁，請稍後再試。")
         return jsonify({"error": "rate_limited", "message": "請求過於頻繁，請稍後再試。"}), 429
     return _error_page(429, "請求過於頻繁", "短時間內送出太多次，請稍候幾分鐘再試。")
 

@@ -16,6 +16,7 @@ from ..audit import services as audit
 from ..core import edge, idnumbers, tenancy
 from ..core.models import utcnow
 from ..core.permissions import public
+from ..exchange import queries as exchange_queries
 from ..extensions import csrf, db, limiter
 from ..tenants.models import County
 from . import queries, services
@@ -135,16 +136,7 @@ def _error(status: int, code: str, message: str, fields: dict | None = None):
 
 
 def _token() -> ApiToken | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    raw = header[len("Bearer "):].strip()
-    digest = hashlib.sha256(raw.encode()).hexdigest()
-    with tenancy.all_tenants("find the county an API token belongs to"):
-        token = queries.token_by_hash(digest)
-    if token is None or token.revoked_at is not None:
-        return None
-    return token
+    return services.token_for_bearer(request.headers.get("Authorization", ""))
 
 
 def _token_key():
@@ -161,6 +153,8 @@ def create_report():
         return _error(401, "unauthorized", "API 金鑰無效或已撤銷。")
     tenancy.set_tenant(token.tenant_id)
     audit.set_actor(audit.Actor(username=f"api:{token.token_prefix}", ip=request.remote_addr or ""))
+    if not exchange_queries.token_may_write_reports(token.id):
+        return _error(403, "forbidden", "此金鑰屬於未獲「report.write」授權的交換介面用戶端，不能送入通報。")
     raw = request.get_data(cache=True)
     if len(raw) > 256 * 1024:
         return _error(413, "too_large", "內容過大（上限 256 KB）。")
@@ -287,7 +281,8 @@ def openapi_document() -> dict:
                             "schema": {"$ref": "#/components/schemas/ReportOut"}}}},
                         "200": {"description": "相同 Idempotency-Key 的重送：回傳原通報", "content": {"application/json": {
                             "schema": {"$ref": "#/components/schemas/ReportOut"}}}},
-                        "400": err("JSON 格式錯誤"), "401": err("金鑰無效或已撤銷"), "413": err("內容過大"),
+                        "400": err("JSON 格式錯誤"), "401": err("金鑰無效或已撤銷"), "403": err("未獲送入通報的授權"),
+                        "413": err("內容過大"),
                         "422": err("欄位驗證錯誤"), "429": err("請求過於頻繁"),
                     },
                 }

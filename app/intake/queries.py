@@ -201,10 +201,6 @@ def api_tokens() -> list[ApiToken]:
     return db.session.scalars(sa.select(ApiToken).order_by(ApiToken.created_at.desc())).all()
 
 
-def token_by_hash(digest: str) -> ApiToken | None:
-    return db.session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == digest)).first()
-
-
 def idempotency_key(token_id: int, key: str) -> IdempotencyKey | None:
     return db.session.scalars(sa.select(IdempotencyKey).where(IdempotencyKey.token_id == token_id,
                                                               IdempotencyKey.key == key)).first()

@@ -147,6 +147,32 @@ class ReportInput:
     api_token_id: int | None = None
 
 
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(organisation: str, channel: ReportingChannel, created_by_id: int | None) -> tuple[ApiToken, str]:
+    """A new token of the session's county: the row (only its hash is kept) and the token, shown once."""
+    prefix = secrets.token_hex(4)
+    token = f"snk_{prefix}_{secrets.token_urlsafe(32)}"
+    record = ApiToken(organisation=organisation, channel=channel, token_prefix=prefix, token_hash=hash_token(token),
+                      created_by_id=created_by_id)
+    db.session.add(record)
+    return record, token
+
+
+def token_for_bearer(header: str) -> ApiToken | None:
+    """The unrevoked token an ``Authorization: Bearer …`` header carries, of whichever county."""
+    if not header.startswith("Bearer "):
+        return None
+    digest = hash_token(header[len("Bearer "):].strip())
+    with tenancy.all_tenants("find the county an API token belongs to"):
+        token = db.session.scalars(sa.select(ApiToken).where(ApiToken.token_hash == digest)).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    return token
+
+
 def _lookup_hash(code: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()

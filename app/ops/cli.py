@@ -22,6 +22,7 @@ from ..config import normalise_db_url
 from ..core import backup, tenancy
 from ..core.jobs import queue, redis_connection
 from ..extensions import db
+from ..exchange.demo import DEMO_CLIENT, seed_demo_exchange
 from ..intake.demo import seed_demo_reports
 from ..investigations.demo import STAFF as INVESTIGATION_STAFF, seed_demo_investigations
 from ..meetings.demo import seed_demo_meetings
@@ -77,6 +78,11 @@ def register(app) -> None:
             click.echo("示範春節關懷：116年專案（規則第 1 版），臺北市關懷名單已計算")
         if seed_demo_statistics():
             click.echo("示範報表：臺北市上一季的四種統計報表（已送出）")
+        exchange_token = seed_demo_exchange()
+        db.session.commit()
+        if exchange_token:
+            click.echo(f"示範交換介面：{DEMO_CLIENT}（status.write、case.read），示範金鑰 {exchange_token}；"
+                       "已送入賴媽媽（賴家：已結案並再通報）的精神照護列管（Flag）")
         snapshot_rows = seed_demo_targets()
         db.session.commit()
         click.echo(f"示範目標看板：臺北市115年育兒指導與獨居老人分母（附來源），各縣市快照 {snapshot_rows:,} 筆")

@@ -34,6 +34,8 @@ EXEMPT = {
     "action_item_numbers": "derived 案號 of an audited action item, from a counter",
     "notifications": "messages to users about audited changes; reading one is not privileged",
     "api_idempotency_keys": "derived: replay protection of API requests (the report made is audited)",
+    "exchange_calls": "the FHIR API's own call log (client, operation, target, status, outcome, at); what a call "
+                      "changes is audited by its records, an export as a READ entry",
     "quarantined_submissions": "written only by the anonymous public form; it is itself the record (time, ip, payload)",
     "districts": "reference data loaded by the seed; no route edits it",
     "action_item_unit_events": "append-only history of one unit's part of an action item (released, reopened): by_id, "
@@ -190,6 +192,22 @@ def _token_new(c, client):
 def _token_revoke(c, client):
     token_id = c.objects["tpe_token"]
     return client.post(f"/intake/settings/api-tokens/{token_id}/revoke"), token_id
+
+
+def _exchange_new(c, client):
+    r = client.post("/exchange/clients", {"name": "稽核交換系統", "system_kind": "mental_health",
+                                          "scopes": ["status.write"]})
+    SECRETS.extend(re.findall(r"\b[A-Za-z0-9_\-]{32,}\b", r.get_data(as_text=True)))
+    return r, None
+
+
+def _exchange_revoke(c, client):
+    from app.exchange.models import ExchangeClient
+
+    client_id = c.objects["tpe_exchange_client"]
+    with tenancy.all_tenants("test: the token of the client"):
+        token_id = c.db.session.get(ExchangeClient, client_id).api_token_id
+    return client.post(f"/exchange/clients/{client_id}/revoke"), token_id
 
 
 def _unit_districts(c, client):
@@ -728,6 +746,8 @@ ACTIONS = {
     "intake.deadline_rules": Action("tpe.admin", _deadlines, "dispatch_rules", "other_days", AuditAction.CREATE),
     "intake.api_tokens": Action("tpe.admin", _token_new, "api_tokens", "稽核測試系統", AuditAction.CREATE),
     "intake.api_token_revoke": Action("tpe.admin", _token_revoke, "api_tokens", "revoked_at", AuditAction.UPDATE),
+    "exchange.clients": Action("tpe.admin", _exchange_new, "exchange_clients", "稽核交換系統", AuditAction.CREATE),
+    "exchange.client_revoke": Action("tpe.admin", _exchange_revoke, "api_tokens", "revoked_at", AuditAction.UPDATE),
     "reference.factor_table_new": Action("moh.protect", _factor_table, "risk_factors", "稽核斷炊", AuditAction.CREATE,
                                          "sysadmin"),
     "reference.tipvda_new": Action("moh.protect", _tipvda, "tipvda_versions", "TIPVDA-稽核", AuditAction.CREATE,

@@ -98,6 +98,11 @@ FORMS: dict[str, Spec] = {
     "intake.deadline_rules": Spec(f"{I}:DispatchRuleForm"),
     "intake.api_tokens": Spec(f"{I}:ApiTokenForm"),
     "intake.api_token_revoke": Spec(),
+    "exchange.clients": Spec("app.exchange.forms:ClientForm"),
+    "exchange.client_revoke": Spec(),
+    # FHIR JSON with a bearer token (tests/exchange/test_fhir.py and schemathesis); without one, 401 and an audit entry
+    "fhir.create_report": Spec(records=("audit_events",)),
+    "fhir.send_status": Spec(records=("audit_events",)),
     "cases.assign": Spec(f"{C}:AssignForm", extra={"next": "text"}),
     "cases.review": Spec(f"{C}:ReviewForm"),
     "cases.reopen": Spec(f"{C}:ReopenForm"),

@@ -23,7 +23,7 @@ TABLES = {
     "tpe_referral": "referrals", "tpe_dispute": "disputes", "tpe_handover": "lead_handovers",
     "tpe_series": "meeting_series", "tpe_meeting": "meetings", "tpe_item": "action_items",
     "tpe_document": "meeting_documents", "tpe_run": "report_runs", "tpe_entry": "campaign_entries",
-    "tpe_duty": "campaign_duty_contacts", "tpe_case_document": "case_documents",
+    "tpe_duty": "campaign_duty_contacts", "tpe_case_document": "case_documents", "tpe_exchange_client": "exchange_clients",
 }
 
 
