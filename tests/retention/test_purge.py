@@ -1,4 +1,4 @@
-"""Disposal: only cases with a dispose decision, everything of the family removed in order, each audited
+"""Disposal: only cases with a dispose decision, everything of the family removed in order (its documents too), each audited
 with its decision, all in one transaction that rolls back whole when a row cannot go."""
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditAction, AuditEvent
+from app.cases import documents
+from app.cases.demo import demo_pdf, demo_png
+from app.cases.documents import CaseDocument, CaseDocumentBlob
 from app.cases.models import (CaseContact, CaseEvent, CaseMember, CaseNote, CaseSearchGram, CaseStatus, FamilyCase,
                               PlanReview, ServicePlan)
 from app.cases.reference import ContactMethod
@@ -250,3 +253,30 @@ def test_deleting_happens_in_one_place_reached_only_through_a_decision():
             assert not deletes(ast.parse(other.read_text())), other.name
     outside = [p for p in area.parent.rglob("*.py") if p.parent != area]
     assert not [p for p in outside if "_delete_case_rows" in p.read_text() or "dispose_case" in p.read_text()]
+
+
+def test_disposal_removes_the_documents_rows_bytes_and_files(app, db, make_closed, taipei, factories, monkeypatch,
+                                                            tmp_path):
+    """Disposal removes a case's documents with it: the rows, the bytes kept in the database, and the files kept
+    in a directory (after the commit)."""
+    case = make_closed(date(2018, 5, 5))
+    sw1 = factories.user("tpe.sw1")
+    with tenancy.tenant_scope(taipei.id):
+        documents.upload(case.load(), sw1, sw1.memberships[0], kind=documents.DocumentKind.CONSENT, description="同意書",
+                         filename="同意書.pdf", data=demo_pdf(["同意書"]))
+        monkeypatch.setitem(app.config, "DOCUMENT_STORAGE", "directory")
+        monkeypatch.setitem(app.config, "DOCUMENT_DIRECTORY", str(tmp_path))
+        documents.upload(case.load(), sw1, sw1.memberships[0], kind=documents.DocumentKind.PHOTO, description="",
+                         filename="家.png", data=demo_png(["家"]))
+        db.session.commit()
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) == 1
+    _decide(taipei, factories, case)
+
+    result = _purge(app, "--county", "臺北市", "--by", "tpe.admin")
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    with tenancy.tenant_scope(taipei.id):
+        assert db.session.scalar(sa.select(sa.func.count(CaseDocument.id)).where(CaseDocument.case_id == case.id)) == 0
+        assert db.session.scalar(sa.select(sa.func.count(CaseDocumentBlob.document_id))) == 0
+    assert not files[0].exists()
