@@ -297,17 +297,17 @@ def count_referrals(county_id: int, period: Period) -> dict:
 
     disputes = db.session.execute(
         sa.select(Dispute.status, Dispute.decision, Dispute.filed_at, Dispute.decided_at, Dispute.responded_at,
-                  Dispute.updated_at)
+                  Dispute.withdrawn_at)
         .where(Dispute.tenant_id == county_id, Dispute.filed_at >= start, Dispute.filed_at < end)).all()
     d = {"filed": len(disputes), "by_outcome": {o.value: 0 for o in DisputeOutcome}, "agreed": 0, "open": 0,
          "withdrawn": 0, "days": []}
-    for status, decision, filed, decided, responded, updated in disputes:
+    for status, decision, filed, decided, responded, withdrawn in disputes:
         if status == DisputeStatus.DECIDED and not recorded_by(decided, end):
             status = DisputeStatus.AWAITING_ARBITER  # decided after the end: still open at the end
         elif status == DisputeStatus.AGREED and not recorded_by(responded, end):
             status = DisputeStatus.AWAITING_RESPONSE
-        elif status == DisputeStatus.WITHDRAWN and not recorded_by(updated, end):
-            status = DisputeStatus.AWAITING_RESPONSE  # withdrawn after the end (its last change)
+        elif status == DisputeStatus.WITHDRAWN and not recorded_by(withdrawn, end):
+            status = DisputeStatus.AWAITING_RESPONSE  # withdrawn after the end
         if status == DisputeStatus.DECIDED and decision is not None:
             d["by_outcome"][decision.value] += 1
             d["days"].append(round((decided - filed).total_seconds() / 86400, 2))

@@ -13,7 +13,7 @@ from app.core import tenancy
 from app.extensions import db
 from app.intake import services as intake
 from app.intake.models import InvalidReason, Report, ReportStatus
-from app.referrals import services as referrals
+from app.referrals import disputes, services as referrals
 from app.referrals.models import (Dispute, DisputeOutcome, DisputeStatus, ReferralEvent, ReferralKind,
                                   ReferralStatus)
 from app.reports import queries, services
@@ -130,14 +130,14 @@ def _dispute(case, filed):
 # --- The property: random actions at random times -----------------------------------------------
 
 START = at(7, 2)
-ACTION = st.tuples(st.sampled_from(["decide", "report", "visit", "close", "answer", "screen", "dispute"]),
+ACTION = st.tuples(st.sampled_from(["decide", "report", "visit", "close", "answer", "screen", "dispute", "withdraw"]),
                    st.integers(0, 3), st.integers(0, 24 * 200))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(actions=st.lists(ACTION, min_size=1, max_size=14))
 def test_the_figures_of_a_finished_period_never_change(world, factories, db, actions):
-    """Outcomes, visits, closings, referral answers, screening decisions and dispute decisions recorded at
+    """Outcomes, visits, closings, referral answers, screening decisions, dispute decisions and withdrawals recorded at
     random times from July to January: each period's figures taken at its end equal those taken after
     everything (115年7月, 第3季 and 下半年)."""
     taipei = world["taipei"].id
@@ -189,4 +189,28 @@ def _act(what, case, referral, report, dispute, when, county_id):
         report.status, report.decided_at = ReportStatus.REFERRED, when
     elif what == "dispute" and dispute.status == DisputeStatus.AWAITING_ARBITER:
         dispute.status, dispute.decision, dispute.decided_at = DisputeStatus.DECIDED, DisputeOutcome.MAINTAIN, when
+    elif what == "withdraw" and dispute.status == DisputeStatus.AWAITING_ARBITER:
+        dispute.status, dispute.withdrawn_at = DisputeStatus.WITHDRAWN, when
     db.session.flush()
+
+
+def test_a_withdrawal_counts_from_when_it_was_recorded_not_from_the_dispute_s_last_change(world, factories):
+    """A dispute withdrawn in August is 撤回 in 第3季 however it is touched later; one withdrawn after the
+    quarter (through the service) is still 處理中 in it."""
+    taipei = world["taipei"].id
+    sw1, sw1_m, _, _ = _people(factories)
+    with tenancy.tenant_scope(taipei):
+        in_august, late = _dispute(world["c1"], at(7, 20)), _dispute(world["c1"], at(7, 25))
+        in_august.filed_by_unit_id = late.filed_by_unit_id = sw1_m.unit_id
+        in_august.status, in_august.withdrawn_at = DisputeStatus.WITHDRAWN, at(8, 3)
+        db.session.add_all([in_august, late])
+        db.session.flush()
+        before = queries.count_referrals(taipei, Q3)
+        assert before["disputes"]["withdrawn"] == 1 and before["disputes"]["open"] == 1
+
+        in_august.reason = "補充說明（十二月修改）"  # a later edit: its updated_at is now
+        disputes.withdraw(late, sw1, sw1_m, "雙方已協調")  # withdrawn now, after the quarter
+        db.session.flush()
+        assert late.withdrawn_at is not None and in_august.updated_at > Q3.as_of
+        assert queries.count_referrals(taipei, Q3) == before
+        assert queries.count_referrals(taipei, H2)["disputes"]["withdrawn"] == 2
