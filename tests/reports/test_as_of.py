@@ -13,7 +13,7 @@ from app.core import tenancy
 from app.extensions import db
 from app.intake import services as intake
 from app.intake.models import InvalidReason, Report, ReportStatus
-from app.referrals import disputes, services as referrals
+from app.referrals import disputes, joint, services as referrals
 from app.referrals.models import (Dispute, DisputeOutcome, DisputeStatus, ReferralEvent, ReferralKind,
                                   ReferralStatus)
 from app.reports import queries, services
@@ -292,3 +292,18 @@ def test_a_case_reopened_or_sent_back_after_the_period_keeps_its_figures_there(w
         now = _all_counts(taipei, Period.of(PeriodKind.YEAR, 2026))  # a period ending after all of it
         assert now["visits"]["total"]["case_management"] == 0 and now["visits"]["total"]["refer_network"] == 1
         assert now["vulnerability"]["closed"] == 0
+
+
+def test_a_change_of_lead_after_the_period_leaves_the_screening_report_s_dispatch_types(world, factories):
+    """The screening report counts a report by the unit it was dispatched to at the decision
+    (``Report.lead_unit_id``), not by the family's lead today: 改派 to the 家防中心 in 12月 moves nothing."""
+    taipei = world["taipei"].id
+    dv = factories.unit("臺北市家庭暴力暨性侵害防治中心")
+    with tenancy.tenant_scope(taipei):
+        before = queries.count_screening(taipei, Q3)
+        assert before["dispatched"] == {"protective": 1, "vulnerable": 4, "mental_health": 0}
+        for name in ("c1", "庚"):
+            joint.change_lead(world[name], dv.id, old_lead="former", why="爭議裁決：改派")
+        db.session.flush()
+        assert world["c1"].lead_unit.id == dv.id
+        assert queries.count_screening(taipei, Q3) == before
