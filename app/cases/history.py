@@ -14,7 +14,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
-from .models import CaseStatus, CaseTransition, FamilyCase
+from ..intake.models import Report
+from .models import CaseStatus, CaseTransition, CaseUnit, FamilyCase
 from .reference import AssessmentOutcome
 
 C = CaseStatus
@@ -105,3 +106,12 @@ def closed_between(county_id: int, start, end) -> list[tuple]:
     closed = at_end(((r.id, r.outcome, r.outcome_at, r.closed_at) for r in rows), end)
     return [(r.opening_level, r.closing_level, r.id) for r in rows
             if closed[r.id][1] is not None and start <= closed[r.id][1] < end]
+
+
+def received_by():
+    """The unit a case's family was received by: the lead its first report was dispatched to (a change of
+    lead later, 改派 or 主責移轉, does not move the family to another unit's figures), for a case no report
+    opened (跨縣市轉銜) its lead today. An expression on ``FamilyCase`` and its lead ``CaseUnit``."""
+    first = (sa.select(Report.lead_unit_id).where(Report.case_id == FamilyCase.id, Report.lead_unit_id.is_not(None))
+             .order_by(Report.received_at, Report.id).limit(1).correlate(FamilyCase).scalar_subquery())
+    return sa.func.coalesce(first, CaseUnit.unit_id)

@@ -170,7 +170,7 @@ def count_visits(county_id: int, period: Period) -> dict:
         sa.select(Unit.name, FamilyCase.id, FamilyCase.outcome, FamilyCase.outcome_at, FamilyCase.received_at, first_visit,
                   FamilyCase.assessment_report_at)
         .join(CaseUnit, (CaseUnit.case_id == FamilyCase.id) & (CaseUnit.role == CaseUnitRole.LEAD))
-        .join(Unit, Unit.id == CaseUnit.unit_id)
+        .join(Unit, Unit.id == history.received_by())  # the unit dispatched to, not the lead today
         .where(FamilyCase.tenant_id == county_id, Unit.kind == UnitKind.WELFARE_CENTRE,
                FamilyCase.received_at >= start, FamilyCase.received_at < end)
     ).all()

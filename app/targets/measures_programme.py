@@ -104,7 +104,7 @@ def _read_welfare_centre_families(county_id: int, start: date, end: date):
     rows = db.session.execute(
         sa.select(FamilyCase.id, FamilyCase.outcome, FamilyCase.outcome_at)
         .join(CaseUnit, (CaseUnit.case_id == FamilyCase.id) & (CaseUnit.role == CaseUnitRole.LEAD))
-        .join(Unit, Unit.id == CaseUnit.unit_id)
+        .join(Unit, Unit.id == history.received_by())  # the unit dispatched to, not the lead today
         .where(FamilyCase.tenant_id == county_id, Unit.kind == UnitKind.WELFARE_CENTRE,
                FamilyCase.received_at >= lo, FamilyCase.received_at < hi)
     ).all()

@@ -294,16 +294,22 @@ def test_a_case_reopened_or_sent_back_after_the_period_keeps_its_figures_there(w
         assert now["vulnerability"]["closed"] == 0
 
 
-def test_a_change_of_lead_after_the_period_leaves_the_screening_report_s_dispatch_types(world, factories):
+def test_a_change_of_lead_after_the_period_leaves_the_screening_and_visits_figures(world, factories, app):
     """The screening report counts a report by the unit it was dispatched to at the decision
-    (``Report.lead_unit_id``), not by the family's lead today: 改派 to the 家防中心 in 12月 moves nothing."""
+    (``Report.lead_unit_id``), and the visits report and the board's 開案率 / 轉介率 count the families a
+    社福中心 was dispatched, not by the family's lead today: 改派 to the 家防中心 in 12月 moves nothing."""
     taipei = world["taipei"].id
     dv = factories.unit("臺北市家庭暴力暨性侵害防治中心")
-    with tenancy.tenant_scope(taipei):
+    with app.test_request_context(), tenancy.tenant_scope(taipei):
         before = queries.count_screening(taipei, Q3)
         assert before["dispatched"] == {"protective": 1, "vulnerable": 4, "mental_health": 0}
+        visits = queries.count_visits(taipei, Q3)
+        board = (mp.opening_counts(taipei, Q3.start, Q3.end), mp.referral_counts(taipei, Q3.start, Q3.end))
+        assert visits["total"]["assessing"] == 4 and board[0] == (0, 4)
         for name in ("c1", "庚"):
             joint.change_lead(world[name], dv.id, old_lead="former", why="爭議裁決：改派")
         db.session.flush()
         assert world["c1"].lead_unit.id == dv.id
         assert queries.count_screening(taipei, Q3) == before
+        assert queries.count_visits(taipei, Q3) == visits  # still families the 社福中心 received in the quarter
+        assert board == (mp.opening_counts(taipei, Q3.start, Q3.end), mp.referral_counts(taipei, Q3.start, Q3.end))
