@@ -22,7 +22,7 @@ from ..tenants.models import County, Unit
 from PIL import Image, ImageDraw, ImageFont
 
 from . import documents, programme, services
-from .models import CaseTargetGroup, CaseUnit, CaseUnitRole, FamilyCase
+from .models import CaseService, CaseTargetGroup, CaseUnit, CaseUnitRole, FamilyCase
 from .reference import AssessmentOutcome, ContactMethod, Level, RemovalOutcome, ServiceStatus, WelfareType
 
 P = intake.PersonInput
@@ -298,5 +298,7 @@ def seed_demo_programme() -> int:
             # marks and services as if recorded on their dates (the board counts what was recorded by a period's end)
             for mark in db.session.scalars(sa.select(CaseTargetGroup).where(CaseTargetGroup.tenant_id == county.id)):
                 mark.recorded_at = datetime.combine(mark.since, time(9), tzinfo=TAIPEI)
+            for service in db.session.scalars(sa.select(CaseService).where(CaseService.tenant_id == county.id)):
+                service.recorded_at = min(service.recorded_at, datetime.combine(service.on, time(16), tzinfo=TAIPEI))
             db.session.flush()
     return made

@@ -549,6 +549,8 @@ class CaseService(TenantMixin, db.Model):
     amount: Mapped[int | None] = mapped_column()  # NT$, for cash and in-kind aid
     note: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When it was recorded: a service dated in a period but recorded after its end does not count for it.
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     __audited__ = True
 

@@ -255,6 +255,7 @@ def withdraw(dispute: Dispute, user: User, membership: Membership, reason: str) 
     """The unit that raised the dispute takes it back: the case's units stay as they are, the other
     side (and the arbiter, when it was waiting for a decision) is told."""
     check_withdrawal(dispute, membership, reason)
+    dispute.withdrawn_at = utcnow()
     WORKFLOW.fire(dispute, "withdraw", actor=user, membership=membership,
                   reason=f"{membership.unit.name}撤回：{reason.strip()}", check_may=False)
     db.session.flush()

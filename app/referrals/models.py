@@ -286,6 +286,8 @@ class Dispute(TenantMixin, TimestampMixin, db.Model):
     decision_reason: Mapped[str] = mapped_column(sa.Text(), nullable=False, default="")
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the filer withdrew it (a report counts it withdrawn only from then on, whatever is edited later).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(nullable=False, default=1)
 
     filed_by_unit = relationship("Unit", foreign_keys=[filed_by_unit_id])

@@ -12,7 +12,8 @@ The as-of rule: every figure is the state *at the end of the period* — only
 what was recorded before ``period.as_of`` (the midnight after its last day,
 Taipei time) counts. A report received in the period and decided after its end
 is still 尚在篩派中; a family's assessment outcome recorded after the end is
-評估中; a visit or assessment report recorded after the end is not done; a
+評估中, and a case reopened or sent back after the end keeps the outcome and closing it had at the end
+(read from its transitions, ``cases.history``); a visit or assessment report recorded after the end is not done; a
 referral's answer, a re-referral or a withdrawal after the end leaves it
 等待回覆 (its status at the end is read from its own history); a dispute agreed,
 decided or withdrawn after the end is still 處理中. So a report made again
@@ -29,6 +30,7 @@ import sqlalchemy as sa
 from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign, EntrySource, NetworkKind
 from ..campaigns.services import SERVICE_KINDS
+from ..cases import history
 from ..cases.models import CaseContact, CaseUnit, CaseUnitRole, FamilyCase
 from ..cases.reference import IN_PERSON, AssessmentOutcome, Level
 from ..core import deadlines, tenancy
@@ -165,19 +167,20 @@ def count_visits(county_id: int, period: Period) -> dict:
                           CaseContact.created_at < end)
                    .correlate(FamilyCase).scalar_subquery())
     rows = db.session.execute(
-        sa.select(Unit.name, FamilyCase.outcome, FamilyCase.outcome_at, FamilyCase.received_at, first_visit,
+        sa.select(Unit.name, FamilyCase.id, FamilyCase.outcome, FamilyCase.outcome_at, FamilyCase.received_at, first_visit,
                   FamilyCase.assessment_report_at)
         .join(CaseUnit, (CaseUnit.case_id == FamilyCase.id) & (CaseUnit.role == CaseUnitRole.LEAD))
-        .join(Unit, Unit.id == CaseUnit.unit_id)
+        .join(Unit, Unit.id == history.received_by())  # the unit dispatched to, not the lead today
         .where(FamilyCase.tenant_id == county_id, Unit.kind == UnitKind.WELFARE_CENTRE,
                FamilyCase.received_at >= start, FamilyCase.received_at < end)
     ).all()
+    outcomes = history.at_end(((r.id, r.outcome, r.outcome_at, None) for r in rows), end)
     blank = lambda: {**{k: 0 for k in VISIT_COLUMNS}, "visit_due": 0, "visit_on_time": 0,  # noqa: E731
                      "report_due": 0, "report_on_time": 0}
     out = {"total": blank(), "by_centre": {}}
     period_end = end
-    for centre, outcome, outcome_at, received, visited, reported in rows:
-        outcome = outcome if recorded_by(outcome_at, end) else None
+    for centre, case_id, _, _, received, visited, reported in rows:
+        outcome = outcomes[case_id][0]  # reopened or sent back after the end: the outcome it had at the end
         reported = reported if recorded_by(reported, end) else None
         for bucket in (out["total"], out["by_centre"].setdefault(centre, blank())):
             bucket[outcome.value if outcome else "assessing"] += 1
@@ -217,12 +220,8 @@ def count_vulnerability(county_id: int, period: Period) -> dict:
     """Families whose case closed in the period: their level at opening and at closing. A closing approved
     after the end is not in the period (the case was still open at its end)."""
     start, end = period.bounds()
-    rows = db.session.execute(
-        sa.select(FamilyCase.opening_level, FamilyCase.closing_level)
-        .where(FamilyCase.tenant_id == county_id, FamilyCase.closed_at >= start, FamilyCase.closed_at < end,
-               FamilyCase.opening_level.is_not(None), FamilyCase.closing_level.is_not(None))
-    ).all()
-    opening, closing = Counter(o.value for o, _ in rows), Counter(c.value for _, c in rows)
+    rows = history.closed_between(county_id, start, end)
+    opening, closing = Counter(o.value for o, _, _ in rows), Counter(c.value for _, c, _ in rows)
     return {"closed": len(rows), "opening": {k: opening.get(k, 0) for k in LEVELS},
             "closing": {k: closing.get(k, 0) for k in LEVELS}}
 
@@ -297,17 +296,17 @@ def count_referrals(county_id: int, period: Period) -> dict:
 
     disputes = db.session.execute(
         sa.select(Dispute.status, Dispute.decision, Dispute.filed_at, Dispute.decided_at, Dispute.responded_at,
-                  Dispute.updated_at)
+                  Dispute.withdrawn_at)
         .where(Dispute.tenant_id == county_id, Dispute.filed_at >= start, Dispute.filed_at < end)).all()
     d = {"filed": len(disputes), "by_outcome": {o.value: 0 for o in DisputeOutcome}, "agreed": 0, "open": 0,
          "withdrawn": 0, "days": []}
-    for status, decision, filed, decided, responded, updated in disputes:
+    for status, decision, filed, decided, responded, withdrawn in disputes:
         if status == DisputeStatus.DECIDED and not recorded_by(decided, end):
             status = DisputeStatus.AWAITING_ARBITER  # decided after the end: still open at the end
         elif status == DisputeStatus.AGREED and not recorded_by(responded, end):
             status = DisputeStatus.AWAITING_RESPONSE
-        elif status == DisputeStatus.WITHDRAWN and not recorded_by(updated, end):
-            status = DisputeStatus.AWAITING_RESPONSE  # withdrawn after the end (its last change)
+        elif status == DisputeStatus.WITHDRAWN and not recorded_by(withdrawn, end):
+            status = DisputeStatus.AWAITING_RESPONSE  # withdrawn after the end
         if status == DisputeStatus.DECIDED and decision is not None:
             d["by_outcome"][decision.value] += 1
             d["days"].append(round((decided - filed).total_seconds() / 86400, 2))

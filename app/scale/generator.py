@@ -410,7 +410,7 @@ REPORT_TRANSITION_COLS = ("id", "tenant_id", "report_id", "from_status", "to_sta
                           "reason")
 CONTACT_COLS = ("id", "tenant_id", "case_id", "contacted_at", "method", "duration_minutes", "persons_seen",
                 "child_seen", "note", "worker_id", "worker_name", "created_at")
-SERVICE_COLS = ("id", "tenant_id", "case_id", "item", "status", "on", "amount", "note", "recorded_by_id")
+SERVICE_COLS = ("id", "tenant_id", "case_id", "item", "status", "on", "amount", "note", "recorded_by_id", "recorded_at")
 VULN_COLS = ("id", "tenant_id", "case_id", "table_id", "dimensions", "factor_ids", "derived_level", "override_level",
              "override_reason", "assessed_by_id", "assessed_at")
 AREPORT_COLS = ("id", "tenant_id", "case_id", "reason_confirmed", "diagnosis", "goals", "plan_proposal",
@@ -1539,7 +1539,7 @@ class Generator:
             amount = rng.randint(10, 150) * 100 if item in WITH_AMOUNT and delivered else None
             on = taipei_day(at)
             buf["case_services"].append((cid, fam.id, item, "delivered" if delivered else "planned", on, amount,
-                                         N.SERVICE_NOTES.get(item, ""), worker[0]))
+                                         N.SERVICE_NOTES.get(item, ""), worker[0], at))
             if j == len(services) - 1:
                 text = f"{'已提供' if delivered else '規劃中'}：{SERVICE_LABEL[item]}" + (f" 新臺幣 {amount:,} 元" if amount else "")
                 events.append((cid, fam.id, at, worker[0], worker[1], unit_name, "service", text))

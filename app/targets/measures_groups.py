@@ -4,7 +4,8 @@
 Figures are as at the end of the period: a target-group mark counts from its date if it was recorded by
 the end of the period, until its end (an end recorded after the period does not change it); a removal
 counts when it was removed, and recorded, by the end of the period. A corrected outcome counts as
-corrected (the current value: the correction fixes a mistake). Services count by their date.
+corrected (the current value: the correction fixes a mistake). Services count by their date, when recorded
+by the end of the period (a service recorded late does not change a finished period).
 """
 from __future__ import annotations
 
@@ -42,10 +43,13 @@ def _marks(county_id: int, group: str, start: date, end: date):
 
 
 def _served(county_id: int, items, start: date, end: date) -> set[int]:
+    """The families given one of ``items`` in the period, as recorded by its end (a service dated in the period
+    but recorded after it does not count)."""
     return set(db.session.scalars(
         sa.select(CaseService.case_id).where(CaseService.tenant_id == county_id, CaseService.item.in_(items),
                                              CaseService.status == ServiceStatus.DELIVERED,
-                                             CaseService.on >= start, CaseService.on <= end).distinct()))
+                                             CaseService.on >= start, CaseService.on <= end,
+                                             CaseService.recorded_at < end_of(end)).distinct()))
 
 
 def _case_rows(county_id: int, case_ids) -> dict[int, FamilyCase]:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import g, has_app_context, url_for
 
-from ..cases import catalogue
+from ..cases import catalogue, history
 from ..cases.models import CaseContact, CaseUnit, CaseUnitRole, FamilyCase
 from ..cases.reference import LEVEL_RANK, AssessmentOutcome
 from ..core.filters import TAIPEI
@@ -104,12 +104,13 @@ def _read_welfare_centre_families(county_id: int, start: date, end: date):
     rows = db.session.execute(
         sa.select(FamilyCase.id, FamilyCase.outcome, FamilyCase.outcome_at)
         .join(CaseUnit, (CaseUnit.case_id == FamilyCase.id) & (CaseUnit.role == CaseUnitRole.LEAD))
-        .join(Unit, Unit.id == CaseUnit.unit_id)
+        .join(Unit, Unit.id == history.received_by())  # the unit dispatched to, not the lead today
         .where(FamilyCase.tenant_id == county_id, Unit.kind == UnitKind.WELFARE_CENTRE,
                FamilyCase.received_at >= lo, FamilyCase.received_at < hi)
     ).all()
-    return {case_id: (outcome if outcome is not None and outcome_at is not None and outcome_at < hi else None)
-            for case_id, outcome, outcome_at in rows}
+    # a case reopened or sent back after the end keeps the outcome it had at the end (cases.history)
+    return {case_id: state[0] for case_id, state in
+            history.at_end(((case_id, outcome, outcome_at, None) for case_id, outcome, outcome_at in rows), hi).items()}
 
 
 REFERRED = (AssessmentOutcome.REFER_PROTECTIVE, AssessmentOutcome.REFER_NETWORK)
@@ -145,10 +146,7 @@ def referral_gap(county_id: int, start: date, end: date) -> list[GapRow]:
 
 def _closed_families(county_id: int, start: date, end: date):
     lo, hi = bounds(start, end)
-    return {case_id: (opening, closing) for case_id, opening, closing in db.session.execute(
-        sa.select(FamilyCase.id, FamilyCase.opening_level, FamilyCase.closing_level)
-        .where(FamilyCase.tenant_id == county_id, FamilyCase.closed_at >= lo, FamilyCase.closed_at < hi,
-               FamilyCase.opening_level.is_not(None), FamilyCase.closing_level.is_not(None)))}
+    return {case_id: (opening, closing) for opening, closing, case_id in history.closed_between(county_id, lo, hi)}
 
 
 def improved(opening, closing) -> bool:

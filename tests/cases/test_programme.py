@@ -198,7 +198,11 @@ def test_measures_count_as_at_the_end_of_the_period(app, db, taipei, case, peopl
     with app.test_request_context():
         assert measures.parenting_counts(taipei.id, start, end) == (0, None)
         assert [g.case_id for g in measures.parenting_gap(taipei.id, start, end)] == [case.id]
-        services.add_service(case, sw, sw_m, item="g_parenting_guidance", status=ServiceStatus.DELIVERED, on=D115, amount=None, note="")
+        late = services.add_service(case, sw, sw_m, item="g_parenting_guidance", status=ServiceStatus.DELIVERED, on=D115,
+                                    amount=None, note="")  # recorded now, after the half-year
+        assert measures.parenting_counts(taipei.id, start, end) == (0, None)
+        assert measures.parenting_counts(taipei.id, start, date(2026, 12, 31)) == (1, None)
+        late.recorded_at = datetime.combine(D115, time(16), tzinfo=TAIPEI)  # as if recorded on the day
         assert measures.parenting_counts(taipei.id, start, end) == (1, None)
         assert measures.parenting_gap(taipei.id, start, end) == []
 
@@ -207,7 +211,10 @@ def test_measures_count_as_at_the_end_of_the_period(app, db, taipei, case, peopl
         assert measures.elder_counts(taipei.id, start, end) == (0, None)
         gap = measures.elder_gap(taipei.id, start, end)
         assert gap[0].url.endswith(f"/cases/{case.id}#programme") and "未有關懷訪視" in gap[0].reason
-        services.add_service(case, sw, sw_m, item="g_elder_meals", status=ServiceStatus.DELIVERED, on=D115, amount=None, note="")
+        meals = services.add_service(case, sw, sw_m, item="g_elder_meals", status=ServiceStatus.DELIVERED, on=D115,
+                                     amount=None, note="")
+        assert measures.elder_counts(taipei.id, start, end) == (0, None)  # recorded after the half-year
+        meals.recorded_at = datetime.combine(D115, time(16), tzinfo=TAIPEI)
         assert measures.elder_counts(taipei.id, start, end) == (1, None)
 
         removed = programme.add_removal_request(case, sw, sw_m, platform="A", asked_on=D115, outcome=RemovalOutcome.REMOVED,
@@ -280,7 +287,8 @@ def test_a_mark_is_ended_with_a_date_and_reason_and_stays_on_the_record(app, db,
                                                             AuditEvent.record_id == str(mark.id))).all()
     assert any("ended_on" in str(a.changes) for a in audits)
     # served in the first half: counted there; ended before the second half started: not counted there
-    services.add_service(case, sw, sw_m, item="g_elder_meals", status=ServiceStatus.DELIVERED, on=D115, amount=None, note="")
+    meals = services.add_service(case, sw, sw_m, item="g_elder_meals", status=ServiceStatus.DELIVERED, on=D115, amount=None, note="")
+    meals.recorded_at = datetime.combine(D115, time(16), tzinfo=TAIPEI)
     with app.test_request_context():
         assert measures.elder_counts(taipei.id, date(2026, 1, 1), date(2026, 6, 30)) == (1, None)
         assert measures.elder_gap(taipei.id, date(2026, 7, 1), date(2026, 12, 31)) == []

@@ -7,18 +7,19 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from app.cases import services as cases
-from app.cases.models import CaseContact, FamilyCase
+from app.cases.models import CaseContact, CaseStatus, CaseTransition, FamilyCase
 from app.cases.reference import AssessmentOutcome, ContactMethod, Level
 from app.core import tenancy
 from app.extensions import db
 from app.intake import services as intake
 from app.intake.models import InvalidReason, Report, ReportStatus
-from app.referrals import services as referrals
+from app.referrals import disputes, joint, services as referrals
 from app.referrals.models import (Dispute, DisputeOutcome, DisputeStatus, ReferralEvent, ReferralKind,
                                   ReferralStatus)
 from app.reports import queries, services
 from app.reports.models import PeriodKind, ReportKind
 from app.reports.periods import Period
+from app.targets import measures_programme as mp
 from tests.reports.helpers import answered_in_history, at
 
 Q3 = Period.of(PeriodKind.QUARTER, 2026, 3)
@@ -130,14 +131,16 @@ def _dispute(case, filed):
 # --- The property: random actions at random times -----------------------------------------------
 
 START = at(7, 2)
-ACTION = st.tuples(st.sampled_from(["decide", "report", "visit", "close", "answer", "screen", "dispute"]),
+ACTION = st.tuples(st.sampled_from(["decide", "report", "visit", "close", "answer", "screen", "dispute", "withdraw",
+                                           "reopen"]),
                    st.integers(0, 3), st.integers(0, 24 * 200))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(actions=st.lists(ACTION, min_size=1, max_size=14))
 def test_the_figures_of_a_finished_period_never_change(world, factories, db, actions):
-    """Outcomes, visits, closings, referral answers, screening decisions and dispute decisions recorded at
+    """Outcomes, visits, closings, reopenings (and openings sent back), referral answers, screening decisions,
+    dispute decisions and withdrawals recorded at
     random times from July to January: each period's figures taken at its end equal those taken after
     everything (115年7月, 第3季 and 下半年)."""
     taipei = world["taipei"].id
@@ -168,11 +171,26 @@ def test_the_figures_of_a_finished_period_never_change(world, factories, db, act
             nested.rollback()
 
 
+def _moved(case, before, after, when, reason=""):
+    """The case's transition as the workflow records it, at ``when``."""
+    db.session.add(CaseTransition(tenant_id=case.tenant_id, case_id=case.id, from_status=before, to_status=after,
+                                  at=when, reason=reason))
+
+
 def _act(what, case, referral, report, dispute, when, county_id):
     """One action, recorded at ``when`` (as the services record it, at the moment it is done)."""
     if what == "decide" and case.outcome is None:
         case.outcome, case.outcome_at = AssessmentOutcome.CASE_MANAGEMENT if when.day % 2 else \
             AssessmentOutcome.REFER_NETWORK, when
+        _moved(case, CaseStatus.ASSESSING, CaseStatus.OPENING_REVIEW if case.outcome == AssessmentOutcome.CASE_MANAGEMENT
+               else CaseStatus.NOT_OPENED, when, f"評估結果：{case.outcome.label}")
+        if case.outcome != AssessmentOutcome.CASE_MANAGEMENT:
+            case.closed_at = when
+    elif what == "reopen" and case.outcome is not None:  # 重新開啟, or 退回開案 of an opening not yet closed
+        was = (CaseStatus.CLOSED if case.closed_at else CaseStatus.OPENING_REVIEW) \
+            if case.outcome == AssessmentOutcome.CASE_MANAGEMENT else CaseStatus.NOT_OPENED
+        _moved(case, was, CaseStatus.ASSESSING, when, "重新開啟")
+        case.outcome = case.closed_at = None
     elif what == "report" and case.assessment_report_at is None:
         case.assessment_report_at = when
     elif what == "visit":
@@ -181,6 +199,7 @@ def _act(what, case, referral, report, dispute, when, county_id):
                                    created_at=when))
     elif what == "close" and case.outcome == AssessmentOutcome.CASE_MANAGEMENT and case.closed_at is None:
         case.opening_level, case.closing_level, case.closed_at = Level.HIGH, Level.LOW, when
+        _moved(case, CaseStatus.CLOSING_REVIEW, CaseStatus.CLOSED, when)
     elif what == "answer" and referral.status == ReferralStatus.WAITING:
         referral.status, referral.responded_at = ReferralStatus.DECLINED if when.hour % 2 else ReferralStatus.IN_SERVICE, when
         db.session.add(ReferralEvent(tenant_id=county_id, to_county_id=referral.to_county_id, referral_id=referral.id,
@@ -189,4 +208,108 @@ def _act(what, case, referral, report, dispute, when, county_id):
         report.status, report.decided_at = ReportStatus.REFERRED, when
     elif what == "dispute" and dispute.status == DisputeStatus.AWAITING_ARBITER:
         dispute.status, dispute.decision, dispute.decided_at = DisputeStatus.DECIDED, DisputeOutcome.MAINTAIN, when
+    elif what == "withdraw" and dispute.status == DisputeStatus.AWAITING_ARBITER:
+        dispute.status, dispute.withdrawn_at = DisputeStatus.WITHDRAWN, when
     db.session.flush()
+
+
+def test_a_withdrawal_counts_from_when_it_was_recorded_not_from_the_dispute_s_last_change(world, factories):
+    """A dispute withdrawn in August is 撤回 in 第3季 however it is touched later; one withdrawn after the
+    quarter (through the service) is still 處理中 in it."""
+    taipei = world["taipei"].id
+    sw1, sw1_m, _, _ = _people(factories)
+    with tenancy.tenant_scope(taipei):
+        in_august, late = _dispute(world["c1"], at(7, 20)), _dispute(world["c1"], at(7, 25))
+        in_august.filed_by_unit_id = late.filed_by_unit_id = sw1_m.unit_id
+        in_august.status, in_august.withdrawn_at = DisputeStatus.WITHDRAWN, at(8, 3)
+        db.session.add_all([in_august, late])
+        db.session.flush()
+        before = queries.count_referrals(taipei, Q3)
+        assert before["disputes"]["withdrawn"] == 1 and before["disputes"]["open"] == 1
+
+        in_august.reason = "補充說明（十二月修改）"  # a later edit: its updated_at is now
+        disputes.withdraw(late, sw1, sw1_m, "雙方已協調")  # withdrawn now, after the quarter
+        db.session.flush()
+        assert late.withdrawn_at is not None and in_august.updated_at > Q3.as_of
+        assert queries.count_referrals(taipei, Q3) == before
+        assert queries.count_referrals(taipei, H2)["disputes"]["withdrawn"] == 2
+
+
+def _dated(case, *days):
+    """Date the case's transitions (oldest first) on ``days`` of 2026 (month, day), and its fields with them."""
+    rows = db.session.scalars(sa.select(CaseTransition).where(CaseTransition.case_id == case.id)
+                              .order_by(CaseTransition.id)).all()
+    assert len(rows) == len(days)
+    for t, (month, day) in zip(rows, days):
+        t.at = at(month, day)
+        if t.to_status in (CaseStatus.OPENING_REVIEW, CaseStatus.NOT_OPENED):
+            case.outcome_at = t.at
+        if t.to_status in (CaseStatus.CLOSED, CaseStatus.NOT_OPENED):
+            case.closed_at = t.at
+        if t.to_status == CaseStatus.OPEN:
+            case.opened_at = t.at
+    db.session.flush()
+
+
+def test_a_case_reopened_or_sent_back_after_the_period_keeps_its_figures_there(world, factories, app):
+    """Decided, opened and closed in 第3季; reopened, sent back and decided again in 12月: the quarter's
+    visits and vulnerability reports and the board's 開案率, 轉介率 and 脆弱程度改善 are as they were."""
+    taipei = world["taipei"].id
+    sw1, sw1_m, sup, sup_m = _people(factories)
+    closed, consulted, submitted = world["庚"], world["辛"], world["壬"]
+    q3 = (Q3.start, Q3.end)
+    with app.test_request_context(), tenancy.tenant_scope(taipei):
+        medium = next(f for f in cases.factor_table_in_force().factors if f.level == Level.MEDIUM)
+        for case in (closed, consulted, submitted):
+            cases.assign(case, sup, sup_m, sw1)
+        for case in (closed, submitted):
+            cases.assess_vulnerability(case, sw1, sw1_m, dimensions=["economic"], factor_ids=[medium.id])
+            cases.decide(case, sw1, sw1_m, AssessmentOutcome.CASE_MANAGEMENT)
+        cases.review_opening(closed, sup, sup_m, approve=True)
+        cases.propose_closing(closed, sw1, sw1_m, "目標達成", Level.LOW)
+        cases.review_closing(closed, sup, sup_m, approve=True)
+        cases.decide(consulted, sw1, sw1_m, AssessmentOutcome.WELFARE_CONSULTATION)
+        _dated(closed, (7, 6), (7, 10), (7, 11), (8, 20), (8, 21))
+        _dated(consulted, (7, 7), (7, 12))
+        _dated(submitted, (7, 8), (7, 14))
+
+        def board():
+            return (mp.opening_counts(taipei, *q3), mp.referral_counts(taipei, *q3), mp.vulnerability_counts(taipei, *q3))
+        before, board_before = _all_counts(taipei, Q3), board()
+        assert before["visits"]["total"]["case_management"] == 2
+        assert before["visits"]["total"]["welfare_consultation"] == 1
+        assert before["vulnerability"]["closed"] == 1 and board_before[2] == (1, 1)
+
+        # 12月 (now): the closed case reopened, the consultation reopened and referred instead, the opening sent back
+        cases.reopen(closed, sup, sup_m, "案家再度求助")
+        cases.reopen(consulted, sup, sup_m, "評估有誤")
+        cases.decide(consulted, sw1, sw1_m, AssessmentOutcome.REFER_NETWORK)
+        cases.review_opening(submitted, sup, sup_m, approve=False, comment="請補充經濟狀況")
+        db.session.flush()
+        assert closed.closed_at is None and submitted.outcome is None  # the fields now say otherwise
+        assert _all_counts(taipei, Q3) == before
+        assert board() == board_before
+        now = _all_counts(taipei, Period.of(PeriodKind.YEAR, 2026))  # a period ending after all of it
+        assert now["visits"]["total"]["case_management"] == 0 and now["visits"]["total"]["refer_network"] == 1
+        assert now["vulnerability"]["closed"] == 0
+
+
+def test_a_change_of_lead_after_the_period_leaves_the_screening_and_visits_figures(world, factories, app):
+    """The screening report counts a report by the unit it was dispatched to at the decision
+    (``Report.lead_unit_id``), and the visits report and the board's 開案率 / 轉介率 count the families a
+    社福中心 was dispatched, not by the family's lead today: 改派 to the 家防中心 in 12月 moves nothing."""
+    taipei = world["taipei"].id
+    dv = factories.unit("臺北市家庭暴力暨性侵害防治中心")
+    with app.test_request_context(), tenancy.tenant_scope(taipei):
+        before = queries.count_screening(taipei, Q3)
+        assert before["dispatched"] == {"protective": 1, "vulnerable": 4, "mental_health": 0}
+        visits = queries.count_visits(taipei, Q3)
+        board = (mp.opening_counts(taipei, Q3.start, Q3.end), mp.referral_counts(taipei, Q3.start, Q3.end))
+        assert visits["total"]["assessing"] == 4 and board[0] == (0, 4)
+        for name in ("c1", "庚"):
+            joint.change_lead(world[name], dv.id, old_lead="former", why="爭議裁決：改派")
+        db.session.flush()
+        assert world["c1"].lead_unit.id == dv.id
+        assert queries.count_screening(taipei, Q3) == before
+        assert queries.count_visits(taipei, Q3) == visits  # still families the 社福中心 received in the quarter
+        assert board == (mp.opening_counts(taipei, Q3.start, Q3.end), mp.referral_counts(taipei, Q3.start, Q3.end))
