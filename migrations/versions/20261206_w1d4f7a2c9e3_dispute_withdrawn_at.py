@@ -5,7 +5,7 @@ dispute, so a later edit of the row (its ``updated_at``) no longer moves the wit
 Existing withdrawn disputes take the time of their timeline entry 「爭議 #id：已撤回」, else their last change.
 
 Revision ID: w1d4f7a2c9e3
-Revises: d0c5a1e7b3f9
+Revises: e8f2a4c6b1d3
 Create Date: 2026-12-06 22:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'w1d4f7a2c9e3'
-down_revision = 'd0c5a1e7b3f9'
+down_revision = 'e8f2a4c6b1d3'
 branch_labels = None
 depends_on = None
 
