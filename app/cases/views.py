@@ -17,6 +17,7 @@ from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render, wants_fragment
 from ..extensions import db
+from ..household import blocks as household_blocks
 from ..intake.reference import Relation, Sex, VulnerabilityDimension
 from ..tenants.models import SERVING_UNIT_KINDS
 from ..core import calendar
@@ -235,6 +236,7 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
         service_labels=catalogue.ServiceLabels(s.item for s in record.services_done),
         target_marks=programme.case_groups(case), group_labels=catalogue.group_labels(),
         removals=removals, outcome_forms=_outcome_forms(removals, forms),
+        household_picture=household_blocks.for_case(case),
     )
 
 

@@ -1,14 +1,28 @@
 """The household area's public services. They never commit: the request or job at the edge does."""
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from ..audit import services as audit
+from ..audit.models import AuditAction
+from ..cases.models import OPEN_STATUSES, CaseMember, CaseStatus, CaseUnit, CaseUnitRole, FamilyCase
+from ..core import calendar, tenancy
+from ..core.calendar import to_taipei
 from ..core.errors import Invalid
 from ..core.models import utcnow
 from ..extensions import db
-from .models import ExternalStatus
+from ..intake.models import OPEN_REPORT_STATUSES, Report
+from ..referrals import notify
+from ..tenants.models import County, Unit
+from . import queries as Q
+from . import rules as R
+from .models import ExternalStatus, RiskFlag, RiskSubject
 
 
 class ExternalStatusError(Invalid):
@@ -29,12 +43,15 @@ def record_external_status(*, source: str, source_ref: str, status: str, status_
     if row is None:
         row = ExternalStatus(source=source, source_ref=source_ref)
         db.session.add(row)
+    else:  # the person it named before may lose a flag
+        persons_changed(row.tenant_id, [Q.Person(row.name, row.id_number, row.birth_date)])
     row.client_id = client_id
     row.id_number, row.name, row.birth_date = (id_number or "").upper(), name or "", birth_date
     row.status, row.status_label, row.since, row.note = status, status_label or status, since, note or ""
     row.received_at = utcnow()
     row.withdrawn_at, row.withdraw_reason = None, ""
     db.session.flush()
+    persons_changed(row.tenant_id, [Q.Person(row.name, row.id_number, row.birth_date)])
     return row
 
 
@@ -48,4 +65,223 @@ def withdraw_external_status(*, source: str, source_ref: str, reason: str = "") 
         row.withdrawn_at = utcnow()
         row.withdraw_reason = reason or ""
         db.session.flush()
+        persons_changed(row.tenant_id, [Q.Person(row.name, row.id_number, row.birth_date)])
     return row
+
+
+# --- Risk flags (風險預警) -------------------------------------------------------------------------------
+
+RULES_FILE = Path(__file__).with_name("data") / "risk_flags.json"
+PENDING_KEY = "household_pending"
+
+
+@lru_cache
+def rule_versions() -> tuple[dict, ...]:
+    """The rule sets, oldest first; each names the day it applies from (data, versioned)."""
+    versions = json.loads(RULES_FILE.read_text(encoding="utf-8"))["versions"]
+    for v in versions:
+        R.validate(v)
+    return tuple(sorted(versions, key=lambda v: v["effective_from"]))
+
+
+def rules_in_force(on: date) -> dict:
+    applicable = [v for v in rule_versions() if date.fromisoformat(v["effective_from"]) <= on]
+    return applicable[-1] if applicable else rule_versions()[0]
+
+
+def _family(pic: Q.Picture, *, concerns, report_dates, report_refs, tipvda, tipvda_source, tipvda_on) -> R.Family:
+    members = []
+    for p in pic.persons:
+        facts = pic.member_facts.get(p.label, {})
+        flags = set(p.flags) | set(facts.get("flags", {}))
+        source = "、".join(sorted({f"個案 {no}" for no in facts.get("flags", {}).values()})) or "本案成員資料"
+        placed, placed_source = p.placement_ended_on, "本案成員資料"
+        if facts.get("placement") and (placed is None or facts["placement"][0] > placed):
+            placed, placed_source = facts["placement"][0], f"個案 {facts['placement'][1]}"
+        members.append(R.Member(p.relation, p.birth_date, p.estimated_age, tuple(sorted(flags)), placed,
+                                name=p.label, source=source, placement_source=placed_source))
+    dates, refs = list(report_dates), list(report_refs)
+    for r in pic.reports:
+        if r.counted:
+            dates.append(to_taipei(r.received_at).date())
+            refs.append(r.report_no)
+    listed = tuple(R.Listed(x.source, x.status_label, x.person, x.since, to_taipei(x.received_at).date())
+                   for x in pic.active_external)
+    closings = tuple((to_taipei(c.closed_at).date(), c.case_no) for c in pic.cases
+                     if c.status == CaseStatus.CLOSED and c.closed_at is not None)
+    return R.Family(case_id=0, concerns=tuple(concerns or ()), members=tuple(members), report_dates=tuple(dates),
+                    report_refs=tuple(refs), tipvda_at_receipt=tipvda, tipvda_source=tipvda_source,
+                    tipvda_on=tipvda_on, listed=listed, closings=closings)
+
+
+def family_of_report(report, on: date) -> tuple[Q.Picture, R.Family]:
+    pic = Q.picture_of_report(report, on)
+    counted = set(report.concerns or ()) & Q.COUNTED_REPORT_CONCERNS
+    received = to_taipei(report.received_at).date()
+    return pic, _family(pic, concerns=report.concerns, report_dates=[received] if counted else [],
+                        report_refs=[report.report_no] if counted else [], tipvda=report.tipvda_score,
+                        tipvda_source=f"通報 {report.report_no}", tipvda_on=received)
+
+
+def family_of_case(case, on: date) -> tuple[Q.Picture, R.Family]:
+    pic = Q.picture_of_case(case, on)
+    score, at = pic.own_tipvda[-1] if pic.own_tipvda else (None, None)
+    return pic, _family(pic, concerns=case.concerns, report_dates=[], report_refs=[], tipvda=score,
+                        tipvda_source=f"個案 {case.case_no} TIPVDA", tipvda_on=to_taipei(at).date() if at else None)
+
+
+def compute(subject: RiskSubject, record, on: date | None = None) -> list[R.Flag]:
+    """The flags of a report or case from scratch (nothing stored)."""
+    on = on or calendar.today()
+    _, family = (family_of_report if subject == RiskSubject.REPORT else family_of_case)(record, on)
+    return R.flags(family, rules_in_force(on), on)
+
+
+def reevaluate(subject: RiskSubject, record, on: date | None = None) -> list[RiskFlag]:
+    """Recompute and store the flags of an open report or open case (a closed case keeps none); returns
+    the flags gained. A worker whose open case gains a 一級 flag is notified."""
+    on = on or calendar.today()
+    now = utcnow()
+    stored = {f.key: f for f in db.session.scalars(sa.select(RiskFlag).where(
+        RiskFlag.tenant_id == record.tenant_id, RiskFlag.subject == subject, RiskFlag.subject_id == record.id))}
+    is_open = (record.status in OPEN_REPORT_STATUSES if subject == RiskSubject.REPORT
+               else record.status in OPEN_STATUSES)
+    if not is_open:
+        if subject == RiskSubject.CASE:
+            for flag in stored.values():
+                db.session.delete(flag)
+        return []  # a decided report keeps the flags the dispatcher saw
+    version = rules_in_force(on)
+    computed = {f.key: f for f in R.flags(compute_family(subject, record, on), version, on)}
+    gained = []
+    for key, flag in stored.items():
+        if key not in computed:
+            db.session.delete(flag)
+    for key, flag in computed.items():
+        facts = [fact.as_dict() for fact in flag.facts]
+        row = stored.get(key)
+        if row is None:
+            row = RiskFlag(tenant_id=record.tenant_id, subject=subject, subject_id=record.id, key=key,
+                           level=flag.level, label=flag.label, facts=facts, rules_version=version["version"],
+                           raised_at=now, evaluated_at=now)
+            db.session.add(row)
+            gained.append(row)
+        else:
+            row.level, row.label, row.facts, row.rules_version, row.evaluated_at = (
+                flag.level, flag.label, facts, version["version"], now)
+    if subject == RiskSubject.CASE and record.assigned_worker_id:
+        first = [f for f in gained if f.level == 1]
+        if first:
+            notify.notify([record.assigned_worker_id],
+                          f"個案 {record.case_no}（{record.family_name}）新增一級風險預警："
+                          + "；".join(f.label for f in first), f"/cases/{record.id}")
+    db.session.flush()
+    return gained
+
+
+def compute_family(subject: RiskSubject, record, on: date) -> R.Family:
+    return (family_of_report if subject == RiskSubject.REPORT else family_of_case)(record, on)[1]
+
+
+# --- When new facts arrive: the owning areas' hooks mark what changed; the flags are recomputed once,
+# when the transaction commits (the request's or job's edge), over every open report and case naming
+# the persons concerned.
+
+def _pending(session=None) -> dict:
+    session = session or db.session
+    return session.info.setdefault(PENDING_KEY, {"reports": [], "cases": [], "persons": []})
+
+
+def report_changed(report) -> None:
+    _pending()["reports"].append(report)
+
+
+def case_changed(case) -> None:
+    _pending()["cases"].append(case)
+
+
+def persons_changed(county_id: int, persons: list[Q.Person]) -> None:
+    _pending()["persons"].extend((county_id, p) for p in persons)
+
+
+def process_pending(session) -> None:
+    """Recompute the flags of what the transaction marked and of every open report and case naming the
+    same persons, county by county (each in its own tenant scope)."""
+    pending = session.info.pop(PENDING_KEY, None)
+    if not pending or not any(pending.values()):
+        return
+    by_county: dict[int, dict] = {}
+
+    def county(tid):
+        return by_county.setdefault(tid, {"persons": [], "reports": {}, "cases": {}})
+
+    for tid, person in pending["persons"]:
+        county(tid)["persons"].append(person)
+    for r in pending["reports"]:
+        if r.id is not None:
+            county(r.tenant_id)["reports"][r.id] = r
+    for c in pending["cases"]:
+        if c.id is not None:
+            county(c.tenant_id)["cases"][c.id] = c
+    on = calendar.today()
+    for tid, work in by_county.items():
+        with tenancy.tenant_scope(tid, session):
+            _reevaluate_county(tid, work, on)
+    session.info.pop(PENDING_KEY, None)  # what the re-evaluation itself marked
+
+
+def _reevaluate_county(county_id: int, work: dict, on: date) -> None:
+    reports, cases = work["reports"], work["cases"]
+    persons = list(work["persons"])
+    for r in reports.values():
+        persons += Q.persons_of_report(r)
+    for c in cases.values():
+        persons += Q.persons_of_case(c)
+    report_ids, case_ids = Q.open_subjects_naming(persons, county_id)
+    report_ids -= set(reports)
+    case_ids -= set(cases)
+    if report_ids:
+        reports.update({r.id: r for r in db.session.scalars(sa.select(Report).where(
+            Report.tenant_id == county_id, Report.id.in_(report_ids)))})
+    if case_ids:
+        cases.update({c.id: c for c in db.session.scalars(sa.select(FamilyCase).where(
+            FamilyCase.tenant_id == county_id, FamilyCase.id.in_(case_ids)))})
+    for r in reports.values():
+        reevaluate(RiskSubject.REPORT, r, on)
+    for c in cases.values():
+        reevaluate(RiskSubject.CASE, c, on)
+
+
+def discard_pending(session, *args) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+# --- Across counties: existence and the lead unit's contact, nothing else ---------------------------------
+
+@dataclass(frozen=True)
+class Elsewhere:
+    county: str
+    unit: str
+    phone: str
+
+
+def cases_elsewhere(persons: list[Q.Person], county_id: int, *, record_type: str, record_id: int) -> list[Elsewhere]:
+    """Whether another county has an open case naming one of ``persons``, and whom to call there: the
+    county's name, the case's lead unit and its phone. The one cross-county read of the household
+    picture, audited; it reads no other column of the other county's case or members."""
+    condition = Q.match_condition(persons, CaseMember.id_number, CaseMember.name, CaseMember.birth_date)
+    if condition is None:
+        return []
+    with tenancy.all_tenants("household picture: an open case of the same person in another county "
+                             "(existence and the lead unit's contact only)"):
+        rows = db.session.execute(
+            sa.select(County.name, Unit.name, Unit.phone).select_from(CaseMember)
+            .join(FamilyCase, FamilyCase.id == CaseMember.case_id)
+            .join(CaseUnit, sa.and_(CaseUnit.case_id == FamilyCase.id, CaseUnit.role == CaseUnitRole.LEAD))
+            .join(Unit, Unit.id == CaseUnit.unit_id).join(County, County.id == FamilyCase.tenant_id)
+            .where(condition, FamilyCase.tenant_id != county_id, FamilyCase.status.in_(OPEN_STATUSES))
+            .distinct().order_by(County.name, Unit.name).limit(20)).all()
+    found = [Elsewhere(*row) for row in rows]
+    audit.record(AuditAction.READ, record_type=record_type, record_id=record_id, tenant_id=county_id,
+                 summary=f"跨縣市查詢他縣市是否有同一人之個案（僅存在與主責單位聯絡方式）：{len(found)} 筆")
+    return found

@@ -19,6 +19,7 @@ from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
+from ..household import blocks as household_blocks
 from ..tenants.labels import unit_choices
 from ..tenants.models import County, UnitKind
 from . import deadlines, queries, services
@@ -151,7 +152,7 @@ def _detail(report: Report, *, status: int = 200, error: str | None = None, form
     return render("intake/report_detail.html", repeats=queries.repeats_of(report), status=status, report=report, duplicates=duplicates,
                   clock=deadlines.clock(report.received_at, report.deadline_at, utcnow()), proposed=proposed,
                   route=services.investigation_route(report), error=error, tipvda=tipvda(), band=tipvda_band(report.tipvda_score),
-                  concern_labels=report.concern_labels, **context)
+                  concern_labels=report.concern_labels, household=household_blocks.for_report(report), **context)
 
 
 @bp.get("/reports/<int:report_id>")
