@@ -362,10 +362,12 @@ def flags_by_report(report_ids: list[int]) -> dict[int, list[RiskFlag]]:
     return out
 
 
-def report_top_level():
-    """A subquery: each flagged report's highest level (1 above 2), for the queue's sort and filter."""
-    return (sa.select(RiskFlag.subject_id.label("report_id"), sa.func.min(RiskFlag.level).label("top"))
-            .where(RiskFlag.subject == RiskSubject.REPORT).group_by(RiskFlag.subject_id).subquery("risk"))
+def report_top_level(report_id_column):
+    """A correlated subquery: the report's highest flag level (1 above 2; NULL without flags), for the
+    queue's sort and filter (the open queue is short: one index look-up per row)."""
+    return (sa.select(sa.func.min(RiskFlag.level)).where(RiskFlag.subject == RiskSubject.REPORT,
+                                                        RiskFlag.subject_id == report_id_column)
+            .correlate_except(RiskFlag).scalar_subquery())
 
 
 def open_subjects_naming(persons, county_id: int) -> tuple[set[int], set[int]]:

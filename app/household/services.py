@@ -258,6 +258,9 @@ def discard_pending(session, *args) -> None:
 
 # --- Across counties: existence and the lead unit's contact, nothing else ---------------------------------
 
+CROSS_COUNTY_RECORD = "cross_county_cases"  # the audit log's name of the cross-county look-up
+
+
 @dataclass(frozen=True)
 class Elsewhere:
     county: str
@@ -282,6 +285,6 @@ def cases_elsewhere(persons: list[Q.Person], county_id: int, *, record_type: str
             .where(condition, FamilyCase.tenant_id != county_id, FamilyCase.status.in_(OPEN_STATUSES))
             .distinct().order_by(County.name, Unit.name).limit(20)).all()
     found = [Elsewhere(*row) for row in rows]
-    audit.record(AuditAction.READ, record_type=record_type, record_id=record_id, tenant_id=county_id,
+    audit.record(AuditAction.READ, record_type=CROSS_COUNTY_RECORD, record_id=f"{record_type}/{record_id}", tenant_id=county_id,
                  summary=f"跨縣市查詢他縣市是否有同一人之個案（僅存在與主責單位聯絡方式）：{len(found)} 筆")
     return found

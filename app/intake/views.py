@@ -20,6 +20,7 @@ from ..core.permissions import requires
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
 from ..household import blocks as household_blocks
+from ..household import queries as household_queries
 from ..tenants.labels import unit_choices
 from ..tenants.models import County, UnitKind
 from . import deadlines, queries, services
@@ -63,14 +64,19 @@ def _report_or_404(report_id: int) -> Report:
 def queue():
     mine = request.args.get("mine") == "1"
     overdue_only = request.args.get("due") == "overdue"
+    risk = request.args.get("risk", "")
+    risk = risk if risk in queries.RISK_FILTERS else ""
+    by_risk = request.args.get("sort") == "risk"
     page = max(1, request.args.get("page", 1, type=int))
     now = utcnow()
     stmt = queries.queue_stmt(mine_only_user_id=current_user.id if mine else None,
-                              overdue_at=now if overdue_only else None)
+                              overdue_at=now if overdue_only else None, risk=risk, by_risk=by_risk)
     pagination = db.paginate(stmt, page=page, per_page=50, error_out=False)
     rows = [(r, deadlines.clock(r.received_at, r.deadline_at, now)) for r in pagination.items]
     return render("intake/queue.html", fragment="queue", rows=rows, pagination=pagination,
-                  counts=queries.queue_counts(now), mine=mine, overdue_only=overdue_only, now=now)
+                  counts=queries.queue_counts(now), mine=mine, overdue_only=overdue_only, now=now, risk=risk,
+                  by_risk=by_risk, risk_filters=queries.RISK_FILTERS,
+                  flags=household_queries.flags_by_report([r.id for r, _ in rows]))
 
 
 # --- Recording a report (hotline, fax, agencies) ---------------------------
