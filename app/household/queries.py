@@ -94,6 +94,11 @@ class CaseRow:
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def is_closed(self) -> bool:
+        """Closed, or ended without opening (不開案): the case's end, as re-report detection counts it."""
+        return self.status in (CaseStatus.CLOSED, CaseStatus.NOT_OPENED) and self.closed_at is not None
+
 
 @dataclass
 class MemberFact:
@@ -135,7 +140,7 @@ class Picture:
 
     @property
     def closed_recently(self) -> list:
-        return [c for c in self.cases if c.status == CaseStatus.CLOSED and c.closed_at is not None
+        return [c for c in self.cases if c.is_closed
                 and 0 <= (self.on - to_taipei(c.closed_at).date()).days < CLOSED_RECENTLY_DAYS]
 
     @property

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ..audit import services as audit
 from ..audit.models import AuditAction
-from ..cases.models import OPEN_STATUSES, CaseMember, CaseStatus, CaseUnit, CaseUnitRole, FamilyCase
+from ..cases.models import OPEN_STATUSES, CaseMember, CaseUnit, CaseUnitRole, FamilyCase
 from ..core import calendar, tenancy
 from ..core.calendar import to_taipei
 from ..core.errors import Invalid
@@ -107,8 +107,7 @@ def _family(pic: Q.Picture, *, concerns, report_dates, report_refs, tipvda, tipv
             refs.append(r.report_no)
     listed = tuple(R.Listed(x.source, x.status_label, x.person, x.since, to_taipei(x.received_at).date())
                    for x in pic.active_external)
-    closings = tuple((to_taipei(c.closed_at).date(), c.case_no) for c in pic.cases
-                     if c.status == CaseStatus.CLOSED and c.closed_at is not None)
+    closings = tuple((to_taipei(c.closed_at).date(), c.case_no) for c in pic.cases if c.is_closed)
     return R.Family(case_id=0, concerns=tuple(concerns or ()), members=tuple(members), report_dates=tuple(dates),
                     report_refs=tuple(refs), tipvda_at_receipt=tipvda, tipvda_source=tipvda_source,
                     tipvda_on=tipvda_on, listed=listed, closings=closings)
@@ -147,9 +146,10 @@ def reevaluate(subject: RiskSubject, record, on: date | None = None) -> list[Ris
     is_open = (record.status in OPEN_REPORT_STATUSES if subject == RiskSubject.REPORT
                else record.status in OPEN_STATUSES)
     if not is_open:
-        if subject == RiskSubject.CASE:
+        if subject == RiskSubject.CASE and stored:
             for flag in stored.values():
                 db.session.delete(flag)
+            db.session.flush()  # inside the county's scope
         return []  # a decided report keeps the flags the dispatcher saw
     version = rules_in_force(on)
     computed = {f.key: f for f in R.flags(compute_family(subject, record, on), version, on)}
