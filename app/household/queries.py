@@ -235,116 +235,166 @@ def _outcome(status, invalid_reason, lead, referred_to, transferred) -> str:
     return "尚未決定"
 
 
+@dataclass(frozen=True)
+class Subject:
+    """Whose picture: a report's or a case's persons, leaving out the record itself."""
+    key: tuple
+    persons: tuple
+    exclude_report_id: int | None = None
+    exclude_case_id: int | None = None
+    own_case_id: int | None = None
+
+
 def picture(persons: list[Person], *, county_id: int, on: date, exclude_report_id: int | None = None,
             exclude_case_id: int | None = None, own_case_id: int | None = None) -> Picture:
     """The county's picture of ``persons`` on ``on``. Every query names the county (besides the session's
     tenant scope and RLS), so a picture is never drawn from another county's rows."""
-    pic = Picture(on=on, persons=list(persons))
-    rp = match_condition(persons, ReportPerson.id_number, ReportPerson.name, ReportPerson.birth_date)
-    if rp is None and own_case_id is None:
-        return pic
+    subject = Subject(("one",), tuple(persons), exclude_report_id, exclude_case_id, own_case_id)
+    return pictures([subject], county_id=county_id, on=on)[subject.key]
+
+
+def pictures(subjects: list[Subject], *, county_id: int, on: date) -> dict[tuple, Picture]:
+    """The pictures of many reports or cases of one county in the same four queries (rows of the union of
+    their persons, each row then given to the subjects whose persons it names): re-evaluating every open
+    report and case that names a person costs the same whatever their number."""
+    pics = {s.key: Picture(on=on, persons=list(s.persons)) for s in subjects}
+    everyone = [p for s in subjects for p in s.persons]
+    limit = ROW_LIMIT * max(1, len(subjects))
+    queries = 0
+    rp = match_condition(everyone, ReportPerson.id_number, ReportPerson.name, ReportPerson.birth_date)
     if rp is not None:
-        _reports(pic, sa.and_(ReportPerson.tenant_id == county_id, rp), exclude_report_id)
-        cm = match_condition(persons, CaseMember.id_number, CaseMember.name, CaseMember.birth_date)
-        _cases(pic, sa.and_(CaseMember.tenant_id == county_id, cm), exclude_case_id)
-        ex = match_condition(persons, ExternalStatus.id_number, ExternalStatus.name, ExternalStatus.birth_date)
-        _external(pic, sa.and_(ExternalStatus.tenant_id == county_id, ex))
-    _tipvda(pic, own_case_id, county_id)
-    return pic
+        queries += 3
+        _reports(subjects, pics, _report_rows(sa.and_(ReportPerson.tenant_id == county_id, rp), limit))
+        cm = match_condition(everyone, CaseMember.id_number, CaseMember.name, CaseMember.birth_date)
+        _cases(subjects, pics, _case_rows(sa.and_(CaseMember.tenant_id == county_id, cm), limit))
+        ex = match_condition(everyone, ExternalStatus.id_number, ExternalStatus.name, ExternalStatus.birth_date)
+        _external(subjects, pics, _external_rows(sa.and_(ExternalStatus.tenant_id == county_id, ex), on, limit))
+    case_ids = {c.id for pic in pics.values() for c in pic.cases} | {s.own_case_id for s in subjects if s.own_case_id}
+    if case_ids:
+        queries += 1
+        _tipvda(subjects, pics, _tipvda_rows(case_ids, county_id))
+    for pic in pics.values():
+        pic.queries = queries
+    return pics
 
 
-def _reports(pic: Picture, condition, exclude_report_id) -> None:
+def _report_rows(condition, limit):
     lead = sa.orm.aliased(Unit)
-    stmt = (sa.select(Report.id, Report.report_no, Report.received_at, Report.status, Report.concerns,
-                      Report.invalid_reason, Report.referred_to, Report.transferred_to_county_id, lead.name,
-                      ReportPerson.id_number, ReportPerson.name, ReportPerson.birth_date)
-            .join(Report, Report.id == ReportPerson.report_id).outerjoin(lead, lead.id == Report.lead_unit_id)
-            .where(condition).order_by(Report.received_at.desc()).limit(ROW_LIMIT))
-    if exclude_report_id is not None:
-        stmt = stmt.where(Report.id != exclude_report_id)
-    pic.queries += 1
-    seen: dict[int, EarlierReport] = {}
-    for (rid, no, received, status, concerns, invalid, referred, transferred, lead_name,
-         id_number, name, birth) in db.session.execute(stmt):
-        person = who(pic.persons, id_number, name, birth)
-        if person is None:
-            continue
-        row = seen.get(rid)
-        if row is None:
-            row = seen[rid] = EarlierReport(rid, no, received, status.label, _outcome(status, invalid, lead_name,
-                                                                                      referred, transferred),
-                                            tuple(concerns or ()))
-            pic.reports.append(row)
-        if person.label not in row.persons:
-            row.persons.append(person.label)
+    return db.session.execute(
+        sa.select(Report.id, Report.report_no, Report.received_at, Report.status, Report.concerns,
+                  Report.invalid_reason, Report.referred_to, Report.transferred_to_county_id, lead.name,
+                  ReportPerson.id_number, ReportPerson.name, ReportPerson.birth_date)
+        .join(Report, Report.id == ReportPerson.report_id).outerjoin(lead, lead.id == Report.lead_unit_id)
+        .where(condition).order_by(Report.received_at.desc()).limit(limit)).all()
 
 
-def _cases(pic: Picture, condition, exclude_case_id) -> None:
-    stmt = (sa.select(FamilyCase.id, FamilyCase.case_no, FamilyCase.status, FamilyCase.received_at,
-                      FamilyCase.closed_at, FamilyCase.assigned_worker_id, Unit.name, CaseMember.id_number,
-                      CaseMember.name, CaseMember.birth_date, CaseMember.flags, CaseMember.placement_ended_on)
-            .join(FamilyCase, FamilyCase.id == CaseMember.case_id)
-            .outerjoin(CaseUnit, sa.and_(CaseUnit.case_id == FamilyCase.id, CaseUnit.role == CaseUnitRole.LEAD))
-            .outerjoin(Unit, Unit.id == CaseUnit.unit_id)
-            .where(condition).order_by(FamilyCase.received_at.desc()).limit(ROW_LIMIT))
-    if exclude_case_id is not None:
-        stmt = stmt.where(FamilyCase.id != exclude_case_id)
-    pic.queries += 1
-    seen: dict[int, CaseRow] = {}
-    for (cid, no, status, received, closed, worker, lead, id_number, name, birth, flags,
-         placed) in db.session.execute(stmt):
-        person = who(pic.persons, id_number, name, birth)
-        if person is None:
-            continue
-        row = seen.get(cid)
-        if row is None:
-            row = seen[cid] = CaseRow(cid, no, status, lead or "", received, closed, worker)
-            pic.cases.append(row)
-        if person.label not in row.persons:
-            row.persons.append(person.label)
-        facts = pic.member_facts.setdefault(person.label, {})
-        for flag in flags or ():
-            facts.setdefault("flags", {}).setdefault(flag, no)
-        if placed and (facts.get("placement") is None or facts["placement"][0] < placed):
-            facts["placement"] = (placed, no)
+def _reports(subjects, pics, rows) -> None:
+    for s in subjects:
+        pic, seen = pics[s.key], {}
+        for (rid, no, received, status, concerns, invalid, referred, transferred, lead_name,
+             id_number, name, birth) in rows:
+            if rid == s.exclude_report_id:
+                continue
+            person = who(s.persons, id_number, name, birth)
+            if person is None:
+                continue
+            row = seen.get(rid)
+            if row is None:
+                row = seen[rid] = EarlierReport(rid, no, received, status.label,
+                                                _outcome(status, invalid, lead_name, referred, transferred),
+                                                tuple(concerns or ()))
+                pic.reports.append(row)
+            if person.label not in row.persons:
+                row.persons.append(person.label)
 
 
-def _external(pic: Picture, condition) -> None:
-    since = datetime.combine(pic.on - timedelta(days=WITHDRAWN_SHOWN_DAYS), time.min, tzinfo=timezone.utc)
-    stmt = (sa.select(ExternalStatus.id_number, ExternalStatus.name, ExternalStatus.birth_date, ExternalStatus.source,
-                      ExternalStatus.status_label, ExternalStatus.since, ExternalStatus.received_at,
-                      ExternalStatus.withdrawn_at, ExternalStatus.withdraw_reason)
-            .where(condition, sa.or_(ExternalStatus.withdrawn_at.is_(None), ExternalStatus.withdrawn_at >= since))
-            .order_by(ExternalStatus.received_at.desc()).limit(ROW_LIMIT))
-    pic.queries += 1
-    for id_number, name, birth, source, label, since_on, received, withdrawn, reason in db.session.execute(stmt):
-        person = who(pic.persons, id_number, name, birth)
-        if person is not None:
-            pic.external.append(ExternalRow(person.label, source, label, since_on, received, withdrawn, reason))
+def _case_rows(condition, limit):
+    return db.session.execute(
+        sa.select(FamilyCase.id, FamilyCase.case_no, FamilyCase.status, FamilyCase.received_at,
+                  FamilyCase.closed_at, FamilyCase.assigned_worker_id, Unit.name, CaseMember.id_number,
+                  CaseMember.name, CaseMember.birth_date, CaseMember.flags, CaseMember.placement_ended_on)
+        .join(FamilyCase, FamilyCase.id == CaseMember.case_id)
+        .outerjoin(CaseUnit, sa.and_(CaseUnit.case_id == FamilyCase.id, CaseUnit.role == CaseUnitRole.LEAD))
+        .outerjoin(Unit, Unit.id == CaseUnit.unit_id)
+        .where(condition).order_by(FamilyCase.received_at.desc()).limit(limit)).all()
 
 
-def _tipvda(pic: Picture, own_case_id: int | None, county_id: int) -> None:
-    ids = [c.id for c in pic.cases] + ([own_case_id] if own_case_id else [])
-    if not ids:
-        return
-    pic.queries += 1
-    by_case = {c.id: c for c in pic.cases}
-    for case_id, score, at in db.session.execute(
-            sa.select(CaseTipvda.case_id, CaseTipvda.score, CaseTipvda.assessed_at)
-            .where(CaseTipvda.tenant_id == county_id, CaseTipvda.case_id.in_(ids)).order_by(CaseTipvda.assessed_at)):
-        if case_id == own_case_id:
-            pic.own_tipvda.append((score, at))
-        elif case_id in by_case:
-            by_case[case_id].tipvda.append((score, at))
+def _cases(subjects, pics, rows) -> None:
+    for s in subjects:
+        pic, seen = pics[s.key], {}
+        for (cid, no, status, received, closed, worker, lead, id_number, name, birth, flags, placed) in rows:
+            if cid == s.exclude_case_id:
+                continue
+            person = who(s.persons, id_number, name, birth)
+            if person is None:
+                continue
+            row = seen.get(cid)
+            if row is None:
+                row = seen[cid] = CaseRow(cid, no, status, lead or "", received, closed, worker)
+                pic.cases.append(row)
+            if person.label not in row.persons:
+                row.persons.append(person.label)
+            facts = pic.member_facts.setdefault(person.label, {})
+            for flag in flags or ():
+                facts.setdefault("flags", {}).setdefault(flag, no)
+            if placed and (facts.get("placement") is None or facts["placement"][0] < placed):
+                facts["placement"] = (placed, no)
+
+
+def _external_rows(condition, on: date, limit):
+    since = datetime.combine(on - timedelta(days=WITHDRAWN_SHOWN_DAYS), time.min, tzinfo=timezone.utc)
+    return db.session.execute(
+        sa.select(ExternalStatus.id_number, ExternalStatus.name, ExternalStatus.birth_date, ExternalStatus.source,
+                  ExternalStatus.status_label, ExternalStatus.since, ExternalStatus.received_at,
+                  ExternalStatus.withdrawn_at, ExternalStatus.withdraw_reason)
+        .where(condition, sa.or_(ExternalStatus.withdrawn_at.is_(None), ExternalStatus.withdrawn_at >= since))
+        .order_by(ExternalStatus.received_at.desc(), ExternalStatus.id.desc()).limit(limit)).all()
+
+
+def _external(subjects, pics, rows) -> None:
+    for s in subjects:
+        for id_number, name, birth, source, label, since_on, received, withdrawn, reason in rows:
+            person = who(s.persons, id_number, name, birth)
+            if person is not None:
+                pics[s.key].external.append(ExternalRow(person.label, source, label, since_on, received, withdrawn,
+                                                        reason))
+
+
+def _tipvda_rows(case_ids, county_id: int):
+    return db.session.execute(
+        sa.select(CaseTipvda.case_id, CaseTipvda.score, CaseTipvda.assessed_at)
+        .where(CaseTipvda.tenant_id == county_id, CaseTipvda.case_id.in_(case_ids))
+        .order_by(CaseTipvda.assessed_at, CaseTipvda.id)).all()
+
+
+def _tipvda(subjects, pics, rows) -> None:
+    for s in subjects:
+        pic = pics[s.key]
+        by_case = {c.id: c for c in pic.cases}
+        for case_id, score, at in rows:
+            if case_id == s.own_case_id:
+                pic.own_tipvda.append((score, at))
+            elif case_id in by_case:
+                by_case[case_id].tipvda.append((score, at))
+
+
+def subject_of_report(report) -> Subject:
+    return Subject((RiskSubject.REPORT, report.id), tuple(persons_of_report(report)), exclude_report_id=report.id)
+
+
+def subject_of_case(case) -> Subject:
+    return Subject((RiskSubject.CASE, case.id), tuple(persons_of_case(case)), exclude_case_id=case.id,
+                   own_case_id=case.id)
 
 
 def picture_of_report(report, on: date) -> Picture:
-    return picture(persons_of_report(report), county_id=report.tenant_id, on=on, exclude_report_id=report.id)
+    s = subject_of_report(report)
+    return pictures([s], county_id=report.tenant_id, on=on)[s.key]
 
 
 def picture_of_case(case, on: date) -> Picture:
-    return picture(persons_of_case(case), county_id=case.tenant_id, on=on, exclude_case_id=case.id,
-                   own_case_id=case.id)
+    s = subject_of_case(case)
+    return pictures([s], county_id=case.tenant_id, on=on)[s.key]
 
 
 # --- stored flags --------------------------------------------------------------------------------------

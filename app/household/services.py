@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ..audit import services as audit
 from ..audit.models import AuditAction
@@ -113,74 +114,107 @@ def _family(pic: Q.Picture, *, concerns, report_dates, report_refs, tipvda, tipv
                     tipvda_on=tipvda_on, listed=listed, closings=closings)
 
 
-def family_of_report(report, on: date) -> tuple[Q.Picture, R.Family]:
-    pic = Q.picture_of_report(report, on)
+def family_of_report(report, pic: Q.Picture) -> R.Family:
     counted = set(report.concerns or ()) & Q.COUNTED_REPORT_CONCERNS
     received = to_taipei(report.received_at).date()
-    return pic, _family(pic, concerns=report.concerns, report_dates=[received] if counted else [],
-                        report_refs=[report.report_no] if counted else [], tipvda=report.tipvda_score,
-                        tipvda_source=f"通報 {report.report_no}", tipvda_on=received)
+    return _family(pic, concerns=report.concerns, report_dates=[received] if counted else [],
+                   report_refs=[report.report_no] if counted else [], tipvda=report.tipvda_score,
+                   tipvda_source=f"通報 {report.report_no}", tipvda_on=received)
 
 
-def family_of_case(case, on: date) -> tuple[Q.Picture, R.Family]:
-    pic = Q.picture_of_case(case, on)
+def family_of_case(case, pic: Q.Picture) -> R.Family:
     score, at = pic.own_tipvda[-1] if pic.own_tipvda else (None, None)
-    return pic, _family(pic, concerns=case.concerns, report_dates=[], report_refs=[], tipvda=score,
-                        tipvda_source=f"個案 {case.case_no} TIPVDA", tipvda_on=to_taipei(at).date() if at else None)
+    return _family(pic, concerns=case.concerns, report_dates=[], report_refs=[], tipvda=score,
+                   tipvda_source=f"個案 {case.case_no} TIPVDA", tipvda_on=to_taipei(at).date() if at else None)
+
+
+def _subject(subject: RiskSubject, record) -> Q.Subject:
+    return Q.subject_of_report(record) if subject == RiskSubject.REPORT else Q.subject_of_case(record)
+
+
+def _family_of(subject: RiskSubject, record, pic: Q.Picture) -> R.Family:
+    return family_of_report(record, pic) if subject == RiskSubject.REPORT else family_of_case(record, pic)
 
 
 def compute(subject: RiskSubject, record, on: date | None = None) -> list[R.Flag]:
     """The flags of a report or case from scratch (nothing stored)."""
     on = on or calendar.today()
-    _, family = (family_of_report if subject == RiskSubject.REPORT else family_of_case)(record, on)
-    return R.flags(family, rules_in_force(on), on)
+    s = _subject(subject, record)
+    pic = Q.pictures([s], county_id=record.tenant_id, on=on)[s.key]
+    return R.flags(_family_of(subject, record, pic), rules_in_force(on), on)
 
 
 def reevaluate(subject: RiskSubject, record, on: date | None = None) -> list[RiskFlag]:
-    """Recompute and store the flags of an open report or open case (a closed case keeps none); returns
-    the flags gained. A worker whose open case gains a 一級 flag is notified."""
+    """Recompute and store the flags of one open report or open case; returns the flags gained."""
+    return reevaluate_many(record.tenant_id, [(subject, record)], on)
+
+
+def reevaluate_many(county_id: int, records: list[tuple[RiskSubject, object]], on: date | None = None) -> list[RiskFlag]:
+    """Recompute and store the flags of open reports and open cases of one county, in a fixed number of
+    queries whatever their number (one batch of pictures, one read of the stored flags, batched writes).
+    A closed case keeps no flags; a decided report keeps the flags the dispatcher saw. Returns the flags
+    gained; the worker of an open case that gains a 一級 flag is notified."""
     on = on or calendar.today()
     now = utcnow()
-    stored = {f.key: f for f in db.session.scalars(sa.select(RiskFlag).where(
-        RiskFlag.tenant_id == record.tenant_id, RiskFlag.subject == subject, RiskFlag.subject_id == record.id))}
-    is_open = (record.status in OPEN_REPORT_STATUSES if subject == RiskSubject.REPORT
-               else record.status in OPEN_STATUSES)
-    if not is_open:
-        if subject == RiskSubject.CASE and stored:
-            for flag in stored.values():
-                db.session.delete(flag)
-            db.session.flush()  # inside the county's scope
-        return []  # a decided report keeps the flags the dispatcher saw
     version = rules_in_force(on)
-    computed = {f.key: f for f in R.flags(compute_family(subject, record, on), version, on)}
-    gained = []
-    for key, flag in stored.items():
-        if key not in computed:
-            db.session.delete(flag)
-    for key, flag in computed.items():
-        facts = [fact.as_dict() for fact in flag.facts]
-        row = stored.get(key)
-        if row is None:
-            row = RiskFlag(tenant_id=record.tenant_id, subject=subject, subject_id=record.id, key=key,
-                           level=flag.level, label=flag.label, facts=facts, rules_version=version["version"],
-                           raised_at=now, evaluated_at=now)
-            db.session.add(row)
-            gained.append(row)
+    live, ended_cases = [], []
+    for subject, record in records:
+        if subject == RiskSubject.REPORT:
+            if record.status in OPEN_REPORT_STATUSES:
+                live.append((subject, record))
+        elif record.status in OPEN_STATUSES:
+            live.append((subject, record))
         else:
-            row.level, row.label, row.facts, row.rules_version, row.evaluated_at = (
-                flag.level, flag.label, facts, version["version"], now)
-    if subject == RiskSubject.CASE and record.assigned_worker_id:
-        first = [f for f in gained if f.level == 1]
-        if first:
+            ended_cases.append(record.id)
+    keys = [(subject, record.id) for subject, record in live] + [(RiskSubject.CASE, i) for i in ended_cases]
+    if not keys:
+        return []
+    stored: dict[tuple, dict[str, RiskFlag]] = {}
+    for flag in db.session.scalars(sa.select(RiskFlag).where(
+            RiskFlag.tenant_id == county_id,
+            sa.or_(*[sa.and_(RiskFlag.subject == subject, RiskFlag.subject_id.in_(
+                [i for s, i in keys if s == subject])) for subject in {s for s, _ in keys}]))):
+        stored.setdefault((flag.subject, flag.subject_id), {})[flag.key] = flag
+    for case_id in ended_cases:
+        for flag in stored.get((RiskSubject.CASE, case_id), {}).values():
+            db.session.delete(flag)
+    subjects = {(subject, record.id): _subject(subject, record) for subject, record in live}
+    pics = Q.pictures(list(subjects.values()), county_id=county_id, on=on) if subjects else {}
+    gained, updates = [], []
+    for subject, record in live:
+        pic = pics[subjects[(subject, record.id)].key]
+        computed = {f.key: f for f in R.flags(_family_of(subject, record, pic), version, on)}
+        had = stored.get((subject, record.id), {})
+        for key, flag in had.items():
+            if key not in computed:
+                db.session.delete(flag)
+        new_first = []
+        for key, flag in computed.items():
+            facts = [fact.as_dict() for fact in flag.facts]
+            row = had.get(key)
+            if row is None:
+                row = RiskFlag(tenant_id=county_id, subject=subject, subject_id=record.id, key=key, level=flag.level,
+                               label=flag.label, facts=facts, rules_version=version["version"], raised_at=now,
+                               evaluated_at=now)
+                db.session.add(row)
+                gained.append(row)
+                if flag.level == 1:
+                    new_first.append(row)
+            elif (row.level, row.label, row.facts, row.rules_version) != (flag.level, flag.label, facts,
+                                                                           version["version"]):
+                updates.append({"id": row.id, "level": flag.level, "label": flag.label, "facts": facts,
+                                "rules_version": version["version"], "evaluated_at": now})
+        if subject == RiskSubject.CASE and record.assigned_worker_id and new_first:
             notify.notify([record.assigned_worker_id],
                           f"個案 {record.case_no}（{record.family_name}）新增一級風險預警："
-                          + "；".join(f.label for f in first), f"/cases/{record.id}")
-    db.session.flush()
+                          + "；".join(f.label for f in new_first), f"/cases/{record.id}")
+    db.session.flush()  # inside the county's scope
+    if updates:  # one statement for all the changed flags (ORM bulk update by primary key)
+        db.session.execute(sa.update(RiskFlag), updates)
+        changed = {u["id"] for u in updates}
+        for row in (f for flags in stored.values() for f in flags.values() if f.id in changed):
+            db.session.expire(row)
     return gained
-
-
-def compute_family(subject: RiskSubject, record, on: date) -> R.Family:
-    return (family_of_report if subject == RiskSubject.REPORT else family_of_case)(record, on)[1]
 
 
 # --- When new facts arrive: the owning areas' hooks mark what changed; the flags are recomputed once,
@@ -242,14 +276,12 @@ def _reevaluate_county(county_id: int, work: dict, on: date) -> None:
     case_ids -= set(cases)
     if report_ids:
         reports.update({r.id: r for r in db.session.scalars(sa.select(Report).where(
-            Report.tenant_id == county_id, Report.id.in_(report_ids)))})
+            Report.tenant_id == county_id, Report.id.in_(report_ids)).options(selectinload(Report.persons)))})
     if case_ids:
         cases.update({c.id: c for c in db.session.scalars(sa.select(FamilyCase).where(
-            FamilyCase.tenant_id == county_id, FamilyCase.id.in_(case_ids)))})
-    for r in reports.values():
-        reevaluate(RiskSubject.REPORT, r, on)
-    for c in cases.values():
-        reevaluate(RiskSubject.CASE, c, on)
+            FamilyCase.tenant_id == county_id, FamilyCase.id.in_(case_ids)).options(selectinload(FamilyCase.members)))})
+    reevaluate_many(county_id, [(RiskSubject.REPORT, r) for r in reports.values()]
+                    + [(RiskSubject.CASE, c) for c in cases.values()], on)
 
 
 def discard_pending(session, *args) -> None:
