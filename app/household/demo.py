@@ -94,12 +94,23 @@ def seed_demo_household() -> dict | None:
                                         status_label="精神照護列管", id_number=FATHER_ID, name=father.name,
                                         birth_date=father.birth_date, since=today - timedelta(days=220),
                                         note="社區關懷訪視員追蹤中")
-        # today's report about the family, waiting in the screening queue
+        # today's report about the family, waiting in the screening queue (花蓮縣's case of the mother,
+        # below, shows only as its existence and the unit to call)
         new = report(0, [father, mother, P(older.name, "M", older.birth_date, relation="child"),
                          P(little.name, "F", little.birth_date, relation="child")],
                      "學校反映鄭小樂近兩週未到校，鄰居聽到案父深夜大聲吼叫、摔東西。", hours=2)
-        return {"report_id": new.id, "report_no": new.report_no, "open_case": open_case.case_no,
+        made = {"report_id": new.id, "report_no": new.report_no, "open_case": open_case.case_no,
                 "closed_case": closed.case_no}
+    hualien = _one(County, name="花蓮縣")
+    with tenancy.tenant_scope(hualien.id):
+        # the mother lived in 花蓮縣 last year: its 社福中心 still serves her there
+        elsewhere, _ = intake.receive(hualien, intake.ReportInput(
+            district_id=hualien.districts[0].id, concerns=["vulnerable_family"], narrative="鄭美玲在花蓮工作期間經濟困難。",
+            persons=[mother], source_name=MARK, received_at=utcnow() - timedelta(days=60)), ReportingChannel("36"))
+        hua_dispatcher = _one(User, username="hua.dispatch")
+        intake.claim(elsewhere, hua_dispatcher)
+        intake.dispatch(elsewhere, hua_dispatcher, _one(Unit, name="花蓮縣花蓮社會福利服務中心"))
+    return made
 
 
 def describe_flags(county_name: str, report_id: int) -> list[str]:

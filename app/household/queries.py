@@ -202,10 +202,11 @@ def match_condition(persons, id_col, name_col, birth_col):
     conditions = []
     if ids:
         conditions.append(id_col.in_(ids))
-    if without_id:
-        conditions.append(sa.tuple_(name_col, birth_col).in_(list(without_id)))
-    if with_id:
-        conditions.append(sa.and_(id_col == "", sa.tuple_(name_col, birth_col).in_(list(with_id))))
+    if without_id or with_id:
+        # led by the (name, birth date) pair, so an index on it is used (never "every row without an ID")
+        pair = sa.tuple_(name_col, birth_col)
+        either = sa.or_(id_col == "", pair.in_(list(without_id))) if without_id else (id_col == "")
+        conditions.append(sa.and_(pair.in_(list(without_id | with_id)), either))
     return sa.or_(*conditions) if conditions else None
 
 
@@ -288,24 +289,27 @@ def _report_rows(condition, limit):
         .where(condition).order_by(Report.received_at.desc()).limit(limit)).all()
 
 
+def _naming(subject: Subject, rows, exclude_id, person_at: slice):
+    """The rows (record id first) naming one of the subject's persons, with that person; not the subject itself."""
+    for row in rows:
+        if row[0] != exclude_id:
+            person = who(subject.persons, *row[person_at])
+            if person is not None:
+                yield row, person
+
+
 def _reports(subjects, pics, rows) -> None:
     for s in subjects:
-        pic, seen = pics[s.key], {}
-        for (rid, no, received, status, concerns, invalid, referred, transferred, lead_name,
-             id_number, name, birth) in rows:
-            if rid == s.exclude_report_id:
-                continue
-            person = who(s.persons, id_number, name, birth)
-            if person is None:
-                continue
-            row = seen.get(rid)
-            if row is None:
-                row = seen[rid] = EarlierReport(rid, no, received, status.label,
-                                                _outcome(status, invalid, lead_name, referred, transferred),
-                                                tuple(concerns or ()))
-                pic.reports.append(row)
-            if person.label not in row.persons:
-                row.persons.append(person.label)
+        seen: dict[int, EarlierReport] = {}
+        for row, person in _naming(s, rows, s.exclude_report_id, slice(9, 12)):
+            rid, no, received, status, concerns, invalid, referred, transferred, lead_name = row[:9]
+            if rid not in seen:
+                seen[rid] = EarlierReport(rid, no, received, status.label,
+                                          _outcome(status, invalid, lead_name, referred, transferred),
+                                          tuple(concerns or ()))
+                pics[s.key].reports.append(seen[rid])
+            if person.label not in seen[rid].persons:
+                seen[rid].persons.append(person.label)
 
 
 def _case_rows(condition, limit):
@@ -322,18 +326,14 @@ def _case_rows(condition, limit):
 def _cases(subjects, pics, rows) -> None:
     for s in subjects:
         pic, seen = pics[s.key], {}
-        for (cid, no, status, received, closed, worker, lead, id_number, name, birth, flags, placed) in rows:
-            if cid == s.exclude_case_id:
-                continue
-            person = who(s.persons, id_number, name, birth)
-            if person is None:
-                continue
-            row = seen.get(cid)
-            if row is None:
-                row = seen[cid] = CaseRow(cid, no, status, lead or "", received, closed, worker)
-                pic.cases.append(row)
-            if person.label not in row.persons:
-                row.persons.append(person.label)
+        for row, person in _naming(s, rows, s.exclude_case_id, slice(7, 10)):
+            cid, no, status, received, closed, worker, lead = row[:7]
+            flags, placed = row[10], row[11]
+            if cid not in seen:
+                seen[cid] = CaseRow(cid, no, status, lead or "", received, closed, worker)
+                pic.cases.append(seen[cid])
+            if person.label not in seen[cid].persons:
+                seen[cid].persons.append(person.label)
             facts = pic.member_facts.setdefault(person.label, {})
             for flag in flags or ():
                 facts.setdefault("flags", {}).setdefault(flag, no)

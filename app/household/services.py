@@ -90,13 +90,14 @@ def rules_in_force(on: date) -> dict:
     return applicable[-1] if applicable else rule_versions()[0]
 
 
-def _family(pic: Q.Picture, *, concerns, report_dates, report_refs, tipvda, tipvda_source, tipvda_on) -> R.Family:
+def _family(pic: Q.Picture, *, own: str, concerns, report_dates, report_refs, tipvda, tipvda_source,
+            tipvda_on) -> R.Family:
     members = []
     for p in pic.persons:
         facts = pic.member_facts.get(p.label, {})
         flags = set(p.flags) | set(facts.get("flags", {}))
-        source = "、".join(sorted({f"個案 {no}" for no in facts.get("flags", {}).values()})) or "本案成員資料"
-        placed, placed_source = p.placement_ended_on, "本案成員資料"
+        source = "、".join(sorted({f"個案 {no}" for no in facts.get("flags", {}).values()})) or own
+        placed, placed_source = p.placement_ended_on, own
         if facts.get("placement") and (placed is None or facts["placement"][0] > placed):
             placed, placed_source = facts["placement"][0], f"個案 {facts['placement'][1]}"
         members.append(R.Member(p.relation, p.birth_date, p.estimated_age, tuple(sorted(flags)), placed,
@@ -117,14 +118,14 @@ def _family(pic: Q.Picture, *, concerns, report_dates, report_refs, tipvda, tipv
 def family_of_report(report, pic: Q.Picture) -> R.Family:
     counted = set(report.concerns or ()) & Q.COUNTED_REPORT_CONCERNS
     received = to_taipei(report.received_at).date()
-    return _family(pic, concerns=report.concerns, report_dates=[received] if counted else [],
+    return _family(pic, own=f"通報 {report.report_no}", concerns=report.concerns, report_dates=[received] if counted else [],
                    report_refs=[report.report_no] if counted else [], tipvda=report.tipvda_score,
                    tipvda_source=f"通報 {report.report_no}", tipvda_on=received)
 
 
 def family_of_case(case, pic: Q.Picture) -> R.Family:
     score, at = pic.own_tipvda[-1] if pic.own_tipvda else (None, None)
-    return _family(pic, concerns=case.concerns, report_dates=[], report_refs=[], tipvda=score,
+    return _family(pic, own=f"個案 {case.case_no} 成員資料", concerns=case.concerns, report_dates=[], report_refs=[], tipvda=score,
                    tipvda_source=f"個案 {case.case_no} TIPVDA", tipvda_on=to_taipei(at).date() if at else None)
 
 

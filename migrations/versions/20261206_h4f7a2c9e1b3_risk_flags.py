@@ -1,7 +1,8 @@
 """risk flags
 
 The household picture's risk flags (風險預警) in force per report and per open case: county-owned
-(RLS and grants as every tenant table).
+(RLS and grants as every tenant table); an index of case members by name and birth date for the
+picture's matching.
 
 Revision ID: h4f7a2c9e1b3
 Revises: 7c304c9fd1d2
@@ -44,8 +45,14 @@ def upgrade():
     rls.grant_rw(op, 'risk_flags')
     rls.enable_tenant_rls(op, 'risk_flags')
 
+    # the household picture matches case members by name and birth date, also across counties
+    with op.batch_alter_table('case_members', schema=None) as batch_op:
+        batch_op.create_index('ix_case_members_name_birth', ['name', 'birth_date'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('case_members', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_members_name_birth')
     rls.disable_tenant_rls(op, 'risk_flags')
     with op.batch_alter_table('risk_flags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_risk_flags_tenant_id'))

@@ -39,6 +39,8 @@ EXEMPT = {
     "action_item_unit_events": "append-only history of one unit's part of an action item (released, reopened): by_id, "
                                "at, meeting, reason; each of those transitions writes its audit entry through the "
                                "workflow engine (record type action_item_units)",
+    "risk_flags": "derived: the household picture's risk flags, recomputed from audited reports, cases and external "
+                  "statuses whenever they change (the rule set is versioned data in the code)",
     "case_member_changes": "append-only history of a member's corrections and end: actor_id, actor_name, at (the member's "
                            "row is audited with before and after)",
 }

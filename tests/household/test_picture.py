@@ -29,7 +29,7 @@ def taipei(factories):
 
 
 @pytest.fixture
-def hualien(factories):
+def hualien(taipei, factories):  # 臺北市 asks, 花蓮縣 holds
     return factories.county("花蓮縣")
 
 
