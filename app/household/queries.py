@@ -9,11 +9,19 @@ cases' TIPVDA scores, what other systems have sent. Another county's cases are l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from ..cases.models import OPEN_STATUSES, CaseMember, CaseStatus, CaseTipvda, CaseUnit, CaseUnitRole, FamilyCase
+from ..cases.models import (
+    OPEN_STATUSES,
+    CaseMember,
+    CaseStatus,
+    CaseTipvda,
+    CaseUnit,
+    CaseUnitRole,
+    FamilyCase,
+)
 from ..cases.reference import MemberFlag
 from ..core.calendar import to_taipei
 from ..core.dates import age_on
@@ -342,7 +350,7 @@ def _cases(subjects, pics, rows) -> None:
 
 
 def _external_rows(condition, on: date, limit):
-    since = datetime.combine(on - timedelta(days=WITHDRAWN_SHOWN_DAYS), time.min, tzinfo=timezone.utc)
+    since = datetime.combine(on - timedelta(days=WITHDRAWN_SHOWN_DAYS), time.min, tzinfo=UTC)
     return db.session.execute(
         sa.select(ExternalStatus.id_number, ExternalStatus.name, ExternalStatus.birth_date, ExternalStatus.source,
                   ExternalStatus.status_label, ExternalStatus.since, ExternalStatus.received_at,

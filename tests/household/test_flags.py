@@ -17,8 +17,8 @@ from app.core import calendar, tenancy
 from app.core.models import utcnow
 from app.household import rules, services
 from app.household.models import RiskFlag, RiskSubject
-from app.intake.models import OPEN_REPORT_STATUSES, Report, ReportStatus
 from app.intake import services as intake
+from app.intake.models import OPEN_REPORT_STATUSES, Report, ReportStatus
 from app.intake.reference import ReportingChannel
 from app.referrals.models import Notification
 

@@ -8,14 +8,13 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditAction, AuditEvent
 from app.cases import services as cases
-from app.cases.models import CaseMember, CaseTipvda
+from app.cases.models import CaseMember
 from app.cases.reference import AssessmentOutcome
 from app.core import calendar, tenancy
 from app.core.models import utcnow
 from app.household import queries, services
 from app.household.queries import Person
 from app.intake import services as intake
-from app.intake.models import Report
 from app.intake.reference import ReportingChannel
 
 P = intake.PersonInput
