@@ -118,15 +118,16 @@ def _family(pic: Q.Picture, *, own: str, concerns, report_dates, report_refs, ti
 def family_of_report(report, pic: Q.Picture) -> R.Family:
     counted = set(report.concerns or ()) & Q.COUNTED_REPORT_CONCERNS
     received = to_taipei(report.received_at).date()
-    return _family(pic, own=f"通報 {report.report_no}", concerns=report.concerns, report_dates=[received] if counted else [],
-                   report_refs=[report.report_no] if counted else [], tipvda=report.tipvda_score,
-                   tipvda_source=f"通報 {report.report_no}", tipvda_on=received)
+    return _family(pic, own=f"通報 {report.report_no}", concerns=report.concerns,
+                   report_dates=[received] if counted else [], report_refs=[report.report_no] if counted else [],
+                   tipvda=report.tipvda_score, tipvda_source=f"通報 {report.report_no}", tipvda_on=received)
 
 
 def family_of_case(case, pic: Q.Picture) -> R.Family:
     score, at = pic.own_tipvda[-1] if pic.own_tipvda else (None, None)
-    return _family(pic, own=f"個案 {case.case_no} 成員資料", concerns=case.concerns, report_dates=[], report_refs=[], tipvda=score,
-                   tipvda_source=f"個案 {case.case_no} TIPVDA", tipvda_on=to_taipei(at).date() if at else None)
+    return _family(pic, own=f"個案 {case.case_no} 成員資料", concerns=case.concerns, report_dates=[], report_refs=[],
+                   tipvda=score, tipvda_source=f"個案 {case.case_no} TIPVDA",
+                   tipvda_on=to_taipei(at).date() if at else None)
 
 
 def _subject(subject: RiskSubject, record) -> Q.Subject:
