@@ -52,10 +52,10 @@ from .reports.views import bp as reports_bp
 from .investigations import navigation as investigations_menu
 from .investigations import wiring as investigations_wiring
 from .investigations.views import bp as investigations_bp
-from .household import models as household_models  # noqa: F401  (the tables, until the area has views)
 from .exchange import navigation as exchange_menu
 from .exchange.api import bp as fhir_bp
 from .exchange.views import bp as exchange_bp
+from .household import wiring as household_wiring
 from .retention import navigation as retention_menu
 from .retention.views import bp as retention_bp
 from .targets import navigation as targets_menu
@@ -104,6 +104,7 @@ def configure_database_hooks(app: Flask) -> None:
     audit_services.install(app)
     cases_wiring.install(app)
     investigations_wiring.install(app)  # a report dispatched to the 通報調查處理中心 opens its investigation
+    household_wiring.install(app)  # risk flags recomputed when a report, a case or another system's status changes
     timing.install(app)
     referrals_notify.install(app)  # the referral area's notices follow the workflows' signal
 

@@ -15,6 +15,7 @@ from app.cases.models import FamilyCase
 from app.cases.reference import ContactMethod
 from app.core import tenancy
 from app.core.models import utcnow
+from app.household import services as household
 from app.intake import services as intake
 from app.intake.reference import ReportingChannel
 from app.meetings import services as meetings
@@ -31,15 +32,16 @@ PHOTO = demo_png(["照片"])
 # Ceilings per page: queries per request, the same with 5 rows and with 25; counted 8, 10, 10, 10, 28,
 # 6, 9, 17 and 17 on SQLite (PostgreSQL within a query or two), with a little room.
 CEILINGS = {
-    "dispatch_queue": 10,
+    "dispatch_queue": 10,  # 7 counted in step 13, with the page's risk flags (one query)
+    "screening_page": 28,  # 25 counted in step 13: the household picture (4), its flags (1), the cross-county look-up (1 + audit)
     "unit_inbox": 12,
     "search_by_name": 12,
     "search_by_id": 12,
-    "family_record": 36,  # 32 before step 12; the 社安網2.0 section reads the target groups, removal requests and the catalogue and welfare statuses in force (33 counted on PostgreSQL)
+    "family_record": 42,  # 39 counted in step 13; 36 before it (+7: the household picture 4, its flags 1, the cross-county look-up 1 + audit); 32 before step 12; the 社安網2.0 section reads the target groups, removal requests and the catalogue and welfare statuses in force (33 counted on PostgreSQL)
     "referral_inbox": 8,
     "my_action_items": 11,
     "tracking_table": 20,
-    "public_report": 23,  # 20 before step 9: the persons named in a report are audited too (their entries)
+    "public_report": 32,  # 29 counted in step 13: the risk flags of the new report and of every open report and case naming its persons, recomputed as it commits in a fixed batch (+9); 20 before step 9: the persons named in a report are audited too (their entries)
     # the home page of each role (its work list); counted 6, 6, 7, 6, 8, 9 on SQLite in step 10, with a little room
     "home_dispatcher": 8,
     "home_supervisor": 8,
@@ -125,6 +127,31 @@ def test_dispatch_queue(as_user, db, taipei, factories, count_queries):
     _check("dispatch_queue", *_measure(count_queries, _ok(as_user("tpe.dispatch"), "/intake/queue"), grow))
 
 
+def test_screening_page(as_user, db, taipei, factories, count_queries):
+    """The household picture of a report: earlier reports, cases, other systems' statuses of its persons
+    grow; the page's queries do not (one query per kind of fact, not per person or row)."""
+    mother = P("圖像媽媽", "F", date(1985, 3, 3), relation="mother", id_number="A223456781")
+    child = P("圖像兒", "M", date(2022, 4, 4), relation="child")
+    with tenancy.tenant_scope(taipei.id):
+        report_id = _report(taipei, [mother, child]).id
+    db.session.commit()
+
+    def grow(k):
+        with tenancy.tenant_scope(taipei.id):
+            for i in range(k):
+                n = next(_n)
+                earlier = _report(taipei, [mother, child])
+                if i % 2:
+                    intake.claim(earlier, factories.user("tpe.dispatch"))
+                    intake.dispatch(earlier, factories.user("tpe.dispatch"), factories.unit(CENTRE))
+                household.record_external_status(source="mental_health", source_ref=f"S-{n}", status="listed",
+                                                 status_label="精神照護列管", id_number=mother.id_number)
+        db.session.commit()
+
+    _check("screening_page", *_measure(count_queries, _ok(as_user("tpe.dispatch"), f"/intake/reports/{report_id}"),
+                                       grow))
+
+
 def test_unit_inbox(as_user, db, taipei, factories, count_queries):
     sup, sup_m = _membership(factories, "tpe.sup")
     sw1 = factories.user("tpe.sw1")
@@ -183,10 +210,17 @@ def test_family_record(as_user, db, taipei, factories, count_queries):
                 cases.add_note(case, sw, sw_m, f"工作紀錄 {i}")
                 documents.upload(case, sw, sw_m, kind=documents.DocumentKind.PHOTO, description=f"照片 {i}",
                                  filename=f"照片{i}.png", data=PHOTO)  # listed without their bytes, one query
-                # another report about the family joins the case with a new member
-                report = _report(taipei, [P(f"同住者{next(_n)}", "U", relation="cohabitant")])
+                # another report about the family joins the case with a new member, whom another report
+                # and another system also name (the household picture grows, its queries do not)
+                n = next(_n)
+                person = P(f"同住者{n}", "U", date(1980, 1, 1) + timedelta(days=n), relation="cohabitant")
+                report = _report(taipei, [person])
                 intake.claim(report, factories.user("tpe.dispatch"))
                 intake.dispatch(report, factories.user("tpe.dispatch"), factories.unit(CENTRE), attach_to_case=case)
+                _report(taipei, [person])
+                household.record_external_status(source="mental_health", source_ref=f"MH-{n}", status="listed",
+                                                 status_label="精神照護列管", name=person.name,
+                                                 birth_date=person.birth_date)
         db.session.commit()
 
     _check("family_record", *_measure(count_queries, _ok(as_user("tpe.sw1"), f"/cases/{case_id}"), grow))

@@ -65,6 +65,8 @@ RECORD_TYPES = [
     ("campaign_duty_contacts", "春節值勤"),
     ("target_denominators", "目標分母"),
     ("target_gap", "目標缺口名單"),
+    ("external_statuses", "外部系統列管狀態"),
+    ("cross_county_cases", "跨縣市個案查詢（家戶圖像）"),
 ]
 RECORD_TYPE_LABELS = dict(RECORD_TYPES[1:])
 

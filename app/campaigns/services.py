@@ -34,7 +34,7 @@ from ..intake.models import Report
 from ..intake.reference import PROTECTIVE, Concern, ReportingChannel
 from ..tenants.models import County, Unit, UnitKind, partner_organisation_counties as served
 from ..tenants.services import active_county_units
-from . import rules as R
+from ..household import rules as R
 from .models import (
     Campaign,
     CampaignVisit,

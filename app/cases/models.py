@@ -178,7 +178,9 @@ class CaseUnit(TenantMixin, db.Model):
 
 class CaseMember(TenantMixin, db.Model):
     __tablename__ = "case_members"
-    __table_args__ = (_child_fk(), sa.Index("ix_case_members_name", "tenant_id", "name"))
+    __table_args__ = (_child_fk(), sa.Index("ix_case_members_name", "tenant_id", "name"),
+                      # the household picture's matching by name and birth date, also across counties
+                      sa.Index("ix_case_members_name_birth", "name", "birth_date"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(nullable=False, index=True)

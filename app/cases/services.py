@@ -85,6 +85,21 @@ class StaleEdit(CaseError):
 
 # --- Who may act ------------------------------------------------------------
 
+# Who hears that a case's household facts changed (members, their flags and placements, TIPVDA): the
+# household picture's risk flags, connected by the app factory (cases names no listener).
+_household_listeners: list = []
+
+
+def on_household_change(listener) -> None:
+    if listener not in _household_listeners:
+        _household_listeners.append(listener)
+
+
+def _household_changed(case: FamilyCase) -> None:
+    for listener in _household_listeners:
+        listener(case)
+
+
 def unit_on_case(case: FamilyCase, unit_id: int) -> CaseUnit | None:
     return next((u for u in case.units if u.unit_id == unit_id), None)
 
@@ -492,6 +507,7 @@ def record_tipvda(case: FamilyCase, user: User, membership: Membership, answers:
     add_event(case, "tipvda", f"TIPVDA{'重測' if previous else ''}：{score} 分（{record.band}）"
               + (f"，前次 {previous.score} 分" if previous else ""), user, membership)
     db.session.flush()
+    _household_changed(case)
     return record
 
 
@@ -718,6 +734,7 @@ def update_household(case: FamilyCase, user: User, membership: Membership, *, ve
     case.updated_at = utcnow()  # the case row changes, so its version moves on
     add_event(case, "household", "更新案家資料（地址、電話、成員註記）", user, membership)
     db.session.flush()
+    _household_changed(case)
 
 
 # --- Household members: add, correct, end ---------------------------------------------------
@@ -768,6 +785,7 @@ def add_member(case: FamilyCase, user: User, membership: Membership, *, relation
     note = ("；可能與 " + "、".join(f"{m.label}（{'、'.join(m.reasons)}）" for m in matches) + " 重複") if matches else ""
     add_event(case, "household", f"新增成員 {name}（{member.relation.label}）{note}", user, membership)
     db.session.flush()
+    _household_changed(case)
     return member, matches
 
 
@@ -803,6 +821,7 @@ def correct_member(case: FamilyCase, user: User, membership: Membership, member:
     note = ("；可能與 " + "、".join(f"{m.label}（{'、'.join(m.reasons)}）" for m in matches) + " 重複") if matches else ""
     add_event(case, "household", f"更正成員 {name} 的{labels}（{reason}）{note}", user, membership)
     db.session.flush()
+    _household_changed(case)
     return matches
 
 
@@ -825,6 +844,7 @@ def end_membership(case: FamilyCase, user: User, membership: Membership, member:
     add_event(case, "household", f"成員 {member.name} {reason.label}（{_roc(on)}）" + (f"：{note}" if note else ""),
               user, membership)
     db.session.flush()
+    _household_changed(case)
 
 
 def member_duplicates(case: FamilyCase, member: CaseMember):

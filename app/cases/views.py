@@ -17,6 +17,7 @@ from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render, wants_fragment
 from ..extensions import db
+from ..household import blocks as household_blocks
 from ..intake.reference import Relation, Sex, VulnerabilityDimension
 from ..tenants.models import SERVING_UNIT_KINDS
 from ..core import calendar
@@ -247,6 +248,7 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
         correction_forms=_row_forms(forms, "removal_correction", RemovalCorrectionForm,
                                     (r for r in removals if r.outcome != RemovalOutcome.PENDING)),
         **_document_part(case, forms),
+        household_picture=household_blocks.for_case(case),
     )
 
 

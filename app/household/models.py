@@ -12,6 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.enums import LabeledEnum, enum_column_type
 from ..core.models import TimestampMixin, UTCDateTime
 from ..core.tenancy import TenantMixin
 from ..extensions import db
@@ -52,3 +53,38 @@ class ExternalStatus(TenantMixin, TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.status_label or self.status}（{self.source}）"
+
+
+class RiskSubject(LabeledEnum):
+    REPORT = ("report", "通報")
+    CASE = ("case", "個案")
+
+
+class RiskFlag(TenantMixin, db.Model):
+    """One risk flag (風險預警) in force for a report or an open case: which rule of which version fired,
+    on which facts. Recomputed when new facts arrive (``services.reevaluate``); a flag that no longer
+    holds is removed, so the rows are the flags as they stand and a new key is a flag gained."""
+
+    __tablename__ = "risk_flags"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "subject", "subject_id", "key", name="uq_risk_flags_subject_key"),
+        sa.Index("ix_risk_flags_subject", "subject", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[RiskSubject] = mapped_column(enum_column_type(RiskSubject, "risk_subject"), nullable=False)
+    subject_id: Mapped[int] = mapped_column(nullable=False)
+    key: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # 1A … 2F, AP
+    level: Mapped[int] = mapped_column(nullable=False)  # 1 = 一級, 2 = 二級
+    label: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    facts: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)  # [{text, source, on}]
+    rules_version: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+    @property
+    def level_label(self) -> str:
+        return "一級" if self.level == 1 else "二級"
+
+    def __str__(self) -> str:
+        return f"{self.level_label}{self.key[1:] if self.key[0] in '12' else ''}：{self.label}"

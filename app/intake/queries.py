@@ -14,19 +14,32 @@ from ..core.filters import TAIPEI
 from ..core.models import utcnow
 from ..extensions import db
 from ..tenants.models import County, District, Unit, UnitKind
+from ..household import queries as household_queries
 from . import deadlines
 from .models import OPEN_REPORT_STATUSES, ApiToken, DispatchRule, IdempotencyKey, Report, ReportStatus
 from .reference import Concern
 
 
-def queue_stmt(*, mine_only_user_id: int | None = None, concern: str = "", overdue_at: datetime | None = None):
-    """The open reports by deadline; ``overdue_at``: only those past their deadline at that time."""
+RISK_FILTERS = {"1": "有一級", "2": "有二級（無一級）", "none": "無風險預警"}
+
+
+def queue_stmt(*, mine_only_user_id: int | None = None, concern: str = "", overdue_at: datetime | None = None,
+               risk: str = "", by_risk: bool = False):
+    """The open reports by deadline; ``overdue_at``: only those past their deadline at that time. ``risk``
+    filters by the household picture's flags (``RISK_FILTERS``); ``by_risk`` puts 一級 first, then 二級,
+    each by deadline. The flags inform the order, never the decision."""
+    top = household_queries.report_top_level(Report.id)
     stmt = (
         sa.select(Report)
         .where(Report.status.in_(OPEN_REPORT_STATUSES))
         .options(joinedload(Report.claimed_by), joinedload(Report.district), selectinload(Report.persons))
-        .order_by(Report.deadline_at, Report.id)
     )
+    stmt = stmt.order_by(sa.func.coalesce(top, 3), Report.deadline_at, Report.id) if by_risk \
+        else stmt.order_by(Report.deadline_at, Report.id)
+    if risk == "none":
+        stmt = stmt.where(top.is_(None))
+    elif risk in ("1", "2"):
+        stmt = stmt.where(top == int(risk))
     if mine_only_user_id:
         stmt = stmt.where(Report.claimed_by_id == mine_only_user_id)
     if overdue_at is not None:

@@ -17,6 +17,8 @@ from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
+from ..household import blocks as household_blocks
+from ..household import queries as household_queries
 from ..tenants.labels import unit_choices
 from ..tenants.models import County, UnitKind
 from . import deadlines, queries, services
@@ -60,14 +62,19 @@ def _report_or_404(report_id: int) -> Report:
 def queue():
     mine = request.args.get("mine") == "1"
     overdue_only = request.args.get("due") == "overdue"
+    risk = request.args.get("risk", "")
+    risk = risk if risk in queries.RISK_FILTERS else ""
+    by_risk = request.args.get("sort") == "risk"
     page = max(1, request.args.get("page", 1, type=int))
     now = utcnow()
     stmt = queries.queue_stmt(mine_only_user_id=current_user.id if mine else None,
-                              overdue_at=now if overdue_only else None)
+                              overdue_at=now if overdue_only else None, risk=risk, by_risk=by_risk)
     pagination = db.paginate(stmt, page=page, per_page=50, error_out=False)
     rows = [(r, deadlines.clock(r.received_at, r.deadline_at, now)) for r in pagination.items]
     return render("intake/queue.html", fragment="queue", rows=rows, pagination=pagination,
-                  counts=queries.queue_counts(now), mine=mine, overdue_only=overdue_only, now=now)
+                  counts=queries.queue_counts(now), mine=mine, overdue_only=overdue_only, now=now, risk=risk,
+                  by_risk=by_risk, risk_filters=queries.RISK_FILTERS,
+                  flags=household_queries.flags_by_report([r.id for r, _ in rows]))
 
 
 # --- Recording a report (hotline, fax, agencies) ---------------------------
@@ -149,7 +156,7 @@ def _detail(report: Report, *, status: int = 200, error: str | None = None, form
     return render("intake/report_detail.html", repeats=queries.repeats_of(report), status=status, report=report, duplicates=duplicates,
                   clock=deadlines.clock(report.received_at, report.deadline_at, utcnow()), proposed=proposed,
                   route=services.investigation_route(report), error=error, tipvda=tipvda(), band=tipvda_band(report.tipvda_score),
-                  concern_labels=report.concern_labels, **context)
+                  concern_labels=report.concern_labels, household=household_blocks.for_report(report), **context)
 
 
 @bp.get("/reports/<int:report_id>")

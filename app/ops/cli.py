@@ -23,6 +23,7 @@ from ..core import backup, tenancy
 from ..core.jobs import queue, redis_connection
 from ..extensions import db
 from ..exchange.demo import DEMO_CLIENT, seed_demo_exchange
+from ..household.demo import describe_flags, seed_demo_household
 from ..intake.demo import seed_demo_reports
 from ..investigations.demo import STAFF as INVESTIGATION_STAFF, seed_demo_investigations
 from ..meetings.demo import seed_demo_meetings
@@ -66,6 +67,13 @@ def register(app) -> None:
         db.session.commit()
         if referrals:
             click.echo(f"示範轉介：{referrals} 件（等待中、服務中、完成、不受案、退回、撤回、再轉、失敗、跨縣市），另有主責移轉與各階段爭議")
+        household = seed_demo_household()
+        db.session.commit()  # the flags are computed as the transaction commits
+        if household:
+            click.echo(f"示範家戶圖像：臺北市通報 {household['report_no']}（鄭家：{household['closed_case']} 五個月前結案、"
+                       f"{household['open_case']} 服務中、案父精神照護列管），風險預警：")
+            for line in describe_flags("臺北市", household["report_id"]):
+                click.echo(f"  {line}")
         investigations = seed_demo_investigations()
         db.session.commit()
         if investigations:

@@ -57,6 +57,7 @@ from ..core.errors import Invalid
 from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
 from ..extensions import db
+from ..household.models import RiskFlag, RiskSubject
 from ..intake.models import IdempotencyKey, Report, ReportPerson, ReportReporter, ReportTransition
 from ..meetings.models import ActionItem
 from ..referrals.models import (
@@ -349,6 +350,10 @@ def _delete_case_rows(case: FamilyCase) -> dict[str, int]:
                                                                     CampaignVisit.entry_id.in_(entry_ids)))
     delete(ManualIndicator, ManualIndicator.tenant_id == tenant, ManualIndicator.case_id == cid)
     delete(VisitEntry, VisitEntry.tenant_id == tenant, VisitEntry.case_id == cid)
+    # The risk flags (household picture) the case and its reports carried.
+    delete(RiskFlag, RiskFlag.tenant_id == tenant, sa.or_(
+        sa.and_(RiskFlag.subject == RiskSubject.CASE, RiskFlag.subject_id == cid),
+        sa.and_(RiskFlag.subject == RiskSubject.REPORT, RiskFlag.subject_id.in_(report_ids))))
     # The reports that made the case, with their people, reporter and history.
     for model in (ReportTransition, ReportPerson, ReportReporter):
         delete(model, model.tenant_id == tenant, model.report_id.in_(report_ids))

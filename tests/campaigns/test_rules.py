@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from app.campaigns.rules import Family, Member, RulesError, evaluate, validate
+from app.household.rules import Family, Member, RulesError, evaluate, validate
 
 RULES = json.loads((Path(__file__).resolve().parents[2] / "app/campaigns/data/rules_2019.json").read_text())
 START = date(2026, 2, 3)  # the campaign's first day (two weeks before the 2026 holiday)

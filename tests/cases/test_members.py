@@ -155,6 +155,10 @@ def test_a_member_of_another_county_is_never_flagged(as_user, db, family):
     response = worker.post(f"/cases/{family['case']}/members", {**ADD, "mb-name": "花蓮人", "mb-id_number": HUA_ID})
     assert response.status_code == 303
     page = worker.get(f"/cases/{family['case']}").get_data(as_text=True)
+    # the household picture says only that 花蓮縣 has a case and whom to call there (the one lawful crossing)
+    start = page.index('id="elsewhere"')
+    elsewhere, page = page[start:page.index("</div>", start)], page[:start] + page[page.index("</div>", start):]
+    assert "花蓮縣・花蓮縣花蓮社會福利服務中心" in elsewhere
     assert "可能重複，請確認" not in page and "花蓮縣" not in page and "；可能與" not in page
 
 

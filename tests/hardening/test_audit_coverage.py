@@ -43,6 +43,8 @@ EXEMPT = {
                                "workflow engine (record type action_item_units)",
     "case_document_blobs": "the bytes of a case document (its SHA-256 repeated for verify-backup); the document's row "
                            "(case_documents) is audited, and its upload, every download and its deletion are entries",
+    "risk_flags": "derived: the household picture's risk flags, recomputed from audited reports, cases and external "
+                  "statuses whenever they change (the rule set is versioned data in the code)",
     "case_member_changes": "append-only history of a member's corrections and end: actor_id, actor_name, at (the member's "
                            "row is audited with before and after)",
 }

@@ -1,0 +1,249 @@
+"""The rule engine of the ministry's risk indicators (seed 004's 一級/二級風險指標 and the TIPVDA > 8 with a
+child under 6 rule), applied to one family's facts. Two users: the spring-festival campaign (who must be
+visited; its rule sets are ``app/campaigns/data/rules_*.json``, kept in the campaign's table) and the
+household picture's risk flags (風險預警; ``data/risk_flags.json``, versions with the date each applies from).
+
+Every test also says *why*: ``evidence`` returns the facts that made it hold (what, from which source,
+of which date), so a flag can be explained; ``evaluate`` (the campaign's verdict) only needs whether.
+
+A rule set names each indicator's *test* from a fixed vocabulary below and its
+parameters (ages, counts, flags, days); changing the parameters or the
+labels, or which tests make up each level, is the ministry's to do without a
+code change. Ages are taken on the campaign's first day: a child who turns 6
+during the campaign still counts as under 6.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from ..cases.reference import MemberFlag
+from ..core.dates import age_on
+from ..core.errors import Invalid
+
+TESTS = ("reports_in_year", "placement_returned_within_days", "member_flag_any", "manual", "child_under_age",
+         "child_flag_any", "parent_under_age", "member_relation_any",
+         # the household picture's additions: another system's 列管 of a member, a closing within a period
+         "member_listed_any", "case_closed_within_days")
+# The parameters each test needs.
+NEEDS = {"reports_in_year": ("min",), "placement_returned_within_days": ("days",), "member_flag_any": ("flags",),
+         "manual": (), "child_under_age": ("age",), "child_flag_any": ("flags",), "parent_under_age": ("age",),
+         "member_relation_any": ("relations",), "member_listed_any": ("flags", "sources"),
+         "case_closed_within_days": ("days",)}
+
+
+class RulesError(Invalid):
+    pass
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact behind a rule that fired: what, where it is recorded (a report, a case, another system) and its date."""
+    text: str
+    source: str = ""
+    on: date | None = None
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "source": self.source, "on": self.on.isoformat() if self.on else None}
+
+
+@dataclass(frozen=True)
+class Member:
+    relation: str
+    birth_date: date | None = None
+    estimated_age: int | None = None
+    flags: tuple[str, ...] = ()
+    placement_ended_on: date | None = None
+    name: str = ""
+    source: str = ""  # where the member's flags and placement are recorded (e.g. 個案 C…)
+    placement_source: str = ""
+
+    def age_on(self, day: date) -> int | None:
+        return age_on(self.birth_date, day, self.estimated_age)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Another system holds a member under its 列管 (精神照護, 自殺防治, 毒危 …)."""
+    source: str  # the sending system's code (mental_health, suicide_prevention, drug_control …)
+    label: str
+    person: str
+    since: date | None = None
+    received_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Flag:
+    key: str  # "1C", "2A", "AP"
+    level: int  # 1 | 2
+    label: str
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class Family:
+    case_id: int
+    concerns: tuple[str, ...]
+    members: tuple[Member, ...]
+    report_dates: tuple[date, ...] = ()  # protective and vulnerable-family reports about the family
+    tipvda_at_receipt: int | None = None
+    manual: dict = field(default_factory=dict)  # indicator key ("1D") -> reason ticked by the worker
+    report_refs: tuple[str, ...] = ()  # beside report_dates: each report's number, for the explanation
+    tipvda_source: str = ""
+    tipvda_on: date | None = None
+    listed: tuple[Listed, ...] = ()  # other systems' 列管 in force for a member
+    closings: tuple[tuple[date, str], ...] = ()  # (closed on, case number) of the family's earlier cases
+
+
+@dataclass(frozen=True)
+class Verdict:
+    qualifies: bool
+    indicators: tuple[str, ...]  # "1C", "2A" …
+    route: str  # "indicators" | "adult_protection" | ""
+    in_person: bool  # high risk: seen in person
+
+    @property
+    def label(self) -> str:
+        return " + ".join(f"{'一' if k[0] == '1' else '二'}級{k[1:]}" for k in self.indicators)
+
+
+def _children(family: Family, day: date, under: int | None = None) -> list[Member]:
+    out = []
+    for m in family.members:
+        age = m.age_on(day)
+        if m.relation == "child" or (m.relation == "subject" and age is not None and age < 18):
+            if under is None or (age is not None and age < under):
+                out.append(m)
+    return out
+
+
+FLAG_LABELS = {m.value: m.label for m in MemberFlag}
+
+
+def _flags_text(flags) -> str:
+    return "、".join(FLAG_LABELS.get(f, f) for f in sorted(flags))
+
+
+def _who(m: Member) -> str:
+    return m.name or "（姓名不詳）"
+
+
+def _age_text(m: Member, day: date) -> str:
+    age = m.age_on(day)
+    return f"{age} 歲" if age is not None else "年齡不詳"
+
+
+def evidence(rule: dict, family: Family, day: date, key: str) -> list[Fact]:
+    """The facts that make ``rule`` hold for the family on ``day`` (empty: it does not hold)."""
+    kind = rule["test"]
+    if kind == "reports_in_year":
+        refs = family.report_refs or ("",) * len(family.report_dates)
+        within = [Fact(f"通報 {ref}".strip(), "通報紀錄", d)
+                  for d, ref in zip(family.report_dates, refs) if day - timedelta(days=365) <= d <= day]
+        return within if len(within) >= rule["min"] else []
+    if kind == "placement_returned_within_days":
+        return [Fact(f"{_who(m)} 結束安置返家", m.placement_source or m.source, m.placement_ended_on)
+                for m in family.members if m.placement_ended_on is not None
+                and 0 <= (day - m.placement_ended_on).days < rule["days"]]
+    if kind in ("member_flag_any", "member_listed_any"):
+        facts = [Fact(f"{_who(m)}：{_flags_text(set(m.flags) & set(rule['flags']))}", m.source)
+                 for m in family.members if set(m.flags) & set(rule["flags"])]
+        if kind == "member_listed_any":
+            facts += [Fact(f"{x.person}：{x.label}", x.source, x.since or x.received_on)
+                      for x in family.listed if x.source in rule["sources"]]
+        return facts
+    if kind == "manual":
+        reason = family.manual.get(key, "").strip()
+        return [Fact(reason, "社工勾選")] if reason else []
+    if kind == "child_under_age":
+        return [Fact(f"{_who(m)}（{_age_text(m, day)}）", m.source, m.birth_date)
+                for m in _children(family, day, rule["age"])]
+    if kind == "child_flag_any":
+        return [Fact(f"{_who(m)}：{_flags_text(set(m.flags) & set(rule['flags']))}", m.source)
+                for m in _children(family, day) if set(m.flags) & set(rule["flags"])]
+    if kind == "parent_under_age":
+        return [Fact(f"{_who(m)}（{_age_text(m, day)}）", m.source, m.birth_date) for m in family.members
+                if m.relation in ("father", "mother") and m.age_on(day) is not None and m.age_on(day) < rule["age"]]
+    if kind == "member_relation_any":
+        return [Fact(f"{_who(m)}（{m.relation}）", m.source) for m in family.members if m.relation in rule["relations"]]
+    if kind == "case_closed_within_days":
+        return [Fact(f"個案 {no} 結案", "個案紀錄", closed) for closed, no in family.closings
+                if 0 <= (day - closed).days < rule["days"]]
+    raise RulesError(f"不認得的判斷方式：{kind}")
+
+
+def _test(rule: dict, family: Family, day: date, key: str) -> bool:
+    return bool(evidence(rule, family, day, key))
+
+
+def evaluate(family: Family, rules: dict, day: date) -> Verdict:
+    """Does the family qualify on ``day`` (the campaign's first day), and by which indicators?"""
+    concerns = set(family.concerns)
+    indicators = []
+    if concerns & set(rules["case_concerns"]):
+        for level, prefix in (("level1", "1"), ("level2", "2")):
+            for rule in rules[level]:
+                key = prefix + rule["code"]
+                if _test(rule, family, day, key):
+                    indicators.append(key)
+        ones = sum(1 for k in indicators if k[0] == "1")
+        twos = sum(1 for k in indicators if k[0] == "2")
+        q = rules["qualify"]
+        if ones >= q["level1_min"] or twos >= q["level2_min"]:
+            return Verdict(True, tuple(indicators), "indicators", in_person=ones >= q["level1_min"])
+    adult = rules.get("adult_protection")
+    if adult and concerns & set(adult["concerns"]):
+        if (family.tipvda_at_receipt or 0) > adult["tipvda_above"] and _children(family, day, adult["child_under_age"]):
+            return Verdict(True, ("AP",), "adult_protection", in_person=True)
+    return Verdict(False, tuple(indicators), "", in_person=False)
+
+
+def validate(rules: dict) -> dict:
+    """Check a rule set the ministry edits: known tests, parameters present, thresholds sensible."""
+    if not isinstance(rules, dict):
+        raise RulesError("規則需為 JSON 物件。")
+    required = ("level1", "level2") if rules.get("kind") == "flags" else ("case_concerns", "qualify", "level1", "level2")
+    for key in required:
+        if key not in rules:
+            raise RulesError(f"缺少「{key}」。")
+    q = rules.get("qualify", {"level1_min": 1, "level2_min": 1})
+    if not (isinstance(q.get("level1_min"), int) and isinstance(q.get("level2_min"), int)
+            and q["level1_min"] >= 1 and q["level2_min"] >= 1):
+        raise RulesError("qualify 的 level1_min、level2_min 需為 1 以上的整數。")
+    needs = NEEDS
+    seen = set()
+    for level in ("level1", "level2"):
+        for rule in rules[level]:
+            if rule.get("test") not in needs:
+                raise RulesError(f"{level} 的指標 {rule.get('code')} 使用不認得的判斷方式「{rule.get('test')}」。")
+            missing = [p for p in needs[rule["test"]] if p not in rule]
+            if missing or not rule.get("code") or not rule.get("label"):
+                raise RulesError(f"{level} 的指標 {rule.get('code')} 缺少 {', '.join(missing) or 'code/label'}。")
+            key = level[-1] + rule["code"]
+            if key in seen:
+                raise RulesError(f"指標代碼 {key} 重複。")
+            seen.add(key)
+    return rules
+
+
+def flags(family: Family, rules: dict, day: date) -> list[Flag]:
+    """Every indicator of ``rules`` that holds for the family on ``day``, with the facts behind it (the
+    household picture's risk flags: no qualifying threshold, each indicator is a flag of its level)."""
+    concerns = set(family.concerns)
+    gate = rules.get("case_concerns")
+    out = []
+    if not gate or concerns & set(gate):
+        for level, prefix in (("level1", "1"), ("level2", "2")):
+            for rule in rules[level]:
+                facts = evidence(rule, family, day, prefix + rule["code"])
+                if facts:
+                    out.append(Flag(prefix + rule["code"], int(prefix), rule["label"], tuple(facts)))
+    adult = rules.get("adult_protection")
+    if adult and concerns & set(adult["concerns"]) and (family.tipvda_at_receipt or 0) > adult["tipvda_above"]:
+        children = _children(family, day, adult["child_under_age"])
+        if children:
+            facts = [Fact(f"TIPVDA {family.tipvda_at_receipt} 分（> {adult['tipvda_above']}）", family.tipvda_source,
+                          family.tipvda_on)]
+            facts += [Fact(f"{_who(m)}（{_age_text(m, day)}）", m.source, m.birth_date) for m in children]
+            out.append(Flag("AP", 1, adult["label"], tuple(facts)))
+    return out
