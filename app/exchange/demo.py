@@ -17,16 +17,19 @@ from .models import ExchangeClient, Scope, SystemKind
 DEMO_CLIENT = "臺北市政府衛生局 精神照護管理系統"
 DEMO_TOKEN = "snk_demotpeh_demo-token-of-the-taipei-health-bureau-mental-care"  # development only
 DEMO_MEMBER = ("賴媽媽", "1987-03-03")  # the 賴 family: a case closed 200 days ago and a re-report (cases.demo)
+# the 鄭 family's father, whose household's new report waits in the screening queue (household.demo)
+HOUSEHOLD_FATHER = ("鄭志明", "1988-11-02", "TPEMH-2026-0815")
 
 
-def demo_flag(name: str, birth_date: str, source_ref: str = "TPEMH-2026-0042") -> dict:
+def demo_flag(name: str, birth_date: str, source_ref: str = "TPEMH-2026-0042", *, gender: str = "female",
+              since: str = "2026-10-15") -> dict:
     return {
         "resourceType": "Flag", "identifier": [{"system": "https://health.gov.taipei/mental-care/case", "value": source_ref}],
         "status": "active", "code": {"coding": [{"system": REGISTER_SYSTEM, "code": "mental_health"}],
                                      "text": "精神照護列管（社區關懷訪視）"},
-        "subject": {"reference": "#p1"}, "period": {"start": "2026-10-15"},
+        "subject": {"reference": "#p1"}, "period": {"start": since},
         "contained": [{"resourceType": "Patient", "id": "p1", "name": [{"text": name}], "birthDate": birth_date,
-                       "gender": "female", "address": [{"city": "臺北市", "district": "中正區"}]}],
+                       "gender": gender, "address": [{"city": "臺北市", "district": "中正區"}]}],
     }
 
 
@@ -41,9 +44,16 @@ def seed_demo_exchange() -> str | None:
         client.token.token_prefix, client.token.token_hash = "demotpeh", intake.hash_token(DEMO_TOKEN)
         member = db.session.scalars(sa.select(CaseMember).where(CaseMember.name == DEMO_MEMBER[0])).first()
         if member is not None:
-            message = inbound.read_flag(demo_flag(member.name, member.birth_date.isoformat()), taipei.code,
-                                        taipei.name)
-            services.receive_status(client, message)
-            services.log_call(client, "Flag/create", "Flag", 201, "列管 mental_health（TPEMH-2026-0042）（示範）")
+            _send(client, taipei, demo_flag(member.name, member.birth_date.isoformat()), "TPEMH-2026-0042")
+        father = db.session.scalars(sa.select(CaseMember).where(CaseMember.name == HOUSEHOLD_FATHER[0])).first()
+        if father is not None:
+            name, born, ref = HOUSEHOLD_FATHER
+            _send(client, taipei, demo_flag(name, born, ref, gender="male", since="2026-04-30"), ref)
         db.session.flush()
     return DEMO_TOKEN
+
+
+def _send(client: ExchangeClient, county: County, flag: dict, ref: str) -> None:
+    """What POST /fhir/r4/Flag does with a valid Flag (read and checked, recorded, logged)."""
+    services.receive_status(client, inbound.read_flag(flag, county.code, county.name))
+    services.log_call(client, "Flag/create", "Flag", 201, f"列管 mental_health（{ref}）（示範）")

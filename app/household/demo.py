@@ -1,9 +1,9 @@
 """The household picture's demo (``flask seed-demo``, development only): in 臺北市, a new report about the
 鄭 family, whose household the county already knows — a case closed five months ago (a child back home
 from placement, a developmental delay on record), an open case of 中正社福中心 — and whose father the
-health bureau holds under 精神照護列管 (sent through ``record_external_status``, as its exchange
-endpoint will). The screening page shows the picture and its flags; the worker of the open case is
-notified of the 一級 flag it gains."""
+health bureau holds under 精神照護列管 (sent by the exchange demo through the FHIR endpoint's path,
+``app/exchange/demo.py``). The screening page shows the picture and its flags; the worker of the open case
+is notified of the 一級 flag it gains when the status arrives."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -89,11 +89,8 @@ def seed_demo_household() -> dict | None:
         closed.closed_at = utcnow() - timedelta(days=150)
         # the family's open case, served by 中正社福中心 (tpe.sw1)
         open_case = case_from(30, [father, mother, older, little], "鄭家案母反映案父情緒不穩，家中經濟再度困難。")
-        # the health bureau sends that the father is under its 精神照護 register
-        services.record_external_status(source="mental_health", source_ref="TPE-MH-2026-0815", status="listed",
-                                        status_label="精神照護列管", id_number=FATHER_ID, name=father.name,
-                                        birth_date=father.birth_date, since=today - timedelta(days=220),
-                                        note="社區關懷訪視員追蹤中")
+        # (the health bureau's register sends that the father is under its 精神照護 列管 through the exchange
+        # endpoint's path: app/exchange/demo.py, after this; the flags are re-evaluated as it arrives)
         # today's report about the family, waiting in the screening queue (花蓮縣's case of the mother,
         # below, shows only as its existence and the unit to call)
         new = report(0, [father, mother, P(older.name, "M", older.birth_date, relation="child"),

@@ -69,11 +69,6 @@ def register(app) -> None:
             click.echo(f"示範轉介：{referrals} 件（等待中、服務中、完成、不受案、退回、撤回、再轉、失敗、跨縣市），另有主責移轉與各階段爭議")
         household = seed_demo_household()
         db.session.commit()  # the flags are computed as the transaction commits
-        if household:
-            click.echo(f"示範家戶圖像：臺北市通報 {household['report_no']}（鄭家：{household['closed_case']} 五個月前結案、"
-                       f"{household['open_case']} 服務中、案父精神照護列管），風險預警：")
-            for line in describe_flags("臺北市", household["report_id"]):
-                click.echo(f"  {line}")
         investigations = seed_demo_investigations()
         db.session.commit()
         if investigations:
@@ -90,7 +85,12 @@ def register(app) -> None:
         db.session.commit()
         if exchange_token:
             click.echo(f"示範交換介面：{DEMO_CLIENT}（status.write、case.read），示範金鑰 {exchange_token}；"
-                       "已送入賴媽媽（賴家：已結案並再通報）的精神照護列管（Flag）")
+                       "已送入賴媽媽（賴家：已結案並再通報）與鄭志明（鄭家）的精神照護列管（Flag）")
+        if household:  # the 鄭 family's flags, the father's 列管 having arrived through the exchange
+            click.echo(f"示範家戶圖像：臺北市通報 {household['report_no']}（鄭家：{household['closed_case']} 五個月前結案、"
+                       f"{household['open_case']} 服務中、案父精神照護列管），風險預警：")
+            for line in describe_flags("臺北市", household["report_id"]):
+                click.echo(f"  {line}")
         snapshot_rows = seed_demo_targets()
         db.session.commit()
         click.echo(f"示範目標看板：臺北市115年育兒指導與獨居老人分母（附來源），各縣市快照 {snapshot_rows:,} 筆")
