@@ -7,6 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.cases import catalogue
 from app.core import tenancy
 from app.extensions import db
 from app.intake import services as intake
@@ -54,7 +55,7 @@ def test_target_board_walk(page):
     SHOTS.mkdir(exist_ok=True)
     _families()
     measure = registry.register(Measure(
-        code="walk_new_parents", label="育兒指導涵蓋率（走查用示範指標）", strategy="策略一", targets={115: 50.0},
+        code="walk_new_parents", label="育兒指導涵蓋率（走查用示範指標）", strategy=catalogue.strategy(1), targets={115: 50.0},
         numerator="接受育兒指導之新手父母", denominator="縣市新手父母數（縣市填報）", source="分子：平台紀錄；分母：縣市填報",
         counts=lambda county_id, start, end: (0, None), external_denominator=True))
     try:
