@@ -11,8 +11,8 @@ from app.core import tenancy
 from app.extensions import db as _db
 from tests.access import requests_for, resolvers
 
-# Token-authenticated, documented as exempt (csrf.exempt in app/intake/api.py).
-EXEMPT = {"api.create_report"}
+# Token-authenticated, documented as exempt (csrf.exempt in app/intake/api.py and app/exchange/api.py).
+EXEMPT = {"api.create_report", "fhir.create_report", "fhir.send_status"}
 
 
 def _post_routes(app, factories, objects):

@@ -342,8 +342,13 @@ def test_the_demo_client_sends_a_mental_care_status_for_a_taipei_family_member(c
 
 
 def test_a_client_without_report_write_cannot_post_json_reports_either(client, clients, db, factories):
-    from tests.intake.test_api import payload
-
+    payload = lambda: {  # noqa: E731  (the JSON API's report, as tests/intake/test_api.py posts it)
+        "district": "大安區", "concerns": ["ipv"], "narrative": "急診就醫，疑遭同居人推撞。",
+        "persons": [{"name": "張雅琪", "sex": "F", "birth_date": "1985-01-20", "relation": "subject",
+                     "id_number": "A223456781"}],
+        "reporter": {"reporter_type": "mandated", "name": "吳護理師", "profession": "medical", "organisation": "臺大醫院"},
+        "tipvda_answers": [True] * 8 + [False] * 7,
+    }
     headers = {"Authorization": clients["read"]["Authorization"], "Content-Type": "application/json"}
     refused = client.client.post("/api/v1/reports", data=json.dumps(payload(), ensure_ascii=False), headers=headers)
     assert refused.status_code == 403 and "report.write" in refused.get_json()["message"]
