@@ -37,7 +37,7 @@ CEILINGS = {
     "unit_inbox": 12,
     "search_by_name": 12,
     "search_by_id": 12,
-    "family_record": 42,  # 39 counted in step 13; 36 before it (+7: the household picture 4, its flags 1, the cross-county look-up 1 + audit); 32 before step 12; the 社安網2.0 section reads the target groups, removal requests and the catalogue and welfare statuses in force (33 counted on PostgreSQL)
+    "family_record": 44,  # 43 counted on PostgreSQL after step 13 (documents +1, removal corrections +1); 39 counted in step 13; 36 before it (+7: the household picture 4, its flags 1, the cross-county look-up 1 + audit); 32 before step 12; the 社安網2.0 section reads the target groups, removal requests and the catalogue and welfare statuses in force (33 counted on PostgreSQL)
     "referral_inbox": 8,
     "my_action_items": 11,
     "tracking_table": 20,

@@ -253,17 +253,29 @@ def process_pending(session) -> None:
 
     for tid, person in pending["persons"]:
         county(tid)["persons"].append(person)
-    for r in pending["reports"]:
-        if r.id is not None:
-            county(r.tenant_id)["reports"][r.id] = r
-    for c in pending["cases"]:
-        if c.id is not None:
-            county(c.tenant_id)["cases"][c.id] = c
+    for kind in ("reports", "cases"):
+        for obj in pending[kind]:
+            key = _identity(obj, session)
+            if key is not None:
+                county(key[1])[kind][key[0]] = obj
     on = calendar.today()
     for tid, work in by_county.items():
         with tenancy.tenant_scope(tid, session):
             _reevaluate_county(tid, work, on)
     session.info.pop(PENDING_KEY, None)  # what the re-evaluation itself marked
+
+
+def _identity(obj, session) -> tuple[int, int] | None:
+    """(id, county) of a marked report or case without loading it outside its county: a record marked
+    before an earlier commit is expired, and reading it with no county set would find no row (RLS)."""
+    state = sa.inspect(obj)
+    if state.identity is None:
+        return None  # never flushed: nothing to re-evaluate
+    tenant_id = state.dict.get("tenant_id")
+    if tenant_id is None:
+        with tenancy.all_tenants("household: the county of a record marked before the last commit", session):
+            tenant_id = session.scalar(sa.select(type(obj).tenant_id).where(type(obj).id == state.identity[0]))
+    return (state.identity[0], tenant_id) if tenant_id is not None else None
 
 
 def _reevaluate_county(county_id: int, work: dict, on: date) -> None:

@@ -81,3 +81,24 @@ def report_and_dispatch(page):
     case_no = re.search(r"個案 (\S+?)）", page.locator("#flash").inner_text()).group(1)
     logout(page)
     return case_no
+
+
+def a_case_of_tpe_sw1(page) -> str:
+    """A report dispatched to 中正社福中心, assigned by tpe.sup to 王淑芬 (tpe.sw1), whose family record is then
+    open in ``page``; returns the case number."""
+    case_no = report_and_dispatch(page)
+    login(page, "tpe.sup")
+    page.wait_for_url("**/")
+    page.get_by_role("link", name="案件收件匣", exact=True).click()
+    row = page.locator("tr", has_text=case_no)
+    select = row.get_by_label(re.compile("指派"))
+    select.select_option(select.locator("option", has_text="王淑芬").get_attribute("value"))
+    row.get_by_role("button", name="指派").click()
+    page.wait_for_load_state()
+    logout(page)
+
+    login(page, "tpe.sw1")
+    page.wait_for_url("**/")
+    page.get_by_role("link", name="我的案件", exact=True).click()
+    page.get_by_role("link", name=case_no).click()
+    return case_no

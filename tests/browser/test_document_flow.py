@@ -1,12 +1,11 @@
 """Case documents in a real browser (issue 21): a 社福中心 worker uploads a text file renamed .jpg (refused
 beside the field, the description kept), a real PDF with a double click (stored once), and an oversize file
 (refused by the browser before sending, with the same message the server gives)."""
-import re
 
 import pytest
 
 from app.cases.demo import demo_pdf
-from tests.browser.helpers import login, logout, report_and_dispatch, shot
+from tests.browser.helpers import a_case_of_tpe_sw1, shot
 
 pytestmark = pytest.mark.browser
 
@@ -19,21 +18,7 @@ def test_a_worker_uploads_a_letter_and_is_told_why_a_renamed_text_and_an_oversiz
     big = tmp_path / "大檔案.pdf"
     big.write_bytes(b"%PDF-1.7\n" + b"0" * (10 * 1024 * 1024 + 10))
 
-    case_no = report_and_dispatch(page)
-    login(page, "tpe.sup")
-    page.wait_for_url("**/")
-    page.get_by_role("link", name="案件收件匣", exact=True).click()
-    row = page.locator("tr", has_text=case_no)
-    select = row.get_by_label(re.compile("指派"))
-    select.select_option(select.locator("option", has_text="王淑芬").get_attribute("value"))
-    row.get_by_role("button", name="指派").click()
-    page.wait_for_load_state()
-    logout(page)
-
-    login(page, "tpe.sw1")
-    page.wait_for_url("**/")
-    page.get_by_role("link", name="我的案件", exact=True).click()
-    page.get_by_role("link", name=case_no).click()
+    a_case_of_tpe_sw1(page)  # reported, dispatched, assigned; its record open as tpe.sw1
     form = page.locator("#upload-document")
     form.wait_for()
 

@@ -1,33 +1,18 @@
 """社安網2.0 on the case page in a real browser (issue 20): a 社福中心 worker marks the family as 新手父母,
 records 育兒指導 (the 2.0 catalogue, its strategy shown), and adds a 性影像 removal request with a Western
 date typed by mistake (a Chinese message beside the field, everything typed kept), then corrects it."""
-import re
 
 import pytest
 
 from app.core import calendar
 from app.core.filters import roc_date
-from tests.browser.helpers import login, logout, report_and_dispatch, shot
+from tests.browser.helpers import a_case_of_tpe_sw1, shot
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_worker_marks_a_new_parent_records_guidance_and_a_removal_request(page):
-    case_no = report_and_dispatch(page)
-    login(page, "tpe.sup")
-    page.wait_for_url("**/")
-    page.get_by_role("link", name="案件收件匣", exact=True).click()
-    row = page.locator("tr", has_text=case_no)
-    select = row.get_by_label(re.compile("指派"))
-    select.select_option(select.locator("option", has_text="王淑芬").get_attribute("value"))
-    row.get_by_role("button", name="指派").click()
-    page.wait_for_load_state()
-    logout(page)
-
-    login(page, "tpe.sw1")
-    page.wait_for_url("**/")
-    page.get_by_role("link", name="我的案件", exact=True).click()
-    page.get_by_role("link", name=case_no).click()
+    a_case_of_tpe_sw1(page)  # reported, dispatched, assigned; its record open as tpe.sw1
     programme = page.locator("#programme")
     programme.wait_for()
 
