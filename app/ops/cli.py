@@ -113,6 +113,10 @@ def register(app) -> None:
         user = db.session.scalars(sa.select(User).where(User.username == username.strip().lower())).first()
         if user is None or not user.has_totp:
             raise click.ClickException(f"帳號 {username} 不存在或未啟用兩步驟驗證。")
+        if not user.totp_secret:  # sealed under another SECRET_KEY / DATA_ENCRYPTION_KEYS: read as empty
+            raise click.ClickException("無法解開此帳號的兩步驟驗證金鑰：目前的 SECRET_KEY 或 DATA_ENCRYPTION_KEYS "
+                                       "與建立示範資料時不同（例如 instance/secret_key 換過）。請改回原金鑰，"
+                                       "或重建示範資料庫後再執行 seed-demo。")
         code = next_totp_code(user)
         if code is None:
             raise click.ClickException("這 30 秒內的驗證碼都已使用過，請稍候 30 秒再執行。")

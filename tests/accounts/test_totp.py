@@ -243,3 +243,17 @@ def test_totp_code_command_prints_the_code_and_is_refused_in_production(app, db)
         assert "正式環境不提供" in runner.invoke(args=["totp-code", "tpe.admin"]).output
     finally:
         app.config["PRODUCTION"] = False
+
+
+def test_totp_code_command_explains_a_secret_sealed_under_another_key(app, db):
+    """A demo database made under another SECRET_KEY: the command says why, instead of a traceback."""
+    runner = app.test_cli_runner()
+    saved = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "not-the-key-that-sealed-the-demo"
+    db.session.expire_all()
+    try:
+        result = runner.invoke(args=["totp-code", "tpe.admin"])
+    finally:
+        app.config["SECRET_KEY"] = saved
+        db.session.expire_all()
+    assert result.exit_code != 0 and "無法解開此帳號的兩步驟驗證金鑰" in result.output, result.output
