@@ -204,6 +204,5 @@ def test_no_family_falls_between_units_and_old_reports_keep_their_route(centre, 
         suppress_health_check=list(HealthCheck)))
     print("steps carried out:", dict(InvestigationMachine.done), "refused:", dict(InvestigationMachine.refused))
     assert any(k.startswith("dispatch:") and k.endswith((":proposed", ":unit")) for k in InvestigationMachine.done)
-    # dispatches with a partner were tried (the successful path is also pinned in test_partner_dispatch)
-    assert InvestigationMachine.done["send+partner"] + sum(
-        n for k, n in InvestigationMachine.refused.items() if k.startswith("send+partner")) > 0
+    # Dispatches with a partner are among the machine's rules, but whether a random run reaches one is chance
+    # (a PostgreSQL run of 30 examples reached none): their paths are pinned in test_partner_dispatch.py.
