@@ -1,5 +1,5 @@
 """The nightly snapshot: the job, the board reading it (資料時點), the fallback, the county's refresh."""
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -64,7 +64,8 @@ def test_board_reads_the_snapshot_and_shows_its_as_of(world, db, as_user):
             TargetSnapshot.tenant_id == taipei, TargetSnapshot.measure_code == "child_protection_coverage",
             TargetSnapshot.period_end == date(2026, 12, 31), TargetSnapshot.period_kind == "year"))
         row.numerator, row.denominator = 7, 10
-        row.computed_at = utcnow().replace(hour=18, minute=0, second=0, microsecond=0)  # 02:00 Taipei
+        # yesterday 18:00 UTC = 02:00 Taipei, earlier than the other cells' moment at any hour of the run
+        row.computed_at = (utcnow() - timedelta(days=1)).replace(hour=18, minute=0, second=0, microsecond=0)
         db.session.flush()
     body = _text(as_user("tpe.admin").get("/targets"))
     assert "70.00%" in body
