@@ -137,6 +137,13 @@ class ScreenOutForm(BaseForm):
     note = TextAreaField("說明", validators=[optional(), max_length("說明", 2000)])
 
 
+def _choice_or_none(value):
+    """An unchosen list ("請選擇") is None; anything else an id (0: open a new case)."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
 class DispatchForm(BaseForm):
     class Meta:
         csrf = False  # several of these share a page; CSRFProtect checks every POST
@@ -147,8 +154,14 @@ class DispatchForm(BaseForm):
                               validate_choice=True)
     child_class = SelectField("兒少保護分類", choices=[("", "不適用")] + ChildClass.choices(), default="",
                               validate_choice=True)
-    attach_case_id = SelectField("併入案家既有個案", coerce=int, validate_choice=False, default=0)
-    note = TextAreaField("派案說明", validators=[optional(), max_length("派案說明", 2000)])
+    attach_case_id = SelectField("併入案家既有個案", coerce=_choice_or_none, validate_choice=False, default=0)
+    note = TextAreaField("派案理由", validators=[required("派案理由"), max_length("派案理由", 2000)])
+
+    def validate_attach_case_id(self, field):
+        # the household has an open case: opening another or joining it is the dispatcher's
+        # explicit choice, never a default a tired person passes over
+        if field.data is None:
+            raise ValidationError("此家戶已有服務中的個案，請選擇「開新案」或併入既有個案。")
 
 
 class ReferForm(BaseForm):

@@ -129,6 +129,10 @@ def _decision_forms(report: Report, duplicates):
     dispatch.lead_unit_id.choices = [(0, "請選擇")] + unit_choices(county_units)
     dispatch.collaborator_ids.choices = unit_choices(county_units)
     dispatch.attach_case_id.choices = [(0, "開新案")] + [(m.id, f"併入 {m.label}") for m in open_cases]
+    if open_cases:  # the household has open cases: the dispatcher chooses, nothing is preselected
+        dispatch.attach_case_id.choices.insert(0, ("", "請選擇：開新案或併入既有個案"))
+        if request.method == "GET":
+            dispatch.attach_case_id.data = None
     if request.method == "GET":
         proposed = services.proposed_lead_unit(report)
         dispatch.lead_unit_id.data = proposed.id if proposed else 0

@@ -24,7 +24,7 @@ class DispatchForm(ActionForm):
     PREFIX = "send"
 
     unit_id = SelectField("派案服務單位", coerce=int, validators=[chosen("派案服務單位")], validate_choice=True)
-    note = TextAreaField("派案說明", validators=[optional(), max_length("派案說明", 2000)])
+    note = TextAreaField("派案理由", validators=[required("派案理由"), max_length("派案理由", 2000)])
     # 同時轉介民間團體 (optional): a service of the partner directory, with the referral's own fields. The
     # service is checked by the service layer (a forged id gets its message beside this field).
     partner_service_id = SelectField("民間團體服務", coerce=int, default=0, validate_choice=False)

@@ -5,12 +5,15 @@ from flask import Blueprint, abort, flash, g, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
+from ..audit import services as audit
+from ..audit.models import AuditAction
 from ..core import edge
 from ..core.filters import roc_date
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render
 from ..extensions import db
+from ..household import blocks as household_blocks
 from ..intake import deadlines as intake_deadlines
 from ..referrals import queries as referral_queries
 from ..referrals.models import PartnerService
@@ -65,14 +68,26 @@ def _detail(inv: Investigation, *, status: int = 200, error: str | None = None, 
     context.update(forms or {})
     moves = {t.name for t in services.WORKFLOW.available(inv, g.membership)}
     return render("investigations/detail.html", status=status, inv=inv, report=inv.report, error=error, moves=moves,
-                  partner_referrals=queries.partner_referrals(inv),
-                  clock=_clock(inv, utcnow()), **context)
+                  partner_referrals=queries.partner_referrals(inv), household=household_blocks.for_report(inv.report),
+                  clock=_clock(inv, utcnow()), late_contact=_late_contact(inv), **context)
+
+
+def _late_contact(inv: Investigation) -> str | None:
+    """How late the first contact was (逾期 …), or None when in time or not yet made."""
+    if inv.first_contact_at is None or inv.first_contact_at <= inv.contact_due_at:
+        return None
+    return intake_deadlines.clock(inv.received_at, inv.contact_due_at, inv.first_contact_at).text
 
 
 @bp.get("/<int:investigation_id>")
 @requires(*STAFF, **CENTRE)
 def detail(investigation_id: int):
-    return _detail(_investigation_or_404(investigation_id))
+    inv = _investigation_or_404(investigation_id)
+    audit.record(AuditAction.READ, record_type="reports", record_id=inv.report_id,
+                 summary=f"查閱調查 {inv.report.report_no}（案家成員與家戶圖像）")
+    response = _detail(inv)
+    edge.commit()  # after rendering: committing first would expire what the page reads
+    return response
 
 
 def _act(investigation_id: int, key: str, do):

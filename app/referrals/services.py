@@ -260,31 +260,31 @@ def _send(case: FamilyCase, user: User, membership: Membership, from_unit_id: in
                         urgency=urgency, sent_by_id=user.id, consent=consent, consent_by=consent_by.strip())
     if kind == ReferralKind.UNIT:
         if to_unit is None or to_unit.county_id != case.tenant_id or to_unit.kind not in RECEIVING_KINDS or not to_unit.is_active:
-            raise ReferralError("請選擇本縣市的社福中心、家防中心或衛生局心衛社工。")
+            raise ReferralError("請選擇本縣市的社福中心、家防中心或衛生局心衛社工。", field="to_unit_id")
         if to_unit.id == from_unit_id:
-            raise ReferralError("不能轉介給自己的單位。")
+            raise ReferralError("不能轉介給自己的單位。", field="to_unit_id")
         referral.to_unit_id = to_unit.id
     elif kind == ReferralKind.COUNTY:
         if to_county is None or to_county.id == case.tenant_id:
-            raise ReferralError("請選擇案家遷入的其他縣市。")
+            raise ReferralError("請選擇案家遷入的其他縣市。", field="to_county_id")
         centre = db.session.scalars(sa.select(Unit).where(Unit.county_id == to_county.id,
                                                           Unit.kind == UnitKind.DISPATCH_CENTRE)).first()
         referral.to_county_id = to_county.id
         referral.to_unit_id = centre.id if centre else None
     else:
         if partner_service is None or not partner_service.is_active:
-            raise ReferralError("請從民間團體資源目錄選擇服務。")
+            raise ReferralError("請從民間團體資源目錄選擇服務。", field="partner_service_id")
         if case.tenant_id not in partner_service.county_ids:
-            raise ReferralError(f"「{partner_service.name}」不在本縣市提供服務。")
+            raise ReferralError(f"「{partner_service.name}」不在本縣市提供服務。", field="partner_service_id")
         if not consent:
             if not legal_basis.strip():
-                raise ReferralError("轉介民間團體需有案家同意；未取得同意時，須由督導記錄法律依據。")
+                raise ReferralError("轉介民間團體需有案家同意；未取得同意時，須由督導記錄法律依據。", field="consent")
             if membership.role != Role.SUPERVISOR:
-                raise ReferralError("未取得案家同意而依法律依據轉介，需由督導操作。")
+                raise ReferralError("未取得案家同意而依法律依據轉介，需由督導操作。", field="legal_basis")
             referral.legal_basis = legal_basis.strip()
             referral.legal_basis_by_id = user.id
         elif not consent_by.strip():
-            raise ReferralError("請寫明由案家哪一位成員同意。")
+            raise ReferralError("請寫明由案家哪一位成員同意。", field="consent_by")
         referral.to_partner_org_id = partner_service.partner_org_id
         referral.partner_service_id = partner_service.id
     referral.shared_snapshot = snapshot(case, sections, shared_documents)

@@ -106,8 +106,13 @@ def referral_new(case_id: int):
             flash(f"已送出轉介 {referral.referral_no}，回覆期限 {roc_datetime(referral.deadline_at)}。", "success")
             return redirect_to(url_for("referrals.detail", referral_id=referral.id))
 
-        return edge.act_then(send, sent, lambda error: form_error(
-            "referrals/new.html", form=_referral_form(case, request.form), case=case, error=str(error)))
+        def refused(error):
+            again = _referral_form(case, request.form)
+            edge.beside_field(again, error)  # beside the field it names (the form's summary lists it at the top)
+            named = bool(error.field) and error.field in again
+            return form_error("referrals/new.html", form=again, case=case, error=None if named else str(error))
+
+        return edge.act_then(send, sent, refused)
     return render("referrals/new.html", form=form, case=case, error=None)
 
 

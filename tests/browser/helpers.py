@@ -68,6 +68,15 @@ def public_report(page, *, name, concern, narrative, relation=None, birth=None, 
     return page.locator("#report-no").inner_text()
 
 
+def fill_dispatch(page, reason="依案家居住地派案，請社福中心評估家庭需求。"):
+    """The dispatch form's required parts a dispatcher writes: the reason and, when the household has an open
+    case, the explicit choice to open a new one."""
+    page.get_by_label("派案理由").fill(reason)
+    attach = page.get_by_label("併入案家既有個案")
+    if attach.input_value() == "":
+        attach.select_option(label="開新案")
+
+
 def report_and_dispatch(page):
     report_no = public_report(page, name="周小瑜", relation="子女", birth="106/08/08", concern="脆弱家庭",
                               dimension="家庭經濟陷困", narrative="案母失業，孩子午餐沒著落。")
@@ -76,6 +85,7 @@ def report_and_dispatch(page):
     page.goto("/intake/queue")
     page.get_by_role("link", name=report_no).click()
     page.get_by_role("button", name="認領篩案").click()
+    fill_dispatch(page)
     page.get_by_role("button", name="派案", exact=True).click()
     page.wait_for_url("**/intake/queue")
     case_no = re.search(r"個案 (\S+?)）", page.locator("#flash").inner_text()).group(1)

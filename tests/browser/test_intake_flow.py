@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import login, logout, shot
+from tests.browser.helpers import fill_dispatch, login, logout, shot
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +51,7 @@ def test_report_from_the_public_to_the_welfare_centre(page):
     lead = page.get_by_label("主責單位")
     assert lead.locator("option:checked").inner_text() == "臺北市萬華社會福利服務中心（萬華區）"  # units named with the districts they serve
     shot(page, "report-claimed")
+    fill_dispatch(page)
     page.get_by_role("button", name="派案", exact=True).click()
     page.wait_for_url("**/intake/queue")
     assert "已派案至 臺北市萬華社會福利服務中心" in page.locator("#flash").inner_text()

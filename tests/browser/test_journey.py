@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from app.core.calendar import today as taipei_today
 from app.reports.models import PeriodKind
 from app.reports.periods import recent_periods
-from tests.browser.helpers import login, logout, shot
+from tests.browser.helpers import fill_dispatch, login, logout, shot
 from tests.support import ARTIFACTS, LIVE
 
 pytestmark = pytest.mark.browser
@@ -258,6 +258,7 @@ def test_02_dispatcher_screens_and_dispatches(page):
     page.locator("#duplicates").wait_for()
     assert page.get_by_label("主責單位").locator("option:checked").inner_text().startswith("臺北市中正社會福利服務中心")
     step(page, "dispatch-claimed")
+    fill_dispatch(page)
     page.get_by_role("button", name="派案", exact=True).click()
     page.wait_for_url("**/intake/queue")
     flash = page.locator("#flash").inner_text()

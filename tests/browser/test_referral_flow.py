@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import login, logout, public_report, report_and_dispatch, shot
+from tests.browser.helpers import fill_dispatch, login, logout, public_report, report_and_dispatch, shot
 
 pytestmark = pytest.mark.browser
 
@@ -80,6 +80,7 @@ def test_dv_centre_disputes_a_dispatch_and_the_arbiter_decides_a_joint_case(page
     page.get_by_role("button", name="認領篩案").click()
     page.get_by_label("兒少保護分級").select_option(label="第二級")
     page.get_by_label("兒少保護分類").select_option(label="第三類（其他）")
+    fill_dispatch(page)
     page.get_by_role("button", name="派案", exact=True).click()
     page.wait_for_url("**/intake/queue")
     case_no = re.search(r"個案 (\S+?)）", page.locator("#flash").inner_text()).group(1)

@@ -144,6 +144,9 @@ def test_the_queue_sorts_first_level_first_and_filters_but_the_dispatcher_decide
     assert order("/intake/queue?risk=2") == ["young"]
     assert order("/intake/queue?risk=none") == ["plain"]
     assert order("/intake/queue?risk=bogus") == ["plain", "young", "listed"]  # an unknown filter: all
+    empty = dispatcher.get("/intake/queue?risk=1&due=overdue").text  # nothing matches: said so, not 「沒有通報」
+    assert "沒有符合篩選條件（風險預警：有一級、只列已逾期）的通報；待處理共 3 件" in empty
+    assert "目前沒有待篩派案的通報" not in empty
     page = dispatcher.get(f"/intake/reports/{listed_id}").text
     assert "一級C" in page and "精神照護列管" in page and "派案與否及理由仍由派案人員決定並紀錄" in page
     # the flags inform, the dispatcher decides: screening a flagged report out is still theirs, with their reason

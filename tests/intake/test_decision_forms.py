@@ -74,3 +74,46 @@ def test_dispatch_choices_are_checked(as_user, db, factories):
         assert "派案說明</textarea>" in response.text
     with tenancy.tenant_scope(taipei.id):
         assert db.session.get(Report, report_id).status == ReportStatus.SCREENING
+
+
+def test_a_dispatch_needs_its_reason_and_the_typed_choices_stay(as_user, db, factories):
+    """Issue 21's walk: the flags inform, the dispatcher's decision and its reason are recorded — a dispatch
+    without a reason is refused beside the field, with the chosen unit kept."""
+    taipei, report_id = _claimed(db, factories)
+    dispatcher = as_user("tpe.dispatch")
+    centre = factories.unit("臺北市中正社會福利服務中心")
+    refused = dispatcher.post(f"/intake/reports/{report_id}/dispatch", {"d-lead_unit_id": str(centre.id), "d-note": "  "})
+    assert refused.status_code == 422 and 'id="d-note-error"' in refused.text and "請填寫「派案理由」" in refused.text
+    assert re.search(rf'<option selected value="{centre.id}"|<option value="{centre.id}" selected', refused.text)
+    with tenancy.tenant_scope(taipei.id):
+        assert db.session.get(Report, report_id).status == ReportStatus.SCREENING
+
+
+def test_a_household_with_an_open_case_is_never_given_a_second_one_by_default(as_user, db, factories):
+    """Issue 21's walk: a tired dispatcher pressing 派案 on a report whose household already has an open case
+    must choose between a new case and the open one; nothing is preselected."""
+    taipei = factories.county("臺北市")
+    centre = factories.unit("臺北市中正社會福利服務中心")
+    district = next(d.id for d in taipei.districts if d.name == "中正區")
+    person = dict(name="林小安", relation="child", id_number="A123456789")
+    with tenancy.tenant_scope(taipei.id):
+        first, _ = intake.receive(taipei, intake.ReportInput(district_id=district, concerns=["vulnerable_family"],
+                                  narrative="第一次", persons=[intake.PersonInput(**person)]), ReportingChannel("36"))
+        intake.claim(first, factories.user("tpe.dispatch"))
+        case_no = intake.dispatch(first, factories.user("tpe.dispatch"), centre, note="第一次派案").case_no
+        second, _ = intake.receive(taipei, intake.ReportInput(district_id=district, concerns=["vulnerable_family"],
+                                   narrative="再通報", persons=[intake.PersonInput(**person)]), ReportingChannel("36"))
+        intake.claim(second, factories.user("tpe.dispatch"))
+        db.session.commit()
+        report_id = second.id
+    dispatcher = as_user("tpe.dispatch")
+    page = dispatcher.get(f"/intake/reports/{report_id}").text
+    attach = re.search(r'<select[^>]*name="d-attach_case_id".*?</select>', page, re.S).group(0)
+    assert "請選擇：開新案或併入既有個案" in attach and case_no in attach
+    assert re.search(r'<option selected value="">|<option value="" selected>', attach)
+    unchosen = dispatcher.post(f"/intake/reports/{report_id}/dispatch",
+                               {"d-lead_unit_id": str(centre.id), "d-attach_case_id": "", "d-note": "再通報派案"})
+    assert unchosen.status_code == 422 and "此家戶已有服務中的個案" in unchosen.text and "再通報派案</textarea>" in unchosen.text
+    new = dispatcher.post(f"/intake/reports/{report_id}/dispatch",
+                          {"d-lead_unit_id": str(centre.id), "d-attach_case_id": "0", "d-note": "再通報派案"})
+    assert new.status_code in (302, 303)

@@ -1,4 +1,6 @@
 """The centre's pages: the dispatcher sees the route, the worker investigates and dispatches once; who sees what."""
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from app.accounts.models import Role
@@ -36,7 +38,7 @@ def test_dispatcher_sees_the_route_and_is_held_to_it(db, centre, as_user):
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "主責單位請選「臺北市通報調查處理中心」" in body and "我打的說明" in body
     done = dispatcher.post(f"/intake/reports/{ids[0]}/dispatch", {"d-lead_unit_id": c["unit"].id, "d-child_grade": "2",
-                                                                  "d-child_class": "1"})
+                                                                  "d-child_class": "1", "d-note": "兒少保護，送調查"})
     assert done.status_code in (302, 303)
     assert _inv_id(db, c["county"].id, ids[0]) is not None
 
@@ -103,3 +105,28 @@ def test_county_admin_sets_the_start_date(db, centre, as_user, factories):
         events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.record_type == "counties",
                                                                 AuditEvent.tenant_id == c_id)).all()
         assert any("investigation_from" in str(e.changes) for e in events)
+
+
+def test_the_investigator_sees_who_and_where_and_which_clock_runs(db, centre, as_user):
+    """Issue 21's walk: the investigation page shows the report's persons, address and the household picture
+    (flags included); the countdown stands beside the deadline it counts; a late first contact is said."""
+    c = centre
+    report = to_centre(c)
+    report_id = report.id
+    db.session.commit()
+    inv_id = _inv_id(db, c["county"].id, report_id)
+    worker = as_user("tpe.inv1", PASSWORD)
+    page = worker.get(f"/investigations/{inv_id}").get_data(as_text=True)
+    assert "陳小華" in page and "案家與相關人員" in page and 'id="risk-flags"' in page and "家戶圖像" in page
+    contact, conclude = page.split("首次接觸時限", 1)[1].split("完成調查時限", 1)
+    assert "deadline-chip" in contact and "deadline-chip" not in conclude.split("</dd>", 1)[0]
+    with tenancy.tenant_scope(c["county"].id):
+        inv = db.session.get(Investigation, inv_id)
+        late = inv.contact_due_at + timedelta(days=3)
+    assert worker.post(f"/investigations/{inv_id}/start", {"start-note": "家訪"}).status_code in (302, 303)
+    with tenancy.tenant_scope(c["county"].id):
+        db.session.get(Investigation, inv_id).first_contact_at = late
+        db.session.commit()
+    page = worker.get(f"/investigations/{inv_id}").get_data(as_text=True)
+    contact, conclude = page.split("首次接觸時限", 1)[1].split("完成調查時限", 1)
+    assert "逾期 3 天" in contact and "deadline-chip" in conclude.split("</dd>", 1)[0]

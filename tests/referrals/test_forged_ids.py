@@ -67,3 +67,15 @@ def test_a_partner_administrator_keeps_only_its_own_directory_entries(as_user, d
     assert (theirs.name, theirs.capacity_note) == before
     assert admin.memberships[0].unit.partner_org_id != theirs.partner_org_id
     assert db.session.scalar(sa.select(sa.func.count(Membership.id)).where(Membership.user_id == admin.id)) == 1
+
+
+def test_a_refused_referral_says_why_beside_the_field_and_keeps_what_was_typed(world, as_user, db):
+    """Issue 21's walk: the service layer's refusal (no partner service, no consent) stands beside its field."""
+    case_id = _case_id(world)
+    db.session.commit()
+    worker = as_user("tpe.sw1")
+    no_service = worker.post(f"/cases/{case_id}/referrals/new", {"kind": "partner", "partner_service_id": "0",
+                                                                 "reason": "我打的轉介理由", "urgency": "normal"}).get_data(as_text=True)
+    beside = no_service.split('id="partner_service_id-error"', 1)
+    assert len(beside) == 2 and "請從民間團體資源目錄選擇服務" in beside[1].split("</div>", 1)[0]
+    assert "我打的轉介理由" in no_service
