@@ -59,6 +59,7 @@ class Urgency(LabeledEnum):
 
 SHAREABLE = {
     "members": "家庭成員（姓名、年齡、關係）",
+    "reach": "聯絡方式（地址、電話）",
     "reports": "通報事由（不含通報人）",
     "assessment": "評估摘要（脆弱程度、評估報告）",
     "contacts": "訪視紀錄",

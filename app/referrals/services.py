@@ -166,6 +166,9 @@ def snapshot(case: FamilyCase, sections: list[str], documents: list | None = Non
         out["members"] = [{"name": m.name, "relation": Relation(m.relation).label, "sex": Sex(m.sex).label,
                            "age": m.age(), "flags": list(m.flags or [])}
                           for m in case.members if m.is_current]  # who lives in the family now
+    if "reach" in sections:  # how the receiver reaches the family for the service asked
+        out["reach"] = {"address": case.address or "", "phone": case.phone or "",
+                        "phones": [{"name": m.name, "phone": m.phone} for m in case.members if m.is_current and m.phone]}
     if "reports" in sections:
         out["reports"] = [{"received": roc_date(r.received_at, "short"), "narrative": r.narrative}
                           for r in db.session.scalars(sa.select(Report).where(Report.case_id == case.id))]

@@ -151,7 +151,7 @@ def _detail(referral: Referral, side: str, *, status: int = 200, error: str | No
     """``kept``: the form of a refused action, back on the page as typed (and listed under the
     message, its step may be gone from the page now that the referral moved on)."""
     page = queries.referral_page(referral)
-    accept = AcceptForm(formdata=None)
+    accept = AcceptForm(formdata=None, served_by=current_user.display_name)  # who accepts usually serves: changeable
     if referral.kind == ReferralKind.COUNTY and referral.to_county_id:
         accept.lead_unit_id.choices = [(0, "請選擇")] + unit_choices(queries.receiving_units(referral.to_county_id))
     else:

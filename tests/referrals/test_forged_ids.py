@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from app.accounts.models import Membership, Role
 from app.core import tenancy
+from app.referrals import services as referrals
 from app.referrals.models import LeadHandover, PartnerService, Referral
 from tests.referrals.helpers import new_case
 
@@ -79,3 +80,18 @@ def test_a_refused_referral_says_why_beside_the_field_and_keeps_what_was_typed(w
     beside = no_service.split('id="partner_service_id-error"', 1)
     assert len(beside) == 2 and "請從民間團體資源目錄選擇服務" in beside[1].split("</div>", 1)[0]
     assert "我打的轉介理由" in no_service
+
+
+def test_the_family_s_address_and_phones_are_shared_only_when_chosen(world, db):
+    """Issue 21's walk: a partner asked to visit needs to reach the family — 聯絡方式 is a section the worker
+    may tick; without it the snapshot holds no address or phone."""
+    with tenancy.tenant_scope(world["taipei"].id):
+        case = new_case(world)
+        case.address = "臺北市中正區羅斯福路一段1號"
+        case.members[0].phone = "0912-000-111"
+        db.session.flush()
+        shared = referrals.snapshot(case, ["members", "reach"])
+        assert shared["reach"] == {"address": "臺北市中正區羅斯福路一段1號", "phone": "",
+                                   "phones": [{"name": "王小明", "phone": "0912-000-111"}]}
+        assert "reach" not in referrals.snapshot(case, ["members"])
+        db.session.rollback()
