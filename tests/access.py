@@ -91,6 +91,7 @@ ROUTES = {
     "exchange.client_revoke": Route((COUNTY_ADMIN,), {"client_id": "tpe_exchange_client"}, True),
     "cases.inbox": Route((SW,)),
     "cases.case_detail": Route((SW, DISPATCH, COUNTY_ADMIN), {"case_id": "tpe_case"}, True),
+    "cases.timeline": Route((SW, DISPATCH, COUNTY_ADMIN), {"case_id": "tpe_case"}, True),  # step 14: older timeline pages
     # Step 3: the family record
     "cases.search": Route((SW, DISPATCH, COUNTY_ADMIN)),
     "cases.mine": Route((SW,)),

@@ -295,7 +295,7 @@ class FamilyRecord:
     assessments, plans, services, notes, who wrote what, and the other areas' parts."""
 
     reports: list
-    events: list
+    events: "Timeline"  # the first page of the timeline
     contacts: list
     assessment_report: AssessmentReport | None
     tipvdas: list
@@ -306,6 +306,26 @@ class FamilyRecord:
     users: dict
     member_changes: dict = field(default_factory=dict)
     parts: dict = field(default_factory=dict)  # the other areas' names and values for the template
+
+
+TIMELINE_PAGE = 50  # the family record shows the latest entries; older ones a page at a time
+
+
+@dataclass
+class Timeline:
+    events: list
+    more: bool  # older entries remain (the last of ``events`` is where the next page starts)
+
+
+def timeline(case: FamilyCase, before: int | None = None) -> Timeline:
+    """A page of the family's timeline, newest first: the latest ``TIMELINE_PAGE`` entries, or those older
+    than the entry ``before`` (an id of this case's timeline; another one starts from the newest)."""
+    stmt = sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
+    start = db.session.get(CaseEvent, before) if before else None
+    if start is not None and start.case_id == case.id:
+        stmt = stmt.where(sa.or_(CaseEvent.at < start.at, sa.and_(CaseEvent.at == start.at, CaseEvent.id < start.id)))
+    rows = db.session.scalars(stmt.order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(TIMELINE_PAGE + 1)).all()
+    return Timeline(rows[:TIMELINE_PAGE], len(rows) > TIMELINE_PAGE)
 
 
 def family_record(case: FamilyCase) -> FamilyRecord:
@@ -319,7 +339,7 @@ def family_record(case: FamilyCase) -> FamilyRecord:
         changes.setdefault(change.member_id, []).append(change)
     return FamilyRecord(
         reports=of_case(Report, Report.received_at),
-        events=of_case(CaseEvent, CaseEvent.at.desc(), CaseEvent.id.desc()),
+        events=timeline(case),
         contacts=contacts,
         assessment_report=db.session.scalars(sa.select(AssessmentReport).where(AssessmentReport.case_id == case.id)
                                              .order_by(AssessmentReport.written_at.desc())).first(),

@@ -227,7 +227,7 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
         member_changes=record.member_changes, can_edit_household=services.can_edit_household(case, membership),
         current_members=[m for m in case.members if m.is_current],
         former_members=[m for m in case.members if not m.is_current], status=status, case=case, reports=record.reports,
-        events=record.events, contacts=record.contacts, vulnerability=vulnerability,
+        events=record.events.events, timeline_more=record.events.more, contacts=record.contacts, vulnerability=vulnerability,
         assessment_report=record.assessment_report, tipvdas=record.tipvdas, safeties=record.safeties,
         plans=record.plans, services_done=record.services_done, notes=record.notes, factor_text=factor_text,
         users=record.users, **record.parts,
@@ -271,6 +271,20 @@ def case_detail(case_id: int):
         forms = {"document": form}
     response = _page(case, forms=forms)
     edge.commit()  # after rendering: committing first would expire what the page reads
+    return response
+
+
+@bp.get("/<int:case_id>/timeline")
+@requires(*READERS)
+def timeline(case_id: int):
+    """Older entries of the family's timeline, a page at a time (``before``: the last entry shown); for htmx
+    the entries alone, appended to the record's list."""
+    case = _case_or_404(case_id)
+    page = queries.timeline(case, request.args.get("before", type=int))
+    audit.record(AuditAction.READ, record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早歷程")
+    response = render("cases/timeline.html", fragment="timeline_items", case=case, events=page.events,
+                      timeline_more=page.more)
+    edge.commit()  # the read's audit entry, after rendering
     return response
 
 

@@ -1,12 +1,17 @@
 """The case pages over HTTP: query-count ceilings, audit of reads, stale forms, search, masking."""
+import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from app.audit.models import AuditAction, AuditEvent
-from app.cases.models import CaseMember, FamilyCase
+from app.cases import queries
+from app.cases import services as cases
+from app.cases.models import CaseEvent, CaseMember, FamilyCase
 from app.core import tenancy
+from app.core.models import utcnow
 from app.extensions import db as _db
 
 
@@ -160,3 +165,35 @@ def test_a_childs_return_home_from_placement_is_recorded_on_the_household(as_use
     assert "結束安置返家 115/09/01" in worker.get(f"/cases/{case_id}").get_data(as_text=True)
     with tenancy.all_tenants("test"):
         assert str(db.session.get(CaseMember, child_id).placement_ended_on) == "2026-09-01"
+
+
+def test_a_long_timeline_comes_a_page_at_a_time(as_user, demo, db):
+    """Step 14: a family with a five-year history (hundreds of entries) — the record shows the latest 50; older
+    ones come 50 at a time (htmx appends them; without it, a page of their own), none twice, none lost."""
+    case_id, _ = _case(db, demo, "邱○○家")
+    with tenancy.tenant_scope(demo.id):
+        case = db.session.get(FamilyCase, case_id)
+        start = utcnow() - timedelta(days=5 * 365)
+        for i in range(130):
+            cases.add_event(case, "note", f"第{i:03d}筆歷程", at=start + timedelta(days=i * 14))
+        db.session.commit()
+        total = db.session.scalar(sa.select(sa.func.count(CaseEvent.id)).where(CaseEvent.case_id == case_id))
+    sw = as_user("tpe.sw1")
+    entries = re.compile(r"<li><span class=\"text-muted\">")
+    page = sw.get(f"/cases/{case_id}").text
+    timeline = page.split('id="timeline"', 1)[1].split("</ol>", 1)[0]
+    assert len(entries.findall(timeline)) == queries.TIMELINE_PAGE and 'id="timeline-more"' in timeline
+    seen = entries.split(timeline)[1:]
+    nxt = re.search(r'hx-get="([^"]+)"', timeline).group(1).replace("&amp;", "&")
+    while nxt:
+        part = sw.get(nxt, headers={"HX-Request": "true"}).text
+        assert "<html" not in part  # the entries alone
+        seen += entries.split(part)[1:]
+        more = re.search(r'hx-get="([^"]+)"', part)
+        nxt = more.group(1).replace("&amp;", "&") if more else None
+    assert len(seen) == total
+    labels = [re.search(r"第(\d{3})筆歷程", s) for s in seen]
+    numbers = [int(m.group(1)) for m in labels if m]
+    assert numbers == sorted(numbers, reverse=True) == list(range(129, -1, -1))  # newest first, each once
+    whole = sw.get(nxt or f"/cases/{case_id}/timeline?before=999999999").text  # no htmx: a page of its own
+    assert "較早的歷程" in whole and "<html" in whole
