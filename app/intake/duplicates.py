@@ -124,11 +124,14 @@ def _reasons(report, person, other_address, ids, name_birth, names, phones, addr
         reasons.append(f"身分證號相同（{person.name or '姓名不詳'}）")
     if person.name and person.birth_date and (person.name, person.birth_date) in name_birth:
         reasons.append(f"姓名與出生日期相同（{person.name}）")
+    if reasons:  # the same person by ID number or name and birth date: the weaker reasons add only lines
+        return reasons
     similar = [n for n in names if similar_names(n, person.name)]
     if similar:
+        names_said = f"姓名相同（{person.name}）" if similar[0] == person.name else f"姓名相近（{person.name}～{similar[0]}）"
         phone = normalise_phone(getattr(person, "phone", ""))
         if phone and phone in phones:
-            reasons.append(f"電話相同且姓名相近（{person.name}～{similar[0]}）")
+            reasons.append(f"電話相同且{names_said}")
         if address and normalise_address(other_address) == address:
-            reasons.append(f"地址相同且姓名相近（{person.name}～{similar[0]}）")
+            reasons.append(f"地址相同且{names_said}")
     return reasons

@@ -190,6 +190,13 @@ def test_duplicates_by_id_name_birth_phone_and_address(db, taipei, scope):
     assert any("電話相同" in r for r in reasons(by_phone))
     assert any("地址相同" in r for r in reasons(by_address))
     assert reasons(unrelated) == []
+    # one line a person: the same person by ID number is not listed again by phone and address, and an
+    # identical name is said to be the same, not similar (issue 21's walk)
+    same, _ = receive(taipei, persons=[P("陳大文", "M", None, id_number="A123456789", phone="0911-222-333")],
+                      address="臺北市中正區重慶南路1段122號")
+    assert reasons(same) == ["身分證號相同（陳大文）"]
+    by_phone_same_name, _ = receive(taipei, persons=[P("陳大文", "M", None, phone="0911222333")])
+    assert "電話相同且姓名相同（陳大文）" in reasons(by_phone_same_name)
 
 
 def test_old_reports_are_not_duplicates(db, taipei, scope):
