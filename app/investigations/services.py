@@ -211,8 +211,9 @@ def close(inv: Investigation, user, membership, reason: str) -> None:
 
 
 def service_units(county_id: int) -> list[Unit]:
+    """The units a family is dispatched to after investigation, in the order intake lists them (by district)."""
     return list(db.session.scalars(sa.select(Unit).where(Unit.county_id == county_id, Unit.kind.in_(SERVICE_KINDS),
-                                                         Unit.is_active.is_(True)).order_by(Unit.kind, Unit.name)))
+                                                         Unit.is_active.is_(True)).order_by(Unit.kind, Unit.id)))
 
 
 def centre_units(county_id: int) -> list[Unit]:
