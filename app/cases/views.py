@@ -321,7 +321,7 @@ def _validated(form, case, message="請修正表單中的欄位。"):
     _programme_choices(case, {key: form for key, cls in (("service", ServiceForm), ("target_group", TargetGroupForm),
                                                          ("removal", RemovalRequestForm)) if isinstance(form, cls)})
     if not form.validate():
-        errors = "；".join(form.error_summary())
+        errors = form.error_sentence()
         raise services.CaseError(errors or message)
     return form
 
@@ -524,7 +524,7 @@ def _on_row(case_id: int, row_id: int, form_class, section: str, do):
 
     def act():
         if not form.validate():
-            raise services.CaseError("；".join(form.error_summary()) or "請修正表單中的欄位。")
+            raise services.CaseError(form.error_sentence() or "請修正表單中的欄位。")
         do(case, form)
         return _back(case, "programme")
 
@@ -815,7 +815,7 @@ def delete_document(case_id: int, document_id: int):
 
     def act():
         if not form.validate():
-            raise services.CaseError("；".join(form.error_summary()), field="reason")
+            raise services.CaseError(form.error_sentence(), field="reason")
         documents.delete(case, document, current_user, g.membership, form.reason.data)
         flash(f"已刪除文件「{document.filename}」，刪除理由已記錄。", "success")
         return _back(case, "documents")

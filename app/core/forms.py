@@ -217,6 +217,12 @@ def error_summary(form) -> list[str]:
     return lines
 
 
+def joined(messages) -> str:
+    """Messages as one sentence: each one's closing 「。」 dropped before 「；」, one at the end."""
+    parts = [m.rstrip("。") for m in messages if m]
+    return "；".join(parts) + "。" if parts else ""
+
+
 class BaseForm(FlaskForm):
     """Every form of the app: WTForms' own messages in Traditional Chinese."""
 
@@ -225,6 +231,10 @@ class BaseForm(FlaskForm):
 
     def error_summary(self) -> list[str]:
         return error_summary(self)
+
+    def error_sentence(self) -> str:
+        """The summary as one sentence for a banner: 「甲；乙。」, not 「甲。；乙。」."""
+        return joined(self.error_summary())
 
 
 class ActionForm(BaseForm):

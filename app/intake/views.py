@@ -222,7 +222,7 @@ def report_screen_out(report_id: int):
     def act(report, forms):
         form = forms["screen_form"]
         if not form.validate_on_submit():
-            raise services.IntakeError("；".join(form.error_summary()))
+            raise services.IntakeError(form.error_sentence())
         original = None
         if (form.duplicate_of.data or "").strip():
             original = queries.report_by_no(form.duplicate_of.data.strip())
@@ -244,7 +244,7 @@ def report_dispatch(report_id: int):
     def act(report, forms):
         form = forms["dispatch_form"]
         if not form.validate_on_submit():
-            raise services.IntakeError("；".join(form.error_summary()))
+            raise services.IntakeError(form.error_sentence())
         by_id = queries.units_by_id([form.lead_unit_id.data, *(form.collaborator_ids.data or [])])
         result = services.dispatch(
             report, current_user, by_id[form.lead_unit_id.data],
@@ -267,7 +267,7 @@ def report_refer(report_id: int):
     def act(report, forms):
         form = forms["refer_form"]
         if not form.validate_on_submit():
-            raise services.IntakeError("；".join(form.error_summary()))
+            raise services.IntakeError(form.error_sentence())
         services.refer(report, current_user, form.referred_to.data, form.note.data or "")
         flash(f"通報 {report.report_no} 已轉介：{report.referred_to}。", "success")
         return redirect_to(url_for("intake.queue"))
@@ -281,7 +281,7 @@ def report_transfer(report_id: int):
     def act(report, forms):
         form = forms["transfer_form"]
         if not form.validate_on_submit():
-            raise services.IntakeError("；".join(form.error_summary()))
+            raise services.IntakeError(form.error_sentence())
         county = db.session.get(County, form.county_id.data)
         services.transfer(report, current_user, county, form.note.data or "")
         flash(f"通報 {report.report_no} 已移轉至 {county.name}。", "success")

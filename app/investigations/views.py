@@ -103,7 +103,7 @@ def _act(investigation_id: int, key: str, do):
                        forms=forms)
 
     if not form.validate_on_submit():
-        return _detail(inv, status=422, error="；".join(form.error_summary()), forms=forms)
+        return _detail(inv, status=422, error=form.error_sentence(), forms=forms)
     return edge.act(lambda: do(inv, form), refused,
                     stale="此調查剛由他人處理，您的操作未儲存，請確認後再操作。")
 
