@@ -78,7 +78,7 @@ def test_the_campaign_runs_from_opening_to_the_ministrys_national_view(page):
     page.get_by_label("春節假期結束").fill(roc(holiday[1]))
     page.get_by_role("button", name="開辦").click()
     item = page.locator("li", has_text="瀏覽器測試春節加強關懷")
-    item.wait_for()
+    item.wait_for(timeout=60_000)  # opening the campaign answers in ~1 s alone; a loaded CI machine took over 30 s once
     assert roc(holiday[0] - timedelta(days=14)) in item.inner_text()
     logout(page)
 
