@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from ..core import calendar, tenancy, workflow
+from ..core import calendar, edge, tenancy, workflow
 from ..extensions import db
 from .models import AuditAction, AuditEvent
 
@@ -237,3 +237,12 @@ def events_query(*, username: str = "", date_from=None, date_to=None, record_typ
     if record_id:
         stmt = stmt.where(AuditEvent.record_id == record_id)
     return stmt
+
+
+def read_page(respond, *, record_type: str, record_id, summary: str):
+    """A page that shows a record: its read entered in the log, and committed after rendering (committing
+    first would expire what the page reads). ``respond()`` renders the page."""
+    record(AuditAction.READ, record_type=record_type, record_id=record_id, summary=summary)
+    response = respond()
+    edge.commit()
+    return response

@@ -281,11 +281,9 @@ def timeline(case_id: int):
     the entries alone, appended to the record's list."""
     case = _case_or_404(case_id)
     page = queries.timeline(case, request.args.get("before", type=int))
-    audit.record(AuditAction.READ, record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早歷程")
-    response = render("cases/timeline.html", fragment="timeline_items", case=case, events=page.events,
-                      timeline_more=page.more)
-    edge.commit()  # the read's audit entry, after rendering
-    return response
+    return audit.read_page(lambda: render("cases/timeline.html", fragment="timeline_items", case=case,
+                                          events=page.events, timeline_more=page.more),
+                           record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早歷程")
 
 
 STALE = "此案剛被其他人更新；您的內容尚未儲存，仍保留在畫面上。請確認後再送出。"

@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..audit import services as audit
-from ..audit.models import AuditAction
 from ..core import edge
 from ..core.errors import Stale
 from ..core.filters import TAIPEI
@@ -167,11 +166,8 @@ def _detail(report: Report, *, status: int = 200, error: str | None = None, form
 @requires(*CENTRE_ROLES, **CENTRE)
 def report_detail(report_id: int):
     report = _report_or_404(report_id)
-    audit.record(AuditAction.READ, record_type="reports", record_id=report.id,
-                 summary=f"查閱通報 {report.report_no}（含通報人資料）")
-    response = _detail(report)
-    edge.commit()  # after rendering: committing first would expire what the page reads
-    return response
+    return audit.read_page(lambda: _detail(report), record_type="reports", record_id=report.id,
+                           summary=f"查閱通報 {report.report_no}（含通報人資料）")
 
 
 def _act(report_id: int, action, decision: str | None = None):

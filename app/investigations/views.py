@@ -6,7 +6,6 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..audit import services as audit
-from ..audit.models import AuditAction
 from ..core import edge
 from ..core.filters import roc_date
 from ..core.models import utcnow
@@ -83,11 +82,8 @@ def _late_contact(inv: Investigation) -> str | None:
 @requires(*STAFF, **CENTRE)
 def detail(investigation_id: int):
     inv = _investigation_or_404(investigation_id)
-    audit.record(AuditAction.READ, record_type="reports", record_id=inv.report_id,
-                 summary=f"查閱調查 {inv.report.report_no}（案家成員與家戶圖像）")
-    response = _detail(inv)
-    edge.commit()  # after rendering: committing first would expire what the page reads
-    return response
+    return audit.read_page(lambda: _detail(inv), record_type="reports", record_id=inv.report_id,
+                           summary=f"查閱調查 {inv.report.report_no}（案家成員與家戶圖像）")
 
 
 def _act(investigation_id: int, key: str, do):
