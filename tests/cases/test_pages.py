@@ -197,3 +197,6 @@ def test_a_long_timeline_comes_a_page_at_a_time(as_user, demo, db):
     assert numbers == sorted(numbers, reverse=True) == list(range(129, -1, -1))  # newest first, each once
     whole = sw.get(nxt or f"/cases/{case_id}/timeline?before=999999999").text  # no htmx: a page of its own
     assert "較早的歷程" in whole and "<html" in whole
+    # another county and a partner reach none of it by changing the id in the URL
+    assert as_user("hua.sw1").get(f"/cases/{case_id}/timeline?before=1").status_code == 404
+    assert as_user("ngo.staff").get(f"/cases/{case_id}/timeline").status_code in (403, 404)
