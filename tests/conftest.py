@@ -6,6 +6,7 @@ Helpers that are not fixtures are in support.py (and factories.py)."""
 from __future__ import annotations
 
 import os
+from collections import deque
 from datetime import date
 from pathlib import Path
 
@@ -246,6 +247,25 @@ def browser():
         instance.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test says what the page showed (address, title, the alerts and the field
+    errors on it), so a failure in CI explains itself without a screenshot."""
+    outcome = yield
+    report = outcome.get_result()
+    pg = getattr(item, "funcargs", {}).get("page")
+    if report.when != "call" or not report.failed or pg is None:
+        return
+    try:
+        alerts = pg.locator("[role=alert], .alert, .invalid-feedback, .text-danger").all_inner_texts()
+        shown = [f"url: {pg.url}", f"title: {pg.title()}", *[f"alert: {a.strip()}" for a in alerts if a.strip()]]
+        shown += [f"console: {c}" for c in getattr(pg, "console_errors", [])]
+        shown += [f"answer: {a}" for a in getattr(pg, "answers", [])]
+    except Exception as exc:  # the page may be gone with the failure
+        shown = [f"(the page could not be read: {exc})"]
+    report.sections.append(("what the page showed", "\n".join(shown)))
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="zh-TW", viewport={"width": 1280, "height": 900})
@@ -253,5 +273,8 @@ def page(browser, live_server):
     errors = []
     pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     pg.console_errors = errors
+    pg.answers = deque(maxlen=8)  # the last requests the page made, for a failure's report
+    pg.on("response", lambda r: pg.answers.append(f"{r.request.method} {r.url} → {r.status}")
+          if r.request.resource_type in ("document", "xhr", "fetch") else None)
     yield pg
     context.close()
