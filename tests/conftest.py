@@ -6,6 +6,7 @@ Helpers that are not fixtures are in support.py (and factories.py)."""
 from __future__ import annotations
 
 import os
+import time
 from collections import deque
 from datetime import date
 from pathlib import Path
@@ -266,10 +267,69 @@ def pytest_runtest_makereport(item, call):
     report.sections.append(("what the page showed", "\n".join(shown)))
 
 
+class _Navigations:
+    """The page's navigations, counted: ``wait_for_load_state()`` after a click waits for the page the
+    click leads to. Playwright's click no longer waits for the navigation it starts, and the page
+    being left is "loaded" already, so on a loaded machine the next fill or assertion acted on it
+    (a refused form re-rendered at the same address, a link to a page with a like-named field)."""
+
+    GRACE_S = 0.5  # a click's navigation starts within this, or the click made none (htmx, a dialog)
+    LIMIT_S = 60
+
+    def __init__(self, pg):
+        self.pg, self.started, self.finished, self.mark = pg, 0, 0, 0
+        pg.on("request", self._request)
+        pg.on("requestfailed", self._failed)
+        pg.on("load", self._done)
+        pg.on("download", self._done)
+
+    def _main(self, request) -> bool:
+        return request.is_navigation_request() and request.frame == self.pg.main_frame
+
+    def _request(self, request):
+        if self._main(request):
+            self.started += 1
+
+    def _failed(self, request):
+        if self._main(request):
+            self.finished = self.started
+
+    def _done(self, _):
+        self.finished = self.started
+
+    def clicked(self):
+        self.mark = self.started
+
+    def settle(self):
+        until = time.monotonic() + self.GRACE_S
+        while self.started == self.mark and time.monotonic() < until:
+            self.pg.wait_for_timeout(50)
+        until = time.monotonic() + self.LIMIT_S
+        while self.finished < self.started and time.monotonic() < until:
+            self.pg.wait_for_timeout(50)
+        self.mark = self.started
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, monkeypatch):
+    from playwright.sync_api import Locator
+
     context = browser.new_context(base_url=live_server, locale="zh-TW", viewport={"width": 1280, "height": 900})
     pg = context.new_page()
+    navigations = pg.navigations = _Navigations(pg)
+    plain_click, plain_wait = Locator.click, pg.wait_for_load_state
+
+    def click(locator, *args, **kwargs):
+        if locator.page is pg:
+            navigations.clicked()
+        return plain_click(locator, *args, **kwargs)
+
+    def wait_for_load_state(*args, **kwargs):
+        navigations.settle()
+        return plain_wait(*args, **kwargs)
+
+    monkeypatch.setattr(Locator, "click", click)
+    pg.wait_for_load_state = wait_for_load_state
     errors = []
     pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     pg.console_errors = errors

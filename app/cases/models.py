@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship, validates
 
 from ..core import calendar
 from ..core.dates import age_on
 from ..core.enums import LabeledEnum, enum_column_type
+from ..core.normalise import normalise_address
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
 from ..extensions import db
@@ -68,6 +69,7 @@ class FamilyCase(TenantMixin, TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "id"),
         sa.Index("ix_family_cases_status_received", "tenant_id", "status", "received_at"),
+        sa.Index("ix_family_cases_address_key", "tenant_id", "address_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +79,8 @@ class FamilyCase(TenantMixin, TimestampMixin, db.Model):
                                                default=CaseStatus.AWAITING_ASSIGNMENT)
     district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"), index=True)
     address: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    # The address as the duplicate search compares it (core.normalise), kept with the address.
+    address_key: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="", server_default="")
     phone: Mapped[str] = mapped_column(sa.String(30), nullable=False, default="")
     # Received date of the first report: the 10-day / 30-day / 24-hour clocks run from it.
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
@@ -125,6 +129,11 @@ class FamilyCase(TenantMixin, TimestampMixin, db.Model):
     @property
     def is_vulnerable_family(self) -> bool:
         return "vulnerable_family" in (self.concerns or [])
+
+    @validates("address")
+    def _keep_address_key(self, _key, value):
+        self.address_key = normalise_address(value)
+        return value
 
     def __str__(self) -> str:
         return f"{self.case_no} {self.family_name}"

@@ -4,7 +4,6 @@ address with a similar name. The open cases are searched by cases, which registe
 its search here (``register_source``) when the app is made: intake names no case."""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -12,20 +11,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..core.normalise import normalise_address, normalise_phone
 from ..extensions import db
 from .models import Report, ReportPerson
 
 LOOKBACK_DAYS = 90
-
-
-def normalise_address(value: str) -> str:
-    value = (value or "").translate({c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)})
-    value = value.replace("台", "臺").replace("之", "-")
-    return re.sub(r"[\s,，。\.\-－]+", "", value)
-
-
-def normalise_phone(value: str) -> str:
-    return re.sub(r"\D", "", value or "")
 
 
 def similar_names(a: str, b: str) -> bool:
@@ -92,21 +82,23 @@ def find_possible_duplicates(report) -> list[Match]:
             match.reasons.append(reason)
 
     # Other reports of the last 90 days: the persons' and reports' few columns the reasons need, never
-    # whole reports. Two statements, each answered from an index or the window: the same ID number or
-    # name and birth date (indexed); the same surname (the window's persons of those surnames, whose
-    # phone and address are compared here — all of them: a cap could drop the real match).
+    # whole reports. Each statement is answered from an index: the same ID number, name and birth
+    # date, phone digits (report_persons.phone_key) or address (reports.address_key); the weaker two
+    # count only with a similar name, which is compared here.
     columns = (ReportPerson.id_number, ReportPerson.name, ReportPerson.birth_date, ReportPerson.phone,
                Report.id.label("report_id"), Report.report_no, Report.status, Report.address)
     window = sa.select(*columns).join(Report, Report.id == ReportPerson.report_id).where(
         Report.id != report.id, Report.received_at >= since)
-    exact = []
+    by_person = []  # one statement (the persons' indexes OR-ed), and one for the address
     if ids:
-        exact.append(ReportPerson.id_number.in_(ids))
+        by_person.append(ReportPerson.id_number.in_(ids))
     if name_birth:
-        exact.append(sa.tuple_(ReportPerson.name, ReportPerson.birth_date).in_(list(name_birth)))
-    rows = list(db.session.execute(window.where(sa.or_(*exact)))) if exact else []
-    if names and (phones or address):
-        rows += db.session.execute(window.where(sa.func.substr(ReportPerson.name, 1, 1).in_({n[0] for n in names})))
+        by_person.append(sa.tuple_(ReportPerson.name, ReportPerson.birth_date).in_(list(name_birth)))
+    if names and phones:
+        by_person.append(ReportPerson.phone_key.in_(phones))
+    rows = list(db.session.execute(window.where(sa.or_(*by_person)))) if by_person else []
+    if names and address:
+        rows += db.session.execute(window.where(Report.address_key == address))
     for row in rows:
         for reason in _reasons(report, row, row.address, ids, name_birth, names, phones, address):
             add("report", row.report_id, f"通報 {row.report_no}", row.status.label, reason,

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..core import calendar
 from ..core import deadlines
 from ..core.dates import age_on
 from ..core.enums import LabeledEnum, enum_column_type
+from ..core.normalise import normalise_address, normalise_phone
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
 from ..extensions import db
@@ -69,6 +70,7 @@ class Report(TenantMixin, TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "id"),
         sa.Index("ix_reports_queue", "tenant_id", "status", "deadline_at"),
+        sa.Index("ix_reports_address_key", "tenant_id", "address_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +84,8 @@ class Report(TenantMixin, TimestampMixin, db.Model):
     learned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"), index=True)
     address: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    # The address as the duplicate search compares it (core.normalise), kept with the address.
+    address_key: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="", server_default="")
     child_location: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
     concerns: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
     dimensions: Mapped[list] = mapped_column(sa.JSON(), nullable=False, default=list)
@@ -149,6 +153,11 @@ class Report(TenantMixin, TimestampMixin, db.Model):
     def dimension_labels(self) -> list[str]:
         return [VulnerabilityDimension(d).label for d in self.dimensions if d in VulnerabilityDimension._value2member_map_]
 
+    @validates("address")
+    def _keep_address_key(self, _key, value):
+        self.address_key = normalise_address(value)
+        return value
+
     def __str__(self) -> str:
         return f"通報 {self.report_no}"
 
@@ -158,6 +167,7 @@ class ReportPerson(TenantMixin, db.Model):
     __table_args__ = (
         sa.ForeignKeyConstraint(["tenant_id", "report_id"], ["reports.tenant_id", "reports.id"], ondelete="CASCADE"),
         sa.Index("ix_report_persons_name_birth", "tenant_id", "name", "birth_date"),
+        sa.Index("ix_report_persons_phone_key", "tenant_id", "phone_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,8 +182,15 @@ class ReportPerson(TenantMixin, db.Model):
                                                default=Relation.OTHER)
     school: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
     phone: Mapped[str] = mapped_column(sa.String(30), nullable=False, default="", index=True)
+    # The phone's digits, as the duplicate search compares them (core.normalise), kept with the phone.
+    phone_key: Mapped[str] = mapped_column(sa.String(30), nullable=False, default="", server_default="")
 
     report: Mapped[Report] = relationship(back_populates="persons", overlaps="persons")
+
+    @validates("phone")
+    def _keep_phone_key(self, _key, value):
+        self.phone_key = normalise_phone(value)
+        return value
 
     __audited__ = True  # who is named in a report, and any correction of it
 

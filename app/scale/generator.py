@@ -37,6 +37,7 @@ from flask import current_app
 from ..accounts.passwords import hash_password
 from ..cases import search_index
 from ..core import deadlines
+from ..core.normalise import normalise_address, normalise_phone
 from ..intake.reference import ReportingChannel
 
 from . import names as N
@@ -391,7 +392,8 @@ MEMBER_COLS = ("id", "tenant_id", "case_id", "name", "sex", "birth_date", "estim
 CASE_COLS = ("id", "tenant_id", "case_no", "family_name", "status", "district_id", "address", "phone", "received_at",
              "concerns", "child_grade", "child_class", "assigned_worker_id", "assigned_at", "first_visit_at",
              "child_seen_at", "assessment_report_at", "outcome", "outcome_at", "opening_level", "closing_level",
-             "closing_reason", "opened_at", "closed_at", "re_report_of_id", "version", "created_at", "updated_at")
+             "closing_reason", "opened_at", "closed_at", "re_report_of_id", "version", "created_at", "updated_at",
+             "address_key")
 CASE_UNIT_COLS = ("id", "tenant_id", "case_id", "unit_id", "role", "since")
 TRANSITION_COLS = ("id", "tenant_id", "case_id", "from_status", "to_status", "actor_id", "actor_name", "at", "reason")
 EVENT_COLS = ("id", "tenant_id", "case_id", "at", "actor_id", "actor_name", "unit_name", "kind", "summary")
@@ -401,9 +403,9 @@ REPORT_COLS = ("id", "tenant_id", "report_no", "lookup_hash", "channel", "source
                "deadline_kind", "claimed_by_id", "claimed_at", "decided_by_id", "decided_at", "invalid_reason",
                "duplicate_of_id", "directed_to", "child_grade", "child_class", "lead_unit_id", "collaborator_unit_ids",
                "referred_to", "transferred_to_county_id", "transferred_from_id", "transferred_to_id", "decision_note",
-               "case_id", "version", "created_at", "updated_at")
+               "case_id", "version", "created_at", "updated_at", "address_key")
 PERSON_COLS = ("id", "tenant_id", "report_id", "position", "name", "sex", "birth_date", "estimated_age", "id_number",
-               "relation", "school", "phone")
+               "relation", "school", "phone", "phone_key")
 REPORTER_COLS = ("id", "tenant_id", "report_id", "reporter_type", "anonymous", "name", "phone", "email", "profession",
                  "organisation")
 REPORT_TRANSITION_COLS = ("id", "tenant_id", "report_id", "from_status", "to_status", "actor_id", "actor_name", "at",
@@ -1202,7 +1204,8 @@ class Generator:
                 fam.received, dump(fam.concerns), fam.child_grade, fam.child_class, fam.worker[0], fam.assigned,
                 fam.first_visit, fam.first_visit if (fam.children and fam.first_visit and fam.kind == "p") else None,
                 fam.report_at, fam.outcome, fam.outcome_at, fam.opening_level, fam.closing_level, fam.closing_reason,
-                fam.opened, fam.closed, fam.re_report_of.id if fam.re_report_of else None, 1, fam.received, last))
+                fam.opened, fam.closed, fam.re_report_of.id if fam.re_report_of else None, 1, fam.received, last,
+                normalise_address(fam.address)))
             unit_rows.append((None, cid, fam.id, fam.lead.id, "lead", fam.decided))
             for unit in fam.collaborators:
                 unit_rows.append((None, cid, fam.id, unit.id, "collaborator", fam.decided + timedelta(hours=rng.uniform(1, 200))))
@@ -1392,7 +1395,7 @@ class Generator:
                      dump(concerns), dims, narrative, urgent, "", tipvda_answers, tipvda_score, wishes, status, deadline,
                      "24h" if hours24 else "3d", claimed_by, claimed_at, decided_by, decided_at, invalid, dup, directed,
                      grade, klass, lead, collab, referred, transfer_to, None, None, note, case_id, 1, received,
-                     decided_at or claimed_at or received))
+                     decided_at or claimed_at or received, normalise_address(address)))
         for position, p in enumerate(people):
             school = ""
             if p[3] is not None and p[6] in ("child", "subject") and rng.random() < 0.4:
@@ -1400,7 +1403,7 @@ class Generator:
                 if 3 <= age < 18:
                     school = N.school(rng, county.name, district_name, age)
             persons.append((cid, rep.id, position, p[1], p[2], p[3], p[4], p[5] if rng.random() < 0.75 else "",
-                            p[6], school, p[7]))
+                            p[6], school, p[7], normalise_phone(p[7])))
         # the reporter (confidential)
         mandated = MANDATED_BY_CHANNEL.get(channel)
         if mandated:

@@ -5,13 +5,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditAction, AuditEvent
-from app.cases.models import CaseStatus, CaseUnitRole
+from app.cases.models import CaseMember, CaseStatus, CaseUnitRole
 from app.core import tenancy
 from app.core.models import utcnow
 from app.intake import services
 from app.intake.duplicates import find_possible_duplicates
 from app.intake.models import ChildClass, ChildGrade, InvalidReason, Report, ReportStatus
 from app.intake.reference import ReportingChannel
+from app.tenants.models import UnitKind
 
 P = services.PersonInput
 
@@ -197,6 +198,39 @@ def test_duplicates_by_id_name_birth_phone_and_address(db, taipei, scope):
     assert reasons(same) == ["身分證號相同（陳大文）"]
     by_phone_same_name, _ = receive(taipei, persons=[P("陳大文", "M", None, phone="0911222333")])
     assert "電話相同且姓名相同（陳大文）" in reasons(by_phone_same_name)
+
+
+def test_a_phone_or_address_match_is_found_however_many_share_the_surname(db, taipei, scope, factories):
+    """The search reads the rows with the same phone digits or address (indexed keys), not every
+    person of a surname: with 250 陳 in the county's open cases and reports, the one at the same
+    address and the one with the same phone are still found (a cap of 200 rows once could drop them)."""
+    crowd = factories.FamilyCaseFactory(lead=factories.county_unit("臺北市", UnitKind.WELFARE_CENTRE),
+                                        persons=[P("陳一", "M", date(1980, 1, 1))])
+    db.session.add_all(CaseMember(tenant_id=taipei.id, case_id=crowd.id, name=f"陳{i:03d}", phone="0900000000")
+                       for i in range(250))
+    for i in range(30):
+        receive(taipei, persons=[P(f"陳眾{i:02d}", "M", None, phone=f"0922-000-{i:03d}")], address=f"臺北市中正區某路{i}號")
+    home = factories.FamilyCaseFactory(lead=factories.county_unit("臺北市", UnitKind.WELFARE_CENTRE),
+                                       persons=[P("陳大汶", "M", None)])
+    home.address = "台北市中正區重慶南路１段１２２號"
+    earlier, _ = receive(taipei, persons=[P("陳大雯", "M", None, phone="(0911) 222-333")], address="別處")
+    db.session.flush()
+
+    new, _ = receive(taipei, persons=[P("陳大文", "M", None, phone="0911222333")], address="臺北市中正區重慶南路1段122號")
+    found = {(m.kind, m.id): m.reasons for m in find_possible_duplicates(new)}
+    assert found[("case", home.id)] == ["地址相同且姓名相近（陳大汶～陳大文）"]
+    assert found[("report", earlier.id)] == ["電話相同且姓名相近（陳大雯～陳大文）"]
+    assert ("case", crowd.id) not in found
+
+
+def test_the_match_keys_follow_every_correction(db, taipei, scope, factories):
+    report, _ = receive(taipei, persons=[P("陳大文", "M", None, phone="0911-222-333")], address="台北市中正區重慶南路１段")
+    assert report.address_key == "臺北市中正區重慶南路1段" and report.persons[0].phone_key == "0911222333"
+    report.address, report.persons[0].phone = "", "02 2345 6789"
+    assert report.address_key == "" and report.persons[0].phone_key == "0223456789"
+    case = factories.FamilyCaseFactory(lead=factories.county_unit("臺北市", UnitKind.WELFARE_CENTRE))
+    case.address = "臺北市 中正區 汀州路二段２０號之１"
+    assert case.address_key == "臺北市中正區汀州路二段20號-1".replace("-", "")
 
 
 def test_old_reports_are_not_duplicates(db, taipei, scope):
