@@ -268,16 +268,17 @@ def pytest_runtest_makereport(item, call):
 
 
 class _Navigations:
-    """The page's navigations, counted: ``wait_for_load_state()`` after a click waits for the page the
-    click leads to. Playwright's click no longer waits for the navigation it starts, and the page
-    being left is "loaded" already, so on a loaded machine the next fill or assertion acted on it
-    (a refused form re-rendered at the same address, a link to a page with a like-named field)."""
+    """The page's navigations, counted, so that a click that leads to another page returns once that
+    page has loaded. Playwright's click no longer waits for the navigation it starts, and a fill or
+    an assertion right after it acted, on a loaded machine, on the page being left (a refused form
+    re-rendered at the same address; a link to a page with a like-named field; ``main`` read before
+    the new page arrived). ``wait_for_load_state()`` after a click is therefore a real wait too."""
 
     GRACE_S = 0.5  # a click's navigation starts within this, or the click made none (htmx, a dialog)
     LIMIT_S = 60
 
     def __init__(self, pg):
-        self.pg, self.started, self.finished, self.mark = pg, 0, 0, 0
+        self.pg, self.started, self.finished, self.mark, self.unsettled = pg, 0, 0, 0, False
         pg.on("request", self._request)
         pg.on("requestfailed", self._failed)
         pg.on("load", self._done)
@@ -298,16 +299,19 @@ class _Navigations:
         self.finished = self.started
 
     def clicked(self):
-        self.mark = self.started
+        self.mark, self.unsettled = self.started, True
 
     def settle(self):
+        """Wait for the page the last click leads to, if it leads anywhere."""
+        if not self.unsettled:
+            return
+        self.unsettled = False
         until = time.monotonic() + self.GRACE_S
         while self.started == self.mark and time.monotonic() < until:
             self.pg.wait_for_timeout(50)
         until = time.monotonic() + self.LIMIT_S
         while self.finished < self.started and time.monotonic() < until:
             self.pg.wait_for_timeout(50)
-        self.mark = self.started
 
 
 @pytest.fixture
@@ -320,9 +324,12 @@ def page(browser, live_server, monkeypatch):
     plain_click, plain_wait = Locator.click, pg.wait_for_load_state
 
     def click(locator, *args, **kwargs):
-        if locator.page is pg:
-            navigations.clicked()
-        return plain_click(locator, *args, **kwargs)
+        if locator.page is not pg:
+            return plain_click(locator, *args, **kwargs)
+        navigations.clicked()
+        result = plain_click(locator, *args, **kwargs)
+        navigations.settle()
+        return result
 
     def wait_for_load_state(*args, **kwargs):
         navigations.settle()
