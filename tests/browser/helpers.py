@@ -4,6 +4,7 @@ import re
 import time
 
 import sqlalchemy as sa
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from app.accounts.demo import DEMO_TOTP_SECRETS
 from app.accounts.models import User
@@ -52,8 +53,17 @@ def shot(page, name):
 
 
 def logout(page):
-    page.locator("#user-menu").click()
-    page.get_by_role("button", name="登出").click()
+    """Open the user menu and log out. The menu opens by script: a click before the page's script has
+    run does nothing (CI saw it once), so the menu is opened again until 登出 shows."""
+    button = page.get_by_role("button", name="登出")
+    for _ in range(4):
+        page.locator("#user-menu").click()
+        try:
+            button.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    button.click()
     page.wait_for_url("**/login")
 
 
