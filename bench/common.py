@@ -159,3 +159,13 @@ def write_result(name: str, result: dict) -> Path:
     print(json.dumps(result, ensure_ascii=False, indent=2))
     print(f"written to {out}")
     return out
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> dict:
+    return {"median_ms": round(statistics.median(values), 2), "p95_ms": round(percentile(values, 0.95), 2),
+            "max_ms": round(max(values), 2), "mean_ms": round(statistics.fmean(values), 2)}

@@ -17,12 +17,7 @@ import statistics
 import time
 
 import sqlalchemy as sa
-from common import APP_ROLE, PG, machine, write_result
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+from common import APP_ROLE, PG, machine, summary, write_result
 
 
 def main():
@@ -66,8 +61,7 @@ def main():
                 found.append(len(matches))
     result = {
         "database": args.database, "reports_in_data": reports, "reports_timed": len(timings), "seed": args.seed,
-        "duplicate_search": {"median_ms": round(statistics.median(timings), 2),
-                             "p95_ms": round(percentile(timings, 0.95), 2), "max_ms": round(max(timings), 2)},
+        "duplicate_search": summary(timings),
         "matches": {"mean": round(statistics.fmean(found), 2), "max": max(found)},
         "machine": machine(),
     }

@@ -19,7 +19,7 @@ import statistics
 import time
 
 import sqlalchemy as sa
-from common import APP_ROLE, PG, machine, write_result
+from common import APP_ROLE, PG, machine, summary, write_result
 
 
 def load_external(owner: str, share: float, seed: int) -> int:
@@ -39,16 +39,6 @@ def load_external(owner: str, share: float, seed: int) -> int:
         conn.exec_driver_sql("ANALYZE external_statuses")
     engine.dispose()
     return made
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def summary(values: list[float]) -> dict:
-    return {"median_ms": round(statistics.median(values), 2), "p95_ms": round(percentile(values, 0.95), 2),
-            "max_ms": round(max(values), 2), "mean_ms": round(statistics.fmean(values), 2)}
 
 
 def main():

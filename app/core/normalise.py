@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # ！…～ → !…~
 _ADDRESS_NOISE = re.compile(r"[\s,，。\.\-－]+")
 _NOT_DIGIT = re.compile(r"[^0-9]")
 
@@ -20,8 +20,8 @@ def normalise_phone(value: str | None) -> str:
 
 
 def _fullwidth_sql(column: str) -> str:
-    fullwidth = "".join(chr(c) for c in range(0xFF01, 0xFF5F)).replace("'", "''")
-    ascii_ = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)).replace("'", "''")
+    fullwidth = "".join(map(chr, _FULLWIDTH)).replace("'", "''")
+    ascii_ = "".join(map(chr, _FULLWIDTH.values())).replace("'", "''")
     return f"translate({column}, '{fullwidth}', '{ascii_}')"
 
 

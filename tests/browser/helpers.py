@@ -38,15 +38,6 @@ def _live_totp_code(username):
     raise AssertionError(f"no TOTP code for {username}")
 
 
-def click_and_load(page, locator):
-    """Click what leads to another page (a link, a form's submit) and wait until that page has
-    loaded. Playwright's click no longer waits for the navigation it starts: a fill or an
-    assertion right after it can act on the page being left, which on a loaded machine is still
-    there (a refused form re-rendered at the same address looks the same until it arrives)."""
-    with page.expect_navigation(wait_until="load", timeout=60_000):
-        locator.click()
-
-
 def shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

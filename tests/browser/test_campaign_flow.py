@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.core.calendar import today as taipei_today
-from tests.browser.helpers import click_and_load, login, logout, shot
+from tests.browser.helpers import login, logout, shot
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ def test_the_campaign_runs_from_opening_to_the_ministrys_national_view(page):
     page.get_by_label("專案名稱").fill("瀏覽器測試春節加強關懷")
     page.get_by_label("春節假期開始").fill(roc(holiday[0]))
     page.get_by_label("春節假期結束").fill("not a date")
-    click_and_load(page, page.get_by_role("button", name="開辦"))
+    page.get_by_role("button", name="開辦").click()
     assert page.get_by_label("專案名稱").input_value() == "瀏覽器測試春節加強關懷"  # kept on a refused form
     page.get_by_label("春節假期結束").fill(roc(holiday[1]))
     page.get_by_role("button", name="開辦").click()

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from app.core.calendar import today as taipei_today
 from app.reports.models import PeriodKind
 from app.reports.periods import recent_periods
-from tests.browser.helpers import click_and_load, fill_dispatch, login, logout, shot
+from tests.browser.helpers import fill_dispatch, login, logout, shot
 from tests.support import ARTIFACTS, LIVE
 
 pytestmark = pytest.mark.browser
@@ -615,7 +615,7 @@ def test_09_high_risk_meeting_item_progress_carry_over_and_pdf(page, tmp_path):
         confirm.click()
     page.wait_for_load_state()
     assert page.locator("#meeting-status").inner_text() == "紀錄確定"
-    click_and_load(page, page.get_by_role("link", name=f"臺北市高危機網絡會議（{_SUFFIX}）"))
+    page.get_by_role("link", name=f"臺北市高危機網絡會議（{_SUFFIX}）").click()
     page.get_by_label("日期", exact=True).fill("115/12/09")
     page.get_by_role("button", name="建立會議").click()
     page.wait_for_url(re.compile(r".*/meetings/\d+$"))
