@@ -93,6 +93,10 @@ class FamilyCase(TenantMixin, TimestampMixin, db.Model):
     first_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     child_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     assessment_report_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The day the latest service plan is next to be reviewed (its last review's next date, or the plan's
+    # first review date before any review; None without a plan or when no review is planned). Set by
+    # ``services.add_plan`` and ``services.review_plan`` only; the plan-review clock reads it.
+    plan_review_on: Mapped[date | None] = mapped_column(sa.Date())
     outcome: Mapped[AssessmentOutcome | None] = mapped_column(enum_column_type(AssessmentOutcome, "outcome"))
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     opening_level: Mapped[Level | None] = mapped_column(enum_column_type(Level, "opening_level"))
@@ -502,6 +506,17 @@ class SafetyAssessment(TenantMixin, db.Model):
 
     def __str__(self) -> str:
         return f"SDM 安全評估：{self.result.label}"
+
+
+# The stored plan_review_on computed from the plans and reviews (the migration that added it, and the
+# national generator after writing plans): the latest plan's last review's next date, else its first.
+PLAN_REVIEW_ON_SQL = """
+UPDATE family_cases SET plan_review_on = (
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM plan_reviews r WHERE r.plan_id = p.id)
+              THEN (SELECT r.next_review FROM plan_reviews r WHERE r.plan_id = p.id ORDER BY r.id DESC LIMIT 1)
+              ELSE p.review_due END
+  FROM service_plans p WHERE p.case_id = family_cases.id ORDER BY p.created_at DESC, p.id DESC LIMIT 1)
+WHERE EXISTS (SELECT 1 FROM service_plans p WHERE p.case_id = family_cases.id)"""
 
 
 class ServicePlan(TenantMixin, db.Model):

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Callable
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Membership, Role, User
 from ..core import deadlines as core_deadlines
@@ -32,7 +32,6 @@ from .models import (
     CaseTipvda,
     CaseUnit,
     FamilyCase,
-    PlanReview,
     RiskFactorTable,
     SafetyAssessment,
     ServicePlan,
@@ -95,20 +94,6 @@ def _containing(text: str) -> str:
 DUE_FILTERS = ("first_visit_overdue", "report_overdue", "child_seen_overdue", "plan_review_overdue")
 
 
-def next_review_expr():
-    """The date the case's latest service plan is next to be reviewed (None without a plan), as SQL:
-    the last review's next date, or the plan's first review date while it has none."""
-    plan = aliased(ServicePlan)
-    latest_plan = (sa.select(plan.id).where(plan.case_id == FamilyCase.id)
-                   .order_by(plan.created_at.desc(), plan.id.desc()).limit(1).correlate(FamilyCase).scalar_subquery())
-    last_review = (sa.select(PlanReview.next_review).where(PlanReview.plan_id == latest_plan)
-                   .order_by(PlanReview.id.desc()).limit(1).correlate(FamilyCase).scalar_subquery())
-    reviewed = sa.exists().where(PlanReview.plan_id == latest_plan).correlate(FamilyCase)
-    first_due = (sa.select(ServicePlan.review_due).where(ServicePlan.id == latest_plan)
-                 .correlate(FamilyCase).scalar_subquery())
-    return sa.case((reviewed, last_review), else_=first_due)
-
-
 def due_condition(due: str, now: datetime):
     """The cases with one clock past its deadline (the same rules as ``deadlines.case_deadlines``)."""
     vulnerable = FamilyCase.concerns.cast(sa.String).contains('"vulnerable_family"')
@@ -123,7 +108,7 @@ def due_condition(due: str, now: datetime):
                        FamilyCase.status.in_(OPEN_STATUSES),
                        FamilyCase.received_at < core_deadlines.latest_start("case.child_seen", now))
     if due == "plan_review_overdue":  # a review is due by the end of its day in Taipei
-        return sa.and_(FamilyCase.status == CaseStatus.OPEN, next_review_expr() < now.astimezone(TAIPEI).date())
+        return sa.and_(FamilyCase.status == CaseStatus.OPEN, FamilyCase.plan_review_on < now.astimezone(TAIPEI).date())
     raise ValueError(due)
 
 
@@ -219,18 +204,15 @@ class NextDue:
 
 def my_work(user_id: int, now: datetime | None = None) -> list[tuple[FamilyCase, NextDue | None]]:
     """The worker's open cases, each with its next deadline (the earliest clock not yet done),
-    those with the nearest deadline first. Two queries, however many cases."""
+    those with the nearest deadline first. One query, however many cases."""
     now = now or utcnow()
     cases = db.session.scalars(
         sa.select(FamilyCase).where(FamilyCase.assigned_worker_id == user_id, FamilyCase.status.in_(OPEN_STATUSES))
         .options(joinedload(FamilyCase.district))).all()
-    reviews = dict(db.session.execute(
-        sa.select(FamilyCase.id, next_review_expr()).where(FamilyCase.id.in_([c.id for c in cases]),
-                                                           FamilyCase.status == CaseStatus.OPEN)).all()) if cases else {}
     today = now.astimezone(TAIPEI).date()
     rows = []
     for case in cases:
-        pending = [d for d in deadlines.case_deadlines(case, now, reviews.get(case.id)) if d.done_at is None]
+        pending = [d for d in deadlines.case_deadlines(case, now, case.plan_review_on if case.status == CaseStatus.OPEN else None) if d.done_at is None]
         first = min(pending, key=lambda d: d.due_at, default=None)
         rows.append((case, NextDue(first, (first.due_at.astimezone(TAIPEI).date() - today).days) if first else None))
     far = datetime.max.replace(tzinfo=now.tzinfo)

@@ -632,6 +632,7 @@ def add_plan(case: FamilyCase, user: User, membership: Membership, *, goals: str
                        agreed_by=agreed_by.strip(),
                        agreed_on=agreed_on, review_due=review_due, created_by_id=user.id)
     db.session.add(plan)
+    case.plan_review_on = review_due  # the newest plan is the one reviewed next
     add_event(case, "plan", f"訂定服務計畫（與 {agreed_by.strip()} 共同訂定，{roc_date(review_due, 'short')} 檢討）", user, membership)
     db.session.flush()
     return plan
@@ -645,20 +646,18 @@ def review_plan(case: FamilyCase, plan: ServicePlan, user: User, membership: Mem
     review = PlanReview(tenant_id=case.tenant_id, plan_id=plan.id, reviewed_on=utcnow().astimezone(TAIPEI).date(),
                         note=note.strip(), next_review=next_review, reviewed_by_id=user.id)
     plan.reviews.append(review)
+    latest = db.session.scalar(sa.select(ServicePlan.id).where(ServicePlan.case_id == case.id)
+                               .order_by(ServicePlan.created_at.desc(), ServicePlan.id.desc()).limit(1))
+    if latest == plan.id:  # reviewing an older plan moves nothing: the latest plan's date counts
+        case.plan_review_on = next_review
     add_event(case, "plan_review", "服務計畫檢討" + (f"，下次 {roc_date(next_review, 'short')}" if next_review else ""), user, membership)
     db.session.flush()
     return review
 
 
 def next_plan_review(case: FamilyCase) -> date | None:
-    plan = db.session.scalars(sa.select(ServicePlan).where(ServicePlan.case_id == case.id)
-                              .options(selectinload(ServicePlan.reviews))
-                              .order_by(ServicePlan.created_at.desc())).first()
-    if plan is None or case.status != CaseStatus.OPEN:
-        return None
-    if plan.reviews:
-        return plan.reviews[-1].next_review
-    return plan.review_due
+    """When the open case's service plan is next to be reviewed (None: no plan, none planned, not open)."""
+    return case.plan_review_on if case.status == CaseStatus.OPEN else None
 
 
 def add_service(case: FamilyCase, user: User, membership: Membership, *, item: str, status: ServiceStatus, on: date,

@@ -120,6 +120,9 @@ def set_lead(case: FamilyCase, unit_id: int, *, old_lead: str = "collaborator") 
         target.role = CaseUnitRole.LEAD
     db.session.flush()
     assert len(leads(case)) == 1, "a case must have exactly one lead unit"
+    # the case's referrals follow it: the new lead's 送出的 box finds them by this column
+    db.session.execute(sa.update(Referral).where(Referral.case_id == case.id).values(case_lead_unit_id=unit_id)
+                       .execution_options(synchronize_session="fetch"))
     return changed
 
 

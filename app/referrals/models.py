@@ -74,6 +74,9 @@ class Referral(SharedMixin, TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "id"),
         sa.Index("ix_referrals_inbox", "to_unit_id", "status", "deadline_at"),
+        # the 送出的 box: what the unit sent, and the referrals of the cases it now leads
+        sa.Index("ix_referrals_sent", "from_unit_id", "status", "deadline_at"),
+        sa.Index("ix_referrals_led", "case_lead_unit_id", "status", "deadline_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +107,10 @@ class Referral(SharedMixin, TimestampMixin, db.Model):
     forwarded_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referrals.id"))
     forwarded_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referrals.id"))
     received_case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("family_cases.id"))
+    # The unit leading the case now (a referral follows its case to a new lead): set when the referral
+    # is made and by every change of lead (``joint.set_lead``), so that the sending side's box is an
+    # index look-up. Not shown anywhere; ``case_units`` stays the record of who leads.
+    case_lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     version: Mapped[int] = mapped_column(nullable=False, default=1)
 
     from_unit = relationship("Unit", foreign_keys=[from_unit_id])
@@ -116,7 +123,7 @@ class Referral(SharedMixin, TimestampMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __audited__ = True
-    __audit_exclude__ = ("version", "shared_snapshot")
+    __audit_exclude__ = ("version", "shared_snapshot", "case_lead_unit_id")
 
     @property
     def destination(self) -> str:

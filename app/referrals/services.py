@@ -260,7 +260,8 @@ def _send(case: FamilyCase, user: User, membership: Membership, from_unit_id: in
         sections.append("documents")  # only the documents ticked one by one; none ticked, none shared
     referral = Referral(tenant_id=case.tenant_id, kind=kind, case_id=case.id, from_unit_id=from_unit_id,
                         reason=reason.strip(), services_requested=services_requested.strip(), shared_sections=sections,
-                        urgency=urgency, sent_by_id=user.id, consent=consent, consent_by=consent_by.strip())
+                        urgency=urgency, sent_by_id=user.id, consent=consent, consent_by=consent_by.strip(),
+                        case_lead_unit_id=getattr(case.lead_unit, "id", None))
     if kind == ReferralKind.UNIT:
         if to_unit is None or to_unit.county_id != case.tenant_id or to_unit.kind not in RECEIVING_KINDS or not to_unit.is_active:
             raise ReferralError("請選擇本縣市的社福中心、家防中心或衛生局心衛社工。", field="to_unit_id")
@@ -394,6 +395,7 @@ def forward(referral: Referral, user, membership, to_unit: Unit, note: str) -> R
                    shared_sections=list(referral.shared_sections), shared_snapshot=dict(referral.shared_snapshot),
                    consent=referral.consent, consent_by=referral.consent_by, legal_basis=referral.legal_basis,
                    urgency=referral.urgency, sent_by_id=referral.sent_by_id, forwarded_from_id=referral.id,
+                   case_lead_unit_id=referral.case_lead_unit_id,
                    referral_no=_new_referral_no())
     db.session.add(new)
     workflow_of(new).start(new, "receive_forwarded", actor=user, membership=membership,

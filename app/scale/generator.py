@@ -36,6 +36,7 @@ from flask import current_app
 
 from ..accounts.passwords import hash_password
 from ..cases import search_index
+from ..cases.models import PLAN_REVIEW_ON_SQL
 from ..core import deadlines
 from ..core.normalise import normalise_address, normalise_phone
 from ..intake.reference import ReportingChannel
@@ -427,7 +428,7 @@ REFERRAL_COLS = ("id", "tenant_id", "to_county_id", "to_partner_org_id", "referr
                  "shared_snapshot", "consent", "consent_by", "legal_basis", "legal_basis_by_id", "urgency",
                  "deadline_at", "status", "sent_by_id", "responded_at", "served_by", "decline_reason", "outcome",
                  "closing_text", "forwarded_to_id", "forwarded_from_id", "received_case_id", "version", "created_at",
-                 "updated_at")
+                 "updated_at", "case_lead_unit_id")
 REFERRAL_EVENT_COLS = ("id", "tenant_id", "to_county_id", "to_partner_org_id", "referral_id", "at", "kind",
                        "from_status", "to_status", "actor_id", "actor_name", "actor_side", "sender_unit", "receiver",
                        "text")
@@ -1491,6 +1492,8 @@ class Generator:
             if n % 5000 == 4999:
                 flush()
         flush()
+        # each case's next plan review, from the plans and reviews just written (as the app keeps it)
+        self.w.execute(PLAN_REVIEW_ON_SQL + " AND family_cases.tenant_id = :county", {"county": cid})
         tallies["case_events"] = events_done
         return tallies
 
@@ -1786,7 +1789,7 @@ class Generator:
         row = [ref_id, cid, to_county, to_partner, no, kind, fam.id, sender_unit.id, to_unit.id if to_unit else None,
                service[0] if service else None, reason, "", dump(sections), dump(snapshot), consent, consent_by, legal,
                legal_by, urgency, deadline, status, worker[0], responded, served_by, decline, outcome, closing,
-               None, forwarded_from, None, 1, sent, updated]
+               None, forwarded_from, None, 1, sent, updated, fam.lead.id]
         position = len(rows)
         rows.append(row)
         events.extend(ev)

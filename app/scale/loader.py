@@ -190,6 +190,11 @@ class Writer:
         stmt = sa.text(f'UPDATE "{table}" SET "{set_column}" = :v WHERE id = :i')
         self.conn.execute(stmt, [{"i": i, "v": v} for i, v in pairs])
 
+    def execute(self, sql: str, params: dict | None = None) -> None:
+        """One statement over what has been written (after the rows still buffered)."""
+        self.drain()
+        self.conn.execute(sa.text(sql), params or {})
+
     # --- closing -----------------------------------------------------------------
 
     def finish(self) -> None:

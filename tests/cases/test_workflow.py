@@ -5,11 +5,13 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from app.core.calendar import today as taipei_today
 from app.accounts.models import Role
 from app.cases import deadlines, services
-from app.cases.models import CaseEvent, CaseStatus, CaseTransition
+from app.cases import queries as case_queries
+from app.cases.models import CaseEvent, CaseStatus, CaseTransition, FamilyCase, PlanReview, ServicePlan
 from app.cases.reference import (
     AssessmentOutcome,
     ContactMethod,
@@ -20,6 +22,7 @@ from app.cases.reference import (
 from app.core import tenancy, workflow
 from app.core.enums import LabeledEnum
 from app.core.models import utcnow
+from app.extensions import db as _db
 from app.intake import services as intake
 from app.intake.models import ChildClass, ChildGrade
 from app.intake.reference import Relation, ReportingChannel, Sex
@@ -347,3 +350,61 @@ def test_a_report_joins_an_open_case_named_by_its_id(db, taipei, scope, factorie
     joined = intake.dispatch(report, people["dispatcher"], factories.unit("臺北市中正社會福利服務中心"),
                              attach_to_case_id=case.id)
     assert joined.id == case.id and report.case_id == case.id
+
+
+def _open_case(taipei, factories, people):
+    sup, sup_m = people["sup"]
+    sw, sw_m = people["sw1"]
+    case = dispatched_case(taipei, factories, people)
+    services.assign(case, sup, sup_m, sw)
+    services.record_contact(case, sw, sw_m, contacted_at=utcnow(), method=ContactMethod.HOME_VISIT,
+                            duration_minutes=60, persons_seen=[], child_seen=False, note="家訪")
+    medium = next(f for f in services.factor_table_in_force().factors if f.level == Level.MEDIUM)
+    services.assess_vulnerability(case, sw, sw_m, dimensions=["economic"], factor_ids=[medium.id])
+    services.write_assessment_report(case, sw, sw_m, reason_confirmed="a", diagnosis="b", goals="c", plan_proposal="d")
+    services.decide(case, sw, sw_m, AssessmentOutcome.CASE_MANAGEMENT)
+    services.review_opening(case, sup, sup_m, approve=True)
+    return case
+
+
+def _next_review_from_the_plans(case) -> date | None:
+    """The rule the stored date stands for, read from the plans themselves: the latest plan's last
+    review's next date, or its first review date before any review."""
+    plan = _db.session.scalars(sa.select(ServicePlan).where(ServicePlan.case_id == case.id)
+                               .order_by(ServicePlan.created_at.desc(), ServicePlan.id.desc())).first()
+    if plan is None:
+        return None
+    reviews = _db.session.scalars(sa.select(PlanReview).where(PlanReview.plan_id == plan.id)
+                                  .order_by(PlanReview.id)).all()
+    return reviews[-1].next_review if reviews else plan.review_due
+
+
+STEPS = st.lists(st.one_of(
+    st.tuples(st.just("plan"), st.integers(1, 200)),
+    st.tuples(st.just("review"), st.integers(0, 5), st.one_of(st.none(), st.integers(-30, 200)))), min_size=1, max_size=8)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS)
+def test_the_stored_next_plan_review_follows_every_plan_and_review(db, taipei, scope, factories, people, steps):
+    """Step 14 stores the next plan-review date on the case (the work lists' clock reads a column): after
+    any sequence of new plans and reviews, of the latest plan or an older one, it is what the plans say,
+    and the search's 服務計畫檢討逾期 finds the case exactly when that date has passed."""
+    sw, sw_m = people["sw1"]
+    case = _open_case(taipei, factories, people)
+    today = taipei_today()
+    plans = []
+    for step in steps:
+        if step[0] == "plan":
+            plans.append(services.add_plan(case, sw, sw_m, goals="穩定", agreed_by="王媽媽", agreed_on=today,
+                                           review_due=today + timedelta(days=step[1])))
+        elif plans:
+            plan = plans[step[1] % len(plans)]
+            nxt = None if step[2] is None else today + timedelta(days=step[2])
+            services.review_plan(case, plan, sw, sw_m, note="檢討", next_review=nxt)
+        expected = _next_review_from_the_plans(case)
+        assert case.plan_review_on == expected
+        assert services.next_plan_review(case) == expected
+        overdue = _db.session.scalar(sa.select(sa.func.count()).select_from(FamilyCase).where(
+            FamilyCase.id == case.id, case_queries.due_condition("plan_review_overdue", utcnow())))
+        assert overdue == (1 if expected is not None and expected < today else 0)

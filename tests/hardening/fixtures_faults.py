@@ -3,9 +3,17 @@ own, committed for real since workers, restarts and dumps must see the data, see
 demo data."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.support import build_app
+
+# These tests start their own PostgreSQL, Redis and workers and never read DATABASE_URL or REDIS_URL:
+# the PostgreSQL + Redis run of .ci/run would repeat exactly what `make test` has just run (about
+# 7 minutes of CI), so they run once, in the run without an outside PostgreSQL.
+SECOND_RUN = os.environ.get("DATABASE_URL", "").startswith("postgresql")
+runs_once = pytest.mark.skipif(SECOND_RUN, reason="brings its own servers; `make test`'s run of .ci/run ran it")
 
 
 def seeded_app(database_url: str, migrations_url: str | None = None, **overrides):

@@ -20,7 +20,9 @@ from app.core import backup, tenancy
 from app.extensions import db
 from tests.support import log_in, build_app
 from tests.hardening import fixtures_faults
-from tests.hardening.fixtures_faults import seeded_app
+from tests.hardening.fixtures_faults import runs_once, seeded_app
+
+pytestmark = runs_once
 
 ROOT = Path(__file__).resolve().parents[2]
 limiter_back_to_memory = fixtures_faults.limiter_back_to_memory  # a fixture, used by name

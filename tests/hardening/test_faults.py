@@ -25,12 +25,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.core import tenancy
-JobsUnavailable = RuntimeError  # TEMP
+from app.core.jobs import JobsUnavailable
 from app.extensions import db
 from tests.support import UserClient, log_in, build_app
 from tests.hardening import fixtures_faults
-from tests.hardening.fixtures_faults import seeded_app
+from tests.hardening.fixtures_faults import runs_once, seeded_app
 from tests.hardening.servers import PrivatePostgres, PrivateRedis
+
+pytestmark = runs_once
 
 ROOT = Path(__file__).resolve().parents[2]
 limiter_back_to_memory = fixtures_faults.limiter_back_to_memory  # a fixture, used by name

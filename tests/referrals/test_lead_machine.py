@@ -29,7 +29,7 @@ from app.cases.models import CaseStatus, CaseUnit, CaseUnitRole, FamilyCase
 from app.cases.reference import AssessmentOutcome, Level
 from app.core import tenancy
 from app.extensions import db as _db
-from app.referrals import disputes, joint, services
+from app.referrals import disputes, joint, queries, services
 from app.referrals.models import (
     OPEN_REFERRAL_STATUSES, Dispute, DisputeOutcome, DisputeStatus, HandoverStatus, LeadHandover, Notification,
     PartnerService, Referral, ReferralKind, ReferralOutcome, ReferralStatus,
@@ -396,11 +396,23 @@ class LeadMachine(RuleBasedStateMachine):
                 lead_m = self._membership_of(lead.id)
                 if lead_m is not None and lead.id != (referral.to_unit_id if referral.kind == ReferralKind.UNIT else None):
                     assert services.side_of(referral, lead_m) == "sender", (referral.referral_no, lead.name)
+                    # ... and finds it in its 送出的 box, by the stored lead (the box's index)
+                    in_box = sa.select(Referral.id).where(Referral.id == referral.id, queries.sent_by(lead_m))
+                    assert _db.session.scalar(in_box) == referral.id, (referral.referral_no, lead.name)
             receiver = self._receiver(referral)
             if receiver is not None:
                 scope = self.cast["hualien"].id if referral.kind == ReferralKind.COUNTY else self.taipei
                 with tenancy.tenant_scope(scope):
                     assert services.can_read(referral, receiver[1]), referral.referral_no
+
+    @invariant()
+    def every_referral_knows_the_current_lead_of_its_case(self):
+        with tenancy.all_tenants("test invariant: every referral and lead"):
+            stale = _db.session.execute(
+                sa.select(Referral.referral_no, Referral.case_lead_unit_id, CaseUnit.unit_id)
+                .join(CaseUnit, sa.and_(CaseUnit.case_id == Referral.case_id, CaseUnit.role == CaseUnitRole.LEAD))
+                .where(Referral.case_lead_unit_id.is_distinct_from(CaseUnit.unit_id))).all()
+        assert not stale, stale
 
     @invariant()
     def notices_reach_only_people_who_can_read(self):
