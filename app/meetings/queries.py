@@ -120,6 +120,8 @@ class MeetingPage:
 
 def meeting_page(meeting: Meeting, membership, *, manager: bool) -> MeetingPage:
     raised = db.session.scalars(sa.select(ActionItem).where(ActionItem.raised_at_id == meeting.id)
+                                .options(selectinload(ActionItem.numbers),  # each row's 案號 and units: one query each
+                                         selectinload(ActionItem.units).joinedload(ItemUnit.unit))
                                 .order_by(ActionItem.id)).all()
     if not manager:
         raised = [i for i in raised if services.responsible_on(i, membership)]
