@@ -594,6 +594,8 @@ class CaseNote(TenantMixin, db.Model):
     written_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     written_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
+    written_by = relationship("User", lazy="raise")  # loaded with the notes a page shows (queries.notes_page)
+
     __audited__ = True
 
     def __str__(self) -> str:

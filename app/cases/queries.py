@@ -286,19 +286,19 @@ class FamilyRecord:
 
     reports: list
     events: "Timeline"  # the first page of the timeline
-    contacts: list
+    contacts: "Page"  # the latest visits (``RECORD_PAGE``) and how many there are
     assessment_report: AssessmentReport | None
     tipvdas: list
     safeties: list
     plans: list
     services_done: list
-    notes: list
-    users: dict
+    notes: "Page"  # the latest work notes (with their writers) and how many there are
     member_changes: dict = field(default_factory=dict)
     parts: dict = field(default_factory=dict)  # the other areas' names and values for the template
 
 
 TIMELINE_PAGE = 50  # the family record shows the latest entries; older ones a page at a time
+RECORD_PAGE = 20  # the latest visits and work notes on the family record; older ones a page at a time
 
 
 @dataclass
@@ -307,23 +307,53 @@ class Timeline:
     more: bool  # older entries remain (the last of ``events`` is where the next page starts)
 
 
+@dataclass
+class Page:
+    """A page of one of the record's lists, newest first: older rows remain when ``more``; ``total`` is
+    counted for the record's first page only (None on the older pages)."""
+
+    items: list
+    more: bool
+    total: int | None = None
+
+
+def _newest_first(model, at_column, case: FamilyCase, before: int | None, size: int, options=()) -> tuple[list, bool]:
+    """``size`` rows of the case, newest first, older than the row ``before`` (an id of this case's rows;
+    another one starts from the newest): keyset paging on (time, id), so a page never repeats or skips a
+    row however many there are."""
+    stmt = sa.select(model).where(model.case_id == case.id).options(*options)
+    start = db.session.get(model, before) if before else None
+    if start is not None and start.case_id == case.id:
+        at = getattr(start, at_column.key)
+        stmt = stmt.where(sa.or_(at_column < at, sa.and_(at_column == at, model.id < start.id)))
+    rows = db.session.scalars(stmt.order_by(at_column.desc(), model.id.desc()).limit(size + 1)).all()
+    return rows[:size], len(rows) > size
+
+
 def timeline(case: FamilyCase, before: int | None = None) -> Timeline:
     """A page of the family's timeline, newest first: the latest ``TIMELINE_PAGE`` entries, or those older
-    than the entry ``before`` (an id of this case's timeline; another one starts from the newest)."""
-    stmt = sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
-    start = db.session.get(CaseEvent, before) if before else None
-    if start is not None and start.case_id == case.id:
-        stmt = stmt.where(sa.or_(CaseEvent.at < start.at, sa.and_(CaseEvent.at == start.at, CaseEvent.id < start.id)))
-    rows = db.session.scalars(stmt.order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(TIMELINE_PAGE + 1)).all()
-    return Timeline(rows[:TIMELINE_PAGE], len(rows) > TIMELINE_PAGE)
+    than the entry ``before``."""
+    return Timeline(*_newest_first(CaseEvent, CaseEvent.at, case, before, TIMELINE_PAGE))
+
+
+def contacts_page(case: FamilyCase, before: int | None = None) -> Page:
+    return Page(*_newest_first(CaseContact, CaseContact.contacted_at, case, before, RECORD_PAGE))
+
+
+def notes_page(case: FamilyCase, before: int | None = None) -> Page:
+    """A page of work notes, each with its writer."""
+    return Page(*_newest_first(CaseNote, CaseNote.written_at, case, before, RECORD_PAGE,
+                               options=(joinedload(CaseNote.written_by),)))
 
 
 def family_record(case: FamilyCase) -> FamilyRecord:
     def of_case(model, *order, options=()):
         return db.session.scalars(sa.select(model).where(model.case_id == case.id).options(*options).order_by(*order)).all()
 
-    contacts = of_case(CaseContact, CaseContact.contacted_at.desc())
-    notes = of_case(CaseNote, CaseNote.written_at.desc())
+    contacts, notes = contacts_page(case), notes_page(case)
+    contacts.total, notes.total = db.session.execute(sa.select(
+        sa.select(sa.func.count(CaseContact.id)).where(CaseContact.case_id == case.id).scalar_subquery(),
+        sa.select(sa.func.count(CaseNote.id)).where(CaseNote.case_id == case.id).scalar_subquery())).one()
     changes: dict[int, list] = {}
     for change in of_case(CaseMemberChange, CaseMemberChange.at, CaseMemberChange.id):
         changes.setdefault(change.member_id, []).append(change)
@@ -339,8 +369,6 @@ def family_record(case: FamilyCase) -> FamilyRecord:
         plans=of_case(ServicePlan, ServicePlan.created_at.desc(), options=(selectinload(ServicePlan.reviews),)),
         services_done=of_case(CaseService, CaseService.on.desc(), CaseService.id.desc()),
         notes=notes,
-        users={u.id: u.display_name for u in db.session.scalars(sa.select(User).where(User.id.in_(
-            {c.worker_id for c in contacts} | {n.written_by_id for n in notes} | {0})))},
         member_changes=changes,
         parts={name: value for part in RECORD_PARTS for name, value in part(case).items()},
     )

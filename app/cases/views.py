@@ -227,10 +227,12 @@ def _page(case: FamilyCase, *, status: int = 200, error: str | None = None, sect
         member_changes=record.member_changes, can_edit_household=services.can_edit_household(case, membership),
         current_members=[m for m in case.members if m.is_current],
         former_members=[m for m in case.members if not m.is_current], status=status, case=case, reports=record.reports,
-        events=record.events.events, timeline_more=record.events.more, contacts=record.contacts, vulnerability=vulnerability,
+        events=record.events.events, timeline_more=record.events.more, contacts=record.contacts.items,
+        contacts_more=record.contacts.more, contacts_total=record.contacts.total, vulnerability=vulnerability,
         assessment_report=record.assessment_report, tipvdas=record.tipvdas, safeties=record.safeties,
-        plans=record.plans, services_done=record.services_done, notes=record.notes, factor_text=factor_text,
-        users=record.users, **record.parts,
+        plans=record.plans, services_done=record.services_done, notes=record.notes.items, notes_more=record.notes.more,
+        notes_total=record.notes.total, factor_text=factor_text,
+        **record.parts,
         dues=deadlines.case_deadlines(case, utcnow(), services.next_plan_review(case)),
         forms=_forms(case, forms), error=error, section=section, table=table, unsaved_forms=[unsaved] if unsaved else None,
         can_write=services.can_write(case, membership), lead_supervisor=services.is_lead_supervisor(case, membership),
@@ -284,6 +286,31 @@ def timeline(case_id: int):
     return audit.read_page(lambda: render("cases/timeline.html", fragment="timeline_items", case=case,
                                           events=page.events, timeline_more=page.more),
                            record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早歷程")
+
+
+@bp.get("/<int:case_id>/contacts")
+@requires(*READERS)
+def older_contacts(case_id: int):
+    """Older visits and contacts, a page at a time (``before``: the last one shown); for htmx the rows
+    alone, appended to the record's list."""
+    case = _case_or_404(case_id)
+    page = queries.contacts_page(case, request.args.get("before", type=int))
+    return audit.read_page(lambda: render(
+        "cases/older.html", fragment="items", case=case, heading="較早的訪視與聯繫", partial="cases/_contact_items.html",
+        items=page.items, contacts=page.items, contacts_more=page.more, members_by_id={m.id: m for m in case.members}),
+        record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早的訪視紀錄")
+
+
+@bp.get("/<int:case_id>/notes")
+@requires(*READERS)
+def older_notes(case_id: int):
+    """Older work notes, a page at a time, as ``older_contacts``."""
+    case = _case_or_404(case_id)
+    page = queries.notes_page(case, request.args.get("before", type=int))
+    return audit.read_page(lambda: render(
+        "cases/older.html", fragment="items", case=case, heading="較早的工作紀錄", partial="cases/_note_items.html",
+        items=page.items, notes=page.items, notes_more=page.more),
+        record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早的工作紀錄")
 
 
 STALE = "此案剛被其他人更新；您的內容尚未儲存，仍保留在畫面上。請確認後再送出。"

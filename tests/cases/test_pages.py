@@ -173,6 +173,7 @@ def test_a_long_timeline_comes_a_page_at_a_time(as_user, demo, db):
     case_id, _ = _case(db, demo, "邱○○家")
     with tenancy.tenant_scope(demo.id):
         case = db.session.get(FamilyCase, case_id)
+        had = {"contacts": len(queries.family_record(case).contacts.items), "notes": len(queries.notes_page(case).items)}
         start = utcnow() - timedelta(days=5 * 365)
         for i in range(130):
             cases.add_event(case, "note", f"第{i:03d}筆歷程", at=start + timedelta(days=i * 14))
@@ -200,3 +201,51 @@ def test_a_long_timeline_comes_a_page_at_a_time(as_user, demo, db):
     # another county and a partner reach none of it by changing the id in the URL
     assert as_user("hua.sw1").get(f"/cases/{case_id}/timeline?before=1").status_code == 404
     assert as_user("ngo.staff").get(f"/cases/{case_id}/timeline").status_code in (403, 404)
+
+
+def _follow_pages(client, html: str, row: str) -> list[str]:
+    """The rows of a list and of every older page its 「顯示較早…」 link brings in (as htmx does), in order."""
+    rows = re.findall(row, html)
+    nxt = re.search(r'hx-get="([^"]+)"', html)
+    while nxt:
+        part = client.get(nxt.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"}).text
+        assert "<html" not in part  # the rows alone
+        rows += re.findall(row, part)
+        nxt = re.search(r'hx-get="([^"]+)"', part)
+    return rows
+
+
+def test_a_five_year_family_shows_its_latest_visits_and_notes_and_the_rest_a_page_at_a_time(as_user, demo, db, factories):
+    """Step 14: a family with five years of visits and work notes (130 of each) — the record lists the
+    latest 20 of each with their totals; older ones come 20 at a time (htmx appends them; without it, a
+    page of their own), none twice, none lost, even when many were written in the same second."""
+    from app.cases.reference import ContactMethod
+
+    case_id, _ = _case(db, demo, "邱○○家")
+    sw, sw_m = factories.user("tpe.sw1"), None
+    sw_m = next(m for m in sw.memberships)
+    with tenancy.tenant_scope(demo.id):
+        case = db.session.get(FamilyCase, case_id)
+        had = {"contacts": len(queries.family_record(case).contacts.items), "notes": len(queries.notes_page(case).items)}
+        start = utcnow() - timedelta(days=5 * 365)
+        case.received_at = start - timedelta(days=1)
+        for i in range(130):
+            cases.record_contact(case, sw, sw_m, contacted_at=start + timedelta(days=i * 14), method=ContactMethod.PHONE,
+                                 duration_minutes=10, persons_seen=[], child_seen=False, note=f"第{i:03d}次訪視")
+            cases.add_note(case, sw, sw_m, f"第{i:03d}則紀錄")  # written now: the same second, told apart by id
+        db.session.commit()
+    client = as_user("tpe.sw1")
+    page = client.get(f"/cases/{case_id}").text
+    assert page.count('class="border-bottom py-2 small contact"') == queries.RECORD_PAGE
+    assert page.count('class="border-bottom py-2 small note"') == queries.RECORD_PAGE
+    assert f"訪視與聯繫（{130 + had['contacts']}）" in page and f"工作紀錄（{130 + had['notes']}）" in page
+    for list_id, row in (("contact-list", r"第(\d{3})次訪視"), ("note-list", r"第(\d{3})則紀錄")):
+        section = page.split(f'id="{list_id}"', 1)[1].split("</section>", 1)[0]
+        numbers = [int(n) for n in _follow_pages(client, section, row)]
+        assert numbers == list(range(129, -1, -1))  # newest first, each once
+    whole = client.get(f"/cases/{case_id}/contacts?before=999999999").text  # no htmx: a page of its own
+    assert "較早的訪視與聯繫" in whole and "<html" in whole and whole.count("small contact") == queries.RECORD_PAGE
+    # another county and a partner reach none of it by changing the id in the URL
+    for path in ("contacts", "notes"):
+        assert as_user("hua.sw1").get(f"/cases/{case_id}/{path}?before=1").status_code == 404
+        assert as_user("ngo.staff").get(f"/cases/{case_id}/{path}").status_code in (403, 404)
