@@ -92,6 +92,8 @@ ROUTES = {
     "cases.inbox": Route((SW,)),
     "cases.case_detail": Route((SW, DISPATCH, COUNTY_ADMIN), {"case_id": "tpe_case"}, True),
     "cases.timeline": Route((SW, DISPATCH, COUNTY_ADMIN), {"case_id": "tpe_case"}, True),  # step 14: older timeline pages
+    "cases.older_contacts": Route((SW, DISPATCH, COUNTY_ADMIN), {"case_id": "tpe_case"}, True),  # step 14: older visits
+    "cases.older_notes": Route((SW, DISPATCH, COUNTY_ADMIN), {"case_id": "tpe_case"}, True),  # step 14: older work notes
     # Step 3: the family record
     "cases.search": Route((SW, DISPATCH, COUNTY_ADMIN)),
     "cases.mine": Route((SW,)),

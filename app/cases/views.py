@@ -288,7 +288,7 @@ def timeline(case_id: int):
                            record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早歷程")
 
 
-@bp.get("/<int:case_id>/contacts")
+@bp.get("/<int:case_id>/contacts/older")
 @requires(*READERS)
 def older_contacts(case_id: int):
     """Older visits and contacts, a page at a time (``before``: the last one shown); for htmx the rows
@@ -301,7 +301,7 @@ def older_contacts(case_id: int):
         record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早的訪視紀錄")
 
 
-@bp.get("/<int:case_id>/notes")
+@bp.get("/<int:case_id>/notes/older")
 @requires(*READERS)
 def older_notes(case_id: int):
     """Older work notes, a page at a time, as ``older_contacts``."""

@@ -243,9 +243,9 @@ def test_a_five_year_family_shows_its_latest_visits_and_notes_and_the_rest_a_pag
         section = page.split(f'id="{list_id}"', 1)[1].split("</section>", 1)[0]
         numbers = [int(n) for n in _follow_pages(client, section, row)]
         assert numbers == list(range(129, -1, -1))  # newest first, each once
-    whole = client.get(f"/cases/{case_id}/contacts?before=999999999").text  # no htmx: a page of its own
+    whole = client.get(f"/cases/{case_id}/contacts/older?before=999999999").text  # no htmx: a page of its own
     assert "較早的訪視與聯繫" in whole and "<html" in whole and whole.count("small contact") == queries.RECORD_PAGE
     # another county and a partner reach none of it by changing the id in the URL
     for path in ("contacts", "notes"):
-        assert as_user("hua.sw1").get(f"/cases/{case_id}/{path}?before=1").status_code == 404
-        assert as_user("ngo.staff").get(f"/cases/{case_id}/{path}").status_code in (403, 404)
+        assert as_user("hua.sw1").get(f"/cases/{case_id}/{path}/older?before=1").status_code == 404
+        assert as_user("ngo.staff").get(f"/cases/{case_id}/{path}/older").status_code in (403, 404)
