@@ -288,29 +288,30 @@ def timeline(case_id: int):
                            record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早歷程")
 
 
+def _older(case: FamilyCase, page_of, name: str, heading: str, what: str, **context):
+    """A page of one of the record's lists older than ``before`` (the last row shown); for htmx the rows
+    alone, appended to the record's list. ``name``: the list's name in its partial (rows, ``<name>_more``)."""
+    page = page_of(case, request.args.get("before", type=int))
+    return audit.read_page(lambda: render(
+        "cases/older.html", fragment="items", case=case, heading=heading, partial=f"cases/_{name}_items.html",
+        items=page.items, **{f"{name}s": page.items, f"{name}s_more": page.more}, **context),
+        record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} {what}")
+
+
 @bp.get("/<int:case_id>/contacts/older")
 @requires(*READERS)
 def older_contacts(case_id: int):
-    """Older visits and contacts, a page at a time (``before``: the last one shown); for htmx the rows
-    alone, appended to the record's list."""
+    """Older visits and contacts, a page at a time."""
     case = _case_or_404(case_id)
-    page = queries.contacts_page(case, request.args.get("before", type=int))
-    return audit.read_page(lambda: render(
-        "cases/older.html", fragment="items", case=case, heading="較早的訪視與聯繫", partial="cases/_contact_items.html",
-        items=page.items, contacts=page.items, contacts_more=page.more, members_by_id={m.id: m for m in case.members}),
-        record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早的訪視紀錄")
+    return _older(case, queries.contacts_page, "contact", "較早的訪視與聯繫", "較早的訪視紀錄",
+                  members_by_id={m.id: m for m in case.members})
 
 
 @bp.get("/<int:case_id>/notes/older")
 @requires(*READERS)
 def older_notes(case_id: int):
-    """Older work notes, a page at a time, as ``older_contacts``."""
-    case = _case_or_404(case_id)
-    page = queries.notes_page(case, request.args.get("before", type=int))
-    return audit.read_page(lambda: render(
-        "cases/older.html", fragment="items", case=case, heading="較早的工作紀錄", partial="cases/_note_items.html",
-        items=page.items, notes=page.items, notes_more=page.more),
-        record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早的工作紀錄")
+    """Older work notes, a page at a time."""
+    return _older(_case_or_404(case_id), queries.notes_page, "note", "較早的工作紀錄", "較早的工作紀錄")
 
 
 STALE = "此案剛被其他人更新；您的內容尚未儲存，仍保留在畫面上。請確認後再送出。"
