@@ -199,6 +199,7 @@ ROUTES = {
     "campaigns.rules": Route((MINISTRY,)),
     "campaigns.county_list": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
     "campaigns.compute": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
+    "campaigns.list_run": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
     "campaigns.tick": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
     "campaigns.add_network": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),
     "campaigns.import_network": Route((COUNTY_ADMIN,), {"campaign_id": "campaign"}),

@@ -61,6 +61,7 @@ RECORD_TYPES = [
     ("campaigns", "春節關懷訪視"),
     ("campaign_entries", "訪視名單"),
     ("campaign_manual_indicators", "人工勾選指標"),
+    ("campaign_list_runs", "訪視名單計算"),
     ("campaign_visits", "關懷訪視紀錄"),
     ("campaign_duty_contacts", "春節值勤"),
     ("target_denominators", "目標分母"),

@@ -9,10 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..cases.models import case_number_of
+from ..core.documents import TRANSITIONS as QUEUED_DOCUMENT, DocumentStatus, QueuedDocumentMixin
 from ..core.enums import LabeledEnum, enum_column_type
 from ..core.filters import roc_date
 from ..core.models import TimestampMixin, UTCDateTime, utcnow
 from ..core.tenancy import TenantMixin
+from ..core.workflow import Workflow
 from ..extensions import db
 
 
@@ -174,3 +176,43 @@ class DutyContact(TenantMixin, db.Model):
 
     def __str__(self) -> str:
         return f"春節值勤 {roc_date(self.on_date, 'short')} {self.person}"
+
+
+class ListRun(QueuedDocumentMixin, TenantMixin, db.Model):
+    """One computation of a county's visit list, made by a job (the shared queued-document lifecycle):
+    at 100,000 open families it is seconds of work, never a web request's. The page polls it and shows
+    the job's progress; what the computation found is kept on it."""
+
+    __tablename__ = "campaign_list_runs"
+
+    # A computation still queued or running after this long died with its worker: shown failed, retriable.
+    STALE_AFTER_SECONDS = 10 * 60
+    __status_type__ = "list_run_status"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), nullable=False, index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    families: Mapped[int] = mapped_column(nullable=False, default=0)  # open families read
+    listed: Mapped[int] = mapped_column(nullable=False, default=0)
+    added: Mapped[int] = mapped_column(nullable=False, default=0)
+    removed: Mapped[int] = mapped_column(nullable=False, default=0)
+    counts: Mapped[dict] = mapped_column(sa.JSON(), nullable=False, default=dict)  # indicator → families listed by it
+    seconds: Mapped[float] = mapped_column(sa.Float(), nullable=False, default=0.0)
+
+    requested_by = relationship("User")
+
+    __audited__ = True
+
+    def __str__(self) -> str:
+        return "春節關懷名單計算"
+
+    def job_started(self, at: datetime) -> None:
+        self.started_at = at
+
+
+LIST_RUN_WORKFLOW = Workflow(
+    "campaign_list_run", label="名單計算", states=DocumentStatus, transitions=QUEUED_DOCUMENT,
+    record_type="campaign_list_runs", describe=str)
+"""A county's visit-list computation, made by a job; the audit entry each transition writes is its history."""
+ListRun.WORKFLOW = LIST_RUN_WORKFLOW

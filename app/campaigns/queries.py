@@ -10,11 +10,12 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from ..cases.models import CaseMember
+from ..cases.models import CaseMember, FamilyCase
 from ..core import tenancy
+from ..core.documents import DocumentStatus
 from ..extensions import db
 from ..tenants.models import County, Unit
-from .models import Campaign, CampaignVisit, ManualIndicator, RuleSet, VisitEntry
+from .models import Campaign, CampaignVisit, ListRun, ManualIndicator, RuleSet, VisitEntry
 
 PARTNER_CROSSING = "partner visiting unit: the families assigned to it"
 
@@ -50,30 +51,64 @@ def rule_versions() -> list[RuleSet]:
     return db.session.scalars(sa.select(RuleSet).order_by(RuleSet.version.desc())).all()
 
 
+LIST_PAGE = 50
+
+
 @dataclass
 class CountyList:
-    """The county's visit list: the families listed (in-person visits first), the rule version the list was
-    computed with, how many families each indicator listed, and the indicators a worker ticked by hand
+    """A page of the county's visit list (in-person visits first, then by case), as filtered: the
+    families on it with their cases, the list's totals (all of it, and as filtered), the rule version,
+    how many families each indicator listed, and the indicators ticked by hand for the families shown
     (case id → code → reason)."""
 
-    entries: list[VisitEntry]
+    pagination: object
     rule_set: RuleSet
+    total: int
+    in_person: int
     counts: dict[str, int]
     ticks: dict[int, dict[str, str]]
 
+    @property
+    def entries(self) -> list[VisitEntry]:
+        return self.pagination.items
 
-def county_list(campaign: Campaign) -> CountyList:
-    entries = db.session.scalars(sa.select(VisitEntry).where(VisitEntry.campaign_id == campaign.id)
-                                 .order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)).all()
+
+def county_list(campaign: Campaign, county_id: int, *, page: int = 1, unit_id: int | None = None,
+                way: str = "", case_no: str = "", latest_run: ListRun | None = None) -> CountyList:
+    """One page of the county's list (at 100,000 open families about 10,000 are listed: read 50 at a
+    time, the totals counted in the database). The count by indicator is the latest computation's
+    (an entry's indicators change only when the list is computed); without one, counted here."""
+    base = sa.select(VisitEntry).where(VisitEntry.campaign_id == campaign.id, VisitEntry.tenant_id == county_id)
+    total, in_person = db.session.execute(
+        sa.select(sa.func.count(VisitEntry.id), sa.func.count(VisitEntry.id).filter(VisitEntry.in_person.is_(True)))
+        .where(VisitEntry.campaign_id == campaign.id, VisitEntry.tenant_id == county_id)).one()
+    stmt = base
+    if unit_id:
+        stmt = stmt.where(VisitEntry.visiting_unit_id == unit_id)
+    if way in ("in_person", "phone"):
+        stmt = stmt.where(VisitEntry.in_person.is_(way == "in_person"))
+    if case_no.strip():
+        stmt = stmt.join(FamilyCase, FamilyCase.id == VisitEntry.case_id).where(
+            FamilyCase.case_no.contains(case_no.strip().upper(), autoescape=True))
+    stmt = stmt.options(joinedload(VisitEntry.case)).order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)
+    pagination = db.paginate(stmt, page=page, per_page=LIST_PAGE, error_out=False)
     rule_set = db.session.get(RuleSet, campaign.rule_set_id)
-    counts: dict[str, int] = {}
-    for e in entries:
-        for code in e.indicators:
-            counts[code] = counts.get(code, 0) + 1
+    if latest_run is not None and latest_run.status == DocumentStatus.DONE:
+        counts = dict(latest_run.counts or {})
+    else:
+        counts = {}
+        for (codes,) in db.session.execute(sa.select(VisitEntry.indicators).where(
+                VisitEntry.campaign_id == campaign.id, VisitEntry.tenant_id == county_id)):
+            for code in codes or ():
+                counts[code] = counts.get(code, 0) + 1
     ticks: dict = {}
-    for mark in db.session.scalars(sa.select(ManualIndicator).where(ManualIndicator.campaign_id == campaign.id)):
-        ticks.setdefault(mark.case_id, {})[mark.code] = mark.reason
-    return CountyList(entries, rule_set, counts, ticks)
+    shown = [e.case_id for e in pagination.items]
+    if shown:
+        for case_id, code, reason in db.session.execute(sa.select(
+                ManualIndicator.case_id, ManualIndicator.code, ManualIndicator.reason).where(
+                ManualIndicator.campaign_id == campaign.id, ManualIndicator.case_id.in_(shown))):
+            ticks.setdefault(case_id, {})[code] = reason
+    return CountyList(pagination, rule_set, total, in_person, counts, ticks)
 
 
 def assigned_counts(unit_id: int, *, partner: bool) -> dict[int, int]:

@@ -11,9 +11,11 @@ recomputed.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,7 +27,7 @@ from ..cases import services as cases
 from ..cases.models import OPEN_STATUSES, CaseMember, CaseUnit, CaseUnitRole, FamilyCase
 from ..cases.services import find_by_number
 from ..core.errors import Invalid
-from ..core import deadlines
+from ..core import deadlines, documents, jobs
 from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
 from ..extensions import db
@@ -40,6 +42,7 @@ from .models import (
     CampaignVisit,
     DutyContact,
     EntrySource,
+    ListRun,
     ManualIndicator,
     NetworkKind,
     RuleSet,
@@ -110,32 +113,49 @@ def open_campaign(name: str, holiday_start: date, holiday_end: date, user, *, st
 
 # --- A county's visit list -----------------------------------------------------------------------------
 
-def families(county_id: int, campaign: Campaign) -> list[R.Family]:
-    """The facts of every open case of the county, in a handful of queries (no per-case queries)."""
+@functools.lru_cache(maxsize=4096)
+def _json_list(text: str | None) -> tuple:
+    """A JSON list column read as text, parsed once per distinct value: a county's 300,000 members
+    carry a few dozen distinct flag lists, and decoding each row's was a third of the computation."""
+    return tuple(json.loads(text) or ()) if text else ()
+
+
+def families(county_id: int, campaign: Campaign, progress=None) -> list[R.Family]:
+    """The facts of every open case of the county: three column queries over the county's open cases
+    (members and reports semi-joined to them, no id lists, no ORM objects, no per-case queries).
+    ``progress(done, total)`` is told as the facts are read."""
+    open_cases = sa.select(FamilyCase.id).where(FamilyCase.tenant_id == county_id,
+                                                FamilyCase.status.in_(OPEN_STATUSES))
     cases = db.session.execute(
-        sa.select(FamilyCase.id, FamilyCase.concerns).where(FamilyCase.tenant_id == county_id,
-                                                            FamilyCase.status.in_(OPEN_STATUSES))
-        .order_by(FamilyCase.id)).all()
-    ids = [c.id for c in cases]
+        sa.select(FamilyCase.id, sa.cast(FamilyCase.concerns, sa.Text)).where(
+            FamilyCase.tenant_id == county_id, FamilyCase.status.in_(OPEN_STATUSES)).order_by(FamilyCase.id)).all()
+    total = len(cases)
     members, report_dates, tipvda, manual = defaultdict(list), defaultdict(list), {}, defaultdict(dict)
-    for chunk in range(0, len(ids), 5000):
-        part = ids[chunk:chunk + 5000]
-        for case_id, relation, born, estimated, flags, placed in db.session.execute(
-                sa.select(CaseMember.case_id, CaseMember.relation, CaseMember.birth_date, CaseMember.estimated_age,
-                          CaseMember.flags, CaseMember.placement_ended_on).where(CaseMember.case_id.in_(part))):
-            members[case_id].append(R.Member(getattr(relation, "value", relation), born, estimated, tuple(flags or ()),
-                                             placed))
-        for case_id, received, concerns, score in db.session.execute(
-                sa.select(Report.case_id, Report.received_at, Report.concerns, Report.tipvda_score)
-                .where(Report.case_id.in_(part)).order_by(Report.received_at)):
-            if set(concerns or ()) & COUNTED_REPORT_CONCERNS:
-                report_dates[case_id].append(to_taipei(received).date())
-            tipvda.setdefault(case_id, score)  # the score at receipt: the earliest report's
-    for tick in db.session.scalars(sa.select(ManualIndicator).where(ManualIndicator.campaign_id == campaign.id)):
+    member = R.Member
+    for case_id, relation, born, estimated, flags, placed in db.session.execute(
+            sa.select(CaseMember.case_id, sa.cast(CaseMember.relation, sa.String), CaseMember.birth_date,
+                      CaseMember.estimated_age,
+                      sa.cast(CaseMember.flags, sa.Text), CaseMember.placement_ended_on)
+            .where(CaseMember.tenant_id == county_id, CaseMember.case_id.in_(open_cases.scalar_subquery()))):
+        members[case_id].append(member(relation, born, estimated, _json_list(flags), placed))
+    if progress:
+        progress(total // 3, total)
+    counted = COUNTED_REPORT_CONCERNS
+    for case_id, received, concerns, score in db.session.execute(
+            sa.select(Report.case_id, Report.received_at, sa.cast(Report.concerns, sa.Text), Report.tipvda_score)
+            .where(Report.tenant_id == county_id, Report.case_id.in_(open_cases.scalar_subquery()))
+            .order_by(Report.received_at)):
+        if counted.intersection(_json_list(concerns)):
+            report_dates[case_id].append(to_taipei(received).date())
+        tipvda.setdefault(case_id, score)  # the score at receipt: the earliest report's
+    if progress:
+        progress(2 * total // 3, total)
+    for tick in db.session.scalars(sa.select(ManualIndicator).where(ManualIndicator.campaign_id == campaign.id,
+                                                                    ManualIndicator.tenant_id == county_id)):
         manual[tick.case_id][tick.code] = tick.reason
-    return [R.Family(case_id=c.id, concerns=tuple(c.concerns or ()), members=tuple(members[c.id]),
-                     report_dates=tuple(report_dates[c.id]), tipvda_at_receipt=tipvda.get(c.id),
-                     manual=dict(manual[c.id])) for c in cases]
+    return [R.Family(case_id=case_id, concerns=_json_list(concerns), members=tuple(members[case_id]),
+                     report_dates=tuple(report_dates[case_id]), tipvda_at_receipt=tipvda.get(case_id),
+                     manual=dict(manual[case_id])) for case_id, concerns in cases]
 
 
 def lead_units(case_ids: list[int]) -> dict[int, int]:
@@ -144,37 +164,103 @@ def lead_units(case_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def compute_list(campaign: Campaign, county_id: int, on: date | None = None) -> dict:
-    """Compute (or recompute) the county's list. Returns counts of what changed."""
+def compute_list(campaign: Campaign, county_id: int, on: date | None = None, progress=None) -> dict:
+    """Compute (or recompute) the county's list. Returns counts of what changed, and how many listed
+    families each indicator chose. ``progress(done, total)`` is told along the way (the job passes it on
+    to the page). An entry whose verdict has not changed is not written again (nor audited again)."""
     rule_set = db.session.get(RuleSet, campaign.rule_set_id)
+    rules, day = rule_set.rules, campaign.starts_on
     on = on or today()
-    verdicts = {f.case_id: R.evaluate(f, rule_set.rules, campaign.starts_on) for f in families(county_id, campaign)}
+    facts = families(county_id, campaign, progress)
+    total, verdicts = len(facts), {}
+    for n, family in enumerate(facts, start=1):
+        verdicts[family.case_id] = R.evaluate(family, rules, day)
+        if progress and n % 20_000 == 0:
+            progress(2 * total // 3 + n // 6, total)
     chosen = {cid: v for cid, v in verdicts.items() if v.qualifies}
     leads = lead_units(list(chosen))
     existing = {e.case_id: e for e in db.session.scalars(sa.select(VisitEntry).where(
         VisitEntry.campaign_id == campaign.id, VisitEntry.tenant_id == county_id))}
     added = removed = 0
+    counts: dict[str, int] = {}
     for case_id, verdict in chosen.items():
+        for code in verdict.indicators:
+            counts[code] = counts.get(code, 0) + 1
         entry = existing.get(case_id)
         if entry is None:
             entry = VisitEntry(tenant_id=county_id, campaign_id=campaign.id, case_id=case_id,
                                visiting_unit_id=leads.get(case_id))
             db.session.add(entry)
             added += 1
-        elif entry.source == EntrySource.NETWORK:
-            pass  # the family also qualifies by the rules: the rules' reasons take over below
-        entry.source = EntrySource.ADULT_PROTECTION if verdict.route == "adult_protection" else EntrySource.RULES
-        entry.indicators = list(verdict.indicators)
-        entry.in_person = verdict.in_person
-        entry.rule_set_id, entry.computed_on, entry.lead_unit_id = rule_set.id, on, leads.get(case_id)
+        # A network entry whose family also qualifies by the rules: the rules' reasons take over.
+        values = {"source": EntrySource.ADULT_PROTECTION if verdict.route == "adult_protection" else EntrySource.RULES,
+                  "indicators": list(verdict.indicators), "in_person": verdict.in_person, "rule_set_id": rule_set.id,
+                  "computed_on": on, "lead_unit_id": leads.get(case_id)}
         if entry.visiting_unit_id is None:
-            entry.visiting_unit_id = leads.get(case_id)
+            values["visiting_unit_id"] = leads.get(case_id)
+        for name, value in values.items():
+            if getattr(entry, name) != value:
+                setattr(entry, name, value)
     for case_id, entry in existing.items():
         if case_id not in chosen and entry.source != EntrySource.NETWORK:
             db.session.delete(entry)
             removed += 1
     db.session.flush()
-    return {"families": len(verdicts), "listed": len(chosen), "added": added, "removed": removed}
+    if progress:
+        progress(total, total)
+    return {"families": total, "listed": len(chosen), "added": added, "removed": removed, "counts": counts}
+
+
+# --- The computation as a job --------------------------------------------------------------------------
+
+LIST_JOB_TIMEOUT = 10 * 60
+
+
+def latest_run(campaign: Campaign, county_id: int) -> ListRun | None:
+    return db.session.scalars(sa.select(ListRun).where(ListRun.campaign_id == campaign.id,
+                                                       ListRun.tenant_id == county_id)
+                              .order_by(ListRun.id.desc()).limit(1)).first()
+
+
+def reconcile_run(run: ListRun) -> ListRun:
+    """A computation still marked waiting whose RQ job failed, was stopped or vanished is failed (shown
+    with the way to compute again), never endless progress."""
+    documents.refresh_dead([run])
+    return run
+
+
+def computing(campaign: Campaign, county_id: int) -> bool:
+    latest = latest_run(campaign, county_id)
+    return latest is not None and reconcile_run(latest).state() == "busy"
+
+
+def request_list(campaign: Campaign, county_id: int, user) -> ListRun:
+    """Queue a computation of the county's list (a job: at 100,000 open families it is seconds of work).
+    While one is waiting or running, asking again (a double click, a second tab) answers that one."""
+    latest = latest_run(campaign, county_id)
+    if latest is not None and reconcile_run(latest).state() == "busy":
+        return latest
+    run = documents.request(ListRun(tenant_id=county_id, campaign_id=campaign.id,
+                                    requested_by_id=getattr(user, "id", None)), actor=user)
+    documents.enqueue(run, make_list, run.id, county_id, run.requested_by_id, job_timeout=LIST_JOB_TIMEOUT)
+    return run
+
+
+def make_list(run_id: int, county_id: int, user_id: int | None) -> int:
+    """The job: compute the list and keep what it found on the run, in one commit (the job runner's).
+    Returns the number of families listed."""
+    return documents.run(ListRun, run_id, county_id, user_id, _produce_list,
+                         explain=lambda exc: f"{type(exc).__name__}: {exc}")
+
+
+def _produce_list(run: ListRun) -> int:
+    started = time.perf_counter()
+    campaign = db.session.get(Campaign, run.campaign_id)
+    result = compute_list(campaign, run.tenant_id, progress=jobs.report_progress)
+    run.families, run.listed, run.added, run.removed = (result["families"], result["listed"], result["added"],
+                                                        result["removed"])
+    run.counts, run.seconds = result["counts"], round(time.perf_counter() - started, 2)
+    return result["listed"]
 
 
 # --- Families from the network units' lists ---------------------------------------------------------

@@ -12,7 +12,9 @@ from flask_login import current_user
 from ..accounts.models import Role
 from ..cases.models import FamilyCase
 from ..cases.services import find_by_number
-from ..core import edge, tenancy
+from ..core import edge, jobs, tenancy
+from ..core.documents import DocumentStatus
+from ..core.jobs import JobsUnavailable
 from ..core.forms import parse_amount, parse_flexible_date, too_long
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render
@@ -105,21 +107,30 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
     return campaign
 
 
+def _list_filters() -> dict:
+    """The list's page and filters as asked (a wrong value is ignored, never an error page)."""
+    args = request.args
+    return {"page": args.get("page", 1, type=int) or 1, "unit_id": args.get("unit", 0, type=int) or None,
+            "way": args.get("way", "") if args.get("way", "") in ("in_person", "phone") else "",
+            "case_no": args.get("q", "")[:30]}
+
+
 def _list_page(campaign: Campaign, error=None, status=200, network_form=None, imported=None):
     county_id = g.membership.county_id
-    page = queries.county_list(campaign)
+    run = services.latest_run(campaign, county_id)
+    filters = _list_filters()
+    page = queries.county_list(campaign, county_id, latest_run=run, **filters)
     rule_set = page.rule_set
     labels = services.indicator_labels(rule_set)
     units = services.visiting_unit_choices(county_id)
     manual_codes = [k for k in labels if k[0] in "12" and any(
         r["test"] == "manual" and f"{k[0]}{r['code']}" == k for r in rule_set.rules["level1" if k[0] == "1" else "level2"])]
-    tick_form = TickForm(formdata=None)
+    tick_form = TickForm(request.form) if request.method == "POST" and request.endpoint == "campaigns.tick" \
+        else TickForm(formdata=None)
     tick_form.code.choices = [(c, f"{c}｜{labels[c]}") for c in manual_codes]
-    if tick_form is not None and request.method == "POST" and request.endpoint == "campaigns.tick":
-        tick_form = TickForm(request.form)
-        tick_form.code.choices = [(c, f"{c}｜{labels[c]}") for c in manual_codes]
-    return render("campaigns/list.html", status=status, campaign=campaign, entries=page.entries, labels=labels,
-                  counts=page.counts, ticks=page.ticks,
+    return render("campaigns/list.html", status=status, campaign=campaign, page=page, entries=page.entries,
+                  labels=labels, counts=page.counts, ticks=page.ticks, filters=filters, run=run,
+                  progress=jobs.progress_of(run.job_id) if run is not None and run.state() == "busy" else None,
                   units=unit_choices(units), overlaps=services.overlaps(page.entries), error=error, rule_set=rule_set,
                   tick_form=tick_form, unit_form=UnitForm(formdata=None),
                   network_form=network_form or NetworkForm(formdata=None), import_form=ImportForm(formdata=None),
@@ -132,14 +143,50 @@ def county_list(campaign_id: int):
     return _list_page(_campaign_or_404(campaign_id))
 
 
+def _computed_message(campaign: Campaign, run) -> str:
+    return (f"已依規則第 {campaign.rule_set.version} 版計算：在案家庭 {run.families:,} 戶，列入 {run.listed:,} 戶"
+            f"（新增 {run.added:,}、移除 {run.removed:,}；{run.seconds:.1f} 秒）。")
+
+
+def _after_request_list(campaign: Campaign, run, asked: str):
+    """Where a request to compute the list answers: the list, with what the computation found when it is done
+    already (no job queue: it ran in the request), else with the computation's progress on top."""
+    if run.status == DocumentStatus.DONE:
+        flash(((asked + "；") if asked else "") + _computed_message(campaign, run), "success")
+    elif run.state() == "busy":
+        flash(((asked + "；") if asked else "") + "名單計算中，完成後此頁會自動更新。", "info")
+    else:
+        flash(((asked + "；") if asked else "") + f"名單計算失敗：{run.error[:200]}", "danger")
+    return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id) + "#list-run")
+
+
 @bp.post("/<int:campaign_id>/compute")
 @requires(Role.COUNTY_ADMIN)
-@edge.transaction
 def compute(campaign_id: int):
+    """Compute the county's list: a job (seconds of work at 100,000 open families), its progress shown."""
     campaign = _campaign_or_404(campaign_id)
-    result = services.compute_list(campaign, g.membership.county_id)
-    flash(f"已依規則第 {campaign.rule_set.version} 版計算：在案家庭 {result['families']} 戶，列入 {result['listed']} 戶"
-          f"（新增 {result['added']}、移除 {result['removed']}）。", "success")
+    try:
+        return edge.act_then(lambda: services.request_list(campaign, g.membership.county_id, current_user),
+                             lambda run: _after_request_list(_campaign_or_404(campaign_id), run, ""),
+                             lambda error: _refused_on_list(campaign_id, error))
+    except JobsUnavailable as exc:  # the run is kept as failed; asking again queues a new one
+        return _list_page(_campaign_or_404(campaign_id), error=str(exc), status=503)
+
+
+@bp.get("/<int:campaign_id>/list-run")
+@requires(Role.COUNTY_ADMIN)
+def list_run(campaign_id: int):
+    """The computation's progress (the list page polls it while a job runs); once it has ended, the list
+    page again, whole, with what it found."""
+    campaign = _campaign_or_404(campaign_id)
+    run = services.latest_run(campaign, g.membership.county_id)
+    if run is not None:
+        services.reconcile_run(run)
+    if run is not None and run.state() == "busy":
+        return render("campaigns/list.html", fragment="run_status", campaign=campaign, run=run,
+                      progress=jobs.progress_of(run.job_id))
+    if run is not None and getattr(request, "htmx", None):
+        return _after_request_list(campaign, run, "")
     return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id))
 
 
@@ -186,16 +233,20 @@ def tick(campaign_id: int):
     def tick_and_compute():
         if not form.validate():
             raise services.CampaignError("勾選此指標時請寫明個案案號與理由。")
+        if services.computing(campaign, g.membership.county_id):
+            raise services.CampaignError("名單正在計算中，請待計算完成後再勾選（您填寫的內容保留在右側）。")
         case = _county_case(form.case_no.data)
         services.tick(campaign, case, form.code.data, form.reason.data, current_user)
-        services.compute_list(campaign, g.membership.county_id)
-        return case
+        return case, services.request_list(campaign, g.membership.county_id, current_user)
 
-    def done(case: FamilyCase):
-        flash(f"已勾選 {case.case_no} 的 {form.code.data} 並重新計算名單。", "success")
-        return redirect_to(url_for("campaigns.county_list", campaign_id=campaign_id))
+    def done(result):
+        case, run = result
+        return _after_request_list(_campaign_or_404(campaign_id), run, f"已勾選 {case.case_no} 的 {form.code.data}")
 
-    return edge.act_then(tick_and_compute, done, lambda error: _refused_on_list(campaign_id, error))
+    try:
+        return edge.act_then(tick_and_compute, done, lambda error: _refused_on_list(campaign_id, error))
+    except JobsUnavailable as exc:  # the tick is kept (committed before the job was asked for)
+        return _list_page(_campaign_or_404(campaign_id), error=f"已勾選；但{exc}", status=503)
 
 
 @bp.post("/<int:campaign_id>/network")

@@ -157,6 +157,35 @@ def death_of(job_id: str) -> str | None:
     return "工作已不在佇列中（背景程式可能已重啟）" if status == "missing" else f"背景工作中斷（{status}）"
 
 
+def report_progress(done: int, total: int) -> None:
+    """A running RQ job says how far it is (kept in the job's meta in Redis, read by :func:`progress_of`
+    for the page that polls it). Inline, the request waits for the job: nobody polls, nothing to keep."""
+    if not current_app.config.get("REDIS_URL"):
+        return
+    from rq import get_current_job  # lazy: only with REDIS_URL
+
+    job = get_current_job()
+    if job is not None:
+        job.meta["progress"] = [int(done), int(total)]
+        job.save_meta()
+
+
+def progress_of(job_id: str) -> tuple[int, int] | None:
+    """(done, total) of a job that reported its progress, or None (inline, not started, Redis down)."""
+    if not job_id or not current_app.config.get("REDIS_URL"):
+        return None
+    from redis.exceptions import RedisError  # lazy: only with REDIS_URL
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        meta = Job.fetch(job_id, connection=redis_connection()).get_meta(refresh=False)
+    except (NoSuchJobError, RedisError):
+        return None
+    progress = meta.get("progress")
+    return (int(progress[0]), int(progress[1])) if progress else None
+
+
 def _status_value(status) -> str:
     return getattr(status, "value", status) or "missing"
 

@@ -39,7 +39,7 @@ def test_the_list_names_who_qualifies_and_why_and_is_the_same_when_computed_agai
         assert services.db.session.scalars(sa.select(VisitEntry)).all() == []
 
 
-def test_county_administrator_computes_and_sets_the_visiting_unit(taipei_cases, as_user, db):
+def test_county_administrator_computes_and_sets_the_visiting_unit(taipei_cases, as_user, db, inline_jobs):
     t = taipei_cases
     drug, plain, cid = t["drug"].case_no, t["plain"].case_no, t["campaign"].id  # read before the commit expires them
     db.session.commit()
