@@ -77,6 +77,10 @@ def targets(owner: str) -> dict:
         referral_id = q("SELECT id FROM referrals WHERE to_unit_id = :u ORDER BY id DESC LIMIT 1", u=dv_unit).scalar()
         phone = q("""SELECT phone FROM case_members WHERE tenant_id = :c AND phone <> '' ORDER BY id LIMIT 1
                      OFFSET (SELECT count(*) / 3 FROM case_members WHERE tenant_id = :c AND phone <> '')""", c=taipei).scalar()
+        # the coming spring-festival campaign, whose lists seed-scale computed (step 14)
+        campaign = q("SELECT id FROM campaigns ORDER BY holiday_start DESC LIMIT 1").scalar()
+        listed = q("SELECT count(*) FROM campaign_entries WHERE campaign_id = :k AND tenant_id = :c",
+                   k=campaign, c=taipei).scalar() if campaign else 0
         sizes = {t: q(f"SELECT count(*) FROM {t}").scalar() for t in (
             "reports", "family_cases", "case_members", "case_contacts", "case_services", "case_events", "referrals",
             "disputes", "meetings", "action_items", "progress_entries", "users")}
@@ -86,7 +90,7 @@ def targets(owner: str) -> dict:
     return {"taipei": taipei, "case_id": case_id, "name_part": member.name[:2], "id_number": member.id_number,
             "meeting_id": meeting.id, "meeting_national": meeting.county_id is None, "meeting_open_items": open_items,
             "district": district.name, "district_id": district.id, "report_id": report_id, "referral_id": referral_id,
-            "phone": phone, "sizes": sizes}
+            "phone": phone, "campaign_id": campaign if listed else None, "campaign_listed": listed, "sizes": sizes}
 
 
 BENCH_REPORTS = ("SELECT id FROM reports WHERE source_name = '效能測試系統' "
@@ -224,6 +228,8 @@ def main():
             "home_ministry": ("moh.protect", f"{base}/", "", {}),
             "target_board_county": ("tpe.admin", f"{base}/targets", "資料時點", {}),
             "target_board_ministry": ("moh.protect", f"{base}/targets", "資料時點", {}),
+            "campaign_list": ("tpe.admin", f"{base}/campaigns/{t['campaign_id']}", "關懷訪視名單", {}),
+            "campaign_my_visits": ("tpe.sw1", f"{base}/campaigns/{t['campaign_id']}/visits", "", {}),
             "public_report_submit": ("public", f"{base}/report", "", {
                 "method": "POST", "cookie": form_cookie, "body": form_body,
                 "headers": "Content-Type: application/x-www-form-urlencoded"}),
@@ -235,7 +241,8 @@ def main():
         only = {p for p in args.only.split(",") if p}
         results = {}
         # a tiny data set (the CI's smoke run) may hold no open report, referral or phone of 臺北市: that page is skipped
-        missing = {"report_detail": "report_id", "referral_detail": "referral_id", "search_by_phone": "phone"}
+        missing = {"report_detail": "report_id", "referral_detail": "referral_id", "search_by_phone": "phone",
+                   "campaign_list": "campaign_id", "campaign_my_visits": "campaign_id"}
         for name, key in missing.items():
             if not t[key]:
                 print(f"{name}: skipped, no {key} in this data set", flush=True)

@@ -12,6 +12,7 @@ from ..audit import services as audit
 from ..audit.models import AuditAction
 from ..core import edge
 from ..core.security import safe_next
+from ..core.forms import page_arg
 from ..core.permissions import account_only, public, requires
 from ..core.rendering import form_error, redirect_to, render
 from ..tenants.labels import unit_choices
@@ -273,7 +274,7 @@ def _role_choices(scope):
 def admin_users():
     scope = admin_scope()
     search = request.args.get("q", "").strip()[:50]
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg(request.args)
     pagination = db.paginate(users_stmt(scope, search), page=page, per_page=30, error_out=False)
     return render("accounts/admin_users.html", fragment="results", scope=scope, pagination=pagination, q=search)
 

@@ -92,6 +92,8 @@ def county_list(campaign: Campaign, county_id: int, *, page: int = 1, unit_id: i
             FamilyCase.case_no.contains(case_no.strip().upper(), autoescape=True))
     stmt = stmt.options(joinedload(VisitEntry.case)).order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)
     pagination = db.paginate(stmt, page=page, per_page=LIST_PAGE, error_out=False)
+    if pagination.pages and page > pagination.pages:  # past the end (an old link, an edited URL): the last page
+        pagination = db.paginate(stmt, page=pagination.pages, per_page=LIST_PAGE, error_out=False)
     rule_set = db.session.get(RuleSet, campaign.rule_set_id)
     if latest_run is not None and latest_run.status == DocumentStatus.DONE:
         counts = dict(latest_run.counts or {})

@@ -249,8 +249,13 @@ def request_list(campaign: Campaign, county_id: int, user) -> ListRun:
 def make_list(run_id: int, county_id: int, user_id: int | None) -> int:
     """The job: compute the list and keep what it found on the run, in one commit (the job runner's).
     Returns the number of families listed."""
-    return documents.run(ListRun, run_id, county_id, user_id, _produce_list,
-                         explain=lambda exc: f"{type(exc).__name__}: {exc}")
+    return documents.run(ListRun, run_id, county_id, user_id, _produce_list, explain=_failure_words)
+
+
+def _failure_words(exc: Exception) -> str:
+    """What the list page says of a computation that failed (its cause is in the job's log, not for users)."""
+    return "計算時發生錯誤，名單維持前次的結果；請再試一次，若仍失敗請聯絡系統管理者" if not isinstance(exc, Invalid) \
+        else str(exc)
 
 
 def _produce_list(run: ListRun) -> int:

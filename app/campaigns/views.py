@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from contextlib import nullcontext
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
@@ -15,7 +16,7 @@ from ..cases.services import find_by_number
 from ..core import edge, jobs, tenancy
 from ..core.documents import DocumentStatus
 from ..core.jobs import JobsUnavailable
-from ..core.forms import parse_amount, parse_flexible_date, too_long
+from ..core.forms import page_arg, parse_amount, parse_flexible_date, too_long, url_int
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render
 from ..extensions import db
@@ -110,7 +111,7 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
 def _list_filters() -> dict:
     """The list's page and filters as asked (a wrong value is ignored, never an error page)."""
     args = request.args
-    return {"page": args.get("page", 1, type=int) or 1, "unit_id": args.get("unit", 0, type=int) or None,
+    return {"page": page_arg(args), "unit_id": url_int(args, "unit") or None,
             "way": args.get("way", "") if args.get("way", "") in ("in_person", "phone") else "",
             "case_no": args.get("q", "")[:30]}
 
@@ -128,8 +129,9 @@ def _list_page(campaign: Campaign, error=None, status=200, network_form=None, im
     tick_form = TickForm(request.form) if request.method == "POST" and request.endpoint == "campaigns.tick" \
         else TickForm(formdata=None)
     tick_form.code.choices = [(c, f"{c}｜{labels[c]}") for c in manual_codes]
+    # A refused form is not polled: the page reloading when the computation ends would lose what was typed.
     return render("campaigns/list.html", status=status, campaign=campaign, page=page, entries=page.entries,
-                  labels=labels, counts=page.counts, ticks=page.ticks, filters=filters, run=run,
+                  labels=labels, counts=page.counts, ticks=page.ticks, filters=filters, run=run, poll=error is None,
                   progress=jobs.progress_of(run.job_id) if run is not None and run.state() == "busy" else None,
                   units=unit_choices(units), overlaps=services.overlaps(page.entries), error=error, rule_set=rule_set,
                   tick_form=tick_form, unit_form=UnitForm(formdata=None),
@@ -156,8 +158,19 @@ def _after_request_list(campaign: Campaign, run, asked: str):
     elif run.state() == "busy":
         flash(((asked + "；") if asked else "") + "名單計算中，完成後此頁會自動更新。", "info")
     else:
-        flash(((asked + "；") if asked else "") + f"名單計算失敗：{run.error[:200]}", "danger")
-    return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id) + "#list-run")
+        flash(((asked + "；") if asked else "") + f"名單計算失敗：{run.error[:200]}", "error")
+    return redirect_to(_back_to_list(campaign))
+
+
+def _back_to_list(campaign: Campaign) -> str:
+    """The list as the user was looking at it (its filters and page) when they asked: the page htmx
+    polled from, or the one the form was posted from; else the list's first page."""
+    path = url_for("campaigns.county_list", campaign_id=campaign.id)
+    for asked_from in (request.headers.get("HX-Current-URL", ""), request.referrer or ""):
+        parts = urlsplit(asked_from)
+        if parts.path == path:
+            return path + (f"?{parts.query}" if parts.query else "")
+    return path
 
 
 @bp.post("/<int:campaign_id>/compute")
@@ -183,7 +196,7 @@ def list_run(campaign_id: int):
     if run is not None:
         services.reconcile_run(run)
     if run is not None and run.state() == "busy":
-        return render("campaigns/list.html", fragment="run_status", campaign=campaign, run=run,
+        return render("campaigns/list.html", fragment="run_status", campaign=campaign, run=run, poll=True,
                       progress=jobs.progress_of(run.job_id))
     if run is not None and getattr(request, "htmx", None):
         return _after_request_list(campaign, run, "")

@@ -12,7 +12,7 @@ from ..audit.models import AuditAction
 from ..core import edge
 from ..core.security import safe_next
 from ..core.filters import TAIPEI, roc_date
-from ..core.forms import parse_flexible_date
+from ..core.forms import page_arg, parse_flexible_date, url_int
 from ..core.models import utcnow
 from ..core.permissions import requires
 from ..core.rendering import redirect_to, render, wants_fragment
@@ -76,7 +76,7 @@ def _case_or_404(case_id: int) -> FamilyCase:
 @bp.get("/inbox")
 @requires(*SERVING_ROLES, **SERVING)
 def inbox():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg(request.args)
     status = request.args.get("status", "open")
     if status not in ("open", "") and status not in {s.value for s in CaseStatus}:
         status = "open"  # a hand-edited filter: show the default list rather than fail
@@ -282,7 +282,7 @@ def timeline(case_id: int):
     """Older entries of the family's timeline, a page at a time (``before``: the last entry shown); for htmx
     the entries alone, appended to the record's list."""
     case = _case_or_404(case_id)
-    page = queries.timeline(case, request.args.get("before", type=int))
+    page = queries.timeline(case, url_int(request.args, "before"))
     return audit.read_page(lambda: render("cases/timeline.html", fragment="timeline_items", case=case,
                                           events=page.events, timeline_more=page.more),
                            record_type="family_cases", record_id=case.id, summary=f"查閱個案 {case.case_no} 較早歷程")
@@ -291,7 +291,7 @@ def timeline(case_id: int):
 def _older(case: FamilyCase, page_of, name: str, heading: str, what: str, **context):
     """A page of one of the record's lists older than ``before`` (the last row shown); for htmx the rows
     alone, appended to the record's list. ``name``: the list's name in its partial (rows, ``<name>_more``)."""
-    page = page_of(case, request.args.get("before", type=int))
+    page = page_of(case, url_int(request.args, "before"))
     return audit.read_page(lambda: render(
         "cases/older.html", fragment="items", case=case, heading=heading, partial=f"cases/_{name}_items.html",
         items=page.items, **{f"{name}s": page.items, f"{name}s_more": page.more}, **context),
@@ -740,7 +740,7 @@ def search():
                                   case_no=form.case_no.data or "", phone=form.phone.data or "",
                                   address=form.address.data or "", worker_id=form.worker_id.data or None,
                                   status=form.status.data or "", due=form.due.data or "")
-        page = max(1, request.args.get("page", 1, type=int))
+        page = page_arg(request.args)
         pagination = db.paginate(queries.search_stmt(filters, g.membership), page=page, per_page=30, error_out=False)
         audit.record(AuditAction.READ, record_type="family_cases", summary="搜尋個案："
                      + "、".join(f"{k}={v}" for k, v in request.args.items() if v and k != "page")[:300])

@@ -20,6 +20,23 @@ def database_int(value):
     return number
 
 
+def url_int(args, name: str, default: int | None = None) -> int | None:
+    """A whole number asked in a URL's query (``?before=``, ``?unit=``): ``default`` for anything the
+    database's integer cannot hold or that is no number (a typo, an edited URL), never an error page."""
+    value = args.get(name, type=int)
+    return value if value is not None and -2**31 <= value < 2**31 else default
+
+
+MAX_PAGE = 100_000
+
+
+def page_arg(args, name: str = "page") -> int:
+    """The page a list is asked for (``?page=``): 1 for anything that is not a page number (0, -3, abc,
+    a number too large for a database's OFFSET)."""
+    value = args.get(name, 1, type=int) or 1
+    return value if 1 <= value <= MAX_PAGE else 1
+
+
 # --- Choices checked on the server ----------------------------------------
 #
 # Every select, radio group and multiple choice of every form is checked here, whatever the

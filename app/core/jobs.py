@@ -138,6 +138,9 @@ def job_status(job_id: str) -> str:
 
 
 DEAD_JOB_STATES = {"failed", "stopped", "canceled", "missing"}
+#: What a page says of a job that will never finish its row (RQ's own words are not for users).
+DEATH_WORDS = {"failed": "背景工作中斷（執行失敗）", "stopped": "背景工作中斷（逾時或背景程式重啟）",
+               "canceled": "背景工作中斷（已被取消）", "missing": "工作已不在佇列中（背景程式可能已重啟）"}
 
 
 def death_of(job_id: str) -> str | None:
@@ -154,7 +157,7 @@ def death_of(job_id: str) -> str | None:
         return None
     if status not in DEAD_JOB_STATES:
         return None
-    return "工作已不在佇列中（背景程式可能已重啟）" if status == "missing" else f"背景工作中斷（{status}）"
+    return DEATH_WORDS.get(status, "背景工作中斷")
 
 
 def report_progress(done: int, total: int) -> None:

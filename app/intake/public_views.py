@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, request, session, url_for
 
 from ..core import edge
+from ..core.forms import url_int
 from ..core.permissions import public
 from ..core.rendering import form_error, render
 from ..extensions import db, limiter
@@ -76,7 +77,7 @@ def report_submit():
 def districts():
     """The district list for a county (htmx swaps it in when the county changes)."""
     form = PublicReportForm(formdata=None)
-    form.county_id.data = request.args.get("county_id", type=int)
+    form.county_id.data = url_int(request.args, "county_id")
     _prepare(form)
     return render("intake/public_report.html", fragment="district_select", form=form, max_persons=MAX_PERSONS)
 

@@ -13,6 +13,7 @@ from ..core import edge
 from ..core.errors import Stale
 from ..core.filters import TAIPEI
 from ..core.models import utcnow
+from ..core.forms import page_arg
 from ..core.permissions import requires
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
@@ -64,7 +65,7 @@ def queue():
     risk = request.args.get("risk", "")
     risk = risk if risk in queries.RISK_FILTERS else ""
     by_risk = request.args.get("sort") == "risk"
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg(request.args)
     now = utcnow()
     stmt = queries.queue_stmt(mine_only_user_id=current_user.id if mine else None,
                               overdue_at=now if overdue_only else None, risk=risk, by_risk=by_risk)

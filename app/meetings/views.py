@@ -19,6 +19,7 @@ from ..cases import services as cases
 from ..cases.models import FamilyCase
 from ..core import edge
 from ..core.jobs import JobsUnavailable
+from ..core.forms import page_arg
 from ..core.permissions import requires
 from ..core.rendering import file_response, form_error, redirect_to, render
 from ..extensions import db
@@ -166,7 +167,7 @@ def _series_page(series: MeetingSeries, new_form=None, error=None, status=200):
     q = request.args.get("q", "")
     state = request.args.get("state", "open")
     pagination = queries.items_page(series, q=q, state=state, unit_id=None if manager else g.membership.unit_id,
-                                    page=max(1, request.args.get("page", 1, type=int)))
+                                    page=page_arg(request.args))
     meetings = queries.meetings_of(series)
     return render("meetings/series.html", fragment="results" if status == 200 else "content", status=status,
                   series=series, meetings=meetings, manager=manager, pagination=pagination, q=q, state=state,

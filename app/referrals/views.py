@@ -15,6 +15,7 @@ from ..core import edge
 from ..core.errors import DomainError
 from ..core.filters import roc_datetime
 from ..core.models import utcnow
+from ..core.forms import page_arg, url_int
 from ..core.permissions import requires, signed_in
 from ..core.rendering import form_error, redirect_to, render
 from ..extensions import db
@@ -131,7 +132,7 @@ def inbox():
         status = ""
     only_open = request.args.get("all") != "1" or bool(status)
     pagination = queries.inbox(g.membership, box, status=status, only_open=only_open,
-                               page=max(1, request.args.get("page", 1, type=int)))
+                               page=page_arg(request.args))
     return render("referrals/inbox.html", fragment="results", pagination=pagination, box=box, only_open=only_open,
                   status_filter=status, status_label=dict(ReferralStatus.choices()).get(status, ""), now=utcnow(),
                   overdue=services.is_overdue)
@@ -335,7 +336,7 @@ def service_record(referral_id: int):
 @bp.get("/directory")
 @requires(Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.COUNTY_ADMIN, Role.DISPATCHER)
 def directory():
-    county_id = request.args.get("county_id", type=int) or g.membership.county_id
+    county_id = url_int(request.args, "county_id") or g.membership.county_id
     q = request.args.get("q", "").strip()[:50]
     rows = [s for s in queries.partner_services(county_id or None)
             if not q or q in s.name or q in s.description or q in s.organisation.name]

@@ -7,8 +7,18 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+import time
+
+import sqlalchemy as sa
+
+from ..campaigns import services as campaigns
+from ..campaigns.models import Campaign
+from ..cases.models import OPEN_STATUSES, FamilyCase
 from ..config import normalise_db_url
+from ..core import tenancy
 from ..core.filters import TAIPEI
+from ..extensions import db
+from ..tenants.models import County
 from .generator import FULL, Generator, ScaleError, Sizes
 
 
@@ -49,3 +59,31 @@ def seed_scale(seed, scale, reports, cases, contacts, referrals, meetings, items
         generator.run(url)
     except ScaleError as error:
         raise click.ClickException(str(error)) from None
+    campaign_lists(click.echo)
+
+
+def campaign_lists(echo) -> None:
+    """Each county's visit list for the coming spring-festival campaign (the demo opened it), computed from
+    the generated families by the campaign's own job, as a county administrator's button does: the lists,
+    their runs and their audit entries are what the application itself makes. Run here rather than queued
+    (no worker is waiting for a data load)."""
+    campaign = db.session.scalars(sa.select(Campaign).order_by(Campaign.holiday_start.desc()).limit(1)).first()
+    if campaign is None:
+        echo("  [campaign] 沒有春節關懷專案（demo 資料未載入），略過名單計算")
+        return
+    with tenancy.all_tenants("seed-scale: which counties have open families"):
+        counties = db.session.scalars(sa.select(County).where(sa.exists().where(
+            FamilyCase.tenant_id == County.id, FamilyCase.status.in_(OPEN_STATUSES))).order_by(County.id)).all()
+    queued, current_app.config["REDIS_URL"] = current_app.config.get("REDIS_URL"), None
+    started, listed = time.perf_counter(), 0
+    try:
+        for county in counties:
+            with current_app.test_request_context(), tenancy.tenant_scope(county.id):
+                run = campaigns.request_list(campaign, county.id, None)
+                db.session.commit()
+                listed += run.listed
+                echo(f"  [campaign] {county.name}：在案家庭 {run.families:,} 戶，列入關懷名單 {run.listed:,} 戶"
+                     f"（{run.seconds:.1f} 秒）")
+    finally:
+        current_app.config["REDIS_URL"] = queued
+    echo(f"  [campaign] {campaign.name}：{len(counties)} 縣市名單 {listed:,} 戶（{time.perf_counter() - started:.1f} 秒）")

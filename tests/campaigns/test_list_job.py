@@ -66,6 +66,7 @@ def test_a_second_click_while_the_list_is_computed_answers_the_running_computati
     # a tick while the list is being computed is refused, with what was typed kept
     refused = admin.post(f"/campaigns/{cid}/tick", {"tk-case_no": plain, "tk-code": "1D", "tk-reason": "案父失業"})
     assert refused.status_code == 422 and "正在計算中" in refused.text and "案父失業" in refused.text
+    assert 'hx-trigger="every 1s"' not in refused.text  # not reloaded under the typing when the job ends
     # polling: the progress while it runs; once done, the list page whole again (htmx: HX-Redirect)
     poll = admin.get(f"/campaigns/{cid}/list-run", headers={"HX-Request": "true"})
     assert poll.status_code == 200 and "名單計算進度" in poll.text and "<html" not in poll.text
@@ -104,6 +105,13 @@ def test_the_list_is_read_a_page_at_a_time_and_filtered(taipei_cases, as_user, d
     assert drug in admin.get(f"/campaigns/{cid}?q={drug[-4:]}").text
     nothing = admin.get(f"/campaigns/{cid}?q=ZZZ&unit=999999&page=abc&way=nonsense")
     assert nothing.status_code == 200 and "沒有符合篩選條件的家庭" in nothing.text
+    past = admin.get(f"/campaigns/{cid}?page=999").text  # past the end: the last page, not an empty list
+    assert young in past and "第 2 / 2 頁" in past
+    huge = admin.get(f"/campaigns/{cid}?page=99999999999999999999&unit=2147483648")  # a walk hit a 500 here
+    assert huge.status_code == 200 and drug in huge.text
+    # asked from a filtered view, the computation comes back to that view
+    back = admin.post(f"/campaigns/{cid}/compute", {}, headers={"Referer": f"http://localhost/campaigns/{cid}?way=phone"})
+    assert back.headers["Location"].endswith(f"/campaigns/{cid}?way=phone")
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="progress is kept in RQ's job meta: Redis only")

@@ -46,8 +46,8 @@ def test_an_inline_job_has_finished_and_keeps_no_job_id(app, db, m34, factories,
     assert doc.status == DocumentStatus.DONE and doc.job_id == ""
 
 
-@pytest.mark.parametrize("status, words", [("failed", "背景工作中斷（failed）"), ("stopped", "背景工作中斷（stopped）"),
-                                           ("canceled", "背景工作中斷（canceled）"), ("missing", "工作已不在佇列中")])
+@pytest.mark.parametrize("status, words", [("failed", "背景工作中斷（執行失敗）"), ("stopped", "背景工作中斷（逾時"),
+                                           ("canceled", "背景工作中斷（已被取消）"), ("missing", "工作已不在佇列中")])
 def test_a_dead_job_fails_its_document_with_the_reason(app, db, m34, rq_says, status, words):
     doc = _waiting(db, m34)
     rq_says(status)

@@ -300,3 +300,26 @@ def test_refuses_twice_without_reference_data_and_in_production(generated, tmp_p
                            PRODUCTION=True)
     result = _generate(production, 7)
     assert result.exit_code != 0 and "正式環境" in result.output
+
+
+def test_each_countys_campaign_list_is_computed_by_the_campaigns_own_job(generated):
+    """seed-scale's last phase: the coming campaign's visit list of every county with open families, made by
+    the job a county administrator's button queues (a done run per county, its count the entries')."""
+    from app.campaigns import services as campaigns
+    from app.extensions import db
+    from app.scale.command import campaign_lists
+
+    printed = []
+    with generated.app_context():
+        campaign_lists(printed.append)
+        assert printed == ["  [campaign] 沒有春節關懷專案（demo 資料未載入），略過名單計算"]
+        campaigns.open_campaign("116年春節加強關懷弱勢實施計畫", date(2027, 2, 5), date(2027, 2, 10), None)
+        db.session.commit()
+        campaign_lists(printed.append)
+    runs = _all(generated, "SELECT tenant_id, status, families, listed FROM campaign_list_runs ORDER BY tenant_id")
+    open_counties = _all(generated, "SELECT DISTINCT tenant_id FROM family_cases WHERE status IN ('awaiting_assignment', "
+                                    "'assessing', 'opening_review', 'open', 'closing_review') ORDER BY tenant_id")
+    assert [r[0] for r in runs] == [c[0] for c in open_counties] and {r[1] for r in runs} == {"done"}
+    entries = dict(_all(generated, "SELECT tenant_id, count(*) FROM campaign_entries GROUP BY tenant_id"))
+    assert all(entries.get(tenant, 0) == listed for tenant, _, _, listed in runs)
+    assert sum(r[3] for r in runs) > 0 and "縣市名單" in printed[-1]
