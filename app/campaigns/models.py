@@ -76,7 +76,9 @@ class VisitEntry(TenantMixin, TimestampMixin, db.Model):
     """A family on the county's visit list for a campaign."""
 
     __tablename__ = "campaign_entries"
-    __table_args__ = (sa.UniqueConstraint("campaign_id", "case_id"),)
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "case_id"),
+                      # the county's list, in its order (in person first, then by case), read a page at a time
+                      sa.Index("ix_campaign_entries_list", "campaign_id", "tenant_id", "in_person", "case_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), nullable=False, index=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..cases.models import CaseMember, FamilyCase
 from ..core import tenancy
@@ -90,7 +90,8 @@ def county_list(campaign: Campaign, county_id: int, *, page: int = 1, unit_id: i
     if case_no.strip():
         stmt = stmt.join(FamilyCase, FamilyCase.id == VisitEntry.case_id).where(
             FamilyCase.case_no.contains(case_no.strip().upper(), autoescape=True))
-    stmt = stmt.options(joinedload(VisitEntry.case)).order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)
+    # the page's 50 cases by key after the page is chosen, not joined to every listed family before it is
+    stmt = stmt.options(selectinload(VisitEntry.case)).order_by(VisitEntry.in_person.desc(), VisitEntry.case_id)
     pagination = db.paginate(stmt, page=page, per_page=LIST_PAGE, error_out=False)
     if pagination.pages and page > pagination.pages:  # past the end (an old link, an edited URL): the last page
         pagination = db.paginate(stmt, page=pagination.pages, per_page=LIST_PAGE, error_out=False)

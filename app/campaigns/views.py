@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from ..accounts.models import Role
 from ..cases.models import FamilyCase
@@ -123,7 +124,7 @@ def _list_page(campaign: Campaign, error=None, status=200, network_form=None, im
     page = queries.county_list(campaign, county_id, latest_run=run, **filters)
     rule_set = page.rule_set
     labels = services.indicator_labels(rule_set)
-    units = services.visiting_unit_choices(county_id)
+    choices = unit_choices(services.visiting_unit_choices(county_id))
     manual_codes = [k for k in labels if k[0] in "12" and any(
         r["test"] == "manual" and f"{k[0]}{r['code']}" == k for r in rule_set.rules["level1" if k[0] == "1" else "level2"])]
     tick_form = TickForm(request.form) if request.method == "POST" and request.endpoint == "campaigns.tick" \
@@ -133,10 +134,23 @@ def _list_page(campaign: Campaign, error=None, status=200, network_form=None, im
     return render("campaigns/list.html", status=status, campaign=campaign, page=page, entries=page.entries,
                   labels=labels, counts=page.counts, ticks=page.ticks, filters=filters, run=run, poll=error is None,
                   progress=jobs.progress_of(run.job_id) if run is not None and run.state() == "busy" else None,
-                  units=unit_choices(units), overlaps=services.overlaps(page.entries), error=error, rule_set=rule_set,
+                  units=choices, unit_options=_options_with(choices), overlaps=services.overlaps(page.entries),
+                  error=error, rule_set=rule_set,
                   tick_form=tick_form, unit_form=UnitForm(formdata=None),
                   network_form=network_form or NetworkForm(formdata=None), import_form=ImportForm(formdata=None),
                   imported=imported)
+
+
+def _options_with(choices):
+    """The visiting-unit options of a row, with its unit chosen. Each of the page's 50 rows offers the same
+    units (a large county has dozens, with the partner branches serving it): written once, not by Jinja
+    for every row (a third of the page's time)."""
+    options = "".join(f'<option value="{uid}">{escape(label)}</option>' for uid, label in choices)
+
+    def chosen(unit_id) -> Markup:
+        return Markup(options.replace(f'<option value="{unit_id}">', f'<option value="{unit_id}" selected>', 1))
+
+    return chosen
 
 
 @bp.get("/<int:campaign_id>")

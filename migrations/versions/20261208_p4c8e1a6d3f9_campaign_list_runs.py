@@ -2,7 +2,8 @@
 
 A county's spring-festival visit list is computed by a job, not in the request: one row per computation
 (the shared queued-document lifecycle), county-owned with row-level security like every tenant table,
-keeping what the computation found (families read, listed, added, removed, the count by indicator).
+keeping what the computation found (families read, listed, added, removed, the count by indicator);
+and an index for reading the county's list a page at a time in its order.
 
 Revision ID: p4c8e1a6d3f9
 Revises: n3b7d9f5c2e8
@@ -51,8 +52,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_campaign_list_runs_tenant_id'), ['tenant_id'], unique=False)
     rls.grant_rw(op, "campaign_list_runs")
     rls.enable_tenant_rls(op, "campaign_list_runs")
+    # the county's list in its order (in person first, then by case), read a page at a time
+    op.create_index('ix_campaign_entries_list', 'campaign_entries', ['campaign_id', 'tenant_id', 'in_person', 'case_id'])
 
 
 def downgrade():
+    op.drop_index('ix_campaign_entries_list', table_name='campaign_entries')
     rls.disable_tenant_rls(op, "campaign_list_runs")
     op.drop_table('campaign_list_runs')
