@@ -247,7 +247,10 @@ def computing(campaign: Campaign, county_id: int) -> bool:
 
 def request_list(campaign: Campaign, county_id: int, user) -> ListRun:
     """Queue a computation of the county's list (a job: at 100,000 open families it is seconds of work).
-    While one is waiting or running, asking again (a double click, a second tab) answers that one."""
+    While one is waiting or running, asking again (a double click, a second tab) answers that one. Requests at
+    the same moment wait for each other on the campaign's row (PostgreSQL; a moment, until the first one's run
+    is committed), so that they cannot each start a computation."""
+    db.session.execute(sa.select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
     latest = latest_run(campaign, county_id)
     if latest is not None and reconcile_run(latest).state() == "busy":
         return latest
