@@ -204,15 +204,18 @@ def compute(campaign_id: int):
 @requires(Role.COUNTY_ADMIN)
 def list_run(campaign_id: int):
     """The computation's progress (the list page polls it while a job runs); once it has ended, the list
-    page again, whole, with what it found."""
+    page again, whole, with what it found. Asked outside the page's polling (a link typed or kept, no
+    JavaScript): the list page, which shows the progress itself."""
     campaign = _campaign_or_404(campaign_id)
+    if not getattr(request, "htmx", None):
+        return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id))
     run = services.latest_run(campaign, g.membership.county_id)
     if run is not None:
         services.reconcile_run(run)
     if run is not None and run.state() == "busy":
         return render("campaigns/list.html", fragment="run_status", campaign=campaign, run=run, poll=True,
                       progress=jobs.progress_of(run.job_id))
-    if run is not None and getattr(request, "htmx", None):
+    if run is not None:
         return _after_request_list(campaign, run, "")
     return redirect_to(url_for("campaigns.county_list", campaign_id=campaign.id))
 

@@ -70,6 +70,8 @@ def test_a_second_click_while_the_list_is_computed_answers_the_running_computati
     # polling: the progress while it runs; once done, the list page whole again (htmx: HX-Redirect)
     poll = admin.get(f"/campaigns/{cid}/list-run", headers={"HX-Request": "true"})
     assert poll.status_code == 200 and "名單計算進度" in poll.text and "<html" not in poll.text
+    typed = admin.get(f"/campaigns/{cid}/list-run")  # the address typed or kept, not the page's polling: a 500 once
+    assert typed.status_code == 303 and typed.headers["Location"].endswith(f"/campaigns/{cid}")
     _change_run(db, t, run_id, status=DocumentStatus.DONE, families=3, listed=2, seconds=0.4)
     done = admin.get(f"/campaigns/{cid}/list-run", headers={"HX-Request": "true"})
     assert done.status_code == 204 and done.headers["HX-Redirect"].startswith(f"/campaigns/{cid}")
