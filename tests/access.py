@@ -65,6 +65,7 @@ ROUTES = {
     "public.districts": Route((PUBLIC,)),
     "public.report_done": Route((PUBLIC,)),
     "public.report_status": Route((PUBLIC,)),
+    "public.accessibility": Route((PUBLIC,)),
     "api.create_report": Route((PUBLIC,)),  # bearer token, tested in tests/intake/test_api.py
     "api.openapi": Route((PUBLIC,)),
     "api.report_status": Route((PUBLIC,), {"report_no": "115120200001"}),  # bearer token: tests/intake/test_api.py

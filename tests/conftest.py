@@ -22,6 +22,7 @@ from app.core import tenancy
 from app.extensions import db as _db
 from app.intake import services as intake
 from app.intake.reference import ReportingChannel
+from tests.browser.axe import SEEN as AXE_SEEN, AxeWatch, summary_lines as axe_summary_lines, write_report as write_axe_report
 from tests.access import build_taipei_objects
 from tests.support import CHROMIUM, DEMO_PASSWORD, LIVE, POSTGRES, REDIS_URL, UserClient, build_app, log_in, prepare_database
 
@@ -254,7 +255,8 @@ def pytest_runtest_makereport(item, call):
     errors on it), so a failure in CI explains itself without a screenshot."""
     outcome = yield
     report = outcome.get_result()
-    pg = getattr(item, "funcargs", {}).get("page")
+    funcargs = getattr(item, "funcargs", {})
+    pg = funcargs.get("page") or funcargs.get("phone")
     if report.when != "call" or not report.failed or pg is None:
         return
     try:
@@ -314,14 +316,33 @@ class _Navigations:
             self.pg.wait_for_timeout(50)
 
 
+# A phone as the worker carries it on a home visit: 375 px wide, touch, a mobile browser.
+PHONE = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+                       "Version/17.5 Mobile/15E148 Safari/604.1"}
+
+
 @pytest.fixture
 def page(browser, live_server, monkeypatch):
+    yield from _wired_page(browser, live_server, monkeypatch, viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def phone(browser, live_server, monkeypatch):
+    """The same page, on a phone (Playwright's mobile emulation in Chromium)."""
+    yield from _wired_page(browser, live_server, monkeypatch, **PHONE)
+
+
+def _wired_page(browser, live_server, monkeypatch, **device):
     from playwright.sync_api import Locator
 
-    context = browser.new_context(base_url=live_server, locale="zh-TW", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(base_url=live_server, locale="zh-TW", **device)
     pg = context.new_page()
     navigations = pg.navigations = _Navigations(pg)
     plain_click, plain_wait = Locator.click, pg.wait_for_load_state
+
+    axe = AxeWatch(pg)
+    plain_goto = pg.goto
 
     def click(locator, *args, **kwargs):
         if locator.page is not pg:
@@ -329,6 +350,12 @@ def page(browser, live_server, monkeypatch):
         navigations.clicked()
         result = plain_click(locator, *args, **kwargs)
         navigations.settle()
+        axe.check()
+        return result
+
+    def goto(*args, **kwargs):
+        result = plain_goto(*args, **kwargs)
+        axe.check()
         return result
 
     def wait_for_load_state(*args, **kwargs):
@@ -337,6 +364,8 @@ def page(browser, live_server, monkeypatch):
 
     monkeypatch.setattr(Locator, "click", click)
     pg.wait_for_load_state = wait_for_load_state
+    pg.goto = goto
+    pg.axe = axe
     errors = []
     pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     pg.console_errors = errors
@@ -344,4 +373,16 @@ def page(browser, live_server, monkeypatch):
     pg.on("response", lambda r: pg.answers.append(f"{r.request.method} {r.url} → {r.status}")
           if r.request.resource_type in ("document", "xhr", "fetch") else None)
     yield pg
+    axe.check()  # where the test ended
     context.close()
+    problems = axe.problems()
+    assert not problems, "axe (WCAG 2.1 A/AA) found on the pages this test reached:\n" + "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = axe_summary_lines()
+    write_axe_report()
+    if lines:
+        terminalreporter.write_sep("-", f"axe: {len(AXE_SEEN)} page states checked")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import FileField, SelectField, StringField, TextAreaField
+from wtforms import FileField, SelectField, StringField, TelField, TextAreaField
 
 from ..core.forms import ActionForm, FlexibleDateField, max_length, optional, required
 from .models import NetworkKind
@@ -55,5 +55,5 @@ class DutyForm(ActionForm):
     hours = StringField("時段（空白＝全日）", validators=[optional(), max_length("時段", 30)])
     unit_id = SelectField("單位", coerce=int, validate_choice=False)
     person = StringField("值勤人員", validators=[required("值勤人員"), max_length("值勤人員", 60)])
-    phone = StringField("聯絡電話", validators=[required("聯絡電話"), max_length("聯絡電話", 30)])
+    phone = TelField("聯絡電話", validators=[required("聯絡電話"), max_length("聯絡電話", 30)])
     note = StringField("備註", validators=[optional(), max_length("備註", 200)])

@@ -494,20 +494,22 @@ def record_visit(entry: VisitEntry, user, membership, *, visited_on: date, metho
         raise CampaignError("只有負責訪視的單位可以登錄此戶的訪視。")
     campaign = db.session.get(Campaign, entry.campaign_id)
     if not visit_date_allowed(campaign, visited_on):
-        raise CampaignError(visit_date_message(campaign))
+        raise CampaignError(visit_date_message(campaign), field="visited_on")
     children = children or []
     if method != VisitMethod.NOT_REACHED:
         unconfirmed = [c.get("name", "") for c in children if not c.get("care_ok")]
         if not children or unconfirmed:
             raise CampaignError("聯繫到家庭時，須確認每位兒少的受照顧情形" +
-                                (f"（尚未確認：{'、'.join(unconfirmed)}）" if unconfirmed else "") + "。")
+                                (f"（尚未確認：{'、'.join(unconfirmed)}）" if unconfirmed else "") + "。",
+                                field="children")
         if entry.in_person and method == VisitMethod.PHONE and not finding.strip():
-            raise CampaignError("此戶符合一級指標或高危機成人保護，須面訪；電訪請登錄為聯繫紀錄後再安排面訪。")
+            raise CampaignError("此戶符合一級指標或高危機成人保護，須面訪；電訪請登錄為聯繫紀錄後再安排面訪。",
+                                field="method")
     for s in services or []:
         if s.get("kind") not in SERVICE_KINDS:
             raise CampaignError("服務項目不正確。")
         if s.get("kind") == "emergency_cash" and not (isinstance(s.get("amount"), int) and s["amount"] > 0):
-            raise CampaignError("急難紓困請填寫金額（元）。")
+            raise CampaignError("急難紓困請填寫金額（元）。", field="cash")
     visit = CampaignVisit(tenant_id=entry.tenant_id, entry_id=entry.id, case_id=entry.case_id, visited_on=visited_on,
                           method=method, persons_seen=persons_seen.strip(), children=children, needs=needs.strip(),
                           services=services or [], referrals=referrals.strip(), finding=finding.strip(),

@@ -401,7 +401,7 @@ def _visit_typed(campaign: Campaign, children, values) -> dict:
     try:
         method = VisitMethod(values.get("method", ""))
     except ValueError:
-        raise services.CampaignError("請選擇訪視方式。") from None
+        raise services.CampaignError("請選擇訪視方式。", field="method") from None
     texts = {"persons_seen": ("見到的人", 500), "needs": ("發現的需求", 2000), "referrals": ("轉介", 1000),
              "finding": ("發現疑似受虐或疏忽", 2000)}
     texts.update({f"child-{m.id}-note": (f"{m.name or '兒少'} 照顧情形說明", 500) for m, _ in children})

@@ -1,18 +1,45 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, FieldList, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from ..core.forms import ActionForm, AmountField, BaseForm, FlexibleDateField, RocDateTimeField, chosen, max_length, optional, required
-from flask_wtf.file import FileField
-
 from ..core import idnumbers
+from ..core.forms import (
+    ActionForm,
+    AmountField,
+    BaseForm,
+    FlexibleDateField,
+    RocDateTimeField,
+    chosen,
+    max_length,
+    optional,
+    required,
+)
 from ..intake.reference import Relation, Sex, VulnerabilityDimension
 from .documents import DESCRIPTION_MAX, DocumentKind
 from .models import CaseStatus, MembershipEnd
-from .reference import AssessmentOutcome, ContactMethod, Level, MemberFlag, RemovalOutcome, SafetyResult, ServiceStatus
+from .reference import (
+    AssessmentOutcome,
+    ContactMethod,
+    Level,
+    MemberFlag,
+    RemovalOutcome,
+    SafetyResult,
+    ServiceStatus,
+)
 from .search_index import PHONE_MIN_DIGITS
-
 
 
 class AssignForm(ActionForm):
@@ -132,7 +159,7 @@ class HouseholdForm(ActionForm):
 
     version = HiddenField()
     address = StringField("地址", validators=[optional(), max_length("地址", 200)])
-    phone = StringField("聯絡電話", validators=[optional(), max_length("聯絡電話", 30)])
+    phone = TelField("聯絡電話", validators=[optional(), max_length("聯絡電話", 30)])
 
 
 def _checked_id_number(field):
@@ -157,7 +184,7 @@ class MemberForm(ActionForm):
     flags = SelectMultipleField("註記", choices=MemberFlag.choices(), validate_choice=True)
     welfare_type = SelectField("福利身分別", choices=[("", "（未填）")], default="",  # the statuses offered today, set by the view
                                validate_choice=True)
-    phone = StringField("電話", validators=[optional(), max_length("電話", 30)])
+    phone = TelField("電話", validators=[optional(), max_length("電話", 30)])
 
     def validate_relation(self, field):
         if not field.data:
@@ -198,7 +225,7 @@ class SearchForm(BaseForm):
     name = StringField("姓名（可部分）", validators=[optional(), max_length("姓名", 30)])
     id_number = StringField("身分證號", validators=[optional(), max_length("身分證號", 12)])
     case_no = StringField("案號", validators=[optional(), max_length("案號", 30)])
-    phone = StringField("電話", validators=[optional(), max_length("電話", 30)])
+    phone = TelField("電話", validators=[optional(), max_length("電話", 30)])
     address = StringField("地址", validators=[optional(), max_length("地址", 100)])
     worker_id = SelectField("社工", coerce=int, default=0, validate_choice=False)
     status = SelectField("狀態", choices=[("", "全部"), ("open", "未結案（全部）")] + CaseStatus.choices(), default="",

@@ -184,15 +184,39 @@ class _Meta:
         browser's maxlength, which cuts typed or pasted text silently; the server refuses what is
         too long with a message (max_length) and keeps it on the page."""
         maximum = getattr(field.flags, "maxlength", None)
-        if maximum and field.type in ("StringField", "TextAreaField", "EmailField", "SearchField"):
+        if maximum and field.type in ("StringField", "TextAreaField", "EmailField", "TelField", "SearchField"):
             render_kw = {"maxlength": False, "data-maxlength": maximum, **render_kw}
         return super().render_field(field, render_kw)
 
 
-def error_summary(form) -> list[str]:
+class ErrorLine(str):
+    """A line of an error summary; ``anchor`` is the id of the control (or group of controls) it is
+    about, for the summary's link to the field (None when it is about the whole form)."""
+
+    anchor: str | None = None
+
+    def __new__(cls, text: str, anchor: str | None = None):
+        line = super().__new__(cls, text)
+        line.anchor = anchor or None
+        return line
+
+
+def _first_control_id(field) -> str | None:
+    """The id to link to for a list's own error: its first entry's first control, else the list."""
+    for entry in getattr(field, "entries", []):
+        if isinstance(entry, FormField):
+            for sub in entry.form:
+                if sub.type not in ("CSRFTokenField", "HiddenField"):
+                    return sub.id
+        return entry.id
+    return field.id
+
+
+def error_summary(form) -> list[ErrorLine]:
     """The lines of a form's error summary, each starting with the field's Chinese label
-    (a list's entries by their number and their own labels), never a field's code name."""
-    lines: list[str] = []
+    (a list's entries by their number and their own labels), never a field's code name. Each line
+    knows the id of the field it is about (``ErrorLine.anchor``), for the summary's links."""
+    lines: list[ErrorLine] = []
 
     def walk(field, prefix: str):
         label = field.label.text if field.label is not None else ""
@@ -211,26 +235,26 @@ def error_summary(form) -> list[str]:
                     if not text or text.replace(" ", "").replace("-", "").isascii():
                         text = f"第 {number} 題"
                     for e in entry.errors:
-                        lines.append(f"{name}{text}：{e}")
+                        lines.append(ErrorLine(f"{name}{text}：{e}", entry.id))
             for e in field.errors:
                 if isinstance(e, str):
-                    lines.append(f"{name}：{e}")
+                    lines.append(ErrorLine(f"{name}：{e}", _first_control_id(field)))
             return
         for e in field.errors:
             if isinstance(e, str):
                 if label and f"「{label}」" in e:  # the message names the field already
-                    lines.append(f"{prefix.strip()}：{e}" if prefix else e)
+                    lines.append(ErrorLine(f"{prefix.strip()}：{e}" if prefix else e, field.id))
                 else:
-                    lines.append(f"{prefix}{label}：{e}")
+                    lines.append(ErrorLine(f"{prefix}{label}：{e}", field.id))
 
     for field in form:
         if field.type == "CSRFTokenField":
             if field.errors:
-                lines.append("安全驗證：表單已逾時或不完整，請重新整理頁面後再送出（您輸入的內容仍在頁面上）。")
+                lines.append(ErrorLine("安全驗證：表單已逾時或不完整，請重新整理頁面後再送出（您輸入的內容仍在頁面上）。"))
             continue
         walk(field, "")
     for e in getattr(form, "form_errors", None) or []:
-        lines.append(str(e))
+        lines.append(ErrorLine(str(e)))
     return lines
 
 

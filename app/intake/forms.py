@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from wtforms import (
     BooleanField,
+    EmailField,
     FieldList,
     FormField,
     IntegerField,
@@ -10,14 +11,34 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TelField,
     TextAreaField,
 )
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from ..core import deadlines, idnumbers
-from ..core.forms import BaseForm, SubForm, FlexibleDateField, RocDateTimeField, chosen, max_length, optional, required
+from ..core.forms import (
+    BaseForm,
+    FlexibleDateField,
+    RocDateTimeField,
+    SubForm,
+    chosen,
+    max_length,
+    optional,
+    required,
+)
 from .models import ChildClass, ChildGrade, InvalidReason
-from .reference import COMMON_CHANNELS, Concern, Profession, Relation, ReporterType, ReportingChannel, Sex, VulnerabilityDimension, tipvda
+from .reference import (
+    COMMON_CHANNELS,
+    Concern,
+    Profession,
+    Relation,
+    ReporterType,
+    ReportingChannel,
+    Sex,
+    VulnerabilityDimension,
+    tipvda,
+)
 
 MAX_PERSONS = 10
 
@@ -30,7 +51,7 @@ class PersonForm(SubForm):
     id_number = StringField("身分證／居留證號", validators=[optional(), max_length("身分證／居留證號", 12)])
     relation = SelectField("與案主關係", choices=Relation.choices(), default=Relation.SUBJECT.value, validate_choice=True)
     school = StringField("就讀學校", validators=[optional(), max_length("就讀學校", 100)])
-    phone = StringField("電話", validators=[optional(), max_length("電話", 30)])
+    phone = TelField("電話", validators=[optional(), max_length("電話", 30)])
 
     def validate_id_number(self, field):
         message = idnumbers.problem(field.data or "")
@@ -59,8 +80,8 @@ class ReportFieldsMixin:
                                validators=[chosen("您的身分")])
     anonymous = BooleanField("我要匿名通報（不留姓名與聯絡方式）")
     reporter_name = StringField("通報人姓名", validators=[optional(), max_length("通報人姓名", 60)])
-    reporter_phone = StringField("通報人電話", validators=[optional(), max_length("通報人電話", 30)])
-    reporter_email = StringField("通報人電子郵件", validators=[optional(), max_length("通報人電子郵件", 120)])
+    reporter_phone = TelField("通報人電話", validators=[optional(), max_length("通報人電話", 30)])
+    reporter_email = EmailField("通報人電子郵件", validators=[optional(), max_length("通報人電子郵件", 120)])
     reporter_profession = SelectField("專業類別", choices=[("", "請選擇")] + Profession.choices(), default="",
                                       validate_choice=True)
     reporter_organisation = StringField("服務機關（構）", validators=[optional(), max_length("服務機關（構）", 100)])

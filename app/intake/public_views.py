@@ -104,6 +104,13 @@ def report_status():
     return render("intake/public_status.html", form=form, public_state=state, not_found=False)
 
 
+@bp.get("/accessibility")
+@public
+def accessibility():
+    """無障礙聲明: what the service meets, what it does not yet, and how to report a barrier."""
+    return render("intake/accessibility.html")
+
+
 RATE_LIMITED_ENDPOINTS = ("public.report_submit", "public.report_status")
 
 

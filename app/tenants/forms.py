@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+)
 from wtforms.validators import InputRequired, NumberRange
 
 from ..core.forms import BaseForm, chosen, max_length, optional, required
@@ -10,7 +17,7 @@ class UnitForm(BaseForm):
     kind = SelectField("單位類型", validators=[chosen("單位類型")], validate_choice=True)
     name = StringField("單位名稱", validators=[required("單位名稱"), max_length("單位名稱", 100)])
     short_name = StringField("簡稱", validators=[optional(), max_length("簡稱", 30)])
-    phone = StringField("聯絡電話", validators=[optional(), max_length("聯絡電話", 30)])
+    phone = TelField("聯絡電話", validators=[optional(), max_length("聯絡電話", 30)])
     districts = SelectMultipleField("服務行政區（社福中心）", coerce=int, validate_choice=True)
     is_active = BooleanField("啟用中", default=True)
 
@@ -45,7 +52,7 @@ class PartnerForm(BaseForm):
 class BranchForm(BaseForm):
     name = StringField("服務單位名稱", validators=[required("服務單位名稱"), max_length("服務單位名稱", 100)])
     county_id = SelectField("所在縣市", coerce=int, validators=[chosen("所在縣市")], validate_choice=True)
-    phone = StringField("聯絡電話", validators=[optional(), max_length("聯絡電話", 30)])
+    phone = TelField("聯絡電話", validators=[optional(), max_length("聯絡電話", 30)])
 
 
 class MinistryUnitForm(BaseForm):

@@ -4,11 +4,64 @@
   // After a form comes back with errors, move focus to the summary so keyboard
   // and screen-reader users hear what to fix; a confirmation step takes the focus the same way.
   function focusErrors(root) {
-    var summary = (root || document).querySelector("#form-errors") || (root || document).querySelector("#confirm-panel");
+    var summary = (root || document).querySelector("#form-errors") || (root || document).querySelector("#confirm-panel") || (root || document).querySelector("#public-status");
     if (summary) { summary.focus && summary.setAttribute("tabindex", "-1"); summary.focus(); }
   }
-  document.addEventListener("DOMContentLoaded", function () { focusErrors(document); });
-  document.body && document.body.addEventListener("htmx:afterSwap", function (evt) { focusErrors(evt.target); });
+  document.addEventListener("DOMContentLoaded", function () { focusErrors(document); scrollables(document); });
+  // A table wider than its box scrolls sideways inside it: the box takes the keyboard focus (arrow keys
+  // scroll it) and is named after its table, so that keyboard users can reach what is past the edge.
+  function scrollables(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll(".table-responsive"), function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) { box.setAttribute("tabindex", "0"); }
+        if (!box.hasAttribute("role")) { box.setAttribute("role", "region"); }
+        if (!box.hasAttribute("aria-label")) {
+          var caption = box.querySelector("caption");
+          box.setAttribute("aria-label", (caption ? caption.textContent.trim() + "，" : "") + "表格可左右捲動");
+        }
+      }
+    });
+  }
+  window.addEventListener("resize", function () { scrollables(document); });
+  // An entry of the error summary takes the keyboard to its field: to the control itself, or to the
+  // first control of a group (a fieldset of checkboxes or radios, a person's card).
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest && evt.target.closest("#form-errors a[href^='#']");
+    if (!link) { return; }
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) { return; }
+    var control = target.matches("input, select, textarea, button") ? target :
+      target.querySelector("input:not([type=hidden]), select, textarea");
+    if (control) {
+      evt.preventDefault();
+      control.focus();
+      control.scrollIntoView({block: "center"});
+    }
+  });
+  // Job progress said once per change: polled regions carry data-live (a short sentence, progress in
+  // steps of 10 %), and the page's one polite live region says it when it differs from the last said.
+  var lastSaid = null;
+  function liveText() {
+    return Array.prototype.map.call(document.querySelectorAll("[data-live]"), function (e) {
+      return e.getAttribute("data-live");
+    }).join("；");
+  }
+  document.addEventListener("DOMContentLoaded", function () { lastSaid = liveText(); });
+  document.body && document.body.addEventListener("htmx:afterSettle", function () {
+    var text = liveText(), announcer = document.getElementById("live-announcer");
+    if (announcer && text && text !== lastSaid) { announcer.textContent = text; }
+    lastSaid = text;
+  });
+  // A polled count (the notifications) is a polite live region: it is swapped only when it changed,
+  // so that a screen reader hears a new count, not the same one every 30 seconds.
+  document.body && document.body.addEventListener("htmx:beforeSwap", function (evt) {
+    var target = evt.detail && evt.detail.target;
+    if (target && target.id === "notification-count" && evt.detail.xhr &&
+        target.innerHTML.trim() === (evt.detail.xhr.responseText || "").trim()) {
+      evt.detail.shouldSwap = false;
+    }
+  });
+  document.body && document.body.addEventListener("htmx:afterSwap", function (evt) { focusErrors(evt.target); scrollables(evt.target.parentNode || document); });
   // A file field with data-max-bytes (case documents): an empty file or one over the limit is refused
   // here, before it is sent, with the server's own message beside the field (the server checks again,
   // and checks what the file is from its content).

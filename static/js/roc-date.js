@@ -44,6 +44,19 @@
     button.setAttribute("aria-label", "開啟民國日曆");  // no field words: a label lookup of the field finds the field alone
     button.textContent = "日曆";
     wrap.appendChild(button);
+    // What the field holds, said in words: on the button (heard when it takes focus) and, when a day is
+    // picked, in a polite live region.
+    var said = document.createElement("span");
+    said.className = "visually-hidden";
+    said.setAttribute("aria-live", "polite");
+    wrap.appendChild(said);
+    function spoken(d) { return "民國 " + (d.getFullYear() - OFFSET) + " 年 " + (d.getMonth() + 1) + " 月 " + d.getDate() + " 日"; }
+    function describe() {
+      var d = parse(input.value);
+      button.setAttribute("aria-label", d ? "開啟民國日曆，目前是 " + spoken(d) : "開啟民國日曆");
+    }
+    describe();
+    input.addEventListener("change", describe);
 
     var dialog = document.createElement("div");
     dialog.className = "roc-calendar shadow";
@@ -65,6 +78,7 @@
 
     function pick(d) {
       input.value = rocText(d);
+      said.textContent = "已選擇 " + spoken(d);
       input.dispatchEvent(new Event("input", { bubbles: true }));
       input.dispatchEvent(new Event("change", { bubbles: true }));
       close(true);

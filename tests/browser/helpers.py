@@ -43,10 +43,19 @@ def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def open_menu(page):
+    """On a phone the header's menu is folded behind 「展開選單」: open it, as a person would."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.count() and toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+        page.locator("#nav-collapse.show").wait_for()
+
+
 def logout(page):
     """Open the user menu and log out. The menu opens by script: a click before the page's script has
     run does nothing (CI saw it once), so the menu is opened again until 登出 shows."""
     button = page.get_by_role("button", name="登出")
+    open_menu(page)
     for _ in range(4):
         page.locator("#user-menu").click()
         try:
@@ -109,6 +118,7 @@ def a_case_of_tpe_sw1(page) -> str:
     case_no = report_and_dispatch(page)
     login(page, "tpe.sup")
     page.wait_for_url("**/")
+    open_menu(page)
     page.get_by_role("link", name="案件收件匣", exact=True).click()
     row = page.locator("tr", has_text=case_no)
     select = row.get_by_label(re.compile("指派"))
@@ -119,6 +129,7 @@ def a_case_of_tpe_sw1(page) -> str:
 
     login(page, "tpe.sw1")
     page.wait_for_url("**/")
+    open_menu(page)
     page.get_by_role("link", name="我的案件", exact=True).click()
     page.get_by_role("link", name=case_no).click()
     return case_no

@@ -54,3 +54,17 @@ def test_summary_names_list_entries_by_their_chinese_labels(app):
         head = line.split("：", 1)[0]
         assert CJK.search(head), line
         assert not re.match(r"^[A-Za-z_ -]+$", head), line
+
+
+def test_each_summary_line_links_to_a_control_that_is_on_the_page(app, client):
+    """Step 15: the summary's entries are links to their fields; every anchor is an element of the
+    refused page (a field, or a group's fieldset), so the link goes somewhere."""
+    client.get("/report")
+    answer = client.post("/report", data={"persons-0-id_number": "A123456788", "narrative": ""})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    anchors = re.findall(r'<a href="#([^"]+)" class="alert-link">', html)
+    assert {"county_id", "district_id", "concerns", "persons-0-id_number"} <= set(anchors), anchors
+    for anchor in anchors:
+        assert f'id="{anchor}"' in html, anchor
+    assert 'aria-describedby="concerns-error"' in html and 'id="concerns-error"' in html
