@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 FOCUSED = """() => { const e = document.activeElement; if (!e) return '';
   const label = e.labels && e.labels.length ? e.labels[0].textContent.trim() : (e.getAttribute('aria-label') || e.textContent.trim());
-  return (e.id || e.tagName.toLowerCase()) + '|' + label.slice(0, 40); }"""
+  return (e.id || e.tagName.toLowerCase()) + '|' + label.replace(/\\s+/g, ' ').slice(0, 40); }"""
 
 
 class Walk:
@@ -30,6 +30,11 @@ class Walk:
         self.page, self.name, self.steps = page, name, []
 
     def focused(self) -> str:
+        for _ in range(3):
+            try:
+                return self.page.evaluate(FOCUSED)
+            except Exception:  # a key that navigates: read the focus on the page it led to
+                self.page.wait_for_load_state()
         return self.page.evaluate(FOCUSED)
 
     def tab_to(self, element_id: str, limit: int = 60) -> int:
@@ -167,7 +172,10 @@ def test_every_page_links_the_statement_and_the_counts_are_live(page):
 
 def _no_sideways(pg, what):
     width = pg.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"{what}: the page is {width} px wide on a 375 px phone"
+    wide = pg.evaluate("""() => Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 376
+      && !e.closest('.table-responsive, .visually-hidden, .hp')).slice(0, 6)
+      .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+    assert width <= 375, f"{what}: the page is {width} px wide on a 375 px phone: {wide}"
 
 
 def _campaign_for(case_no: str) -> None:
@@ -246,7 +254,7 @@ def test_the_workers_day_on_a_phone(phone):
     assert page.get_by_label("見到的人").input_value() == "周媽媽、周小瑜"
     shot(page, "phone-campaign-visit-refused")
     summary.get_by_role("link").click()
-    assert page.evaluate("document.activeElement.type") == "checkbox"
+    assert page.evaluate("document.activeElement.id").endswith("-care")
     for care in page.get_by_label(re.compile("受照顧情形已確認")).all():
         care.check()
     button = page.get_by_role("button", name="登錄訪視")
@@ -257,4 +265,53 @@ def test_the_workers_day_on_a_phone(phone):
     shot(page, "phone-campaign-visit-done")
     # nothing about the family is kept in the browser's storage
     assert page.evaluate("localStorage.length + sessionStorage.length") == 0
+    for name in ("我的案件", "首頁"):
+        open_menu(page)
+        link = page.locator("#nav-collapse").get_by_role("link", name=name, exact=True)
+        if not link.count():
+            link = page.get_by_role("link", name=re.compile("社安網協作平台"))
+        link.first.click()
+        page.wait_for_load_state()
+        _no_sideways(page, name)
+        shot(page, f"phone-{'my-cases' if name == '我的案件' else 'home'}")
     logout(page)
+
+
+def test_the_campaign_visit_with_the_keyboard_alone(page):
+    case_no = a_case_of_tpe_sw1(page)
+    _campaign_for(case_no)
+    page.get_by_role("link", name="春節關懷訪視", exact=True).click()
+    page.get_by_role("link", name=f"手機測試關懷 {case_no}").click()
+    walk = Walk(page, "campaign-visit")
+    link = page.locator("#my-visits tr", has_text=case_no).get_by_role("link", name="登錄訪視")
+    link_id = "visit-link"
+    link.evaluate(f"e => e.id = '{link_id}'")
+    walk.tab_to(link_id, limit=80)
+    walk.press("Enter", "登錄訪視")
+    page.wait_for_load_state()
+    page.locator("#visited_on").wait_for()
+    walk.tab_to("method-in_person")
+    walk.press("Space", "選面訪")
+    assert page.locator("#method-in_person").is_checked()
+    walk.tab_to("persons_seen")
+    walk.type("周媽媽、周小瑜")
+    walk.press("Enter", "在見到的人欄按 Enter")
+    page.locator("#form-errors").wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'form-errors'")
+    walk.steps.append(f"→ 退回，焦點在錯誤摘要：{page.locator('#form-errors').inner_text()[:40]}")
+    walk.press("Tab")
+    walk.press("Enter", "錯誤摘要的連結")
+    assert "受照顧情形已確認" in walk.focused()  # the link goes to the box to tick
+    walk.press("Space", "確認兒少受照顧情形")
+    walk.tab_to("needs")
+    walk.type("需要年菜")
+    for n in range(1, 15):
+        page.keyboard.press("Tab")
+        if walk.focused() == "button|登錄訪視":
+            walk.steps.append(f"Tab ×{n} → 登錄訪視按鈕")
+            break
+    else:
+        raise AssertionError("the 登錄訪視 button is not reached with Tab")
+    walk.press("Enter", "登錄訪視")
+    page.locator(".alert-success").wait_for()
+    walk.save()
