@@ -56,7 +56,7 @@ def report_submit():
     if "add_person" in request.form:
         if len(form.persons.entries) < MAX_PERSONS:
             form.persons.append_entry()
-        return render("intake/public_report.html", form=form, max_persons=MAX_PERSONS)
+        return render("intake/public_report.html", form=form, max_persons=MAX_PERSONS, added=len(form.persons.entries))
     valid = form.validate_on_submit()
     if form.county_id.data and form.district_id.data and not services.district_in_county(form.county_id.data,
                                                                                          form.district_id.data):

@@ -96,7 +96,7 @@ def report_new():
     if request.method == "POST" and "add_person" in request.form:
         if len(form.persons.entries) < MAX_PERSONS:
             form.persons.append_entry()
-        return render("intake/report_form.html", **context)
+        return render("intake/report_form.html", added=len(form.persons.entries), **context)
     if not form.validate_on_submit():
         if request.method == "POST":
             return form_error("intake/report_form.html", **context)

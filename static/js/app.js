@@ -4,10 +4,37 @@
   // After a form comes back with errors, move focus to the summary so keyboard
   // and screen-reader users hear what to fix; a confirmation step takes the focus the same way.
   function focusErrors(root) {
-    var summary = (root || document).querySelector("#form-errors") || (root || document).querySelector("#confirm-panel") || (root || document).querySelector("#public-status");
+    var summary = (root || document).querySelector("#form-errors") || (root || document).querySelector("#household-error") ||
+      (root || document).querySelector("#confirm-panel") || (root || document).querySelector("#public-status");
     if (summary) { summary.focus && summary.setAttribute("tabindex", "-1"); summary.focus(); }
   }
   document.addEventListener("DOMContentLoaded", function () { focusErrors(document); scrollables(document); });
+  // after the browser's own jump to the #fragment, which clears the focus
+  window.addEventListener("load", function () { setTimeout(flashHere, 0); });
+  // After an action the page comes back at the part that was acted on (/cases/19#contacts); its message
+  // (「已記錄訪視。」) would be at the top, out of view on a phone. It is moved to that part instead, and
+  // takes the focus, so it is seen and read where the person is.
+  function flashHere() {
+    var flash = document.getElementById("flash");
+    if (!flash || !flash.children.length || document.getElementById("form-errors") ||
+        document.querySelector("[autofocus]")) { return; }
+    var target = null;
+    try { target = location.hash ? document.querySelector(decodeURIComponent(location.hash)) : null; } catch (e) { target = null; }
+    flash.setAttribute("tabindex", "-1");
+    if (!target || target.id === "main" || target.contains(flash)) { flash.focus({preventScroll: true}); return; }  // read where it is
+    var inTable = target.closest("table");
+    var host = inTable ? (inTable.closest(".table-responsive") || inTable) : target;
+    if (host === target && !inTable) {
+      var heading = target.querySelector("h1, h2, h3");
+      if (heading && heading.parentNode === target) { heading.insertAdjacentElement("afterend", flash); }
+      else { target.insertBefore(flash, target.firstChild); }
+    } else {
+      host.parentNode.insertBefore(flash, host);
+    }
+    flash.classList.add("flash-here");
+    flash.focus({preventScroll: true});
+    requestAnimationFrame(function () { flash.scrollIntoView({block: "center"}); });
+  }
   // A table wider than its box scrolls sideways inside it: the box takes the keyboard focus (arrow keys
   // scroll it) and is named after its table, so that keyboard users can reach what is past the edge.
   function scrollables(root) {
@@ -61,7 +88,20 @@
       evt.detail.shouldSwap = false;
     }
   });
-  document.body && document.body.addEventListener("htmx:afterSwap", function (evt) { focusErrors(evt.target); scrollables(evt.target.parentNode || document); });
+  document.body && document.body.addEventListener("htmx:afterSwap", function (evt) {
+    // An outerHTML swap replaces the target: look in what took its place (same id), not in the old element.
+    var target = (evt.detail && evt.detail.target) || evt.target;
+    var region = target && target.isConnected ? target : (target && target.id ? document.getElementById(target.id) : null);
+    focusErrors(region || document);
+    scrollables(region ? (region.parentNode || document) : document);
+    // A swap that replaced the focused control (a form answered in place) leaves the focus on <body>, at the
+    // top of a long page: put it on the heading of the region that was swapped in, where the answer is.
+    var sent = evt.detail && evt.detail.requestConfig && evt.detail.requestConfig.verb !== "get";  // never a poll
+    if (sent && region && (document.activeElement === document.body || document.activeElement === null)) {
+      var heading = region.querySelector("h1, h2, h3");
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    }
+  });
   // A file field with data-max-bytes (case documents): an empty file or one over the limit is refused
   // here, before it is sent, with the server's own message beside the field (the server checks again,
   // and checks what the file is from its content).

@@ -1,6 +1,6 @@
 // The one ROC (民國) date picker. Progressive enhancement over a text input marked data-roc-date:
 // the input stays the source of truth (type 115/12/06 and it is read as typed); a 「日曆」 button beside it
-// opens a month grid in 民國 years. Keyboard: Enter/Space or Alt+↓ in the input opens it; arrows move a
+// opens a month grid in 民國 years. Keyboard: Alt+↓ in the input, or Enter/Space on the button, opens it; arrows move a
 // day/week, PageUp/PageDown a month (Shift: a year), Home/End the week's ends, Enter picks, Esc closes.
 // No inline script and no outside resources (the CSP forbids both).
 (function () {
@@ -43,6 +43,7 @@
     button.setAttribute("aria-controls", id);
     button.setAttribute("aria-label", "開啟民國日曆");  // no field words: a label lookup of the field finds the field alone
     button.textContent = "日曆";
+    button.title = "開啟民國日曆（在日期欄按 Alt+↓ 也可以開啟）";
     wrap.appendChild(button);
     // What the field holds, said in words: on the button (heard when it takes focus) and, when a day is
     // picked, in a polite live region.

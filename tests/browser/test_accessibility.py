@@ -23,6 +23,21 @@ FOCUSED = """() => { const e = document.activeElement; if (!e) return '';
   return (e.id || e.tagName.toLowerCase()) + '|' + label.replace(/\\s+/g, ' ').slice(0, 40); }"""
 
 
+def _wait_focus(page, element_id: str, seconds: float = 10):
+    """Wait until the focus is on #element_id (polled from here: the pages' CSP forbids the eval that
+    Playwright's wait_for_function uses for a string predicate)."""
+    focused = None
+    for _ in range(int(seconds * 10)):
+        try:
+            focused = page.evaluate("() => document.activeElement ? (document.activeElement.id || document.activeElement.tagName) : ''")
+        except Exception:  # navigating
+            focused = None
+        if focused == element_id:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the focus is on {focused!r}, not #{element_id}")
+
+
 class Walk:
     """Keyboard steps, written down as a person would describe them (the closing note's walk)."""
 
@@ -81,7 +96,7 @@ def test_the_public_form_with_the_keyboard_alone(page):
     page.keyboard.press("Enter")
     page.wait_for_load_state()
     page.locator("#form-errors").wait_for()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'form-errors'")
+    _wait_focus(page, "form-errors")
     walk.steps.append(f"Enter（在姓名欄按 Enter：檢查後退回） → {walk.focused()[:60]}")
     assert page.locator(".person-card").count() == 1
     assert page.locator("#persons-0-name").input_value() == "王小明"
@@ -130,6 +145,16 @@ def test_the_public_form_with_the_keyboard_alone(page):
     assert re.match(r"\S+", page.locator("#report-no").inner_text())
     walk.save()
     shot(page, "a11y-public-form-done")
+
+
+def test_adding_a_person_takes_the_focus_to_the_new_card(page):
+    page.goto("/report")
+    page.get_by_label("姓名", exact=True).fill("王小明")
+    page.get_by_role("button", name="＋ 再新增一位").click()
+    page.wait_for_load_state()
+    _wait_focus(page, "persons-1-name")
+    assert page.locator("#persons-0-name").input_value() == "王小明"
+    assert "已新增相關人員 2" in page.locator(".person-card").nth(1).inner_text()
 
 
 def test_the_status_lookup_says_what_went_wrong_and_takes_the_focus_there(page):
@@ -226,6 +251,14 @@ def test_the_workers_day_on_a_phone(phone):
     page.get_by_role("button", name="儲存訪視").click()
     page.wait_for_load_state()
     assert "已記錄訪視" in page.locator("#flash").inner_text()
+    # the message is shown in the visits part the page came back at, in view, with the focus
+    assert page.locator("#contacts #flash").count() == 1
+    _wait_focus(page, "flash")
+    for _ in range(30):  # scrolled into view on the next frame
+        if 0 <= page.locator("#flash").bounding_box()["y"] < 667:
+            break
+        page.wait_for_timeout(100)
+    assert 0 <= page.locator("#flash").bounding_box()["y"] < 667
     _no_sideways(page, "family record after the visit")
     save = page.get_by_role("button", name="儲存訪視")
     if save.count():
@@ -279,6 +312,19 @@ def test_the_workers_day_on_a_phone(phone):
 
 def test_the_campaign_visit_with_the_keyboard_alone(page):
     case_no = a_case_of_tpe_sw1(page)
+    # First, on the family record: a household form answered in place (htmx) that is refused takes the
+    # focus to its own summary, inside the form; one that is saved comes back with its message focused.
+    page.locator("summary", has_text="新增成員").click()
+    page.locator("#add-member").get_by_role("button", name="新增成員").click()
+    page.locator("#add-member #form-errors").wait_for()
+    _wait_focus(page, "form-errors")
+    assert page.locator("#add-member #form-errors a").count() >= 1
+    page.locator("#add-member").get_by_label("與案主關係").select_option(index=1)
+    page.locator("#add-member").get_by_label("姓名").fill("周阿嬤")
+    page.locator("#add-member").get_by_role("button", name="新增成員").click()
+    page.locator("#current-members", has_text="周阿嬤").wait_for()
+    _wait_focus(page, "flash")  # the message takes the focus, so that it is read
+    assert "已新增成員 周阿嬤" in page.locator("#flash").inner_text()
     _campaign_for(case_no)
     page.get_by_role("link", name="春節關懷訪視", exact=True).click()
     page.get_by_role("link", name=f"手機測試關懷 {case_no}").click()
@@ -297,7 +343,7 @@ def test_the_campaign_visit_with_the_keyboard_alone(page):
     walk.type("周媽媽、周小瑜")
     walk.press("Enter", "在見到的人欄按 Enter")
     page.locator("#form-errors").wait_for()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'form-errors'")
+    _wait_focus(page, "form-errors")
     walk.steps.append(f"→ 退回，焦點在錯誤摘要：{page.locator('#form-errors').inner_text()[:40]}")
     walk.press("Tab")
     walk.press("Enter", "錯誤摘要的連結")
