@@ -6,11 +6,21 @@
   function focusErrors(root) {
     var summary = (root || document).querySelector("#form-errors") || (root || document).querySelector("#household-error") ||
       (root || document).querySelector("#confirm-panel") || (root || document).querySelector("#public-status");
-    if (summary) { summary.focus && summary.setAttribute("tabindex", "-1"); summary.focus(); }
+    if (summary) { summary.setAttribute("tabindex", "-1"); summary.focus({preventScroll: true}); reveal(summary); }
+  }
+  // Brought into view at once (Bootstrap's smooth scrolling would leave it off screen for a moment, and a
+  // phone's slow layout can move it after the focus), and again once the page has finished loading.
+  function reveal(el) {
+    var top = el.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight - 48) { el.scrollIntoView({block: "start", behavior: "instant"}); }
   }
   document.addEventListener("DOMContentLoaded", function () { focusErrors(document); scrollables(document); });
   // after the browser's own jump to the #fragment, which clears the focus
-  window.addEventListener("load", function () { setTimeout(flashHere, 0); });
+  window.addEventListener("load", function () {
+    var summary = document.getElementById("form-errors");
+    if (summary && document.activeElement === summary) { reveal(summary); }
+    setTimeout(flashHere, 0);
+  });
   // After an action the page comes back at the part that was acted on (/cases/19#contacts); its message
   // (「已記錄訪視。」) would be at the top, out of view on a phone. It is moved to that part instead, and
   // takes the focus, so it is seen and read where the person is.
