@@ -200,6 +200,7 @@ def _without_cycle_collection():
 
 
 def _compute_list(campaign: Campaign, county_id: int, on: date, progress) -> dict:
+    db.session.flush()  # the facts and the list are read on the connection, past the session's autoflush
     rule_set = db.session.get(RuleSet, campaign.rule_set_id)
     rules, day = rule_set.rules, campaign.starts_on
     leads: dict[int, int] = {}  # each open case's lead unit, read with the cases
