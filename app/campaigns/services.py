@@ -31,7 +31,7 @@ from ..cases import services as cases
 from ..cases.models import OPEN_STATUSES, CaseMember, CaseUnit, CaseUnitRole, FamilyCase
 from ..cases.services import find_by_number
 from ..core.errors import Invalid
-from ..core import deadlines, documents, jobs
+from ..core import bulk, deadlines, documents, jobs
 from ..core.filters import roc_date, to_taipei
 from ..core.models import utcnow
 from ..extensions import db
@@ -252,8 +252,7 @@ def _compute_list(campaign: Campaign, county_id: int, on: date, progress) -> dic
     # The families newly listed (10,000 at the first computation of a large county) are written in bulk,
     # with one audit entry naming them all, rather than an ORM object and an audit entry each (half the
     # job's time). Changed and removed entries keep their own audit entries (the flush hook).
-    for start in range(0, len(new_rows), 5000):
-        db.session.execute(sa.insert(VisitEntry), new_rows[start:start + 5000])
+    bulk.insert_rows(VisitEntry.__table__, new_rows)
     if new_rows:
         audit.record(AuditAction.CREATE, record_type="campaign_entries", tenant_id=county_id,
                      summary=f"新增 春節關懷名單 {len(new_rows):,} 戶（{campaign.name}，依關懷對象規則第 {rule_set.version} 版計算）",
