@@ -111,16 +111,19 @@ class Verdict(NamedTuple):
         return " + ".join(f"{'一' if k[0] == '1' else '二'}級{k[1:]}" for k in self.indicators)
 
 
+def _is_child(m: Member, age: int | None, under: int | None = None) -> bool:
+    """A child of the family (a 子女 at any age, the subject while under 18), under ``under`` if given."""
+    if m.relation != "child" and not (m.relation == "subject" and age is not None and age < 18):
+        return False
+    return under is None or (age is not None and age < under)
+
+
+def _has_flag(m: Member, wanted: frozenset) -> bool:
+    return bool(m.flags) and not wanted.isdisjoint(m.flags)
+
+
 def _children(family: Family, day: date, under: int | None = None) -> list[Member]:
-    out = []
-    for m in family.members:
-        if m.relation != "child" and m.relation != "subject":
-            continue
-        age = m.age_on(day)
-        if m.relation == "child" or (age is not None and age < 18):
-            if under is None or (age is not None and age < under):
-                out.append(m)
-    return out
+    return [m for m, age in ages_on(family, day) if _is_child(m, age, under)]
 
 
 FLAG_LABELS = {m.value: m.label for m in MemberFlag}
@@ -204,20 +207,18 @@ def test_of(rule: dict, day: date, key: str) -> Callable[[Family, list], bool]:
     if kind in ("member_flag_any", "member_listed_any"):
         wanted = frozenset(rule["flags"])
         if kind == "member_flag_any":
-            return lambda f, ages: any(m.flags and not wanted.isdisjoint(m.flags) for m in f.members)
+            return lambda f, ages: any(_has_flag(m, wanted) for m in f.members)
         sources = frozenset(rule["sources"])
-        return lambda f, ages: (any(m.flags and not wanted.isdisjoint(m.flags) for m in f.members)
+        return lambda f, ages: (any(_has_flag(m, wanted) for m in f.members)
                           or any(x.source in sources for x in f.listed))
     if kind == "manual":
         return lambda f, ages: bool(f.manual) and bool(f.manual.get(key, "").strip())
     if kind == "child_under_age":
         under = rule["age"]
-        return lambda f, ages: any(a is not None and a < under and (m.relation == "child" or (m.relation == "subject" and a < 18))
-                                   for m, a in ages)
+        return lambda f, ages: any(_is_child(m, a, under) for m, a in ages)
     if kind == "child_flag_any":
         wanted = frozenset(rule["flags"])
-        return lambda f, ages: any(m.flags and not wanted.isdisjoint(m.flags) and (
-            m.relation == "child" or (m.relation == "subject" and a is not None and a < 18)) for m, a in ages)
+        return lambda f, ages: any(_has_flag(m, wanted) and _is_child(m, a) for m, a in ages)
     if kind == "parent_under_age":
         under = rule["age"]
         return lambda f, ages: any(a is not None and a < under and m.relation in ("father", "mother") for m, a in ages)

@@ -3,9 +3,14 @@
   "use strict";
   // After a form comes back with errors, move focus to the summary so keyboard
   // and screen-reader users hear what to fix; a confirmation step takes the focus the same way.
+  // The summaries that take the focus when a page or a swapped region shows one, in order of precedence.
+  var SUMMARIES = ["#form-errors", "#household-error", "#confirm-panel", "#public-status"];
+  function summaryIn(root) {
+    for (var i = 0; i < SUMMARIES.length; i++) { var found = root.querySelector(SUMMARIES[i]); if (found) { return found; } }
+    return null;
+  }
   function focusErrors(root) {
-    var summary = (root || document).querySelector("#form-errors") || (root || document).querySelector("#household-error") ||
-      (root || document).querySelector("#confirm-panel") || (root || document).querySelector("#public-status");
+    var summary = summaryIn(root || document);
     if (summary) { summary.setAttribute("tabindex", "-1"); summary.focus({preventScroll: true}); reveal(summary); }
   }
   // Brought into view at once (Bootstrap's smooth scrolling would leave it off screen for a moment, and a
@@ -17,7 +22,7 @@
   document.addEventListener("DOMContentLoaded", function () { focusErrors(document); scrollables(document); });
   // after the browser's own jump to the #fragment, which clears the focus
   window.addEventListener("load", function () {
-    var summary = document.getElementById("form-errors");
+    var summary = summaryIn(document);
     if (summary && document.activeElement === summary) { reveal(summary); }
     setTimeout(flashHere, 0);
   });
