@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, g, make_response, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..audit import services as audit
 from ..core import jobs, tenancy
@@ -15,16 +15,18 @@ from .models import Membership, User
 UNIT_KEY = "unit_id"
 
 
+# Every page needs the user's memberships, their units and the units' county or organisation (the shell's
+# header): one statement, the options built once (building them was a third of the user's load time).
+_USER_SHELL = (joinedload(User.memberships).joinedload(Membership.unit).options(
+    joinedload(Unit.county), joinedload(Unit.partner_org)),)
+
+
 def _load_user(token: str):
     try:
         user_id, version = (int(part) for part in token.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    # Every page needs the user's memberships, their units and the units' county or organisation
-    # (the shell's header): loaded here in two queries rather than one lazy load each.
-    user = db.session.get(User, user_id, options=[
-        selectinload(User.memberships).joinedload(Membership.unit).options(
-            joinedload(Unit.county), joinedload(Unit.partner_org))])
+    user = db.session.get(User, user_id, options=_USER_SHELL)
     if user is None or not user.active or user.session_version != version:
         return None
     return user

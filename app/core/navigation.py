@@ -31,8 +31,15 @@ def can_open(endpoint: str) -> bool:
     never offers a link its reader would be refused (``{% if can_open('referrals.dispute_list') %}``)."""
     if not has_request_context():  # a job or a command has no reader to link for
         return False
-    view = current_app.view_functions.get(endpoint)
-    return view is not None and allowed(view.access)
+    # The shell asks for every menu entry on every page: answered once per reader and request (the
+    # reader is part of the key, so a login or logout within the request is asked again).
+    membership = getattr(g, "membership", None)
+    key = (endpoint, current_user.get_id(), membership.id if membership is not None else None)
+    memo = g.setdefault("_can_open", {})
+    if key not in memo:
+        view = current_app.view_functions.get(endpoint)
+        memo[key] = view is not None and allowed(view.access)
+    return memo[key]
 
 
 def visible_items(section: str) -> list[NavItem]:
