@@ -82,11 +82,13 @@ bench-data: install
 	MIGRATIONS_DATABASE_URL=$(PG_ADMIN)/$(BENCH_DB) DATABASE_URL=$(PG_ADMIN)/$(BENCH_DB) $(FLASK) seed-demo >/dev/null
 	MIGRATIONS_DATABASE_URL=$(PG_ADMIN)/$(BENCH_DB) DATABASE_URL=$(PG_ADMIN)/$(BENCH_DB) $(FLASK) seed-scale --scale $(SCALE) --seed $(SEED)
 
-## bench: the pages at 20 concurrent users, then the PDFs, against $(BENCH_DB); results in bench/results/
+## bench: the pages at 20 concurrent users (COMPARE=bench/results/national-….json prints an earlier run beside),
+## then the PDFs against $(BENCH_DB), then the 100-item tracking table (its own database); results in bench/results/
 bench: install
 	@sh scripts/system-deps.sh bench
-	$(BIN)/python bench/national.py --database $(BENCH_DB)
+	$(BIN)/python bench/national.py --database $(BENCH_DB) $(if $(COMPARE),--compare $(COMPARE))
 	$(BIN)/python bench/national_pdfs.py --database $(BENCH_DB)
+	$(BIN)/python bench/meeting_table.py --reuse --pdf-runs 3
 
 ## bench-smoke: the whole benchmark on a tiny data set (SCALE=0.002, ~3 minutes), failing when a page errs;
 ## .ci/run runs it so that the benchmark cannot stop working unnoticed. Its figures mean nothing.

@@ -55,8 +55,9 @@ def prepare(owner: str, runtime: str):
     return app
 
 
-def serve(runtime: str, port: int, workers: int = 2, env: dict | None = None):
-    """gunicorn as the runtime role on 127.0.0.1:port, with ``env`` on top of the process's."""
+def serve(runtime: str, port: int, workers: int = 2, env: dict | None = None, checkout: Path = ROOT):
+    """gunicorn as the runtime role on 127.0.0.1:port, with ``env`` on top of the process's, serving
+    ``checkout``'s code (another worktree, for bench/ab.py)."""
     # The server's SECRET_KEY is the one the data's TOTP secrets were sealed with (`make bench-data` runs
     # `flask seed-demo` with the environment's SECRET_KEY or, without one, the checkout's instance secret):
     # a key of its own would read every sealed secret as empty and no administrator could log in.
@@ -64,8 +65,8 @@ def serve(runtime: str, port: int, workers: int = 2, env: dict | None = None):
     _SERVED["owner"] = runtime.replace(f"{APP_ROLE}@", "postgres@", 1)
     env.pop("REDIS_URL", None)
     env.pop("MIGRATIONS_DATABASE_URL", None)
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "app:create_app()", "--bind", f"127.0.0.1:{port}",
-                             "--workers", str(workers), "--log-level", "warning"], cwd=ROOT, env=env)
+    proc = subprocess.Popen([str(checkout / ".venv/bin/gunicorn"), "app:create_app()", "--bind", f"127.0.0.1:{port}",
+                             "--workers", str(workers), "--log-level", "warning"], cwd=checkout, env=env)
     for _ in range(150):
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
@@ -73,7 +74,7 @@ def serve(runtime: str, port: int, workers: int = 2, env: dict | None = None):
         except requests.RequestException:
             time.sleep(0.2)
     proc.kill()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"gunicorn of {checkout} did not start")
 
 
 _SERVED: dict = {}  # the database of the server serve() started (for the second factor's code)

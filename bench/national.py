@@ -97,6 +97,76 @@ BENCH_REPORTS = ("SELECT id FROM reports WHERE source_name = '效能測試系統
                  "OR narrative LIKE '鄰居說孩子晚上常一個人在家哭%%'")  # %% : exec_driver_sql's paramstyle
 
 
+P95_TARGET_MS = 150
+SHARE_TARGET = 0.25
+SERVER_TO_SQL_TARGET = 2.0
+
+
+def summary(results: dict, previous: dict | None = None, previous_name: str = "") -> str:
+    """The run as a Markdown table (what bench/README.md keeps), each target met or missed, and the
+    previous run's p95, share of /healthz and server time beside each page when one is given."""
+    head = ["page", "median", "p95", "p99", "req/s", "of /healthz", "server ms", "SQL ms", "server ÷ SQL",
+            "statements", "p95 ≤ 150", "≥ 25 %", "server ≤ 2× SQL"]
+    if previous is not None:
+        head.append(f"previous p95 / of /healthz / server ms ({previous_name})")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    yes = lambda ok: "met" if ok else "missed"
+    for name, r in results.items():
+        ratio = r.get("server_to_sql_ratio")
+        cells = [name, r["median_ms"], r["p95_ms"], r["p99_ms"], r["throughput_rps"],
+                 f"{r.get('throughput_vs_trivial', 0) * 100:.1f} %", r.get("server_ms_mean", "—"),
+                 r.get("sql_ms_mean", "—"), ratio if ratio is not None else "—", r.get("statements_mean", "—")]
+        if name == "healthz_floor":
+            cells += ["", "", ""]
+        else:
+            cells += [yes(r["p95_ms"] <= P95_TARGET_MS), yes(r.get("throughput_vs_trivial", 0) >= SHARE_TARGET),
+                      yes(ratio is not None and ratio <= SERVER_TO_SQL_TARGET)]
+        if previous is not None:
+            before = previous.get(name)
+            cells.append(f"{before['p95_ms']} / {before.get('throughput_vs_trivial', 0) * 100:.1f} % / "
+                         f"{before.get('server_ms_mean', '—')}" if before else "(new)")
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    pages = [r for name, r in results.items() if name != "healthz_floor" and not name.endswith("_alone")]
+    lines.append("")
+    lines.append(f"p95 ≤ {P95_TARGET_MS} ms: {sum(r['p95_ms'] <= P95_TARGET_MS for r in pages)} of {len(pages)} pages; "
+                 f"≥ {SHARE_TARGET:.0%} of /healthz: {sum(r.get('throughput_vs_trivial', 0) >= SHARE_TARGET for r in pages)}; "
+                 f"server ≤ 2× SQL: {sum((r.get('server_to_sql_ratio') or 99) <= SERVER_TO_SQL_TARGET for r in pages)}")
+    return "\n".join(lines)
+
+
+def get_pages(base: str, t: dict) -> dict:
+    """The pages read with GET: name -> (user, url, text the page must show). ``None`` as the user is the
+    tracking table's reader (the ministry's secretariat for a national meeting, else the county's)."""
+    return {
+        "dispatch_queue": ("tpe.dispatch", f"{base}/intake/queue", "篩派案", {}),
+        "unit_inbox": ("tpe.sup", f"{base}/cases/inbox", "", {}),
+        "search_by_name": ("tpe.admin", f"{base}/cases/search?name={quote(t['name_part'])}", t["name_part"], {}),
+        "search_by_id": ("tpe.admin", f"{base}/cases/search?id_number={t['id_number']}", "", {}),
+        "family_record": ("tpe.sw1", f"{base}/cases/{t['case_id']}", "", {}),
+        "referral_inbox": ("tpe.dv1", f"{base}/referrals", "", {}),
+        "my_action_items": ("moh.sfaa", f"{base}/meetings/mine", "", {}),
+        "tracking_table": (None, f"{base}/meetings/{t['meeting_id']}/table", "", {}),
+        # step 14: every page a user works in (issue 22's list)
+        "report_detail": ("tpe.dispatch", f"{base}/intake/reports/{t['report_id']}", "家戶圖像", {}),
+        "my_cases": ("tpe.sw1", f"{base}/cases/mine", "", {}),
+        "search_by_phone": ("tpe.admin", f"{base}/cases/search?phone={quote(t['phone'] or '')}", "", {}),
+        "referral_detail": ("tpe.dv1", f"{base}/referrals/{t['referral_id']}", "", {}),
+        "dispute_list": ("tpe.sup", f"{base}/disputes", "", {}),
+        "meeting_page": (None, f"{base}/meetings/{t['meeting_id']}", "", {}),
+        "report_list": ("tpe.admin", f"{base}/reports", "", {}),
+        "home_dispatcher": ("tpe.dispatch", f"{base}/", "", {}),
+        "home_worker": ("tpe.sw1", f"{base}/", "", {}),
+        "home_supervisor": ("tpe.sup", f"{base}/", "", {}),
+        "home_county_admin": ("tpe.admin", f"{base}/", "", {}),
+        "home_partner": ("ngo.staff", f"{base}/", "", {}),
+        "home_ministry": ("moh.protect", f"{base}/", "", {}),
+        "target_board_county": ("tpe.admin", f"{base}/targets", "資料時點", {}),
+        "target_board_ministry": ("moh.protect", f"{base}/targets", "資料時點", {}),
+        "campaign_list": ("tpe.admin", f"{base}/campaigns/{t['campaign_id']}", "關懷訪視名單", {}),
+        "campaign_my_visits": ("tpe.sw1", f"{base}/campaigns/{t['campaign_id']}/visits", "", {}),
+    }
+
+
 def remove_bench_reports(owner: str) -> int:
     """The reports the POST runs filed (they would lengthen the dispatch queue of the next run);
     their audit entries stay, the log is append-only."""
@@ -181,6 +251,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2 measured best on 2 cores: 123 vs 96 req/s at 4)")
     parser.add_argument("--port", type=int, default=5091)
     parser.add_argument("--only", default="", help="comma-separated page names (default: all)")
+    parser.add_argument("--compare", metavar="RESULT_JSON",
+                        help="a previous run (bench/results/national-*.json) to print beside this one")
     parser.add_argument("--check", action="store_true",
                         help="exit non-zero when a page answered an error or wrk lost requests (the tiny run in CI)")
     args = parser.parse_args()
@@ -204,32 +276,7 @@ def main():
                                "reporter": {"reporter_type": "network", "organisation": "效能測試國小"}},
                               ensure_ascii=False)
         pages = {
-            "dispatch_queue": ("tpe.dispatch", f"{base}/intake/queue", "篩派案", {}),
-            "unit_inbox": ("tpe.sup", f"{base}/cases/inbox", "", {}),
-            "search_by_name": ("tpe.admin", f"{base}/cases/search?name={quote(t['name_part'])}", t["name_part"], {}),
-            "search_by_id": ("tpe.admin", f"{base}/cases/search?id_number={t['id_number']}", "", {}),
-            "family_record": ("tpe.sw1", f"{base}/cases/{t['case_id']}", "", {}),
-            "referral_inbox": ("tpe.dv1", f"{base}/referrals", "", {}),
-            "my_action_items": ("moh.sfaa", f"{base}/meetings/mine", "", {}),
-            "tracking_table": (None, f"{base}/meetings/{t['meeting_id']}/table", "", {}),
-            # step 14: every page a user works in (issue 22's list)
-            "report_detail": ("tpe.dispatch", f"{base}/intake/reports/{t['report_id']}", "家戶圖像", {}),
-            "my_cases": ("tpe.sw1", f"{base}/cases/mine", "", {}),
-            "search_by_phone": ("tpe.admin", f"{base}/cases/search?phone={quote(t['phone'] or '')}", "", {}),
-            "referral_detail": ("tpe.dv1", f"{base}/referrals/{t['referral_id']}", "", {}),
-            "dispute_list": ("tpe.sup", f"{base}/disputes", "", {}),
-            "meeting_page": (None, f"{base}/meetings/{t['meeting_id']}", "", {}),
-            "report_list": ("tpe.admin", f"{base}/reports", "", {}),
-            "home_dispatcher": ("tpe.dispatch", f"{base}/", "", {}),
-            "home_worker": ("tpe.sw1", f"{base}/", "", {}),
-            "home_supervisor": ("tpe.sup", f"{base}/", "", {}),
-            "home_county_admin": ("tpe.admin", f"{base}/", "", {}),
-            "home_partner": ("ngo.staff", f"{base}/", "", {}),
-            "home_ministry": ("moh.protect", f"{base}/", "", {}),
-            "target_board_county": ("tpe.admin", f"{base}/targets", "資料時點", {}),
-            "target_board_ministry": ("moh.protect", f"{base}/targets", "資料時點", {}),
-            "campaign_list": ("tpe.admin", f"{base}/campaigns/{t['campaign_id']}", "關懷訪視名單", {}),
-            "campaign_my_visits": ("tpe.sw1", f"{base}/campaigns/{t['campaign_id']}/visits", "", {}),
+            **get_pages(base, t),
             "public_report_submit": ("public", f"{base}/report", "", {
                 "method": "POST", "cookie": form_cookie, "body": form_body,
                 "headers": "Content-Type: application/x-www-form-urlencoded"}),
@@ -285,6 +332,8 @@ def main():
                  f"same host; wrk, {args.concurrency} connections, {args.seconds} s per page",
         "data": t["sizes"], "targets": {k: v for k, v in t.items() if k != "sizes"}, "pages": results,
     })
+    previous = json.loads(Path(args.compare).read_text())["pages"] if args.compare else None
+    print(summary(results, previous, Path(args.compare).name if args.compare else ""), flush=True)
     if args.check:
         bad = {name: {"statuses": r["statuses"], "errors": r["errors"]} for name, r in results.items()
                if any(not code.startswith(("2", "3")) for code in r["statuses"]) or any(r["errors"].values())

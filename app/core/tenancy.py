@@ -19,7 +19,14 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, scoped_session, with_loader_criteria
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    scoped_session,
+    with_loader_criteria,
+)
 
 from ..extensions import db
 
