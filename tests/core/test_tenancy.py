@@ -1,6 +1,8 @@
 """The ORM scopes every query to the current county and refuses writes into another."""
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.audit import services as audit
@@ -47,6 +49,40 @@ def test_queries_see_only_the_current_county(db, probes, counties):
     with tenancy.tenant_scope(hua):
         assert [p.note for p in db.session.scalars(sa.select(Probe))] == ["hua"]
         assert db.session.scalar(sa.select(sa.func.count(Probe.id))) == 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.sampled_from(["tpe", "hua", "none", "partner", "nested"]), min_size=1, max_size=12))
+def test_switching_scopes_never_shows_another_countys_rows(db, probes, counties, steps):
+    """The scoping options are built once per county and reused (``tenancy._criteria``): whatever the order
+    the scopes come in, each read sees its own county's rows and no other's."""
+    tpe, hua = counties
+    with tenancy.all_tenants("the test's set-up: the rows are made once, the examples share the fixture"):
+        made = db.session.scalar(sa.select(sa.func.count(Probe.id)))
+    if not made:
+        for county, note in ((tpe, "tpe"), (hua, "hua")):
+            with tenancy.tenant_scope(county):
+                db.session.add(Probe(note=note))
+                db.session.flush()
+    db.session.expunge_all()
+    seen = lambda: sorted(p.note for p in db.session.scalars(sa.select(Probe)))
+    for step in steps:
+        if step == "partner":  # a partner organisation's staff: no county
+            tenancy.set_partner(1)
+            try:
+                assert seen() == []
+            finally:
+                tenancy.set_partner(None)
+        elif step == "nested":  # a county's scope inside the other's, and back
+            with tenancy.tenant_scope(hua):
+                with tenancy.tenant_scope(tpe):
+                    assert seen() == ["tpe"]
+                assert seen() == ["hua"]
+        else:
+            county = {"tpe": tpe, "hua": hua, "none": None}[step]
+            with tenancy.tenant_scope(county):
+                assert seen() == ([] if county is None else [step])
+        db.session.expunge_all()
 
 
 def test_no_county_means_no_rows(db, probes, counties):
